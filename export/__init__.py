@@ -1,0 +1,1 @@
+"""Export side of vidstyle (installed as `vidstyle.export`): ONNX and TensorRT, each self-checking."""

@@ -1,0 +1,107 @@
+"""Tiny real media files made with PyAV, so tests never depend on files outside the repo."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def frame_pixels(index: int, width: int, height: int) -> np.ndarray:
+    """A moving gradient with a square: content that changes every frame and compresses well."""
+    y, x = np.mgrid[0:height, 0:width]
+    r = (x * 255 // max(1, width - 1) + index * 7) % 256
+    g = (y * 255 // max(1, height - 1) + index * 3) % 256
+    b = np.full_like(r, (index * 11) % 256)
+    img = np.stack([r, g, b], axis=-1).astype(np.uint8)
+    side = max(2, min(width, height) // 4)
+    left = (index * 2) % max(1, width - side)
+    img[height // 3 : height // 3 + side, left : left + side] = (250, 250, 30)
+    return img
+
+
+def make_clip(
+    path: Path,
+    *,
+    frames: int = 12,
+    width: int = 64,
+    height: int = 48,
+    rate: int = 12,
+    pts: list[int] | None = None,
+    time_base: Fraction | None = None,
+    audio: bool = False,
+    audio_codec: str = "aac",
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    rotation: int = 0,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Write a clip. `pts` (in `time_base` units) makes it variable frame rate."""
+    time_base = time_base or Fraction(1, rate)
+    pts = pts if pts is not None else [round(i / rate / time_base) for i in range(frames)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        stream.codec_context.time_base = time_base
+        stream.time_base = time_base
+        stream.codec_context.options = options or ({"preset": "ultrafast"} if codec.startswith("libx26") else {})
+        if rotation:
+            stream.set_display_rotation(rotation)
+        audio_stream = None
+        if audio:
+            audio_stream = out.add_stream(audio_codec, rate=16000)
+            audio_stream.layout = "mono"
+        for i, p in enumerate(pts):
+            frame = av.VideoFrame.from_ndarray(frame_pixels(i, width, height), format="rgb24").reformat(format=pix_fmt)
+            frame.pts, frame.time_base = p, time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+        if audio_stream is not None:
+            _write_tone(out, audio_stream, seconds=float((pts[-1] + 1) * time_base))
+    return path
+
+
+def _write_tone(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream, *, seconds: float) -> None:
+    rate = stream.codec_context.sample_rate
+    fmt = stream.codec_context.format.name
+    samples = int(seconds * rate)
+    t = np.arange(samples) / rate
+    tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    chunk = 1024
+    for start in range(0, samples, chunk):
+        block = tone[start : start + chunk]
+        if fmt == "s16":
+            frame = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16)[None], format="s16", layout="mono")
+        else:
+            frame = av.AudioFrame.from_ndarray(block[None], format="fltp", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        frame.time_base = Fraction(1, rate)
+        out.mux(stream.encode(frame))
+    out.mux(stream.encode(None))
+
+
+def read_video(path: Path) -> tuple[list[np.ndarray], list[float], int]:
+    """Decoded RGB frames, their pts in seconds, and the rotation of the first frame."""
+    frames, times, rotation = [], [], 0
+    with av.open(str(path)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i == 0:
+                rotation = int(round(frame.rotation or 0))
+            frames.append(frame.to_ndarray(format="rgb24"))
+            times.append(float(frame.pts * frame.time_base))
+    return frames, times, rotation
+
+
+def audio_duration_seconds(path: Path) -> float | None:
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        end = 0.0
+        for packet in container.demux(stream):
+            if packet.pts is not None and packet.duration:
+                end = max(end, float((packet.pts + packet.duration) * packet.time_base))
+        return end

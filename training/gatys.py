@@ -1,0 +1,144 @@
+"""Optimisation-based style transfer (Gatys et al. 2015/2016), used for reference frames.
+
+The two classic probes are configurations of the same optimiser:
+  content reconstruction: style_weight=0, init="noise", one content layer
+  texture synthesis:      content_weight=0, init="noise", any set of style layers
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from tqdm import tqdm
+
+from vidstyle.context import resolve_context
+from vidstyle.errors import VidstyleError
+from vidstyle.frames import resize, transfer_luminance
+from vidstyle.images import read_image
+
+from .losses import blended_grams, content_loss, style_loss, tv_loss
+from .vgg import load_vgg_features
+
+GatysMode = Literal["transfer", "content", "texture"]
+
+
+@dataclass
+class GatysConfig:
+    content: str
+    styles: list[str]
+    style_blend: list[float] = field(default_factory=list)
+    steps: int = 300
+    size: int = 512
+    style_size: int | None = None
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    lr: float | None = None
+    init: Literal["content", "noise"] = "content"
+    mode: GatysMode = "transfer"
+    content_weight: float = 1.0
+    style_weight: float = 1e5
+    tv_weight: float = 1e-4
+    content_layers: tuple[str, ...] = ("relu4_2",)
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    original_colors: bool = False
+    loss_net: str = "vgg19"
+    vgg_weights: str | None = None
+    device: str = "auto"
+    seed: int = 0
+    progress: bool = True
+
+
+@dataclass
+class GatysResult:
+    image: torch.Tensor  # [1, 3, H, W] in [0, 1], on the CPU
+    history: list[dict[str, float]]
+
+
+def apply_mode(config: GatysConfig) -> GatysConfig:
+    """The documented probes override weights and init; transfer leaves the config as given."""
+    if config.mode == "content":
+        config.style_weight, config.init = 0.0, "noise"
+    elif config.mode == "texture":
+        config.content_weight, config.init = 0.0, "noise"
+    return config
+
+
+def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None) -> GatysResult:
+    """Optimise an image; `content_image` ([1,3,H,W] float) overrides config.content (used for video frames)."""
+    config = apply_mode(config)
+    ctx = resolve_context(config.device, "fp32")
+    content = content_image if content_image is not None else read_image(config.content, max_side=config.size)
+    content = content.to(ctx.device)
+    if content_image is not None:
+        from vidstyle.frames import fit_max_side
+
+        content = resize(content, fit_max_side(content.shape[-2], content.shape[-1], config.size))
+    styles = [read_image(path, max_side=config.style_size or config.size).to(ctx.device) for path in config.styles]
+    blend = config.style_blend or [1.0] * len(styles)
+    if len(blend) != len(styles):
+        raise VidstyleError(f"{len(styles)} style images but {len(blend)} blend weights")
+    use_style = bool(styles) and config.style_weight != 0
+    if config.style_weight != 0 and not styles:
+        raise VidstyleError("a style image is needed unless --mode content (or --style-weight 0)")
+
+    layers = tuple(dict.fromkeys(config.content_layers + config.style_layers))
+    vgg, _ = load_vgg_features(layers, loss_net=config.loss_net, weights_path=config.vgg_weights)
+    vgg = vgg.to(ctx.device)
+    with torch.no_grad():
+        content_targets = vgg(content)
+        grams = blended_grams([vgg(s) for s in styles], blend, config.style_layers) if use_style else {}
+
+    generator = torch.Generator().manual_seed(config.seed)
+    start = content.clone(memory_format=torch.contiguous_format) if config.init == "content" else torch.rand(content.shape, generator=generator).to(ctx.device)
+    image = start.requires_grad_(True)
+    history: list[dict[str, float]] = []
+
+    def objective() -> torch.Tensor:
+        feats = vgg(image)
+        terms = {
+            "content": config.content_weight * content_loss(feats, content_targets, config.content_layers),
+            "style": config.style_weight * style_loss(feats, grams, config.style_layers) if use_style else image.new_zeros(()),
+            "tv": config.tv_weight * tv_loss(image),
+        }
+        total = torch.stack(list(terms.values())).sum()
+        history.append({k: float(v.detach()) for k, v in terms.items()} | {"total": float(total.detach())})
+        return total
+
+    step_fn = _make_stepper(config, image, objective)
+    bar = tqdm(range(config.steps), disable=not config.progress, unit="step", dynamic_ncols=True)
+    for _ in bar:
+        step_fn()
+        with torch.no_grad():
+            image.clamp_(0.0, 1.0)  # the optimiser's own variable, not a caller's tensor
+        bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items()})
+    result = image.detach()
+    if config.original_colors:
+        result = transfer_luminance(result, content)
+    return GatysResult(image=result.cpu(), history=history)
+
+
+def _make_stepper(config: GatysConfig, image: torch.Tensor, objective: Callable[[], torch.Tensor]) -> Callable[[], None]:
+    if config.optimizer == "lbfgs":
+        lbfgs = torch.optim.LBFGS(
+            [image], lr=config.lr or 1.0, max_iter=1, history_size=50, line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0
+        )
+
+        def closure() -> torch.Tensor:
+            lbfgs.zero_grad()
+            loss = objective()
+            loss.backward()
+            return loss
+
+        return lambda: lbfgs.step(closure) and None  # type: ignore[func-returns-value]
+    if config.optimizer == "adam":
+        adam = torch.optim.Adam([image], lr=config.lr or 0.02)
+
+        def adam_step() -> None:
+            adam.zero_grad()
+            objective().backward()
+            adam.step()
+
+        return adam_step
+    raise ValueError(f"unknown optimizer {config.optimizer!r}; choose lbfgs or adam")

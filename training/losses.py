@@ -1,0 +1,48 @@
+"""Perceptual losses as pure functions of tensors; nothing here mutates its inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """[N, C, H, W] -> [N, C, C], normalised by C*H*W so layers of any size weigh alike."""
+    n, c, h, w = features.shape
+    flat = features.reshape(n, c, h * w).float()
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def content_loss(features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
+    return torch.stack([F.mse_loss(features[name].float(), targets[name].float()) for name in layers]).sum()
+
+
+def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
+    """Sum over layers of the MSE between Gram matrices; targets broadcast over the batch."""
+    terms = []
+    for name in layers:
+        gram = gram_matrix(features[name])
+        terms.append(F.mse_loss(gram, target_grams[name].expand_as(gram)))
+    return torch.stack(terms).sum()
+
+
+def tv_loss(images: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference between neighbouring pixels (anisotropic total variation)."""
+    dh = (images[..., 1:, :] - images[..., :-1, :]).abs().mean()
+    dw = (images[..., :, 1:] - images[..., :, :-1]).abs().mean()
+    return dh + dw
+
+
+def blended_grams(
+    per_style: list[Mapping[str, torch.Tensor]], weights: list[float], layers: tuple[str, ...]
+) -> dict[str, torch.Tensor]:
+    """Target Grams for several style images mixed by weight (weights are normalised to sum 1)."""
+    total = sum(weights)
+    if total <= 0:
+        raise ValueError("style blend weights must sum to a positive number")
+    return {
+        name: sum((w / total) * gram_matrix(feats[name]) for feats, w in zip(per_style, weights))  # type: ignore[misc]
+        for name in layers
+    }

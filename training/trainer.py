@@ -1,0 +1,255 @@
+"""The fast-style training loop: Adam on TransformerNet against a fixed VGG loss net."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from vidstyle.atomic import atomic_output, check_output_path
+from vidstyle.context import RunContext, resolve_context
+from vidstyle.errors import VidstyleError
+from vidstyle.images import read_image, write_image
+from vidstyle.modelfile import ModelCard, save_model
+from vidstyle.net import TransformerNet
+
+from .data import CropDataset, RangeSampler, find_images, readable_images
+from .losses import content_loss, gram_matrix, style_loss, tv_loss
+from .stability import stability_loss
+from .vgg import load_vgg_features
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYERS = ("relu4_2",)
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    style: str
+    output: str
+    steps: int = 2000
+    image_size: int = 256
+    batch_size: int = 4
+    lr: float = 1e-3
+    content_weight: float = 1.0
+    style_weight: float = 1e5
+    tv_weight: float = 1e-4
+    stability_weight: float = 0.0
+    style_size: int | None = 512
+    content_layers: tuple[str, ...] = CONTENT_LAYERS
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    loss_net: str = "vgg19"
+    vgg_weights: str | None = None
+    width: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    checkpoint_every: int = 500
+    preview_every: int = 500
+    run_dir: str | None = None
+    resume: str | None = None
+    workers: int = 0
+    half_weights: bool = False
+    progress: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    history: list[dict[str, float]]
+    skipped_files: int
+    run_dir: Path
+
+
+def training_context(device: str, precision: str) -> tuple[RunContext, bool]:
+    """bf16 where the GPU has it, else fp16 with a grad scaler; fp32 on CPU. Returns (ctx, use_scaler)."""
+    if precision == "auto":
+        if device != "cpu" and torch.cuda.is_available():
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        else:
+            precision = "fp32"
+    ctx = resolve_context(device, precision)
+    return ctx, ctx.precision == "fp16"
+
+
+def run_dir_for(config: TrainConfig) -> Path:
+    if config.run_dir:
+        return Path(config.run_dir)
+    out = Path(config.output)
+    return out.with_name(out.stem + "-run")
+
+
+def style_targets(config: TrainConfig, vgg: torch.nn.Module, device: torch.device) -> dict[str, torch.Tensor]:
+    style = read_image(config.style, max_side=config.style_size).to(device)
+    with torch.no_grad():
+        feats = vgg(style)
+        return {name: gram_matrix(feats[name]) for name in config.style_layers}
+
+
+def sha256_file(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig) -> None:
+    state = {
+        "step": step,
+        "model": net.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scaler": scaler.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "config": json.dumps(asdict(config)),
+    }
+    with atomic_output(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
+    file = Path(path)
+    if not file.is_file():
+        raise VidstyleError(f"checkpoint not found: {file}")
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
+    except Exception as exc:
+        raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
+    check_output_path(config.output)
+    read_image(config.style, max_side=64)  # fail before any slow setup when the style is unreadable
+    files, skipped = readable_images(find_images(config.data))
+    if not files:
+        raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
+    ctx, use_scaler = training_context(config.device, config.precision)
+    run_dir = run_dir_for(config)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    layers = tuple(dict.fromkeys(config.content_layers + config.style_layers))
+    vgg, vgg_source = load_vgg_features(layers, loss_net=config.loss_net, weights_path=config.vgg_weights)
+    vgg = vgg.to(ctx.device)
+    torch.manual_seed(config.seed)
+    net = TransformerNet(width=config.width).to(ctx.device)
+    if ctx.is_cuda:
+        net = net.to(memory_format=torch.channels_last)
+        vgg = vgg.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
+    targets = style_targets(config, vgg, ctx.device)
+
+    start = 0
+    if config.resume:
+        ckpt = load_checkpoint(config.resume)
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        scaler.load_state_dict(ckpt["scaler"])
+        torch.set_rng_state(ckpt["rng_cpu"])
+        if ckpt["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
+        start = int(ckpt["step"])
+    if start >= config.steps:
+        raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} --steps")
+
+    dataset = CropDataset(files, config.image_size, config.seed)
+    loader = DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        sampler=RangeSampler(start * config.batch_size, config.steps * config.batch_size),
+        num_workers=config.workers,
+        pin_memory=ctx.is_cuda,
+        persistent_workers=config.workers > 0,
+    )
+    preview = read_image(files[0], max_side=256).to(ctx.device)
+    history: list[dict[str, float]] = []
+    bar = tqdm(total=config.steps, initial=start, disable=not config.progress, unit="step", dynamic_ncols=True)
+    tic = time.perf_counter()
+    net.train()
+    for step, batch in enumerate(loader, start=start + 1):
+        x = batch.to(ctx.device, non_blocking=True)
+        if ctx.is_cuda:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with ctx.autocast():
+            y = net(x)
+            feats_y = vgg(y)
+            with torch.no_grad():
+                feats_x = vgg(x)
+        terms = {
+            "content": config.content_weight * content_loss(feats_y, feats_x, config.content_layers),
+            "style": config.style_weight * style_loss(feats_y, targets, config.style_layers),
+            "tv": config.tv_weight * tv_loss(y.float()),
+        }
+        if config.stability_weight > 0:
+            terms["stability"] = config.stability_weight * stability_loss(net, x, y, seed=config.seed * 100_003 + step, autocast=ctx.autocast)
+        total = torch.stack(list(terms.values())).sum()
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(total).backward()
+        scaler.step(opt)
+        scaler.update()
+
+        record = {name: float(value.detach()) for name, value in terms.items()}
+        record["total"] = float(total.detach())
+        record["step"] = step
+        history.append(record)
+        elapsed = time.perf_counter() - tic
+        bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k != "step"} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
+        bar.update(1)
+        if step % config.checkpoint_every == 0 or step == config.steps:
+            save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config)
+        if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
+            with torch.no_grad():
+                write_image(net(preview).float(), run_dir / f"preview-{step:06d}.jpg")
+    bar.close()
+    _append_history(run_dir / "losses.csv", history)
+
+    tail = history[-min(20, len(history)) :]
+    final = {k: sum(r[k] for r in tail) / len(tail) for k in tail[0] if k != "step"} if tail else {}
+    if history:
+        final["first_total"] = history[0]["total"]
+    card = ModelCard(
+        width=config.width,
+        style_image=Path(config.style).name,
+        style_image_sha256=sha256_file(config.style),
+        content_weight=config.content_weight,
+        style_weight=config.style_weight,
+        tv_weight=config.tv_weight,
+        stability_weight=config.stability_weight,
+        content_layers=config.content_layers,
+        style_layers=config.style_layers,
+        loss_net=config.loss_net if config.vgg_weights is None else "vgg19",
+        loss_net_weights=vgg_source,
+        steps=config.steps,
+        image_size=config.image_size,
+        batch_size=config.batch_size,
+        trained_on=_device_description(ctx),
+        final_losses=final,
+    )
+    save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
+    return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + dataset.failures, run_dir=run_dir)
+
+
+def _device_description(ctx: RunContext) -> str:
+    if ctx.is_cuda:
+        return f"{torch.cuda.get_device_name(ctx.device)} ({ctx.precision})"
+    import platform
+
+    return f"CPU {platform.processor() or platform.machine()} x{torch.get_num_threads()} threads ({ctx.precision})"
+
+
+def _append_history(path: Path, history: list[dict[str, float]]) -> None:
+    if not history:
+        return
+    keys = list(history[0])
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=keys)
+        if new:
+            writer.writeheader()
+        writer.writerows(history)

@@ -1,0 +1,36 @@
+"""Argument groups that several subcommands share."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="MODEL", help="a .safetensors style model (default: the bundled style)")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"], help="net precision (fp16 needs CUDA; default fp32)")
+    parser.add_argument("--max-side", type=positive_int, metavar="N", help="run the net with the longer side at most N pixels, then scale back")
+
+
+def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("loss network")
+    group.add_argument(
+        "--loss-net",
+        default="vgg19",
+        choices=["vgg19", "vgg19-random"],
+        help="vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); vgg19-random: seeded random init for offline machines and tests",
+    )
+    group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG19 state dict to use instead of downloading")
+    group.add_argument("--content-layers", default="relu4_2", help="comma-separated VGG layers for the content loss (default relu4_2)")
+    group.add_argument("--style-layers", default="relu1_1,relu2_1,relu3_1,relu4_1,relu5_1", help="comma-separated VGG layers for the style loss")
+
+
+def layers(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())

@@ -1,0 +1,99 @@
+"""vidstyle gatys"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .common import add_loss_net_arguments, layers, positive_int
+
+EXAMPLES = (
+    "vidstyle gatys tubingen.jpg starry_night.jpg --output out.png --size 512",
+    "vidstyle gatys photo.jpg a.jpg b.jpg --style-blend 0.7,0.3 --output mix.png --original-colors",
+    "vidstyle gatys photo.jpg --mode content --content-layers relu3_1 --output recon.png   # content reconstruction",
+    "vidstyle gatys photo.jpg starry.jpg --mode texture --output texture.png               # texture synthesis",
+    "vidstyle gatys --video clip.mp4 --every 30 starry.jpg --output refs/                 # reference frames",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="CONTENT STYLE [STYLE ...] (with --video: STYLE [STYLE ...])")
+    parser.add_argument("--output", required=True, help="output image (a folder with --video)")
+    parser.add_argument("--style-blend", help="comma-separated weights, one per style image (default: equal)")
+    parser.add_argument("--steps", type=positive_int, default=300)
+    parser.add_argument("--size", type=positive_int, default=512, help="longer side of the result (default 512)")
+    parser.add_argument("--style-size", type=positive_int, help="longer side of the style images (default: --size)")
+    parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"])
+    parser.add_argument("--lr", type=float, help="learning rate (default 1 for L-BFGS, 0.02 for Adam)")
+    parser.add_argument("--init", default="content", choices=["content", "noise"])
+    parser.add_argument(
+        "--mode",
+        default="transfer",
+        choices=["transfer", "content", "texture"],
+        help="content: reconstruct the content from noise (style weight 0); texture: synthesise the style from noise (content weight 0)",
+    )
+    parser.add_argument("--content-weight", type=float, default=1.0)
+    parser.add_argument("--style-weight", type=float, default=1e5)
+    parser.add_argument("--tv-weight", type=float, default=1e-4)
+    parser.add_argument("--original-colors", action="store_true", help="transfer luminance only, keeping the content's colours")
+    parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")
+    parser.add_argument("--every", type=positive_int, default=30, help="with --video: one reference frame every N frames")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--seed", type=int, default=0)
+    add_loss_net_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.errors import VidstyleError
+    from vidstyle.training.gatys import GatysConfig
+
+    images = list(args.images)
+    needed = 1 if (args.video or args.mode == "content") else 2
+    if len(images) < needed:
+        raise VidstyleError("give a content image and at least one style image" if not args.video else "give at least one style image")
+    content = "" if args.video else images.pop(0)
+    blend = [float(w) for w in args.style_blend.split(",")] if args.style_blend else []
+    config = GatysConfig(
+        content=content,
+        styles=images,
+        style_blend=blend,
+        steps=args.steps,
+        size=args.size,
+        style_size=args.style_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        init=args.init,
+        mode=args.mode,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight,
+        tv_weight=args.tv_weight,
+        content_layers=layers(args.content_layers),
+        style_layers=layers(args.style_layers),
+        original_colors=args.original_colors,
+        loss_net=args.loss_net,
+        vgg_weights=args.vgg_weights,
+        device=args.device,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
+    log = logging.getLogger("vidstyle")
+    if args.video:
+        from vidstyle.training.reference import write_reference_frames
+
+        written = write_reference_frames(args.video, args.output, config, every=args.every)
+        log.info("wrote %d reference frame(s) to %s", len(written), args.output)
+        return 0
+    from vidstyle.atomic import check_output_path
+    from vidstyle.images import read_image
+    from vidstyle.images import write_image
+    from vidstyle.training.gatys import run_gatys
+
+    check_output_path(args.output)
+    for path in [content, *images]:
+        if path:
+            read_image(path, max_side=16)  # unreadable inputs fail before the slow part
+    result = run_gatys(config)
+    write_image(result.image, args.output)
+    first, last = result.history[0]["total"], result.history[-1]["total"]
+    log.info("loss %.4g -> %.4g (%.0f%% lower); wrote %s", first, last, 100 * (1 - last / first) if first else 0, args.output)
+    return 0

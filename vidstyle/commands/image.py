@@ -1,0 +1,36 @@
+"""vidstyle image"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from .common import add_runtime_arguments
+
+EXAMPLES = (
+    "vidstyle image photo.jpg photo-styled.jpg",
+    "vidstyle image photo.jpg out.png --model starry.safetensors --max-side 1024",
+    "vidstyle image photos/ styled/        # a folder into a folder",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="an image file, or a folder of images")
+    parser.add_argument("output", help="the output image (a folder that exists, when INPUT is a folder)")
+    add_runtime_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.imagejob import stylize_folder, stylize_image
+    from vidstyle.modelfile import load_model
+
+    model = load_model(args.model)
+    log = logging.getLogger("vidstyle")
+    if Path(args.input).is_dir():
+        written = stylize_folder(args.input, args.output, model=model, max_side=args.max_side, device=args.device, precision=args.precision)
+        log.info("wrote %d image(s) to %s", len(written), args.output)
+    else:
+        result = stylize_image(args.input, args.output, model=model, max_side=args.max_side, device=args.device, precision=args.precision)
+        log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])
+    return 0

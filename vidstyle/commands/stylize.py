@@ -1,0 +1,66 @@
+"""vidstyle stylize"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .common import add_runtime_arguments, positive_int
+
+EXAMPLES = (
+    "vidstyle stylize input.mp4 output.mp4",
+    "vidstyle stylize input.mp4 output.mp4 --max-side 480            # faster on a CPU",
+    "vidstyle stylize in.mkv out.mp4 --device cuda --precision fp16 --batch 8 --preset veryfast",
+    "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="the video to stylize")
+    parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
+    add_runtime_arguments(parser)
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
+    parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
+    parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
+    enc = parser.add_argument_group("encoding")
+    enc.add_argument("--codec", default="libx264", help="video encoder (default libx264; libx265, ffv1, libvpx-vp9, ...)")
+    enc.add_argument("--crf", type=int, default=18, help="quality for x264/x265/vp9/av1, lower is better (default 18)")
+    enc.add_argument("--preset", default="medium", help="x264/x265 speed preset (default medium; veryfast for speed)")
+    enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
+    enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
+    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C, keep a playable file of the frames done so far")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.video import stylize_video
+
+    log = logging.getLogger("vidstyle")
+    try:
+        result = stylize_video(
+            args.input,
+            args.output,
+            model=args.model,
+            backend=args.backend,
+            engine=args.engine,
+            device=args.device,
+            precision=args.precision,
+            batch=args.batch,
+            max_side=args.max_side,
+            codec=args.codec,
+            crf=args.crf,
+            preset=args.preset,
+            pix_fmt=args.pix_fmt,
+            keep_partial=args.keep_partial,
+            compile=args.compile,
+            audio=not args.no_audio,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        kept = "a playable partial file is at " + args.output if args.keep_partial else "no output was written"
+        log.error("interrupted: %s", kept)
+        raise
+    for note in result.notes:
+        log.info("%s", note)
+    log.info("wrote %s: %d frames in %.1f s (%.1f fps)", result.output, result.frames, result.seconds, result.fps)
+    return 0

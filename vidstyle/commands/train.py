@@ -1,0 +1,82 @@
+"""vidstyle train"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .common import add_loss_net_arguments, layers, positive_int
+
+EXAMPLES = (
+    "vidstyle train --data ~/coco/train2017 --style starry_night.jpg --output starry.safetensors",
+    "vidstyle train --data photos/ --style mosaic.jpg --output m.safetensors --steps 600 --image-size 128 --loss-net vgg19-random",
+    "vidstyle train ... --resume m-run/last.pt --steps 1200     # continue a run",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp)")
+    parser.add_argument("--style", required=True, metavar="IMG", help="the style image")
+    parser.add_argument("--output", required=True, metavar="MODEL", help="where to write the model (.safetensors)")
+    parser.add_argument("--steps", type=positive_int, default=2000, help="optimiser steps (default 2000)")
+    parser.add_argument("--image-size", type=positive_int, default=256, help="training crop size (default 256)")
+    parser.add_argument("--batch-size", type=positive_int, default=4, help="images per step (default 4)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    parser.add_argument("--content-weight", type=float, default=1.0)
+    parser.add_argument("--style-weight", type=float, default=1e5)
+    parser.add_argument("--tv-weight", type=float, default=1e-4)
+    parser.add_argument("--stability-weight", type=float, default=0.0, help="temporal stability loss weight (0: off)")
+    parser.add_argument("--style-size", type=positive_int, default=512, help="longer side of the style image for its Gram targets (default 512)")
+    parser.add_argument("--width", type=float, default=1.0, help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"], help="auto: bf16 (or fp16 with a scaler) on CUDA, fp32 on CPU")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=500, metavar="N")
+    parser.add_argument("--preview-every", type=int, default=500, metavar="N", help="write a preview image every N steps (0: never)")
+    parser.add_argument("--run-dir", metavar="DIR", help="checkpoints, previews and losses.csv (default: OUTPUT stem + '-run')")
+    parser.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (last.pt in the run dir)")
+    parser.add_argument("--workers", type=int, default=0, help="data loader worker processes (default 0)")
+    parser.add_argument("--half-weights", action="store_true", help="store fp16 weights (half the file size)")
+    add_loss_net_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.training.trainer import TrainConfig, train
+
+    config = TrainConfig(
+        data=args.data,
+        style=args.style,
+        output=args.output,
+        steps=args.steps,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight,
+        tv_weight=args.tv_weight,
+        stability_weight=args.stability_weight,
+        style_size=args.style_size,
+        content_layers=layers(args.content_layers),
+        style_layers=layers(args.style_layers),
+        loss_net=args.loss_net,
+        vgg_weights=args.vgg_weights,
+        width=args.width,
+        seed=args.seed,
+        device=args.device,
+        precision=args.precision,
+        checkpoint_every=args.checkpoint_every,
+        preview_every=args.preview_every,
+        run_dir=args.run_dir,
+        resume=args.resume,
+        workers=args.workers,
+        half_weights=args.half_weights,
+        progress=not args.quiet,
+    )
+    result = train(config)
+    log = logging.getLogger("vidstyle")
+    if result.skipped_files:
+        log.info("skipped %d unreadable image file(s)", result.skipped_files)
+    if result.history:
+        log.info("loss: first %.4g, last %.4g", result.history[0]["total"], result.history[-1]["total"])
+    log.info("wrote %s (checkpoints and previews in %s)", result.output, result.run_dir)
+    return 0

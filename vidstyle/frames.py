@@ -1,0 +1,100 @@
+"""FrameBatch, the one thing that crosses a pipeline stage boundary, and pure pixel math.
+
+Frames travel as uint8 RGB, NHWC, because that is what the decoder hands over and what
+the encoder takes; conversion to the net's NCHW float happens once, on the device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class FrameBatch:
+    """N frames of one stream: `data` is uint8 RGB [N, H, W, 3]; `pts` are in `time_base` units."""
+
+    data: torch.Tensor
+    pts: tuple[int, ...]
+    time_base: Fraction
+    first_index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.data.dtype != torch.uint8:
+            raise ValueError(f"FrameBatch.data must be uint8, got {self.data.dtype}")
+        if self.data.ndim != 4 or self.data.shape[-1] != 3:
+            raise ValueError(f"FrameBatch.data must be [N, H, W, 3], got {tuple(self.data.shape)}")
+        if len(self.pts) != self.data.shape[0]:
+            raise ValueError(f"FrameBatch has {self.data.shape[0]} frames but {len(self.pts)} pts")
+        if self.time_base <= 0:
+            raise ValueError(f"FrameBatch.time_base must be positive, got {self.time_base}")
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.data.shape[2])
+
+    @property
+    def pts_seconds(self) -> tuple[float, ...]:
+        return tuple(float(p * self.time_base) for p in self.pts)
+
+    def with_data(self, data: torch.Tensor) -> FrameBatch:
+        return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index)
+
+
+def uint8_to_float(frames: torch.Tensor) -> torch.Tensor:
+    """uint8 NHWC -> float NCHW in [0, 1]; channels_last memory, which the convs prefer."""
+    return frames.permute(0, 3, 1, 2).float().div(255.0)
+
+
+def float_to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """float NCHW in [0, 1] -> uint8 NHWC, rounded to nearest."""
+    return images.float().clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
+def fit_max_side(height: int, width: int, max_side: int | None) -> tuple[int, int]:
+    """The size to run the net at: the source size, or scaled down so the longer side is max_side."""
+    if max_side is None or max(height, width) <= max_side:
+        return height, width
+    scale = max_side / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear with antialiasing on the way down, so small net sizes do not alias."""
+    if tuple(images.shape[-2:]) == size:
+        return images
+    downscale = size[0] < images.shape[-2] or size[1] < images.shape[-1]
+    return F.interpolate(images, size=size, mode="bilinear", align_corners=False, antialias=downscale)
+
+
+def rgb_to_ycbcr(images: torch.Tensor) -> torch.Tensor:
+    """BT.601 full range, NCHW float in [0, 1]."""
+    r, g, b = images.unbind(dim=1)
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = 0.5 + (b - y) * 0.564
+    cr = 0.5 + (r - y) * 0.713
+    return torch.stack((y, cb, cr), dim=1)
+
+
+def ycbcr_to_rgb(images: torch.Tensor) -> torch.Tensor:
+    y, cb, cr = images.unbind(dim=1)
+    r = y + 1.403 * (cr - 0.5)
+    b = y + 1.773 * (cb - 0.5)
+    g = (y - 0.299 * r - 0.114 * b) / 0.587
+    return torch.stack((r, g, b), dim=1).clamp(0.0, 1.0)
+
+
+def transfer_luminance(stylized: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+    """Keep the original's colours and the stylized luminance (Gatys et al. 2016, colour preservation)."""
+    mixed = torch.cat((rgb_to_ycbcr(stylized)[:, :1], rgb_to_ycbcr(original)[:, 1:]), dim=1)
+    return ycbcr_to_rgb(mixed)

@@ -1,0 +1,71 @@
+"""`vidstyle image`: one picture, or a folder of them, through a style model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .backends import create_backend
+from .context import resolve_context
+from .errors import MediaError
+from .images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
+from .infer import FrameStylizer
+from .modelfile import StyleModel, load_model
+
+ImageInput = str | os.PathLike[str] | torch.Tensor
+
+
+def stylize_image(
+    image: ImageInput,
+    output: str | os.PathLike[str] | None = None,
+    *,
+    model: StyleModel | str | os.PathLike[str] | None = None,
+    max_side: int | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+) -> torch.Tensor:
+    """Stylize one image: a path or a uint8 RGB [H, W, 3] tensor. Returns uint8 RGB [H, W, 3].
+
+    The result always has the input's size; `max_side` only limits the size the net runs at.
+    """
+    style = model if isinstance(model, StyleModel) else load_model(model)
+    pixels = image if isinstance(image, torch.Tensor) else read_image_uint8(image)
+    if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
+        raise ValueError(f"expected a uint8 [H, W, 3] tensor, got {pixels.dtype} {tuple(pixels.shape)}")
+    ctx = resolve_context(device, precision)
+    with create_backend("torch", style, ctx) as backend:  # type: ignore[attr-defined]
+        result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
+    if output is not None:
+        write_image_uint8(result, output)
+    return result
+
+
+def stylize_folder(
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None = None,
+    max_side: int | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+    suffix: str | None = None,
+) -> list[Path]:
+    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths."""
+    src, dst = Path(source), Path(destination)
+    if not dst.is_dir():
+        raise MediaError(f"output folder does not exist: {dst}")
+    files = list_images(src)
+    if not files:
+        raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
+    style = model if isinstance(model, StyleModel) else load_model(model)
+    written = []
+    for file in files:
+        target = dst / file.relative_to(src)
+        if suffix:
+            target = target.with_suffix(suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stylize_image(file, target, model=style, max_side=max_side, device=device, precision=precision)
+        written.append(target)
+    return written

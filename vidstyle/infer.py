@@ -1,0 +1,50 @@
+"""Host frames in, host frames out: upload, convert, resize, run the backend, and back.
+
+This is the middle stage of the pipeline and the whole of `vidstyle image`; sharing it
+is what makes a video frame and the same picture stylized as an image bit-identical.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .backends.base import Backend
+from .context import RunContext
+from .frames import fit_max_side, float_to_uint8, resize, uint8_to_float
+
+
+class FrameStylizer:
+    """Owns the pinned staging buffer; one instance per stream of same-sized frames."""
+
+    def __init__(self, backend: Backend, ctx: RunContext, *, max_side: int | None = None) -> None:
+        self.backend = backend
+        self.ctx = ctx
+        self.max_side = max_side
+        self._prepared: tuple[int, int, int, int] | None = None
+        self._pinned: torch.Tensor | None = None
+
+    def net_size(self, height: int, width: int) -> tuple[int, int]:
+        return fit_max_side(height, width, self.max_side)
+
+    def _upload(self, frames: torch.Tensor) -> torch.Tensor:
+        if not self.ctx.is_cuda:
+            return frames
+        if self._pinned is None or self._pinned.shape != frames.shape:
+            self._pinned = torch.empty(frames.shape, dtype=torch.uint8, pin_memory=True)
+        self._pinned.copy_(frames)
+        # non_blocking from pinned memory: the copy overlaps with the previous batch's work.
+        return self._pinned.to(self.ctx.device, non_blocking=True)
+
+    def __call__(self, frames: torch.Tensor) -> torch.Tensor:
+        """uint8 RGB NHWC (host) -> stylized uint8 RGB NHWC (host), same shape."""
+        batch, height, width, _ = frames.shape
+        size = self.net_size(height, width)
+        shape = (batch, 3, size[0], size[1])
+        if self._prepared != shape:
+            self.backend.prepare(shape)
+            self._prepared = shape
+        with torch.inference_mode():
+            images = resize(uint8_to_float(self._upload(frames)), size)
+            stylized = resize(self.backend.run(images), (height, width))
+            # One device->host copy per batch; .cpu() is the only synchronisation point.
+            return float_to_uint8(stylized).cpu()

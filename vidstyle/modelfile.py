@@ -1,0 +1,137 @@
+"""Model files: safetensors weights plus a JSON model card in the safetensors metadata.
+
+Loading never unpickles. A checksum over the tensor bytes is stored in the metadata,
+because safetensors itself would happily load a file whose weights were flipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from .atomic import atomic_output
+from .errors import ModelFileError
+from .net import TransformerNet
+
+FORMAT = "vidstyle-model/1"
+_CARD_KEY = "vidstyle.card"
+_FORMAT_KEY = "vidstyle.format"
+_CHECKSUM_KEY = "vidstyle.sha256"
+DEFAULT_MODEL_NAME = "default.safetensors"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What a user needs to know about where a model came from."""
+
+    architecture: str = "TransformerNet"
+    width: float = 1.0
+    style_image: str = ""
+    style_image_sha256: str = ""
+    content_weight: float = 0.0
+    style_weight: float = 0.0
+    tv_weight: float = 0.0
+    stability_weight: float = 0.0
+    content_layers: tuple[str, ...] = ()
+    style_layers: tuple[str, ...] = ()
+    loss_net: str = ""
+    loss_net_weights: str = ""
+    steps: int = 0
+    image_size: int = 0
+    batch_size: int = 0
+    trained_on: str = ""
+    final_losses: dict[str, float] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelCard:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("model card is not a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"model card has unknown keys {unknown}")
+        for key in ("content_layers", "style_layers"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class StyleModel:
+    """A loaded net with its card; `net` is in eval mode on the CPU until moved."""
+
+    net: TransformerNet
+    card: ModelCard
+    source: str
+
+
+def tensor_checksum(state: dict[str, torch.Tensor]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().contiguous().cpu()
+        digest.update(name.encode())
+        digest.update(str(tensor.dtype).encode())
+        digest.update(str(tuple(tensor.shape)).encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def save_model(path: str | os.PathLike[str], net: TransformerNet, card: ModelCard, *, half: bool = False) -> Path:
+    """Write atomically. `half` stores fp16 weights (half the size; loading casts back to fp32)."""
+    dtype = torch.float16 if half else torch.float32
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in net.state_dict().items()}
+    metadata = {_FORMAT_KEY: FORMAT, _CARD_KEY: card.to_json(), _CHECKSUM_KEY: tensor_checksum(state)}
+    with atomic_output(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
+    return Path(path)
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("vidstyle") / "assets" / DEFAULT_MODEL_NAME))
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
+    """Load a model file (the bundled default style when `path` is None)."""
+    file = Path(path) if path is not None else default_model_path()
+    if not file.is_file():
+        raise ModelFileError(f"model file not found: {file}")
+    try:
+        with safe_open(str(file), framework="pt") as handle:
+            metadata: dict[str, Any] = handle.metadata() or {}
+            state = {name: handle.get_tensor(name) for name in handle.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{file} is not a readable safetensors model file (truncated or corrupt?): {_first_line(exc)}") from None
+    if metadata.get(_FORMAT_KEY) != FORMAT:
+        raise ModelFileError(f"{file} is a safetensors file but not a vidstyle model (no {FORMAT} marker)")
+    if metadata.get(_CHECKSUM_KEY) != tensor_checksum(state):
+        raise ModelFileError(f"{file} is corrupt: its weights do not match the checksum stored in the file")
+    try:
+        card = ModelCard.from_json(metadata.get(_CARD_KEY, ""))
+        if card.architecture != "TransformerNet":
+            raise ValueError(f"unsupported architecture {card.architecture!r}")
+        net = TransformerNet(width=card.width)
+        net.load_state_dict({k: v.float() for k, v in state.items()})
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise ModelFileError(f"{file} has an invalid model card or weights: {_first_line(exc)}") from None
+    net.eval().requires_grad_(False)
+    return StyleModel(net=net, card=card, source=str(file))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

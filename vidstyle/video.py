@@ -1,0 +1,125 @@
+"""`vidstyle stylize`: a video file in, a stylized video file out, everything else preserved."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .atomic import atomic_output, check_output_path
+from .backends import create_backend
+from .context import resolve_context
+from .errors import MediaError
+from .frames import FrameBatch
+from .infer import FrameStylizer
+from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, check_encoder, probe, read_batches
+from .modelfile import StyleModel, load_model
+from .writer import EncodeOptions, VideoWriter
+
+log = logging.getLogger("vidstyle")
+
+
+@dataclass
+class VideoResult:
+    output: Path
+    frames: int
+    seconds: float
+    corrupt_packets: int
+    audio: str
+    notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def stylize_video(
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None = None,
+    backend: str = "torch",
+    engine: str | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+    batch: int = 4,
+    max_side: int | None = None,
+    codec: str = DEFAULT_CODEC,
+    crf: int | None = DEFAULT_CRF,
+    preset: str | None = DEFAULT_PRESET,
+    pix_fmt: str | None = None,
+    keep_partial: bool = False,
+    compile: bool = False,
+    audio: bool = True,
+    progress: bool = True,
+    on_batch: Callable[[FrameBatch], None] | None = None,
+    stop: threading.Event | None = None,
+) -> VideoResult:
+    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds
+    (or is interrupted with keep_partial, which leaves a playable file of the frames done)."""
+    if batch < 1:
+        raise MediaError(f"--batch must be at least 1, got {batch}")
+    info = probe(input)  # every input check happens before anything is written
+    check_output_path(output)
+    check_encoder(codec)
+    if Path(output).resolve() == Path(input).resolve():
+        raise MediaError("output must not be the input file")
+    style = model if isinstance(model, StyleModel) else load_model(model)
+    ctx = resolve_context(device, precision)
+    notes: list[str] = []
+    stats = DecodeStats()
+    started = time.perf_counter()
+    interrupted = False
+    with create_backend(backend, style, ctx, compile=compile, engine_path=engine) as runner:  # type: ignore[attr-defined]
+        stylizer = FrameStylizer(runner, ctx, max_side=max_side)
+        with atomic_output(output, keep_on_error=keep_partial) as tmp:
+            writer = VideoWriter(tmp, info, EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt), audio=audio)
+            if writer.padded:
+                notes.append(f"size {info.width}x{info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
+                log.warning("note: %s", notes[-1])
+            notes.append(writer.audio_action)
+            bar = tqdm(total=info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=Path(input).name)
+
+            def transform(frames: FrameBatch) -> FrameBatch:
+                return frames.with_data(stylizer(frames.data))
+
+            def sink(frames: FrameBatch) -> None:
+                writer.write(frames)
+                bar.update(len(frames))
+                if on_batch is not None:
+                    on_batch(frames)
+
+            from .pipeline import run_pipeline
+
+            try:
+                run_pipeline(read_batches(input, batch, stats), transform, sink, stop=stop)
+            except KeyboardInterrupt:
+                interrupted = True
+                writer.close(complete=False)
+                bar.close()
+                raise
+            except BaseException:
+                try:
+                    writer.close(complete=False)
+                except Exception:  # noqa: BLE001 - the original error is the one to report
+                    pass
+                bar.close()
+                raise
+            writer.close()
+            bar.close()
+            if writer.frames_written == 0:
+                raise MediaError(f"no frames could be decoded from {input}")
+    seconds = time.perf_counter() - started
+    if stats.corrupt_packets:
+        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding")
+    if stats.ended_early or (info.frame_count_exact and info.frame_count and stats.frames < info.frame_count):
+        notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
+    notes.extend(n for n in stats.notes if n not in notes)
+    return VideoResult(output=Path(output), frames=stats.frames, seconds=seconds, corrupt_packets=stats.corrupt_packets, audio=writer.audio_action, notes=notes, interrupted=interrupted)
