@@ -95,7 +95,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     image = start.requires_grad_(True)
     history: list[dict[str, float]] = []
 
-    def objective() -> torch.Tensor:
+    def evaluate() -> tuple[torch.Tensor, dict[str, float]]:
         feats = vgg(image)
         terms = {
             "content": config.content_weight * content_loss(feats, content_targets, config.content_layers),
@@ -103,42 +103,73 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
             "tv": config.tv_weight * tv_loss(image),
         }
         total = torch.stack(list(terms.values())).sum()
-        history.append({k: float(v.detach()) for k, v in terms.items()} | {"total": float(total.detach())})
-        return total
+        return total, {k: float(v.detach()) for k, v in terms.items()} | {"total": float(total.detach())}
 
-    step_fn = _make_stepper(config, image, objective)
-    bar = tqdm(range(config.steps), disable=not config.progress, unit="step", dynamic_ncols=True)
-    for _ in bar:
-        step_fn()
-        with torch.no_grad():
-            image.clamp_(0.0, 1.0)  # the optimiser's own variable, not a caller's tensor
-        bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items()})
-    result = image.detach()
+    with torch.no_grad():
+        # L-BFGS's first step and tolerances are absolute, while these losses range from
+        # 1e-5 to 1e-1 with size and loss net: optimise relative to the starting value.
+        scale = max(evaluate()[1]["total"], 1e-12)
+    history: list[dict[str, float]] = []
+    bar = tqdm(total=config.steps, disable=not config.progress, unit="step", dynamic_ncols=True)
+
+    def record(terms: dict[str, float]) -> None:
+        history.append(terms)
+        bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items()})
+
+    _optimise(config, image, evaluate, scale, record, bar.update)
+    bar.close()
+    with torch.no_grad():
+        history.append(evaluate()[1])  # the result's own loss closes the history
+    result = image.detach().clamp(0.0, 1.0)
     if config.original_colors:
         result = transfer_luminance(result, content)
     return GatysResult(image=result.cpu(), history=history)
 
 
-def _make_stepper(config: GatysConfig, image: torch.Tensor, objective: Callable[[], torch.Tensor]) -> Callable[[], None]:
+Evaluate = Callable[[], tuple[torch.Tensor, dict[str, float]]]
+
+
+def _optimise(
+    config: GatysConfig,
+    image: torch.Tensor,
+    evaluate: Evaluate,
+    scale: float,
+    record: Callable[[dict[str, float]], None],
+    advance: Callable[[int], object],
+) -> None:
+    """Run config.steps optimiser iterations on `image` (the optimiser's own leaf tensor)."""
     if config.optimizer == "lbfgs":
+        # One call with max_iter=steps: torch's L-BFGS keeps its line-search state only
+        # within a call, and stepping it one iteration per call stalls after the first.
         lbfgs = torch.optim.LBFGS(
-            [image], lr=config.lr or 1.0, max_iter=1, history_size=50, line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0
+            [image], lr=config.lr or 1.0, max_iter=config.steps, history_size=50,
+            line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0,
         )
 
         def closure() -> torch.Tensor:
             lbfgs.zero_grad()
-            loss = objective()
+            total, terms = evaluate()
+            record(terms)
+            loss = total / scale
             loss.backward()
+            iterations = lbfgs.state[image].get("n_iter", 0)
+            advance(iterations - advance_done[0])
+            advance_done[0] = iterations
             return loss
 
-        return lambda: lbfgs.step(closure) and None  # type: ignore[func-returns-value]
+        advance_done = [0]
+        lbfgs.step(closure)
+        return
     if config.optimizer == "adam":
         adam = torch.optim.Adam([image], lr=config.lr or 0.02)
-
-        def adam_step() -> None:
+        for _ in range(config.steps):
             adam.zero_grad()
-            objective().backward()
+            total, terms = evaluate()
+            record(terms)
+            (total / scale).backward()
             adam.step()
-
-        return adam_step
+            with torch.no_grad():
+                image.clamp_(0.0, 1.0)
+            advance(1)
+        return
     raise ValueError(f"unknown optimizer {config.optimizer!r}; choose lbfgs or adam")

@@ -51,7 +51,9 @@ class VideoInfo:
 
 
 def _av_error_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """FFmpeg's own words without the errno and the repeated path."""
+    text = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return str(text)
 
 
 def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
@@ -164,7 +166,10 @@ def _decode_tolerant(container: av.container.InputContainer, stream: av.video.st
         if packet.is_corrupt:
             stats.corrupt_packets += 1
         try:
-            yield from packet.decode()
+            for frame in packet.decode():
+                if frame.is_corrupt:  # concealed by the decoder: usable, but worth reporting
+                    stats.corrupt_packets += 1
+                yield frame
         except av.error.FFmpegError:
             stats.corrupt_packets += 1
     try:  # drain the decoder after a broken demux

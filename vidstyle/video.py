@@ -18,7 +18,7 @@ from .context import resolve_context
 from .errors import MediaError
 from .frames import FrameBatch
 from .infer import FrameStylizer
-from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, check_encoder, probe, read_batches
+from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, VideoInfo, check_encoder, probe, read_batches
 from .modelfile import StyleModel, load_model
 from .writer import EncodeOptions, VideoWriter
 
@@ -84,7 +84,8 @@ def stylize_video(
             if writer.padded:
                 notes.append(f"size {info.width}x{info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
                 log.warning("note: %s", notes[-1])
-            notes.append(writer.audio_action)
+            if writer.audio:
+                notes.append(writer.audio_action)
             bar = tqdm(total=info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=Path(input).name)
 
             def transform(frames: FrameBatch) -> FrameBatch:
@@ -119,7 +120,16 @@ def stylize_video(
     seconds = time.perf_counter() - started
     if stats.corrupt_packets:
         notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding")
-    if stats.ended_early or (info.frame_count_exact and info.frame_count and stats.frames < info.frame_count):
+    if stats.ended_early or _fewer_frames_than_promised(stats.frames, info):
         notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
     notes.extend(n for n in stats.notes if n not in notes)
     return VideoResult(output=Path(output), frames=stats.frames, seconds=seconds, corrupt_packets=stats.corrupt_packets, audio=writer.audio_action, notes=notes, interrupted=interrupted)
+
+
+def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
+    """An exact count must match; an estimate (duration x rate, as in mkv/webm) gets 10% slack."""
+    if not info.frame_count:
+        return False
+    if info.frame_count_exact:
+        return decoded < info.frame_count
+    return decoded < 0.9 * info.frame_count

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from vidstyle import ModelCard, TransformerNet, save_model  # noqa: E402
+from vidstyle.cli import main  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random-weight model: enough to check plumbing, fast on any CPU."""
+    torch.manual_seed(1234)
+    net = TransformerNet(width=0.25)
+    # Random affine norms so the output is not flat grey, which would hide pixel bugs.
+    for module in net.modules():
+        if isinstance(module, torch.nn.InstanceNorm2d):
+            torch.nn.init.normal_(module.weight, 1.0, 0.5)
+            torch.nn.init.normal_(module.bias, 0.0, 0.5)
+    path = tmp_path_factory.mktemp("models") / "tiny.safetensors"
+    save_model(path, net, ModelCard(width=0.25, style_image="none"))
+    return path
+
+
+def write_test_image(path: Path, width: int = 48, height: int = 40, seed: int = 0, *, pattern: bool = False) -> Path:
+    """A smooth gradient photo stand-in, or (pattern=True) a bold coloured checkerboard 'style'."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    if pattern:
+        cells = ((x // 6 + y // 6) % 2)[..., None]
+        base = np.where(cells, np.array([230, 40, 60]), np.array([20, 60, 220]))
+    else:
+        base = np.stack([x * 255 // width, y * 255 // height, (x + y) * 127 // (width + height)], -1)
+    noise = rng.integers(0, 40, size=(height, width, 3))
+    Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def image_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(4):
+        write_test_image(folder / ("sub" if i % 2 else "") / f"img{i}.png", 72, 56, seed=i)
+    return folder
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if "error:" in line]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `vidstyle ARGS...` in-process and capture its exit code and output."""
+
+    def run(*args: str) -> CliResult:
+        try:
+            code = main(["--quiet", *map(str, args)])
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def assert_one_error_line(result: CliResult, *needles: str) -> None:
+    assert result.code != 0, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one stderr line, got: {result.err!r}"
+    for needle in needles:
+        assert needle.lower() in lines[0].lower(), lines[0]

@@ -1,0 +1,51 @@
+"""Ctrl-C during `vidstyle stylize`: a quick, clean stop, with or without a partial file."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clips import make_clip, read_video
+
+
+def _interrupt_after_progress(args: list[str], tmp_path: Path) -> tuple[int, float, str]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "vidstyle", *args], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 60
+    # Wait until frames are flowing (the progress bar has counted some), then press Ctrl-C.
+    while time.monotonic() < deadline:
+        chunk = proc.stderr.read(1)
+        if not chunk:
+            break
+        seen += chunk
+        if "frame/s" in seen and any(f" {n}/" in seen for n in range(8, 40)):
+            break
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, rest = proc.communicate(timeout=30)
+    return proc.returncode, time.monotonic() - sent, seen + rest
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_ctrl_c_stops_quickly(keep: bool, tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "long.mp4", frames=600, width=96, height=64, rate=30, audio=True)
+    out = tmp_path / "out.mp4"
+    args = ["stylize", str(src), str(out), "--model", str(tiny_model), "--device", "cpu", "--batch", "2"]
+    code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path)
+    assert code == 130, stderr
+    assert seconds < 3.0, f"took {seconds:.1f}s to stop"
+    assert "interrupted" in stderr
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert leftovers == []
+    if keep:
+        frames, times, _ = read_video(out)
+        assert 0 < len(frames) < 600
+        assert times == sorted(times)
+    else:
+        assert not out.exists()

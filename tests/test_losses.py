@@ -1,0 +1,36 @@
+import torch
+
+from vidstyle.training.losses import blended_grams, content_loss, gram_matrix, style_loss, tv_loss
+
+
+def test_gram_matches_hand_computation() -> None:
+    f = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[0.0, 1.0], [0.0, 2.0]]]])  # [1, 2, 2, 2]
+    # rows: a = (1,2,3,4), b = (0,1,0,2); normalised by C*H*W = 8
+    expected = torch.tensor([[[30.0, 10.0], [10.0, 5.0]]]) / 8
+    assert torch.allclose(gram_matrix(f), expected)
+
+
+def test_style_loss_is_zero_for_identical_images() -> None:
+    feats = {"relu1_1": torch.rand(2, 4, 8, 8), "relu2_1": torch.rand(2, 6, 4, 4)}
+    targets = {name: gram_matrix(value[:1]) for name, value in feats.items()}
+    same = {name: value[:1].expand(2, -1, -1, -1) for name, value in feats.items()}
+    assert float(style_loss(same, targets, ("relu1_1", "relu2_1"))) == 0.0
+    assert float(style_loss(feats, targets, ("relu1_1", "relu2_1"))) > 0.0
+
+
+def test_content_and_tv() -> None:
+    a = {"relu4_2": torch.zeros(1, 2, 3, 3)}
+    b = {"relu4_2": torch.ones(1, 2, 3, 3)}
+    assert float(content_loss(a, b, ("relu4_2",))) == 1.0
+    flat = torch.full((1, 3, 5, 5), 0.3)
+    assert float(tv_loss(flat)) == 0.0
+    stripes = torch.zeros(1, 1, 2, 4)
+    stripes[..., 1::2] = 1.0
+    assert abs(float(tv_loss(stripes)) - 1.0) < 1e-6  # every horizontal step is 1, vertical 0
+
+
+def test_blended_grams_weights_normalise() -> None:
+    f1 = {"l": torch.rand(1, 3, 4, 4)}
+    f2 = {"l": torch.rand(1, 3, 4, 4)}
+    mixed = blended_grams([f1, f2], [3.0, 1.0], ("l",))["l"]
+    assert torch.allclose(mixed, 0.75 * gram_matrix(f1["l"]) + 0.25 * gram_matrix(f2["l"]))

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from conftest import assert_one_error_line, write_test_image
+from vidstyle import ModelCard, TransformerNet, load_model, save_model
+from vidstyle.errors import ModelFileError
+from vidstyle.modelfile import default_model_path
+
+
+def test_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25).eval()
+    card = ModelCard(width=0.25, style_image="s.jpg", style_layers=("relu1_1",), steps=7, final_losses={"total": 1.5})
+    path = save_model(tmp_path / "m.safetensors", net, card)
+    loaded = load_model(path)
+    x = torch.rand(1, 3, 33, 47)
+    with torch.no_grad():
+        assert torch.equal(net(x), loaded.net(x))
+    assert loaded.card == card
+
+
+def test_bundled_default_model_loads() -> None:
+    model = load_model()
+    assert Path(model.source) == default_model_path()
+    assert model.card.loss_net_weights and model.card.steps > 0
+    assert default_model_path().stat().st_size <= 8 * 1024 * 1024
+
+
+def _flip_bytes(path: Path, offset_from_end: int) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) - offset_from_end, len(data) - offset_from_end + 8):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_tampered_weights_are_rejected(tiny_model: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "tampered.safetensors"
+    bad.write_bytes(tiny_model.read_bytes())
+    _flip_bytes(bad, 100)
+    with pytest.raises(ModelFileError, match="corrupt"):
+        load_model(bad)
+
+
+def test_truncated_and_foreign_files_are_rejected(tiny_model: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(tiny_model.read_bytes()[: tiny_model.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match="truncated or corrupt"):
+        load_model(cut)
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(3)}, str(foreign))
+    with pytest.raises(ModelFileError, match="not a vidstyle model"):
+        load_model(foreign)
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "missing.safetensors")
+
+
+@pytest.mark.parametrize("damage", ["tampered", "truncated"])
+def test_cli_bad_model_gives_one_line_and_no_output(damage: str, tiny_model: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / f"{damage}.safetensors"
+    data = tiny_model.read_bytes()
+    bad.write_bytes(data[: len(data) // 3] if damage == "truncated" else data)
+    if damage == "tampered":
+        _flip_bytes(bad, 64)
+    photo = write_test_image(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    result = cli("image", photo, out, "--model", bad)
+    assert_one_error_line(result, str(bad.name))
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([bad.name, "in.png"])

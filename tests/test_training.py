@@ -1,0 +1,130 @@
+from pathlib import Path
+from urllib.error import URLError
+
+import pytest
+import torch
+
+from conftest import assert_one_error_line, write_test_image
+from vidstyle import load_model
+from vidstyle.errors import WeightsUnavailableError
+from vidstyle.training import vgg as vgg_module
+from vidstyle.training.gatys import GatysConfig, run_gatys
+from vidstyle.training.trainer import TrainConfig, train
+from vidstyle.training.vgg import layer_names, load_vgg_features
+
+
+def small_config(data: Path, style: Path, output: Path, **overrides: object) -> TrainConfig:
+    base = dict(
+        data=str(data), style=str(style), output=str(output), steps=6, image_size=64, batch_size=2,
+        style_size=64, loss_net="vgg19-random", width=0.25, device="cpu", checkpoint_every=3,
+        preview_every=0, progress=False, style_layers=("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",),
+    )
+    base.update(overrides)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def test_vgg_returns_named_features_and_random_init_is_seeded() -> None:
+    a, source = load_vgg_features(("relu1_1", "relu2_2"), loss_net="vgg19-random")
+    b, _ = load_vgg_features(("relu1_1", "relu2_2"), loss_net="vgg19-random")
+    x = torch.rand(1, 3, 32, 32)
+    fa, fb = a(x), b(x)
+    assert set(fa) == {"relu1_1", "relu2_2"}
+    assert fa["relu2_2"].shape == (1, 128, 16, 16)
+    assert torch.equal(fa["relu2_2"], fb["relu2_2"])
+    assert "random" in source
+    assert layer_names()[:4] == ["conv1_1", "relu1_1", "conv1_2", "relu1_2"]
+
+
+def test_missing_imagenet_weights_name_all_three_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    def offline(**_: object) -> None:
+        raise URLError("no network")
+
+    monkeypatch.setattr(vgg_module, "vgg19", offline)
+    with pytest.raises(WeightsUnavailableError) as info:
+        load_vgg_features(("relu1_1",), loss_net="vgg19")
+    message = str(info.value)
+    assert "\n" not in message
+    for option in ("--loss-net vgg19", "TORCH_HOME", "--vgg-weights", "--loss-net vgg19-random"):
+        assert option in message
+
+
+def test_training_loss_falls(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=30, lr=5e-3))
+    totals = [r["total"] for r in result.history]
+    assert len(totals) == 30
+    first, last = sum(totals[:5]) / 5, sum(totals[-5:]) / 5
+    assert last < 0.7 * first, (first, last)
+    model = load_model(tmp_path / "m.safetensors")
+    assert model.card.steps == 30 and model.card.loss_net == "vgg19-random"
+    assert (result.run_dir / "last.pt").exists() and (result.run_dir / "losses.csv").exists()
+
+
+def test_resume_is_deterministic(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    straight = train(small_config(image_folder, style, tmp_path / "straight.safetensors", run_dir=str(tmp_path / "a")))
+    train(small_config(image_folder, style, tmp_path / "half.safetensors", steps=3, run_dir=str(tmp_path / "b")))
+    resumed = train(small_config(image_folder, style, tmp_path / "resumed.safetensors", run_dir=str(tmp_path / "b"), resume=str(tmp_path / "b" / "last.pt")))
+    assert [r["total"] for r in resumed.history] == [r["total"] for r in straight.history[3:]]
+    a = load_model(tmp_path / "straight.safetensors").net.state_dict()
+    b = load_model(tmp_path / "resumed.safetensors").net.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
+    style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
+    config = GatysConfig(content=str(content), styles=[str(style)], steps=30, size=64, loss_net="vgg19-random", device="cpu", progress=False)
+    result = run_gatys(config)
+    first, last = result.history[0]["total"], result.history[-1]["total"]
+    assert last <= 0.5 * first, (first, last)
+    assert result.image.shape == (1, 3, 64, 64)
+
+
+def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 48, 48, seed=1)
+    style = write_test_image(tmp_path / "s.png", 48, 48, seed=2)
+    config = GatysConfig(content=str(content), styles=[str(style)], steps=5, size=48, mode="texture", loss_net="vgg19-random", device="cpu", progress=False)
+    result = run_gatys(config)
+    assert all(r["content"] == 0.0 for r in result.history)
+
+
+# --- bad input through the CLI: one stderr line, nonzero exit, no output file ---------------
+
+
+def test_cli_missing_vgg_weights_file(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    out = tmp_path / "m.safetensors"
+    result = cli("train", "--data", image_folder, "--style", style, "--output", out, "--vgg-weights", tmp_path / "nope.pth", "--steps", "1")
+    assert_one_error_line(result, "nope.pth", "--loss-net vgg19-random")
+    assert not out.exists()
+
+
+def test_cli_empty_dataset(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    style = write_test_image(tmp_path / "style.png")
+    out = tmp_path / "m.safetensors"
+    result = cli("train", "--data", empty, "--style", style, "--output", out, "--loss-net", "vgg19-random")
+    assert_one_error_line(result, "no training images", str(empty))
+    assert not out.exists()
+
+
+def test_cli_style_that_is_not_an_image(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = tmp_path / "style.jpg"
+    style.write_text("this is not a picture")
+    out = tmp_path / "m.safetensors"
+    result = cli("train", "--data", image_folder, "--style", style, "--output", out, "--loss-net", "vgg19-random")
+    assert_one_error_line(result, "not a readable image", "style.jpg")
+    assert not out.exists()
+    gatys_out = tmp_path / "g.png"
+    result = cli("gatys", image_folder / "img0.png", style, "--output", gatys_out, "--loss-net", "vgg19-random")
+    assert_one_error_line(result, "not a readable image")
+    assert not gatys_out.exists()
+
+
+def test_unreadable_training_files_are_skipped(image_folder: Path, tmp_path: Path) -> None:
+    (image_folder / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=2))
+    assert result.skipped_files == 1

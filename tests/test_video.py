@@ -1,0 +1,187 @@
+"""End-to-end `stylize` on real PyAV files made inside the tests."""
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from clips import audio_duration_seconds, make_clip, read_video
+from conftest import assert_one_error_line
+from vidstyle import load_model, stylize_image
+from vidstyle.frames import FrameBatch
+from vidstyle.video import stylize_video
+
+
+def run(src: Path, out: Path, model: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    return stylize_video(src, out, model=model, progress=False, device="cpu", **kwargs)  # type: ignore[arg-type]
+
+
+def test_constant_rate_frames_and_pts(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=25, rate=25)
+    result = run(src, tmp_path / "out.mp4", tiny_model, batch=4)
+    _, in_times, _ = read_video(src)
+    frames, out_times, _ = read_video(tmp_path / "out.mp4")
+    assert result.frames == len(frames) == 25
+    assert np.allclose(out_times, in_times, atol=1e-3)
+
+
+def test_variable_rate_pts_survive(tmp_path: Path, tiny_model: Path) -> None:
+    time_base = Fraction(1, 90000)
+    gaps = [3000, 3000, 6000, 1500, 4500, 3000, 9000, 3000, 1500, 3000, 6000, 3000]
+    pts = list(np.cumsum([0, *gaps]))
+    src = make_clip(tmp_path / "vfr.mp4", pts=[int(p) for p in pts], time_base=time_base)
+    run(src, tmp_path / "out.mp4", tiny_model, batch=5)
+    _, in_times, _ = read_video(src)
+    _, out_times, _ = read_video(tmp_path / "out.mp4")
+    assert len(out_times) == len(in_times) == 13
+    assert np.allclose(out_times, in_times, atol=1e-3)
+    assert len({round(b - a, 4) for a, b in zip(out_times, out_times[1:])}) > 2  # still variable
+
+
+def test_audio_is_copied_with_its_duration(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=24, rate=12, audio=True)
+    result = run(src, tmp_path / "out.mp4", tiny_model)
+    assert "copied" in result.audio
+    duration_in, duration_out = audio_duration_seconds(src), audio_duration_seconds(tmp_path / "out.mp4")
+    assert duration_in and duration_out
+    assert abs(duration_out - duration_in) <= 1 / 12
+
+
+def test_audio_is_reencoded_when_the_container_cannot_hold_it(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=12, rate=12, audio=True, audio_codec="pcm_s16le")
+    result = run(src, tmp_path / "out.webm", tiny_model, codec="libvpx-vp9", crf=40)
+    assert "re-encoded" in result.audio
+    assert abs((audio_duration_seconds(tmp_path / "out.webm") or 0) - (audio_duration_seconds(src) or 0)) <= 1 / 12 + 0.03
+
+
+def test_odd_size_and_rotation(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "odd.mkv", width=321, height=241, frames=3, codec="ffv1", pix_fmt="yuv444p", rotation=90)
+    result = run(src, tmp_path / "same.mkv", tiny_model, codec="ffv1", pix_fmt="yuv444p")
+    frames, _, rotation = read_video(tmp_path / "same.mkv")
+    assert frames[0].shape == (241, 321, 3)
+    assert rotation == 90
+    assert not any("odd" in note for note in result.notes)
+    # H.264 4:2:0 cannot hold odd sizes: the edge is repeated to 322x242, and said so.
+    result = run(src, tmp_path / "padded.mp4", tiny_model)
+    frames, _, rotation = read_video(tmp_path / "padded.mp4")
+    assert frames[0].shape == (242, 322, 3)
+    assert rotation == 90
+    assert any("odd" in note for note in result.notes)
+
+
+def test_lossless_output_equals_stylize_image(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", width=40, height=32, frames=6, codec="ffv1", pix_fmt="bgr0")
+    run(src, tmp_path / "out.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", batch=4)
+    inputs, _, _ = read_video(src)
+    outputs, _, _ = read_video(tmp_path / "out.mkv")
+    model = load_model(tiny_model)
+    for frame_in, frame_out in zip(inputs, outputs):
+        expected = stylize_image(torch.from_numpy(frame_in), model=model, device="cpu").numpy()
+        assert np.abs(expected.astype(int) - frame_out.astype(int)).max() <= 1
+
+
+def test_ten_bit_input_decodes(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in10.mkv", frames=4, codec="ffv1", pix_fmt="yuv420p10le")
+    run(src, tmp_path / "out.mp4", tiny_model)
+    frames, _, _ = read_video(tmp_path / "out.mp4")
+    assert len(frames) == 4 and frames[0].shape == (48, 64, 3)
+    assert frames[0].std() > 5  # real picture content, not a black or garbage frame
+
+
+def test_truncated_file_stylizes_what_decodes(tmp_path: Path, tiny_model: Path) -> None:
+    full = make_clip(tmp_path / "full.mkv", frames=40, width=64, height=48, codec="ffv1")
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 6 // 10])
+    result = run(cut, tmp_path / "out.mp4", tiny_model)
+    frames, _, _ = read_video(tmp_path / "out.mp4")
+    assert 5 < result.frames < 40 and len(frames) == result.frames
+    assert any("truncated" in note for note in result.notes)
+
+
+def test_corrupt_packets_are_skipped_and_counted(tmp_path: Path, tiny_model: Path) -> None:
+    # FFV1 with slice CRCs, so the decoder can tell a damaged frame from a strange one.
+    full = make_clip(tmp_path / "full.mkv", frames=30, width=64, height=48, codec="ffv1", options={"level": "3", "slicecrc": "1"})
+    data = bytearray(full.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 200] = bytes(range(200))  # overwrite a stretch in the middle of the stream
+    bad = tmp_path / "bad.mkv"
+    bad.write_bytes(bytes(data))
+    result = run(bad, tmp_path / "out.mp4", tiny_model)
+    frames, _, _ = read_video(tmp_path / "out.mp4")
+    assert result.corrupt_packets >= 1
+    assert 25 <= result.frames == len(frames) < 30
+    assert any("damaged" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    "kind,needle",
+    [
+        ("missing", "not found"),
+        ("empty", "empty"),
+        ("text", "cannot read"),
+        ("audio-only", "no video stream"),
+        ("no-folder", "output folder does not exist"),
+        ("bad-codec", "not available"),
+    ],
+)
+def test_bad_input_one_line_no_output(kind: str, needle: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in.mp4"
+    out = tmp_path / "out.mp4"
+    extra: list[str] = []
+    if kind == "empty":
+        src.write_bytes(b"")
+    elif kind == "text":
+        src.write_text("definitely not a video\n" * 20)
+    elif kind == "audio-only":
+        _audio_only(src)
+    elif kind in ("no-folder", "bad-codec"):
+        make_clip(src, frames=3)
+        if kind == "no-folder":
+            out = tmp_path / "missing" / "out.mp4"
+        else:
+            extra = ["--codec", "no_such_codec"]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = cli("stylize", src, out, "--model", tiny_model, *extra)
+    assert_one_error_line(result, needle)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_failed_run_keeps_existing_output(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"precious")
+    (tmp_path / "in.mp4").write_text("not a video")
+    result = cli("stylize", tmp_path / "in.mp4", out, "--model", tiny_model)
+    assert result.code != 0
+    assert out.read_bytes() == b"precious"
+
+
+def _audio_only(path: Path) -> None:
+    import av
+
+    from clips import _write_tone
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        _write_tone(out, stream, seconds=0.5)
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) -> None:
+    import psutil
+
+    src = make_clip(tmp_path / "long.mp4", frames=3000, width=96, height=64, rate=30)
+    process = psutil.Process()
+    rss: dict[int, int] = {}
+
+    def sample(batch: FrameBatch) -> None:
+        done = batch.first_index + len(batch)
+        if done in (500, 3000):
+            rss[done] = process.memory_info().rss
+
+    run(src, tmp_path / "out.mp4", tiny_model, batch=4, preset="ultrafast", on_batch=sample)
+    growth_mb = (rss[3000] - rss[500]) / 2**20
+    assert growth_mb < 50, growth_mb
