@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gatys": ("gatys", "optimisation-based style transfer (Gatys et al.) for reference images or frames"),
     "image": ("image", "stylize an image, or a folder of images"),
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
+    "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
 }
 
 
@@ -30,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `vidstyle COMMAND --help` for each command's options and an example.",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an earlier -q.
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars or notes")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
@@ -39,15 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
             description=help_text[0].upper() + help_text[1:] + ".",
             epilog="example:\n  " + "\n  ".join(command.EXAMPLES),
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[quiet],
         )
         command.add_arguments(sub_parser)
         sub_parser.set_defaults(_module=module)
     return parser
 
 
+def configure_logging(*, quiet: bool) -> None:
+    """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone."""
+    log = logging.getLogger("vidstyle")
+    log.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("vidstyle: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.ERROR if quiet else logging.INFO)
+    log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.INFO, format="vidstyle: %(message)s", stream=sys.stderr)
+    configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
     try:
         return int(command.run(args) or 0)

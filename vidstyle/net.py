@@ -90,11 +90,9 @@ class TransformerNet(nn.Module):
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
     """Pad bottom/right by repeating edge pixels; replicate works for any size, reflect does not."""
     height, width = x.shape[-2:]
-    pad_h = (-height) % multiple
-    pad_w = (-width) % multiple
-    if pad_h == 0 and pad_w == 0:
-        return x
-    return F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+    # No early return for aligned sizes: exporters trace one branch, and this must stay
+    # shape arithmetic in the graph so any H and W work after export.
+    return F.pad(x, (0, (-width) % multiple, 0, (-height) % multiple), mode="replicate")
 
 
 def macs_per_pixel(net: TransformerNet) -> int:

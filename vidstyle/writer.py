@@ -7,9 +7,13 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import av.error
+from av.audio.frame import AudioFrame
+from av.audio.stream import AudioStream
+from av.video.stream import VideoStream
 
 from .errors import MediaError
 from .frames import FrameBatch
@@ -47,11 +51,11 @@ class AudioCarrier:
         codec = self.in_stream.codec_context.name
         self.copy = codec in output.supported_codecs
         if self.copy:
-            self.out_stream = output.add_stream_from_template(self.in_stream)
+            self.out_stream = cast(AudioStream, output.add_stream_from_template(self.in_stream))
             self.action = f"audio: copied ({codec}, not re-encoded)"
         else:
             target = "libopus" if output.format.name == "webm" else "aac"
-            self.out_stream = output.add_stream(target, rate=self.in_stream.codec_context.sample_rate or 48000)
+            self.out_stream = cast(AudioStream, output.add_stream(target, rate=self.in_stream.codec_context.sample_rate or 48000))
             self.resampler = av.AudioResampler(format=self.out_stream.codec_context.format, layout=self.out_stream.codec_context.layout, rate=self.out_stream.codec_context.rate)
             self.action = f"audio: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
         self._packets = self.input.demux(self.in_stream)
@@ -94,7 +98,7 @@ class AudioCarrier:
         except av.error.FFmpegError:
             return
         for frame in frames:
-            for resampled in self.resampler.resample(frame):
+            for resampled in self.resampler.resample(cast(AudioFrame, frame)):
                 for out in self.out_stream.encode(resampled):
                     self.output.mux(out)
 
@@ -118,7 +122,7 @@ class VideoWriter:
         except (av.error.FFmpegError, ValueError) as exc:
             raise MediaError(f"cannot write {self.path.suffix or 'that'} files here (FFmpeg: {_av_error_line(exc)})") from None
         rate = info.average_rate or Fraction(25)
-        stream = self.output.add_stream(options.codec, rate=rate)
+        stream = cast(VideoStream, self.output.add_stream(options.codec, rate=rate))
         stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
         # Frames keep the input's pts, so the encoder must count in the input's time base.
         stream.codec_context.time_base = info.time_base

@@ -23,7 +23,9 @@ def create_backend(
     if name == "onnxruntime":
         from .onnxruntime_backend import OnnxRuntimeBackend
 
-        return OnnxRuntimeBackend.from_model(model, ctx, onnx_path=engine_path)
+        if engine_path is None:
+            raise VidstyleError("--backend onnxruntime needs an ONNX file: pass --engine PATH (make one with `vidstyle export MODEL --format onnx`)")
+        return OnnxRuntimeBackend(engine_path, ctx)
     if name == "tensorrt":
         from .tensorrt_backend import TensorRTBackend
 

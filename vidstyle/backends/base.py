@@ -8,7 +8,7 @@ torch, onnxruntime and TensorRT all see exactly the same tensor.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, Self, runtime_checkable
 
 import torch
 
@@ -35,13 +35,16 @@ class BackendBase:
 
     name = "base"
 
+    def run(self, images: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
     def prepare(self, shape: tuple[int, int, int, int]) -> None:
         del shape
 
     def close(self) -> None:
         return None
 
-    def __enter__(self) -> BackendBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

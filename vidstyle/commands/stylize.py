@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 from .common import add_runtime_arguments, positive_int
 
@@ -36,13 +41,33 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.video import stylize_video
 
     log = logging.getLogger("vidstyle")
+    with _onnx_for(args) as engine:
+        return _stylize(args, engine, stylize_video, log)
+
+
+@contextlib.contextmanager
+def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
+    """onnxruntime without --engine: export the model to a temporary ONNX for this run."""
+    if args.backend != "onnxruntime" or args.engine:
+        yield args.engine
+        return
+    from vidstyle.export.onnx import export_onnx
+    from vidstyle.modelfile import load_model
+
+    with tempfile.TemporaryDirectory(prefix="vidstyle-") as folder:
+        path = str(Path(folder) / "model.onnx")
+        export_onnx(load_model(args.model), path)
+        yield path
+
+
+def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
     try:
         result = stylize_video(
             args.input,
             args.output,
             model=args.model,
             backend=args.backend,
-            engine=args.engine,
+            engine=engine,
             device=args.device,
             precision=args.precision,
             batch=args.batch,

@@ -1,0 +1,37 @@
+# Two commands for a fresh Linux machine with Python 3.11+ (no GPU, no display needed):
+#   make demo   create .venv, install, stylize the bundled sample clip into out/
+#   make test   create .venv if missing, install the test extras, run the suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The torch build to install first; override for another platform or CUDA version,
+# e.g. make demo TORCH_SPEC="torch torchvision"
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+
+.PHONY: demo test install lint bench-quick clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) $(TORCH_SPEC)
+	$(PIP) -e ".[test]"
+	# tensorrt-stubs names the real TensorRT as a dependency, which cannot be installed
+	# without NVIDIA's index; the stubs alone are all mypy needs.
+	$(PIP) --no-deps "tensorrt-stubs>=10.0"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	mkdir -p out
+	$(VENV)/bin/vidstyle stylize vidstyle/assets/sample.mp4 out/sample-styled.mp4 --max-side 480 --preset veryfast
+	$(VENV)/bin/vidstyle image vidstyle/assets/sample.jpg out/sample-styled.jpg
+	@echo "demo: wrote out/sample-styled.mp4 and out/sample-styled.jpg"
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+	$(PY) tools/trt_stubs.py .stubs
+	$(PY) -m mypy export/ vidstyle/backends/
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache

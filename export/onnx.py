@@ -1,0 +1,172 @@
+"""ONNX export that checks itself: onnx.checker (full), then onnxruntime against torch.
+
+The graph takes `images`, float32 RGB in [0, 1], NCHW, with dynamic batch, height and
+width, and returns `stylized` in the same layout. With fp16=True the precision lives in
+the graph: convolutions run in fp16 between explicit Casts, while instance norm stays in
+fp32 (it overflows in fp16: TensorRT #2691, onnxruntime #10079) and so do input/output.
+TensorRT 10+/11 networks are strongly typed, so this graph is what sets an engine's precision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from vidstyle.atomic import atomic_output
+from vidstyle.errors import VidstyleError
+from vidstyle.modelfile import StyleModel
+from vidstyle.net import TransformerNet
+
+INPUT_NAME = "images"
+OUTPUT_NAME = "stylized"
+DEFAULT_OPSET = 18
+IO_DOC = "float32 RGB in [0, 1], NCHW, any batch/height/width; output has the input's shape"
+
+
+class HalfConv(nn.Module):
+    """A conv computed in fp16 between explicit casts; its neighbours stay fp32."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        self.conv = copy.deepcopy(conv).half()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.half()).float()
+
+
+def mixed_precision_copy(net: TransformerNet) -> TransformerNet:
+    """A copy of `net` whose convs run in fp16; the original is left untouched."""
+    mixed = copy.deepcopy(net).float().eval()
+    for parent in list(mixed.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Conv2d):
+                setattr(parent, name, HalfConv(child))
+    return mixed
+
+
+@dataclass
+class ParityCheck:
+    size: tuple[int, int, int, int]
+    max_abs_error: float
+    psnr_db: float
+
+
+@dataclass
+class OnnxReport:
+    path: Path
+    opset: int
+    fp16: bool
+    checker: str
+    parity: list[ParityCheck] = field(default_factory=list)
+    skipped: str = ""
+
+
+def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bool = False) -> onnx.ModelProto:
+    net = mixed_precision_copy(model.net) if fp16 else copy.deepcopy(model.net).float().eval()
+    example = torch.rand(1, 3, 64, 64)
+    dims = {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
+    # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
+    # the file works for any H and W; it chats on stdout, which is not ours to fill.
+    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            net,
+            (example,),
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes={"x": dims},
+            opset_version=opset,
+            dynamo=True,
+            verbose=False,
+        )
+    if program is None:
+        raise VidstyleError("torch.onnx.export returned no program")
+    proto = program.model_proto
+    card = json.loads(model.card.to_json())
+    card["precision"] = "fp16-convs" if fp16 else "fp32"
+    onnx.helper.set_model_props(proto, {"vidstyle.card": json.dumps(card, sort_keys=True), "vidstyle.io": IO_DOC, "vidstyle.precision": card["precision"]})
+    proto.doc_string = f"vidstyle TransformerNet ({card['precision']}); {IO_DOC}"
+    proto.graph.input[0].doc_string = IO_DOC
+    proto.graph.output[0].doc_string = IO_DOC
+    return proto
+
+
+def psnr_db(reference: np.ndarray, test: np.ndarray) -> float:
+    mse = float(np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))
+
+
+def check_parity(proto: onnx.ModelProto, net: TransformerNet, sizes: list[tuple[int, int, int, int]], *, seed: int = 0) -> list[ParityCheck]:
+    """onnxruntime (CPU) vs torch fp32 on random inputs of each size."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    generator = torch.Generator().manual_seed(seed)
+    results = []
+    for size in sizes:
+        x = torch.rand(size, generator=generator)
+        with torch.no_grad():
+            expected = net.float().eval()(x).numpy()
+        got = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]
+        results.append(ParityCheck(size=size, max_abs_error=float(np.abs(expected - got).max()), psnr_db=psnr_db(expected, got)))
+    return results
+
+
+def export_onnx(
+    model: StyleModel,
+    output: str | os.PathLike[str],
+    *,
+    opset: int = DEFAULT_OPSET,
+    fp16: bool = False,
+    tolerance: float = 1e-4,
+    min_psnr_db: float = 40.0,
+) -> OnnxReport:
+    """Export, run the checker and the parity check, and only then move the file into place."""
+    if opset < 17:
+        raise VidstyleError(f"--opset must be 17 or newer (InstanceNormalization and Resize as used here), got {opset}")
+    proto = export_onnx_proto(model, opset=opset, fp16=fp16)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as exc:
+        raise VidstyleError(f"exported ONNX failed onnx.checker: {str(exc).splitlines()[0]}") from None
+    report = OnnxReport(path=Path(output), opset=opset, fp16=fp16, checker="onnx.checker full_check passed")
+    sizes = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
+    try:
+        report.parity = check_parity(proto, model.net, sizes)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime reports missing kernels as generic errors
+        if not fp16:
+            raise
+        report.skipped = f"onnxruntime's CPU kernels could not run the fp16 graph: {str(exc).splitlines()[0][:200]}"
+    for check in report.parity:
+        if fp16 and check.psnr_db < min_psnr_db:
+            raise VidstyleError(f"fp16 ONNX differs from torch fp32: PSNR {check.psnr_db:.1f} dB < {min_psnr_db} dB at {check.size}")
+        if not fp16 and check.max_abs_error > tolerance:
+            raise VidstyleError(f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} > {tolerance:.0e} at {check.size}")
+    with atomic_output(output) as tmp:
+        onnx.save_model(proto, str(tmp))
+    return report
+
+
+def onnx_sha256(path: str | os.PathLike[str]) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_card(path: str | os.PathLike[str]) -> dict[str, object]:
+    """The model card stored in an exported file's metadata_props."""
+    proto = onnx.load(str(path), load_external_data=False)
+    props = {p.key: p.value for p in proto.metadata_props}
+    if "vidstyle.card" not in props:
+        raise VidstyleError(f"{path} is not a vidstyle ONNX export (no model card in metadata_props)")
+    return json.loads(props["vidstyle.card"])  # type: ignore[no-any-return]

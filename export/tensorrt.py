@@ -1,0 +1,135 @@
+"""Build a TensorRT engine from the exported ONNX, for TensorRT 10.x and 11.x alike.
+
+Composable steps (Polygraphy-style): parse -> profile -> build (with a timing cache) ->
+write header + plan -> parity against torch. Precision comes from the ONNX graph: the
+network is strongly typed (required on 10.x, the only mode on 11.x), so no precision flags.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from vidstyle.atomic import atomic_output
+from vidstyle.backends.engine_header import EngineHeader, write_engine
+from vidstyle.backends.tensorrt_backend import INPUT_NAME, TensorRTBackend, device_identity, require_tensorrt
+from vidstyle.context import resolve_context
+from vidstyle.errors import VidstyleError
+from vidstyle.modelfile import StyleModel
+
+from .onnx import onnx_sha256, psnr_db
+
+if TYPE_CHECKING:
+    import tensorrt as trt
+
+Shape = tuple[int, int, int, int]
+DEFAULT_MIN: Shape = (1, 3, 64, 64)
+DEFAULT_OPT: Shape = (4, 3, 720, 1280)
+DEFAULT_MAX: Shape = (8, 3, 1088, 1920)
+WORKSPACE_BYTES = 4 << 30
+
+
+@dataclass
+class EngineReport:
+    path: Path
+    header: EngineHeader
+    build_seconds: float
+    psnr_db: float | None = None
+
+
+def parse_shape(text: str) -> Shape:
+    """'BxHxW' -> (B, 3, H, W)."""
+    try:
+        batch, height, width = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise VidstyleError(f"shapes are written BxHxW, like 4x720x1280; got {text!r}") from None
+    return (batch, 3, height, width)
+
+
+def parse_network(logger: trt.ILogger, onnx_bytes: bytes) -> tuple[trt.Builder, trt.INetworkDefinition, trt.OnnxParser]:
+    import tensorrt as trt
+
+    builder = trt.Builder(logger)
+    flags = 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+    network = builder.create_network(flags)
+    parser = trt.OnnxParser(network, logger)
+    if not parser.parse(onnx_bytes):
+        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+        raise VidstyleError(f"TensorRT could not parse the ONNX: {errors[:400]}")
+    return builder, network, parser
+
+
+def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes) -> trt.IBuilderConfig:
+    import tensorrt as trt
+
+    config = builder.create_builder_config()
+    config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, WORKSPACE_BYTES)
+    profile = builder.create_optimization_profile()
+    profile.set_shape(INPUT_NAME, *(trt.Dims(list(shape)) for shape in shapes))
+    config.add_optimization_profile(profile)
+    cache = config.create_timing_cache(cache_bytes)
+    config.set_timing_cache(cache, False)
+    return config
+
+
+def build_engine(
+    onnx_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    shapes: tuple[Shape, Shape, Shape] = (DEFAULT_MIN, DEFAULT_OPT, DEFAULT_MAX),
+    precision: str,
+    source_model: str = "",
+    timing_cache: str | os.PathLike[str] | None = None,
+) -> EngineReport:
+    if not torch.cuda.is_available():
+        raise VidstyleError("building a TensorRT engine needs a CUDA GPU")
+    if not all(lo <= op <= hi for lo, op, hi in zip(*shapes)):
+        raise VidstyleError("profile shapes must satisfy min <= opt <= max on every axis")
+    require_tensorrt()
+    import tensorrt as trt
+
+    logger = trt.Logger(trt.Logger.WARNING)
+    cache_file = Path(timing_cache) if timing_cache else Path(output).with_suffix(".timing-cache")
+    cache_bytes = cache_file.read_bytes() if cache_file.is_file() else b""
+    started = time.perf_counter()
+    builder, network, _parser = parse_network(logger, Path(onnx_path).read_bytes())
+    config = make_config(builder, shapes, cache_bytes)
+    plan = builder.build_serialized_network(network, config)
+    if plan is None:
+        raise VidstyleError("TensorRT failed to build the engine (see its log above)")
+    seconds = time.perf_counter() - started
+    cache_file.write_bytes(bytes(config.get_timing_cache().serialize()))
+    gpu_name, capability = device_identity(torch.device("cuda"))
+    header = EngineHeader(
+        tensorrt_version=trt.__version__,
+        gpu_name=gpu_name,
+        compute_capability=capability,
+        onnx_sha256=onnx_sha256(onnx_path),
+        precision=precision,
+        min_shape=shapes[0],
+        opt_shape=shapes[1],
+        max_shape=shapes[2],
+        source_model=source_model,
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    with atomic_output(output) as tmp:
+        write_engine(tmp, header, bytes(plan))
+    return EngineReport(path=Path(output), header=header, build_seconds=seconds)
+
+
+def engine_parity(report: EngineReport, model: StyleModel, image: torch.Tensor) -> float:
+    """PSNR of the engine against torch fp32 on a natural image ([1, 3, H, W] in [0, 1])."""
+    ctx = resolve_context("cuda", "fp32")
+    x = image.to(ctx.device)
+    with torch.no_grad():
+        expected = model.net.to(ctx.device).eval()(x).cpu().numpy()
+    with TensorRTBackend.from_file(report.path, ctx) as backend:
+        got = backend.run(x).cpu().numpy()
+    model.net.cpu()
+    return psnr_db(np.asarray(expected), np.asarray(got))

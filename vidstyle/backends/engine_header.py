@@ -1,0 +1,94 @@
+"""The small JSON header in front of a TensorRT plan, and its check against this machine.
+
+TensorRT plans only run on the TensorRT version and GPU family they were built for;
+loading a mismatched one crashes or returns None. The header lets us say so in words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import VidstyleError
+
+MAGIC = b"VIDSTYLE-TRT\x00\x01"
+_LENGTH = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class EngineHeader:
+    tensorrt_version: str
+    gpu_name: str
+    compute_capability: str
+    onnx_sha256: str
+    precision: str
+    min_shape: tuple[int, int, int, int]
+    opt_shape: tuple[int, int, int, int]
+    max_shape: tuple[int, int, int, int]
+    source_model: str = ""
+    created: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        payload = json.dumps(asdict(self), sort_keys=True).encode()
+        return MAGIC + _LENGTH.pack(len(payload)) + payload
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> EngineHeader:
+        for key in ("min_shape", "opt_shape", "max_shape"):
+            data[key] = tuple(data[key])  # type: ignore[arg-type]
+        return cls(**data)  # type: ignore[arg-type]
+
+
+def write_engine(path: str | os.PathLike[str], header: EngineHeader, plan: bytes) -> None:
+    Path(path).write_bytes(header.to_bytes() + plan)
+
+
+def read_engine(path: str | os.PathLike[str]) -> tuple[EngineHeader, bytes]:
+    file = Path(path)
+    if not file.is_file():
+        raise VidstyleError(f"engine file not found: {file}")
+    data = file.read_bytes()
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _LENGTH.size:
+        raise VidstyleError(f"{file} is not a vidstyle TensorRT engine (no header); build one with `vidstyle export MODEL --format engine`")
+    (length,) = _LENGTH.unpack_from(data, len(MAGIC))
+    start = len(MAGIC) + _LENGTH.size
+    try:
+        header = EngineHeader.from_dict(json.loads(data[start : start + length]))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise VidstyleError(f"{file} has a damaged engine header: {exc}") from None
+    plan = data[start + length :]
+    if not plan:
+        raise VidstyleError(f"{file} holds a header but no TensorRT plan (truncated?)")
+    return header, plan
+
+
+def check_header(header: EngineHeader, *, path: str, tensorrt_version: str, gpu_name: str, compute_capability: str) -> None:
+    """Raise one clear message, naming the rebuild command, when the engine cannot run here."""
+    problems = []
+    if header.tensorrt_version != tensorrt_version:
+        problems.append(f"TensorRT {header.tensorrt_version} (this machine has {tensorrt_version})")
+    if header.compute_capability != compute_capability or header.gpu_name != gpu_name:
+        problems.append(f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} (this machine has {gpu_name} sm_{compute_capability.replace('.', '')})")
+    if problems:
+        model = header.source_model or "MODEL.safetensors"
+        raise VidstyleError(
+            f"engine {path} was built for " + " and ".join(problems)
+            + f"; rebuild it here: vidstyle export {model} --format engine --output {path}"
+        )
+
+
+def shape_in_profile(shape: tuple[int, ...], header: EngineHeader) -> bool:
+    return all(lo <= s <= hi for s, lo, hi in zip(shape, header.min_shape, header.max_shape))
+
+
+def profile_message(shape: tuple[int, ...], header: EngineHeader) -> str:
+    fmt = "x".join
+    return (
+        f"input {fmt(map(str, shape))} (NCHW) is outside the engine's profile "
+        f"{fmt(map(str, header.min_shape))} .. {fmt(map(str, header.max_shape))}; "
+        "use --max-side to shrink frames, or rebuild with --min-shape/--max-shape"
+    )

@@ -1,0 +1,120 @@
+"""TensorRT inference on torch-allocated buffers, on torch's current stream.
+
+Works with TensorRT 10.x and 11.x: only the name-based tensor API (set_input_shape,
+set_tensor_address, execute_async_v3) is used, which both have.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..context import RunContext
+from ..errors import VidstyleError
+from .base import BackendBase
+from .engine_header import EngineHeader, check_header, profile_message, read_engine, shape_in_profile
+
+if TYPE_CHECKING:
+    import tensorrt as trt
+
+INPUT_NAME = "images"
+OUTPUT_NAME = "stylized"
+
+
+def require_tensorrt() -> None:
+    """Raise a clear error unless the real TensorRT imports (tensorrt-stubs alone is an empty namespace).
+
+    Callers then `import tensorrt as trt` themselves, so mypy checks every call against the stubs.
+    """
+    try:
+        import tensorrt
+    except ImportError:
+        tensorrt = None  # type: ignore[assignment]
+    if tensorrt is None or not hasattr(tensorrt, "Runtime"):
+        raise VidstyleError("TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or use --backend torch/onnxruntime")
+
+
+def tensorrt_available() -> bool:
+    try:
+        require_tensorrt()
+    except VidstyleError:
+        return False
+    return torch.cuda.is_available()
+
+
+def device_identity(device: torch.device) -> tuple[str, str]:
+    major, minor = torch.cuda.get_device_capability(device)
+    return torch.cuda.get_device_name(device), f"{major}.{minor}"
+
+
+class TensorRTBackend(BackendBase):
+    name = "tensorrt"
+
+    def __init__(self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = False) -> None:
+        if not ctx.is_cuda:
+            raise VidstyleError("--backend tensorrt needs --device cuda")
+        require_tensorrt()
+        import tensorrt as trt
+
+        gpu_name, capability = device_identity(ctx.device)
+        check_header(header, path=path, tensorrt_version=trt.__version__, gpu_name=gpu_name, compute_capability=capability)
+        self.header = header
+        self.ctx = ctx
+        self.logger: trt.ILogger = trt.Logger(trt.Logger.WARNING)
+        self.runtime: trt.Runtime = trt.Runtime(self.logger)
+        self.engine: trt.ICudaEngine = self.runtime.deserialize_cuda_engine(plan)
+        if self.engine is None:
+            raise VidstyleError(f"TensorRT could not deserialize {path}; rebuild it with `vidstyle export {header.source_model or 'MODEL'} --format engine`")
+        self.context: trt.IExecutionContext = self.engine.create_execution_context()
+        self.cuda_graph = cuda_graph
+        self._shape: tuple[int, int, int, int] | None = None
+        self._input: torch.Tensor | None = None
+        self._output: torch.Tensor | None = None
+        self._graph: torch.cuda.CUDAGraph | None = None
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], ctx: RunContext, *, cuda_graph: bool = False) -> TensorRTBackend:
+        header, plan = read_engine(path)
+        return cls(header, plan, ctx, path=str(path), cuda_graph=cuda_graph)
+
+    def prepare(self, shape: tuple[int, int, int, int]) -> None:
+        if not shape_in_profile(shape, self.header):
+            raise VidstyleError(profile_message(shape, self.header))
+        if not self.context.set_input_shape(INPUT_NAME, list(shape)):
+            raise VidstyleError(profile_message(shape, self.header))
+        self._shape = shape
+        # Buffers belong to this runner and are reused for every batch of this shape.
+        self._input = torch.empty(shape, device=self.ctx.device, dtype=torch.float32)
+        self._output = torch.empty(shape, device=self.ctx.device, dtype=torch.float32)
+        self.context.set_tensor_address(INPUT_NAME, self._input.data_ptr())
+        self.context.set_tensor_address(OUTPUT_NAME, self._output.data_ptr())
+        self._graph = None
+        self._enqueue()  # first run does TensorRT's lazy setup outside any graph capture
+        if self.cuda_graph:
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                self._enqueue()
+            self._graph = graph
+
+    def _enqueue(self) -> None:
+        stream = torch.cuda.current_stream(self.ctx.device)
+        if not self.context.execute_async_v3(stream.cuda_stream):
+            raise VidstyleError("TensorRT execute_async_v3 failed")
+
+    def run(self, images: torch.Tensor) -> torch.Tensor:
+        shape = tuple(images.shape)
+        if shape != self._shape:
+            self.prepare(shape)  # type: ignore[arg-type]
+        assert self._input is not None and self._output is not None
+        self._input.copy_(images, non_blocking=True)
+        if self._graph is not None:
+            self._graph.replay()
+        else:
+            self._enqueue()
+        return self._output.clone()
+
+    def close(self) -> None:
+        self._graph = None
+        self._input = self._output = None

@@ -1,0 +1,71 @@
+"""vidstyle export"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+EXAMPLES = (
+    "vidstyle export starry.safetensors --format onnx                  # starry.onnx, checked against torch",
+    "vidstyle export starry.safetensors --format onnx --fp16 --output starry-fp16.onnx",
+    "vidstyle export starry.safetensors --format engine --fp16 --opt-shape 8x1080x1920 --max-shape 8x1088x1920",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="a .safetensors style model")
+    parser.add_argument("--format", required=True, choices=["onnx", "engine"], help="onnx, or a TensorRT engine (needs TensorRT and a CUDA GPU)")
+    parser.add_argument("--output", help="output path (default: MODEL with .onnx or .engine)")
+    parser.add_argument("--opset", type=int, default=18, help="ONNX opset, 17 or newer (default 18)")
+    parser.add_argument("--fp16", action="store_true", help="convolutions in fp16, instance norm and I/O in fp32, inside the graph")
+    parser.add_argument("--min-shape", default="1x64x64", help="engine profile minimum, BxHxW (default 1x64x64)")
+    parser.add_argument("--opt-shape", default="4x720x1280", help="engine profile optimum, BxHxW (default 4x720x1280)")
+    parser.add_argument("--max-shape", default="8x1088x1920", help="engine profile maximum, BxHxW (default 8x1088x1920)")
+    parser.add_argument("--timing-cache", help="TensorRT timing cache file, created or reused (default: next to the engine)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.atomic import check_output_path
+    from vidstyle.export.onnx import export_onnx
+    from vidstyle.modelfile import load_model
+
+    log = logging.getLogger("vidstyle")
+    model = load_model(args.model)
+    suffix = ".onnx" if args.format == "onnx" else ".engine"
+    output = Path(args.output or Path(args.model).with_suffix(suffix))
+    check_output_path(output)
+    if args.format == "engine":
+        return _engine(args, model, output, log)
+    report = export_onnx(model, output, opset=args.opset, fp16=args.fp16)
+    log.info("%s", report.checker)
+    for check in report.parity:
+        size = "x".join(map(str, check.size))
+        log.info("onnxruntime vs torch at %s: max abs error %.2e, PSNR %.1f dB", size, check.max_abs_error, check.psnr_db)
+    if report.skipped:
+        log.info("%s", report.skipped)
+    log.info("wrote %s (opset %d, %s)", output, report.opset, "fp16 convs" if report.fp16 else "fp32")
+    return 0
+
+
+def _engine(args: argparse.Namespace, model: object, output: Path, log: logging.Logger) -> int:
+    from vidstyle.backends.tensorrt_backend import require_tensorrt
+    from vidstyle.errors import VidstyleError
+    from vidstyle.export.onnx import export_onnx
+    from vidstyle.export.tensorrt import build_engine, engine_parity, parse_shape
+    from vidstyle.images import read_image
+    from vidstyle.modelfile import StyleModel, default_model_path
+
+    assert isinstance(model, StyleModel)
+    require_tensorrt()  # before spending time on the ONNX export
+    shapes = (parse_shape(args.min_shape), parse_shape(args.opt_shape), parse_shape(args.max_shape))
+    onnx_path = output.with_suffix(".fp16.onnx" if args.fp16 else ".onnx")
+    export_onnx(model, onnx_path, opset=args.opset, fp16=args.fp16)
+    report = build_engine(onnx_path, output, shapes=shapes, precision="fp16" if args.fp16 else "fp32", source_model=str(args.model), timing_cache=args.timing_cache)
+    sample = read_image(default_model_path().parent / "sample.jpg")
+    psnr = engine_parity(report, model, sample)
+    log.info("built %s in %.1f s; TensorRT vs torch fp32 on a natural image: PSNR %.1f dB", output, report.build_seconds, psnr)
+    if psnr < 40.0:
+        output.unlink(missing_ok=True)
+        raise VidstyleError(f"engine PSNR {psnr:.1f} dB is below 40 dB against torch fp32; not keeping it")
+    return 0
