@@ -20,7 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gatys": ("gatys", "optimisation-based style transfer (Gatys et al.) for reference images or frames"),
     "image": ("image", "stylize an image, or a folder of images"),
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
+    "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
+    "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
 }
 
 

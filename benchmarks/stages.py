@@ -1,0 +1,215 @@
+"""One timer per pipeline stage, plus the baselines. Each returns a Timing.
+
+Timing discipline: warm up first; on CUDA synchronise before reading the clock; report the
+median of repeats; rotate among several distinct inputs; never time zeros.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import psutil
+import torch
+
+from vidstyle.backends import create_backend
+from vidstyle.context import RunContext
+from vidstyle.frames import float_to_uint8, resize, uint8_to_float
+from vidstyle.modelfile import StyleModel
+from vidstyle.net import macs_per_pixel
+
+
+@dataclass
+class Timing:
+    stage: str
+    fps: float
+    ms_p50: float
+    ms_p95: float
+    frames: int
+    config: dict[str, Any] = field(default_factory=dict)
+    cpu_percent: float = 0.0
+    peak_gpu_mb: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sync(ctx: RunContext) -> None:
+    if ctx.is_cuda:
+        torch.cuda.synchronize(ctx.device)
+
+
+def measure(
+    stage: str,
+    call: Callable[[int], int],
+    ctx: RunContext,
+    *,
+    repeats: int,
+    warmup: int = 1,
+    config: dict[str, Any] | None = None,
+) -> Timing:
+    """call(i) does the i-th unit of work and returns how many frames it handled."""
+    for i in range(warmup):
+        call(i)
+    _sync(ctx)
+    if ctx.is_cuda:
+        torch.cuda.reset_peak_memory_stats(ctx.device)
+    process = psutil.Process()
+    cpu_before = process.cpu_times()
+    wall_before = time.perf_counter()
+    per_frame_ms: list[float] = []
+    frames = 0
+    for i in range(repeats):
+        start = time.perf_counter()
+        n = call(warmup + i)
+        _sync(ctx)
+        elapsed = time.perf_counter() - start
+        frames += n
+        per_frame_ms.append(1000.0 * elapsed / max(n, 1))
+    wall = time.perf_counter() - wall_before
+    cpu_after = process.cpu_times()
+    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    p50 = statistics.median(per_frame_ms)
+    p95 = float(np.percentile(per_frame_ms, 95))
+    peak = torch.cuda.max_memory_allocated(ctx.device) / 2**20 if ctx.is_cuda else None
+    return Timing(stage=stage, fps=1000.0 / p50 if p50 else 0.0, ms_p50=p50, ms_p95=p95, frames=frames, config=config or {}, cpu_percent=100.0 * cpu / wall, peak_gpu_mb=peak)
+
+
+def decode_frames(path: str | Path, limit: int) -> list[np.ndarray]:
+    frames = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if len(frames) >= limit:
+                break
+    return frames
+
+
+def scaled_frames(frames: list[np.ndarray], height: int, width: int) -> list[torch.Tensor]:
+    """Real picture content at the benchmark size (uint8 HWC), so nothing times zeros."""
+    out = []
+    for pixels in frames:
+        x = uint8_to_float(torch.from_numpy(pixels)[None])
+        out.append(float_to_uint8(resize(x, (height, width)))[0])
+    return out
+
+
+def decode_only(path: str | Path, ctx: RunContext, *, repeats: int, decoder: str | None = None) -> Timing:
+    """PyAV decode to RGB, threads AUTO; `decoder` names another decoder (h264_cuvid for NVDEC)."""
+
+    def call(_: int) -> int:
+        n = 0
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            if decoder is None:
+                frames = container.decode(stream)
+            else:
+                codec = av.CodecContext.create(decoder, "r")
+                codec.extradata = stream.codec_context.extradata
+                frames = (f for packet in container.demux(stream) for f in codec.decode(packet))  # type: ignore[union-attr]
+            for frame in frames:
+                frame.to_ndarray(format="rgb24")  # type: ignore[union-attr]
+                n += 1
+        return n
+
+    return measure("decode", call, ctx, repeats=repeats, warmup=1, config={"decoder": decoder or "default", "input": Path(path).name})
+
+
+def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
+    batches = [torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]) for i in range(4)]
+    if ctx.is_cuda:
+        batches = [b.pin_memory() for b in batches]
+
+    def call(i: int) -> int:
+        host = batches[i % len(batches)]
+        uint8_to_float(host.to(ctx.device, non_blocking=True))
+        return batch
+
+    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch})
+
+
+def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
+    images = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)) for i in range(4)]
+
+    def call(i: int) -> int:
+        float_to_uint8(images[i % len(images)]).cpu()
+        return batch
+
+    return measure("convert+download", call, ctx, repeats=repeats, config={"batch": batch})
+
+
+def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
+    inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
+    height, width = inputs[0].shape[-2:]
+    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:  # type: ignore[attr-defined]
+        runner.prepare(tuple(inputs[0].shape))
+
+        def call(i: int) -> int:
+            runner.run(inputs[i % len(inputs)])
+            return batch
+
+        timing = measure("model", call, ctx, repeats=repeats, warmup=2, config={"backend": backend, "precision": ctx.precision, "batch": batch, "height": height, "width": width})
+    macs = macs_per_pixel(model.net) * height * width
+    timing.config["tflops"] = 2 * macs * timing.fps / 1e12
+    return timing
+
+
+def encode_only(frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264") -> Timing:
+    height, width = frames[0].shape[:2]
+    pix = [f.numpy() for f in frames]
+
+    def call(_: int) -> int:
+        with av.open("/dev/null", "w", format="mp4") as out:
+            stream = out.add_stream(codec, rate=30)
+            stream.width, stream.height, stream.pix_fmt = width - width % 2, height - height % 2, "yuv420p"
+            stream.codec_context.options = {"preset": preset, "crf": "18"}
+            for i, p in enumerate(pix):
+                frame = av.VideoFrame.from_ndarray(p[: height - height % 2, : width - width % 2], format="rgb24").reformat(format="yuv420p")
+                frame.pts = i
+                out.mux(stream.encode(frame))  # type: ignore[union-attr]
+            out.mux(stream.encode(None))  # type: ignore[union-attr]
+        return len(pix)
+
+    return measure("encode", call, ctx, repeats=repeats, warmup=0, config={"codec": codec, "preset": preset, "height": height, "width": width})
+
+
+def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, repeats: int) -> Timing:
+    """What typical scripts do: eager fp32, batch 1, a host round trip per frame."""
+    net = model.net.to(ctx.device).float().eval()
+
+    def call(i: int) -> int:
+        pixels = frames[i % len(frames)].numpy()
+        x = torch.from_numpy(pixels).permute(2, 0, 1).float().div(255.0)[None].to(ctx.device)
+        with torch.no_grad():
+            y = net(x)
+        (y[0].clamp(0, 1) * 255).byte().permute(1, 2, 0).cpu().numpy()
+        return 1
+
+    timing = measure("naive-baseline", call, ctx, repeats=repeats, warmup=1, config={"backend": "torch-eager", "precision": "fp32", "batch": 1, "height": frames[0].shape[0], "width": frames[0].shape[1]})
+    model.net.cpu()
+    return timing
+
+
+def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -> float:
+    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at."""
+    dtype = ctx.dtype if ctx.is_cuda else torch.float32
+    a = torch.rand(size, size, device=ctx.device, dtype=dtype)
+    b = torch.rand(size, size, device=ctx.device, dtype=dtype)
+    a @ b
+    _sync(ctx)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        _sync(ctx)
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times) / 1e12

@@ -1,0 +1,44 @@
+"""`vidstyle bench --quick` as a schema smoke test: it asserts structure, never speed."""
+
+import json
+from pathlib import Path
+
+from benchmarks_schema import REQUIRED_SUMMARY_KEYS, REQUIRED_TIMING_KEYS
+
+
+def test_quick_bench_writes_the_documented_schema(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "bench.json"
+    result = cli("bench", "--quick", "--model", tiny_model, "--device", "cpu", "--out", out)
+    assert result.code == 0, result.err
+    data = json.loads(out.read_text())
+    assert data["schema"] == "vidstyle-bench/1"
+    env = data["environment"]
+    assert {"device", "versions", "git_sha", "date"} <= set(env)
+    assert {"name", "cpu_model", "cpu_count"} <= set(env["device"])
+    assert {"torch", "onnxruntime", "tensorrt", "av", "numpy"} <= set(env["versions"])
+    assert data["model"]["macs_per_pixel"] > 0
+    stages = {row["stage"] for row in data["stages"]}
+    assert {"decode", "upload+convert", "convert+download", "encode"} <= stages
+    for group in ("stages", "models", "end_to_end", "naive_baseline"):
+        assert data[group], group
+        for row in data[group]:
+            assert REQUIRED_TIMING_KEYS <= set(row), (group, row)
+            assert row["fps"] > 0 and row["ms_p95"] >= row["ms_p50"] > 0
+    backends = {row["config"]["backend"] for row in data["models"]}
+    assert {"torch", "onnxruntime"} <= backends
+    for summary in data["summary"].values():
+        assert REQUIRED_SUMMARY_KEYS <= set(summary)
+        assert 0 < summary["roofline_fraction"]
+    assert any("tensorrt" in reason for reason in data["skipped"])
+    assert data["paper_check"]
+
+
+def test_report_renders_table_and_plot(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "bench.json"
+    assert cli("bench", "--quick", "--skip-paper", "--model", tiny_model, "--device", "cpu", "--out", out).code == 0
+    from vidstyle.benchmarks.report import main as report
+
+    assert report([str(out), "--md", str(tmp_path / "t.md")]) == 0
+    table = (tmp_path / "t.md").read_text()
+    assert "| size | backend | precision | batch | model fps |" in table
+    assert "onnxruntime" in table

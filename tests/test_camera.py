@@ -1,0 +1,124 @@
+"""The live loop with a file source paced like a camera (no real camera needed)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from clips import make_clip, read_video
+from conftest import assert_one_error_line
+from vidstyle import load_model
+from vidstyle.backends import create_backend
+from vidstyle.camera import Frame, LiveStylizer, Mailbox, file_frames, run_live
+from vidstyle.context import resolve_context
+from vidstyle.infer import FrameStylizer
+
+
+def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:
+    ctx = resolve_context("cpu")
+    stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in paths]
+    return LiveStylizer(stylizers, [p.stem for p in paths], delay_seconds=delay)
+
+
+def test_mailbox_keeps_only_the_newest() -> None:
+    box = Mailbox()
+    for i in range(3):
+        box.put(Frame(pixels=np.zeros((1, 1, 3), np.uint8), captured=0.0, index=i))
+    item = box.get()
+    assert item is not None and item.index == 2 and box.dropped == 2
+
+
+def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "cam.mp4", frames=30, width=64, height=48, rate=30)
+    stats, record = tmp_path / "stats.json", tmp_path / "rec.mp4"
+    result = cli("camera", "--source", src, "--realtime", "--display", "none", "--max-frames", "20", "--model", tiny_model, "--device", "cpu", "--stats-json", stats, "--record", record)
+    assert result.code == 0, result.err
+    data = json.loads(stats.read_text())
+    assert data["frames_captured"] == 20
+    assert data["frames_displayed"] + data["frames_dropped"] == 20
+    assert data["latency_ms_p95"] >= data["latency_ms_p50"] > 0
+    frames, times, _ = read_video(record)
+    assert len(frames) == data["frames_displayed"] and frames[0].shape == (48, 64, 3)
+    assert times == sorted(times)
+
+
+def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "cam.mp4", frames=90, width=64, height=48, rate=30)
+    stylizer = live_stylizer([tiny_model], delay=0.08)  # ~12 fps model against a 30 fps source
+    stop = threading.Event()
+    shown: list[float] = []
+
+    def show(frame: Frame) -> bool:
+        shown.append(1000 * (time.perf_counter() - frame.captured))
+        return True
+
+    summary = run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show, stop=stop)
+    assert summary["frames_dropped"] > 20
+    third = len(shown) // 3
+    first, last = np.percentile(shown[:third], 95), np.percentile(shown[-third:], 95)
+    assert last < first * 1.5 + 30, (first, last)  # no growth over the run
+    assert summary["latency_ms_p95"] < 400
+
+
+def test_style_switch_takes_effect_within_one_frame(tmp_path: Path, tiny_model: Path) -> None:
+    from vidstyle import ModelCard, TransformerNet, save_model
+
+    torch.manual_seed(99)
+    other = save_model(tmp_path / "other.safetensors", TransformerNet(width=0.25), ModelCard(width=0.25))
+    src = make_clip(tmp_path / "cam.mp4", frames=16, width=64, height=48, rate=30)
+    stylizer = live_stylizer([tiny_model, other])
+    seen: list[int] = []
+
+    def show(frame: Frame) -> bool:
+        seen.append(frame.style_index)
+        if len(seen) == 4:
+            stylizer.switch(+1)  # the path the `n` key takes
+        return True
+
+    run_live(lambda s: file_frames(str(src), realtime=False, stop=s), stylizer, show)
+    after = seen[4:]
+    assert after, seen
+    assert all(index == 1 for index in after[1:]), seen  # at most one frame in flight keeps the old style
+    assert stylizer.switch(+1) == tiny_model.stem and stylizer.switch(-1) == "other"
+
+
+def test_no_display_suggests_display_none(tmp_path: Path, tiny_model: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    src = make_clip(tmp_path / "cam.mp4", frames=3)
+    result = cli("camera", "--source", src, "--model", tiny_model, "--record", tmp_path / "r.mp4")
+    assert_one_error_line(result, "--display none", "--virtual-cam", "--record")
+    assert not (tmp_path / "r.mp4").exists()
+
+
+def _gui_opencv() -> bool:
+    import cv2
+
+    return "NONE" not in cv2.getBuildInformation().split("GUI:")[1].splitlines()[0]
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("Xvfb") is None or not _gui_opencv(), reason="needs Xvfb and an OpenCV with GUI support (opencv-python)")
+def test_real_window_under_xvfb(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "cam.mp4", frames=60, width=160, height=120, rate=30)
+    xvfb = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "640x480x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=":97")
+        stats = tmp_path / "stats.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "vidstyle", "camera", "--source", str(src), "--realtime", "--max-frames", "40", "--model", str(tiny_model), "--device", "cpu", "--stats-json", str(stats)],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(stats.read_text())["frames_displayed"] > 0
+    finally:
+        xvfb.terminate()

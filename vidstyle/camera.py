@@ -1,0 +1,285 @@
+"""`vidstyle camera`: live stylization where latency beats throughput.
+
+Capture, inference and display run concurrently. Between them sit single-slot mailboxes,
+not queues: the newest frame always wins and a stale one is dropped, so latency stays
+bounded however slow the model is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import VidstyleError
+from .frames import FrameBatch
+from .infer import FrameStylizer
+
+log = logging.getLogger("vidstyle")
+
+
+@dataclass
+class Frame:
+    pixels: np.ndarray  # uint8 RGB [H, W, 3]
+    captured: float  # time.perf_counter() at capture
+    index: int
+    stylized: np.ndarray | None = None
+    style_index: int = 0
+
+
+class Mailbox:
+    """Holds at most one item; put() replaces an unread item and counts it as dropped."""
+
+    def __init__(self) -> None:
+        self._item: Frame | None = None
+        self._cond = threading.Condition()
+        self.dropped = 0
+        self.closed = False
+
+    def put(self, item: Frame) -> None:
+        with self._cond:
+            if self._item is not None:
+                self.dropped += 1
+            self._item = item
+            self._cond.notify_all()
+
+    def get(self, timeout: float = 0.1) -> Frame | None:
+        with self._cond:
+            if self._item is None and not self.closed:
+                self._cond.wait(timeout)
+            item, self._item = self._item, None
+            return item
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+@dataclass
+class LiveStats:
+    latencies_ms: list[float] = field(default_factory=list)
+    displayed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def record(self, frame: Frame, now: float) -> None:
+        self.latencies_ms.append(1000.0 * (now - frame.captured))
+        self.displayed += 1
+
+    def summary(self, dropped: int, captured: int) -> dict[str, float | int]:
+        lat = np.array(self.latencies_ms) if self.latencies_ms else np.zeros(1)
+        seconds = max(time.perf_counter() - self.started, 1e-9)
+        return {
+            "frames_captured": captured,
+            "frames_displayed": self.displayed,
+            "frames_dropped": dropped,
+            "fps": self.displayed / seconds,
+            "latency_ms_p50": float(np.percentile(lat, 50)),
+            "latency_ms_p95": float(np.percentile(lat, 95)),
+            "seconds": seconds,
+        }
+
+
+def file_frames(path: str, *, realtime: bool, stop: threading.Event) -> Iterator[np.ndarray]:
+    """Frames of a file through PyAV; with realtime, paced at the file's own timestamps."""
+    from .media import read_batches
+
+    start_wall: float | None = None
+    start_pts = 0.0
+    for batch in read_batches(path, 1):
+        if stop.is_set():
+            return
+        if realtime:
+            pts = batch.pts_seconds[0]
+            if start_wall is None:
+                start_wall, start_pts = time.perf_counter(), pts
+            delay = (pts - start_pts) - (time.perf_counter() - start_wall)
+            if delay > 0:
+                time.sleep(delay)
+        yield batch.data[0].numpy()
+
+
+def device_frames(source: str, *, stop: threading.Event) -> Iterator[np.ndarray]:
+    """A camera index, device path or URL through OpenCV VideoCapture."""
+    import cv2
+
+    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if not capture.isOpened():
+        raise VidstyleError(f"cannot open camera source {source!r} (no such device, or no permission)")
+    try:
+        while not stop.is_set():
+            ok, bgr = capture.read()
+            if not ok:
+                return
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    finally:
+        capture.release()  # the camera is free again even when the loop fails
+
+
+def is_file_source(source: str) -> bool:
+    return not (source.isdigit() or source.startswith("/dev/video") or "://" in source)
+
+
+class LiveStylizer:
+    """The inference stage, with the style list the `n`/`p` keys (and tests) switch through."""
+
+    def __init__(self, stylizers: list[FrameStylizer], names: list[str], *, delay_seconds: float = 0.0) -> None:
+        if not stylizers:
+            raise VidstyleError("no style models given")
+        self.stylizers = stylizers
+        self.names = names
+        self.index = 0
+        self.delay_seconds = delay_seconds  # test hook: a slower model than the source
+
+    def switch(self, step: int) -> str:
+        """Next (+1) or previous (-1) style; takes effect on the next frame inferred."""
+        self.index = (self.index + step) % len(self.stylizers)
+        return self.names[self.index]
+
+    def __call__(self, frame: Frame) -> Frame:
+        index = self.index
+        out = self.stylizers[index](torch.from_numpy(frame.pixels)[None])[0].numpy()
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
+        frame.stylized, frame.style_index = out, index
+        return frame
+
+
+def run_live(
+    frames: Callable[[threading.Event], Iterator[np.ndarray]],
+    stylizer: LiveStylizer,
+    show: Callable[[Frame], bool],
+    *,
+    max_frames: int | None = None,
+    stop: threading.Event | None = None,
+    stats: LiveStats | None = None,
+) -> dict[str, float | int]:
+    """Capture and infer in threads; `show` runs on the calling thread and returns False to quit."""
+    stop = stop or threading.Event()
+    captured_box, result_box = Mailbox(), Mailbox()
+    stats = stats or LiveStats()
+    counts = {"captured": 0}
+    errors: list[BaseException] = []
+
+    def capture() -> None:
+        try:
+            for i, pixels in enumerate(frames(stop)):
+                if stop.is_set() or (max_frames is not None and i >= max_frames):
+                    break
+                captured_box.put(Frame(pixels=pixels, captured=time.perf_counter(), index=i))
+                counts["captured"] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported on the caller's thread
+            errors.append(exc)
+        finally:
+            captured_box.close()
+
+    def infer() -> None:
+        try:
+            while not stop.is_set():
+                frame = captured_box.get()
+                if frame is None:
+                    if captured_box.closed:
+                        break
+                    continue
+                result_box.put(stylizer(frame))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            result_box.close()
+
+    threads = [threading.Thread(target=capture, name="vidstyle-capture", daemon=True), threading.Thread(target=infer, name="vidstyle-infer", daemon=True)]
+    for thread in threads:
+        thread.start()
+    try:
+        while True:
+            frame = result_box.get(timeout=0.05)
+            if frame is None:
+                if result_box.closed or errors:
+                    break
+                if not show_idle(show):
+                    break
+                continue
+            stats.record(frame, time.perf_counter())
+            if not show(frame):
+                break
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5.0)
+    if errors:
+        raise errors[0]
+    return stats.summary(captured_box.dropped + result_box.dropped, counts["captured"])
+
+
+def show_idle(show: Callable[[Frame], bool]) -> bool:
+    """Give a window a chance to process keys while no new frame is ready."""
+    idle = getattr(show, "idle", None)
+    return bool(idle()) if idle is not None else True
+
+
+class Recorder:
+    """`--record`: the same atomic writer as `stylize`; pts are capture times in milliseconds."""
+
+    def __init__(self, path: str, width: int, height: int) -> None:
+        from .atomic import atomic_output
+        from .media import VideoInfo
+        from .writer import EncodeOptions, VideoWriter
+
+        info = VideoInfo(
+            path=path, width=width, height=height, codec="", pix_fmt="rgb24", time_base=Fraction(1, 1000), average_rate=Fraction(30),
+            duration_seconds=None, frame_count=None, frame_count_exact=False, rotation_degrees=0, audio_codecs=(),
+        )
+        self._stack = contextlib.ExitStack()
+        tmp = self._stack.enter_context(atomic_output(path))
+        self.writer = VideoWriter(tmp, info, EncodeOptions(preset="veryfast"), audio=False)
+        self._first: float | None = None
+        self._last_pts = -1
+
+    def write(self, frame: Frame) -> None:
+        if frame.stylized is None:
+            return
+        if self._first is None:
+            self._first = frame.captured
+        pts = max(self._last_pts + 1, round(1000 * (frame.captured - self._first)))
+        self._last_pts = pts
+        self.writer.write(FrameBatch(data=torch.from_numpy(frame.stylized)[None], pts=(pts,), time_base=Fraction(1, 1000)))
+
+    def close(self, *, ok: bool = True) -> None:
+        """Finalise and move into place (ok), or discard the temp file after an error."""
+        try:
+            self.writer.close()
+        except Exception:
+            ok = False
+            raise
+        finally:
+            if ok:
+                self._stack.close()
+            else:
+                self._stack.__exit__(RuntimeError, RuntimeError("recording failed"), None)
+
+
+def check_display() -> None:
+    """Fail with one line, before opening anything, when a window cannot be shown."""
+    import os
+    import sys
+
+    import cv2
+
+    gui = "GUI:" in cv2.getBuildInformation() and "NONE" not in cv2.getBuildInformation().split("GUI:")[1].splitlines()[0]
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise VidstyleError("no display available (DISPLAY is not set); use --display none with --virtual-cam or --record")
+    if not gui:
+        raise VidstyleError("this OpenCV has no GUI support (opencv-python-headless); use --display none with --virtual-cam or --record, or install opencv-python for a window")
+
+
+def stats_path_ok(path: str | None) -> None:
+    if path and not Path(path).parent.is_dir():
+        raise VidstyleError(f"--stats-json folder does not exist: {Path(path).parent}")

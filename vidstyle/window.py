@@ -1,0 +1,65 @@
+"""The OpenCV window of `vidstyle camera`: keys, side-by-side view, fullscreen, status line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .camera import Frame, LiveStats, LiveStylizer
+
+WINDOW = "vidstyle"
+HELP = "q quit  n/p style  s side-by-side  f fullscreen"
+
+
+class WindowDisplay:
+    """Called with each stylized frame on the main thread; returns False when the user quits."""
+
+    def __init__(self, stylizer: LiveStylizer, stats: Callable[[], LiveStats | None] | None = None) -> None:
+        import cv2
+
+        self.cv2 = cv2
+        self.stylizer = stylizer
+        self.side_by_side = False
+        self.fullscreen = False
+        self.stats = stats
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+
+    def handle_key(self, key: int) -> bool:
+        """The same actions tests trigger through LiveStylizer.switch; False means quit."""
+        if key in (ord("q"), 27):
+            return False
+        if key == ord("n"):
+            self.stylizer.switch(+1)
+        elif key == ord("p"):
+            self.stylizer.switch(-1)
+        elif key == ord("s"):
+            self.side_by_side = not self.side_by_side
+        elif key == ord("f"):
+            self.fullscreen = not self.fullscreen
+            mode = self.cv2.WINDOW_FULLSCREEN if self.fullscreen else self.cv2.WINDOW_NORMAL
+            self.cv2.setWindowProperty(WINDOW, self.cv2.WND_PROP_FULLSCREEN, mode)
+        return True
+
+    def compose(self, frame: Frame) -> np.ndarray:
+        assert frame.stylized is not None
+        image = np.concatenate([frame.pixels, frame.stylized], axis=1) if self.side_by_side else frame.stylized
+        bgr = np.ascontiguousarray(image[..., ::-1])
+        name = self.stylizer.names[frame.style_index]
+        status = f"{name} | {HELP}"
+        stats = self.stats() if self.stats else None
+        if stats and stats.latencies_ms:
+            recent = stats.latencies_ms[-30:]
+            status = f"{name} | latency {np.median(recent):.0f} ms | {HELP}"
+        self.cv2.putText(bgr, status, (8, 20), self.cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, self.cv2.LINE_AA)
+        return bgr
+
+    def __call__(self, frame: Frame) -> bool:
+        self.cv2.imshow(WINDOW, self.compose(frame))
+        return self.handle_key(self.cv2.waitKey(1) & 0xFF)
+
+    def idle(self) -> bool:
+        return self.handle_key(self.cv2.waitKey(1) & 0xFF)
+
+    def close(self) -> None:
+        self.cv2.destroyAllWindows()
