@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def positive_int(text: str) -> int:
@@ -34,3 +38,14 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
 
 def layers(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: object) -> T:
+    """Fill a config dataclass from same-named arguments; `overrides` win."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}  # type: ignore[arg-type]
+    for name in ("content_layers", "style_layers"):
+        if isinstance(values.get(name), str):
+            values[name] = layers(values[name])
+    values |= overrides
+    values.setdefault("progress", not getattr(args, "quiet", False))
+    return cls(**values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .common import add_loss_net_arguments, layers, positive_int
+from .common import add_loss_net_arguments, config_from_args, positive_int
 
 EXAMPLES = (
     "vidstyle gatys tubingen.jpg starry_night.jpg --output out.png --size 512",
@@ -53,29 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise VidstyleError("give a content image and at least one style image" if not args.video else "give at least one style image")
     content = "" if args.video else images.pop(0)
     blend = [float(w) for w in args.style_blend.split(",")] if args.style_blend else []
-    config = GatysConfig(
-        content=content,
-        styles=images,
-        style_blend=blend,
-        steps=args.steps,
-        size=args.size,
-        style_size=args.style_size,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        init=args.init,
-        mode=args.mode,
-        content_weight=args.content_weight,
-        style_weight=args.style_weight,
-        tv_weight=args.tv_weight,
-        content_layers=layers(args.content_layers),
-        style_layers=layers(args.style_layers),
-        original_colors=args.original_colors,
-        loss_net=args.loss_net,
-        vgg_weights=args.vgg_weights,
-        device=args.device,
-        seed=args.seed,
-        progress=not args.quiet,
-    )
+    config = config_from_args(GatysConfig, args, content=content, styles=images, style_blend=blend)
     log = logging.getLogger("vidstyle")
     if args.video:
         from vidstyle.training.reference import write_reference_frames

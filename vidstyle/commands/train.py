@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .common import add_loss_net_arguments, layers, positive_int
+from .common import add_loss_net_arguments, config_from_args, positive_int
 
 EXAMPLES = (
     "vidstyle train --data ~/coco/train2017 --style starry_night.jpg --output starry.safetensors",
@@ -43,35 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidstyle.training.trainer import TrainConfig, train
 
-    config = TrainConfig(
-        data=args.data,
-        style=args.style,
-        output=args.output,
-        steps=args.steps,
-        image_size=args.image_size,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        content_weight=args.content_weight,
-        style_weight=args.style_weight,
-        tv_weight=args.tv_weight,
-        stability_weight=args.stability_weight,
-        style_size=args.style_size,
-        content_layers=layers(args.content_layers),
-        style_layers=layers(args.style_layers),
-        loss_net=args.loss_net,
-        vgg_weights=args.vgg_weights,
-        width=args.width,
-        seed=args.seed,
-        device=args.device,
-        precision=args.precision,
-        checkpoint_every=args.checkpoint_every,
-        preview_every=args.preview_every,
-        run_dir=args.run_dir,
-        resume=args.resume,
-        workers=args.workers,
-        half_weights=args.half_weights,
-        progress=not args.quiet,
-    )
+    config = config_from_args(TrainConfig, args)
     result = train(config)
     log = logging.getLogger("vidstyle")
     if result.skipped_files:
