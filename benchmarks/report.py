@@ -51,6 +51,10 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         if s.get("onnxruntime_vs_torch"):
             ratios = ", ".join(f"batch {b}: {r:.2f}x" for b, r in s["onnxruntime_vs_torch"].items())
             lines.append(f"{size}: onnxruntime vs torch fp32 ({ratios})")
+    for row in result["end_to_end"]:
+        c = row["config"]
+        if c.get("end_to_end_vs_model"):
+            lines.append(f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = {100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps")
     for size, row in (result.get("paper_check") or {}).items():
         lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps {row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; {row['gatys_steps_measured']} steps measured)")
     lines += [f"skipped: {reason}" for reason in result.get("skipped", [])]

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
+    "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
 }
 

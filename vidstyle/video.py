@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from .atomic import atomic_output, check_output_path
@@ -20,6 +21,7 @@ from .frames import FrameBatch
 from .infer import FrameStylizer
 from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, VideoInfo, check_encoder, probe, read_batches
 from .modelfile import StyleModel, load_model
+from .temporal import TemporalBlender
 from .writer import EncodeOptions, VideoWriter
 
 log = logging.getLogger("vidstyle")
@@ -58,6 +60,7 @@ def stylize_video(
     keep_partial: bool = False,
     compile: bool = False,
     audio: bool = True,
+    temporal_blend: float = 0.0,
     progress: bool = True,
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
@@ -66,6 +69,8 @@ def stylize_video(
     (or is interrupted with keep_partial, which leaves a playable file of the frames done)."""
     if batch < 1:
         raise MediaError(f"--batch must be at least 1, got {batch}")
+    if not 0.0 <= temporal_blend < 1.0:
+        raise MediaError(f"--temporal-blend must be in [0, 1), got {temporal_blend}")
     info = probe(input)  # every input check happens before anything is written
     check_output_path(output)
     check_encoder(codec)
@@ -88,8 +93,13 @@ def stylize_video(
                 notes.append(writer.audio_action)
             bar = tqdm(total=info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=Path(input).name)
 
+            blender = TemporalBlender(temporal_blend) if temporal_blend > 0 else None
+
             def transform(frames: FrameBatch) -> FrameBatch:
-                return frames.with_data(stylizer(frames.data))
+                stylized = stylizer(frames.data)
+                if blender is not None:  # runs in the one infer thread, so frames stay in order
+                    stylized = torch.from_numpy(blender.blend_batch(frames.data.numpy(), stylized.numpy()))
+                return frames.with_data(stylized)
 
             def sink(frames: FrameBatch) -> None:
                 writer.write(frames)

@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--preset", default="medium", help="x264/x265 speed preset (default medium; veryfast for speed)")
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
+    parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
     parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C, keep a playable file of the frames done so far")
 
 
@@ -79,6 +80,7 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             keep_partial=args.keep_partial,
             compile=args.compile,
             audio=not args.no_audio,
+            temporal_blend=args.temporal_blend,
             progress=not args.quiet,
         )
     except KeyboardInterrupt:
