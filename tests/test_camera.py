@@ -99,20 +99,26 @@ def test_no_display_suggests_display_none(tmp_path: Path, tiny_model: Path, cli,
     assert not (tmp_path / "r.mp4").exists()
 
 
-def _gui_opencv() -> bool:
-    import cv2
+REPO = Path(__file__).resolve().parents[1]
+# A GUI OpenCV cannot share an environment with opencv-python-headless; a local copy
+# (pip install --no-deps --target .gui opencv-python) is put first on the child's path.
+GUI_PATH = os.environ.get("VIDSTYLE_GUI_PYTHONPATH", str(REPO / ".gui"))
 
-    return "NONE" not in cv2.getBuildInformation().split("GUI:")[1].splitlines()[0]
+
+def _gui_opencv() -> bool:
+    probe = "import cv2,sys; sys.exit('NONE' in cv2.getBuildInformation().split('GUI:')[1].splitlines()[0])"
+    env = dict(os.environ, PYTHONPATH=GUI_PATH)
+    return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True).returncode == 0
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("Xvfb") is None or not _gui_opencv(), reason="needs Xvfb and an OpenCV with GUI support (opencv-python)")
+@pytest.mark.skipif(shutil.which("Xvfb") is None or not _gui_opencv(), reason="needs Xvfb and a GUI OpenCV (opencv-python in .gui/ or VIDSTYLE_GUI_PYTHONPATH)")
 def test_real_window_under_xvfb(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "cam.mp4", frames=60, width=160, height=120, rate=30)
     xvfb = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "640x480x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)
-        env = dict(os.environ, DISPLAY=":97")
+        env = dict(os.environ, DISPLAY=":97", PYTHONPATH=GUI_PATH)
         stats = tmp_path / "stats.json"
         done = subprocess.run(
             [sys.executable, "-m", "vidstyle", "camera", "--source", str(src), "--realtime", "--max-frames", "40", "--model", str(tiny_model), "--device", "cpu", "--stats-json", str(stats)],

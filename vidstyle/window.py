@@ -23,6 +23,7 @@ class WindowDisplay:
         self.side_by_side = False
         self.fullscreen = False
         self.stats = stats
+        self._shown_size: tuple[int, ...] | None = None
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
 
     def handle_key(self, key: int) -> bool:
@@ -55,7 +56,11 @@ class WindowDisplay:
         return bgr
 
     def __call__(self, frame: Frame) -> bool:
-        self.cv2.imshow(WINDOW, self.compose(frame))
+        image = self.compose(frame)
+        if self._shown_size != image.shape[:2] and not self.fullscreen:
+            self.cv2.resizeWindow(WINDOW, image.shape[1], image.shape[0])  # 1:1 pixels by default
+            self._shown_size = image.shape[:2]
+        self.cv2.imshow(WINDOW, image)
         return self.handle_key(self.cv2.waitKey(1) & 0xFF)
 
     def idle(self) -> bool:

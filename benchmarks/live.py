@@ -1,0 +1,75 @@
+"""Live-loop latency: `python -m benchmarks.live --input CLIP [--model M] [--max-side 256]`.
+
+Runs the camera loop on a file paced at its own frame rate (as `vidstyle camera --realtime`
+does) and, in the same process, the model alone on the same frames, so the latency the loop
+adds beyond model time can be read off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from vidstyle.backends import create_backend
+from vidstyle.camera import Frame, LiveStylizer, file_frames, run_live
+from vidstyle.context import resolve_context
+from vidstyle.infer import FrameStylizer
+from vidstyle.media import probe
+from vidstyle.modelfile import load_model
+
+from . import stages
+from .environment import describe
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.live")
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--model")
+    parser.add_argument("--max-side", type=int, default=256)
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="fp32")
+    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--engine")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+
+    ctx = resolve_context(args.device, args.precision)
+    model = load_model(args.model)
+    info = probe(args.input)
+    stylizer = FrameStylizer(create_backend(args.backend, model, ctx, engine_path=args.engine), ctx, max_side=args.max_side)
+    live = LiveStylizer([stylizer], [Path(model.source).stem])
+
+    def show(frame: Frame) -> bool:
+        return True
+
+    summary = run_live(lambda stop: file_frames(args.input, realtime=True, stop=stop), live, show, max_frames=args.frames, stop=threading.Event())
+    frames = [torch.from_numpy(f) for f in stages.decode_frames(args.input, 16)]
+    height, width = stylizer.net_size(info.height, info.width)
+
+    def one(i: int) -> int:
+        stylizer(frames[i % len(frames)][None])  # the same per-frame work the loop does, minus the loop
+        return 1
+
+    model_only = stages.measure("model+convert", one, ctx, repeats=30, warmup=3)
+    result = {
+        "environment": describe(ctx),
+        "settings": {"input": Path(args.input).name, "source_fps": float(info.average_rate or 0), "max_side": args.max_side, "net_size": [height, width], "width": model.card.width, "backend": args.backend, "precision": args.precision},
+        "live": summary,
+        "model_only_ms_p50": model_only.ms_p50,
+        "added_latency_ms_p50": summary["latency_ms_p50"] - model_only.ms_p50,
+        "frame_interval_ms": 1000.0 / float(info.average_rate) if info.average_rate else None,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("live", "model_only_ms_p50", "added_latency_ms_p50", "frame_interval_ms")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
