@@ -29,7 +29,7 @@ class FlowEstimator:
 
     def __init__(self, *, max_side: int = 480) -> None:
         self.max_side = max_side
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
 
     def backward(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flow from `current` back to `previous` at full size, and the non-occluded mask.
