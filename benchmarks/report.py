@@ -16,7 +16,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) >= 0.01 else f"{value:.2e}"
+        return f"{value:.{digits}f}" if value == 0 or abs(value) >= 0.01 else f"{value:.2e}"
     return str(value)
 
 
@@ -32,7 +32,10 @@ def stage_table(result: dict[str, Any]) -> list[str]:
     lines = ["| size | stage | detail | fps | ms/frame p50 | CPU % |", "|---|---|---|---|---|---|"]
     for row in result["stages"] + result["naive_baseline"] + result["end_to_end"]:
         c = row["config"]
-        detail = c.get("preset") or c.get("decoder") or c.get("backend") or (f"batch {c['batch']}" if "batch" in c else "")
+        if row["stage"] in ("end-to-end", "naive-baseline"):
+            detail = f"{c['backend']} {c['precision']} b{c['batch']}" + (f", x264 {c['preset']}" if c.get("preset") else "")
+        else:
+            detail = c.get("preset") or c.get("decoder") or (f"batch {c['batch']}" if "batch" in c else "")
         lines.append(f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['cpu_percent'], 0)} |")
     return lines
 
@@ -75,21 +78,21 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for result in results:
+    series: dict[str, list[tuple[int, float]]] = {}
+    for result in results:  # one line per device/backend/precision/batch, across files and sizes
         device = result["environment"]["device"]["name"][:24]
-        series: dict[str, list[tuple[int, float]]] = {}
         for row in result["models"]:
             c = row["config"]
-            key = f"{device} {c['backend']} {c['precision']} b{c['batch']}"
-            series.setdefault(key, []).append((c["height"] * c["width"], row["fps"]))
-        for key, points in series.items():
-            points.sort()
-            left.plot([p[0] / 1e6 for p in points], [p[1] for p in points], marker="o", label=key)
-        last = list(result["summary"].items())[-1]
-        rows = [r for r in result["stages"] if r["config"].get("size") == last[0]] + [r for r in result["end_to_end"] if r["config"].get("size") == last[0]]
-        labels = [f"{r['stage']}\n{r['config'].get('preset') or r['config'].get('decoder') or ''}" for r in rows]
-        right.barh(labels, [r["fps"] for r in rows])
-        right.set_title(f"stages at {last[0]} ({device})")
+            series.setdefault(f"{device} {c['backend']} {c['precision']} b{c['batch']}", []).append((c["height"] * c["width"], row["fps"]))
+    for key, points in series.items():
+        points.sort()
+        left.plot([p[0] / 1e6 for p in points], [p[1] for p in points], marker="o", label=key)
+    last = results[-1]
+    size = list(last["summary"])[-1]
+    rows = [r for r in last["stages"] + last["end_to_end"] if r["config"].get("size") == size]
+    labels = [f"{r['stage']} {r['config'].get('preset') or r['config'].get('decoder') or ''}" + (f" ({r['config']['backend']})" if r["stage"] == "end-to-end" else "") for r in rows]
+    right.barh(labels, [r["fps"] for r in rows])
+    right.set_title(f"stages at {size} ({last['environment']['device']['name'][:24]})")
     left.set_xlabel("megapixels per frame")
     left.set_ylabel("model fps")
     left.set_yscale("log")

@@ -11,31 +11,39 @@ the runtime never imports them.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .errors import VidstyleError
-from .frames import FrameBatch
-from .imagejob import stylize_folder, stylize_image
-from .modelfile import ModelCard, StyleModel, load_model, save_model
-from .net import TransformerNet
+# Names resolve on first use (PEP 562), so `vidstyle --help` and `import vidstyle.errors`
+# do not pay for importing torch and PyAV.
+_LAZY = {
+    "FrameBatch": "vidstyle.frames",
+    "ModelCard": "vidstyle.modelfile",
+    "StyleModel": "vidstyle.modelfile",
+    "load_model": "vidstyle.modelfile",
+    "save_model": "vidstyle.modelfile",
+    "TransformerNet": "vidstyle.net",
+    "VidstyleError": "vidstyle.errors",
+    "stylize_folder": "vidstyle.imagejob",
+    "stylize_image": "vidstyle.imagejob",
+    "stylize_video": "vidstyle.video",
+}
+
+if TYPE_CHECKING:
+    from .errors import VidstyleError
+    from .frames import FrameBatch
+    from .imagejob import stylize_folder, stylize_image
+    from .modelfile import ModelCard, StyleModel, load_model, save_model
+    from .net import TransformerNet
+    from .video import stylize_video
 
 
-def stylize_video(*args: Any, **kwargs: Any) -> Any:
-    """See vidstyle.video.stylize_video (imported lazily: it pulls in PyAV)."""
-    from .video import stylize_video as _stylize_video
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vidstyle' has no attribute {name!r}")
 
-    return _stylize_video(*args, **kwargs)
 
-
-__all__ = [
-    "FrameBatch",
-    "ModelCard",
-    "StyleModel",
-    "TransformerNet",
-    "VidstyleError",
-    "load_model",
-    "save_model",
-    "stylize_folder",
-    "stylize_image",
-    "stylize_video",
-]
+__all__ = sorted(_LAZY)

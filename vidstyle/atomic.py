@@ -38,9 +38,20 @@ def atomic_output(path: str | os.PathLike[str], *, keep_on_error: bool = False) 
         yield tmp
     except BaseException:
         if keep_on_error and tmp.exists() and tmp.stat().st_size > 0:
+            os.chmod(tmp, _final_mode(out))
             os.replace(tmp, out)
         else:
             tmp.unlink(missing_ok=True)
         raise
     else:
+        os.chmod(tmp, _final_mode(out))
         os.replace(tmp, out)
+
+
+def _final_mode(out: Path) -> int:
+    """mkstemp makes 0600 files; give the result the mode a plain open() would (or the old file's)."""
+    if out.exists():
+        return out.stat().st_mode & 0o777
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask

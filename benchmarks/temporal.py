@@ -1,0 +1,93 @@
+"""Flicker table: `python -m benchmarks.temporal --plain A.safetensors --stable B.safetensors CLIP...`.
+
+For each clip: the input's own warping error, the plain net, the stability-trained net and
+the plain net with `--temporal-blend`, each with its end-to-end fps; plus a strip of
+consecutive frames. Writes JSON and a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from vidstyle.context import resolve_context
+from vidstyle.temporal import paired_frames, warping_error
+from vidstyle.video import stylize_video
+
+from .environment import describe
+
+
+def strip(paths: list[Path], out: Path, *, start: int = 40, count: int = 4, height: int = 144) -> None:
+    """Rows of `count` consecutive frames, one row per clip (input first), saved as one JPEG."""
+    from vidstyle.media import read_batches
+
+    rows = []
+    for path in paths:
+        frames = [b.data[0].numpy() for b in read_batches(path, 1) if start <= b.first_index < start + count]
+        images = [Image.fromarray(f).resize((round(f.shape[1] * height / f.shape[0]), height)) for f in frames]
+        row = Image.new("RGB", (sum(i.width for i in images) + 4 * (len(images) - 1), height), "white")
+        x = 0
+        for image in images:
+            row.paste(image, (x, 0))
+            x += image.width + 4
+        rows.append(row)
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows) + 4 * (len(rows) - 1)), "white")
+    y = 0
+    for row in rows:
+        sheet.paste(row, (0, y))
+        y += row.height + 4
+    sheet.save(out, quality=88)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.temporal")
+    parser.add_argument("clips", nargs="+")
+    parser.add_argument("--plain", required=True)
+    parser.add_argument("--stable", required=True)
+    parser.add_argument("--blend", type=float, default=0.5)
+    parser.add_argument("--max-side", type=int, default=256)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", default="benchmarks/results/temporal.json")
+    parser.add_argument("--strip", default="docs/temporal-strip.jpg")
+    args = parser.parse_args(argv)
+
+    runs = [("plain net", args.plain, 0.0), ("stability-trained net", args.stable, 0.0), (f"plain net + --temporal-blend {args.blend}", args.plain, args.blend)]
+    result: dict[str, Any] = {"environment": describe(resolve_context(args.device)), "max_side": args.max_side, "clips": {}}
+    with tempfile.TemporaryDirectory(prefix="vidstyle-temporal-") as tmp:
+        for clip in args.clips:
+            rows = []
+            outputs = []
+            for label, model, blend in runs:
+                out = Path(tmp) / f"{Path(clip).stem}-{len(outputs)}.mp4"
+                done = stylize_video(clip, out, model=model, device=args.device, max_side=args.max_side, temporal_blend=blend, preset="veryfast", progress=False)
+                report = warping_error(paired_frames(clip, str(out)))
+                rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "fps": done.fps, "frames": report.frames})
+                outputs.append(out)
+                input_error = report.input_warping_error
+            rows.insert(0, {"row": "input (reference)", "warping_error": input_error, "ratio_to_input": 1.0, "fps": None, "frames": rows[0]["frames"]})
+            plain = rows[1]["warping_error"]
+            for row in rows:
+                row["ratio_to_plain"] = row["warping_error"] / plain if plain else None
+            result["clips"][Path(clip).name] = rows
+            if clip == args.clips[0]:
+                strip([Path(clip), *outputs], Path(args.strip))
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    lines = ["| clip | row | warping error | x input | x plain net | fps |", "|---|---|---|---|---|---|"]
+    for clip, rows in result["clips"].items():
+        for row in rows:
+            fps = f"{row['fps']:.1f}" if row["fps"] else "-"
+            lines.append(f"| {clip} | {row['row']} | {row['warping_error']:.4f} | {row['ratio_to_input']:.2f} | {row['ratio_to_plain']:.2f} | {fps} |")
+    table = "\n".join(lines)
+    Path(args.out).with_suffix(".md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

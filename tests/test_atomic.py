@@ -1,0 +1,36 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from vidstyle.atomic import atomic_output
+from vidstyle.errors import VidstyleError
+
+
+def test_success_renames_with_normal_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with atomic_output(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".txt" and tmp.name.startswith(".out.")
+        tmp.write_text("done")
+    assert target.read_text() == "done"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(VidstyleError, match="output folder does not exist"):
+        with atomic_output(tmp_path / "nope" / "x.png"):
+            pass
