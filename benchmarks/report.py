@@ -35,7 +35,7 @@ def stage_table(result: dict[str, Any]) -> list[str]:
         if row["stage"] in ("end-to-end", "naive-baseline"):
             detail = f"{c['backend']} {c['precision']} b{c['batch']}" + (f", x264 {c['preset']}" if c.get("preset") else "")
         else:
-            detail = c.get("preset") or c.get("decoder") or (f"batch {c['batch']}" if "batch" in c else "")
+            detail = c.get("preset") or c.get("decoder") or c.get("colour_convert") or (f"batch {c['batch']}" if "batch" in c else "")
         lines.append(f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['cpu_percent'], 0)} |")
     return lines
 

@@ -91,6 +91,7 @@ def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: 
     tag = {"size": name}
     stage_rows = [stages.decode_only(clip, ctx, repeats=max(1, repeats // 2))]
     stage_rows += [stages.upload_only(frames, ctx, batch=max(batches), repeats=repeats), stages.download_only(frames, ctx, batch=max(batches), repeats=repeats)]
+    stage_rows.append(stages.upload_yuv_only(frames, ctx, batch=max(batches), repeats=repeats))
     for preset in (["ultrafast"] if args.quick else ["ultrafast", "veryfast", "medium"]):
         stage_rows.append(stages.encode_only(frames, ctx, preset=preset, repeats=max(1, repeats // 2)))
     if ctx.is_cuda and "h264_cuvid" in av.codecs_available:

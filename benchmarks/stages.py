@@ -20,7 +20,7 @@ import torch
 
 from vidstyle.backends import create_backend
 from vidstyle.context import RunContext
-from vidstyle.frames import float_to_uint8, resize, uint8_to_float
+from vidstyle.frames import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
 
@@ -134,7 +134,24 @@ def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repe
         uint8_to_float(host.to(ctx.device, non_blocking=True))
         return batch
 
-    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch})
+    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "host (rgb24)"})
+
+
+def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
+    """`stylize --colour-convert device`: I420 planes uploaded (half of RGB's bytes), converted there."""
+    import cv2
+
+    height, width = (frames[0].shape[0] // 2) * 2, (frames[0].shape[1] // 2) * 2
+    planes = [torch.from_numpy(cv2.cvtColor(np.ascontiguousarray(f.numpy()[:height, :width]), cv2.COLOR_RGB2YUV_I420)) for f in frames]
+    batches = [torch.stack([planes[(i * batch + j) % len(planes)] for j in range(batch)]) for i in range(4)]
+    if ctx.is_cuda:
+        batches = [b.pin_memory() for b in batches]
+
+    def call(i: int) -> int:
+        yuv420_to_rgb(batches[i % len(batches)].to(ctx.device, non_blocking=True))
+        return batch
+
+    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "device (yuv420p)"})
 
 
 def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:

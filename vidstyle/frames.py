@@ -8,25 +8,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
 
+PixelFormat = Literal["rgb24", "yuv420p"]
+
+
 @dataclass(frozen=True)
 class FrameBatch:
-    """N frames of one stream: `data` is uint8 RGB [N, H, W, 3]; `pts` are in `time_base` units."""
+    """N frames of one stream, with pts in `time_base` units.
+
+    `data` is uint8: RGB [N, H, W, 3] for "rgb24", or packed I420 planes [N, H*3/2, W]
+    for "yuv420p" (half the bytes to upload; converted to RGB on the device).
+    """
 
     data: torch.Tensor
     pts: tuple[int, ...]
     time_base: Fraction
     first_index: int = 0
+    pixel_format: PixelFormat = "rgb24"
 
     def __post_init__(self) -> None:
         if self.data.dtype != torch.uint8:
             raise ValueError(f"FrameBatch.data must be uint8, got {self.data.dtype}")
-        if self.data.ndim != 4 or self.data.shape[-1] != 3:
-            raise ValueError(f"FrameBatch.data must be [N, H, W, 3], got {tuple(self.data.shape)}")
+        if self.pixel_format == "rgb24" and (self.data.ndim != 4 or self.data.shape[-1] != 3):
+            raise ValueError(f"rgb24 FrameBatch.data must be [N, H, W, 3], got {tuple(self.data.shape)}")
+        if self.pixel_format == "yuv420p" and (self.data.ndim != 3 or self.data.shape[1] % 3 or self.data.shape[2] % 2):
+            raise ValueError(f"yuv420p FrameBatch.data must be [N, H*3/2, W] with even H and W, got {tuple(self.data.shape)}")
         if len(self.pts) != self.data.shape[0]:
             raise ValueError(f"FrameBatch has {self.data.shape[0]} frames but {len(self.pts)} pts")
         if self.time_base <= 0:
@@ -37,7 +48,7 @@ class FrameBatch:
 
     @property
     def height(self) -> int:
-        return int(self.data.shape[1])
+        return int(self.data.shape[1]) if self.pixel_format == "rgb24" else int(self.data.shape[1]) * 2 // 3
 
     @property
     def width(self) -> int:
@@ -47,8 +58,35 @@ class FrameBatch:
     def pts_seconds(self) -> tuple[float, ...]:
         return tuple(float(p * self.time_base) for p in self.pts)
 
-    def with_data(self, data: torch.Tensor) -> FrameBatch:
-        return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index)
+    def with_data(self, data: torch.Tensor, pixel_format: PixelFormat = "rgb24") -> FrameBatch:
+        return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index, pixel_format=pixel_format)
+
+
+# Y'CbCr -> R'G'B' coefficients (Kr, Kb) of the two matrices video actually uses.
+_MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
+
+
+def yuv420_to_rgb(planes: torch.Tensor, *, matrix: Literal["bt601", "bt709"] = "bt601", full_range: bool = False) -> torch.Tensor:
+    """Packed I420 uint8 [N, H*3/2, W] -> float RGB [N, 3, H, W] in [0, 1], on the planes' device.
+
+    Chroma is upsampled by nearest neighbour, as swscale's default fast path does.
+    """
+    n, rows, width = planes.shape
+    height = rows * 2 // 3
+    y = planes[:, :height].float()
+    chroma = planes[:, height:].reshape(n, 2, height // 2, width // 2).float()
+    u = chroma[:, 0].repeat_interleave(2, 1).repeat_interleave(2, 2)
+    v = chroma[:, 1].repeat_interleave(2, 1).repeat_interleave(2, 2)
+    if full_range:
+        y, u, v = y / 255.0, (u - 128.0) / 255.0, (v - 128.0) / 255.0
+    else:
+        y, u, v = (y - 16.0) / 219.0, (u - 128.0) / 224.0, (v - 128.0) / 224.0
+    kr, kb = _MATRICES[matrix]
+    kg = 1.0 - kr - kb
+    r = y + 2.0 * (1.0 - kr) * v
+    b = y + 2.0 * (1.0 - kb) * u
+    g = (y - kr * r - kb * b) / kg
+    return torch.stack((r, g, b), dim=1).clamp(0.0, 1.0)
 
 
 def uint8_to_float(frames: torch.Tensor) -> torch.Tensor:

@@ -6,18 +6,22 @@ is what makes a video frame and the same picture stylized as an image bit-identi
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 from .backends.base import Backend
 from .context import RunContext
-from .frames import fit_max_side, float_to_uint8, resize, uint8_to_float
+from .frames import PixelFormat, fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 
 
 class FrameStylizer:
     """Owns the pinned staging buffer; one instance per stream of same-sized frames."""
 
-    def __init__(self, backend: Backend, ctx: RunContext, *, max_side: int | None = None) -> None:
+    def __init__(self, backend: Backend, ctx: RunContext, *, max_side: int | None = None, matrix: Literal["bt601", "bt709"] = "bt601", full_range: bool = False) -> None:
         self.backend = backend
+        self.matrix = matrix
+        self.full_range = full_range
         self.ctx = ctx
         self.max_side = max_side
         self._prepared: tuple[int, int, int, int] | None = None
@@ -35,16 +39,21 @@ class FrameStylizer:
         # non_blocking from pinned memory: the copy overlaps with the previous batch's work.
         return self._pinned.to(self.ctx.device, non_blocking=True)
 
-    def __call__(self, frames: torch.Tensor) -> torch.Tensor:
-        """uint8 RGB NHWC (host) -> stylized uint8 RGB NHWC (host), same shape."""
-        batch, height, width, _ = frames.shape
+    def __call__(self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24") -> torch.Tensor:
+        """uint8 frames (host: RGB NHWC, or packed I420 [N, H*3/2, W]) -> stylized uint8 RGB NHWC (host)."""
+        batch, height, width = frames.shape[0], frames.shape[1], frames.shape[2]
+        if pixel_format == "yuv420p":
+            height = height * 2 // 3
         size = self.net_size(height, width)
         shape = (batch, 3, size[0], size[1])
         if self._prepared != shape:
             self.backend.prepare(shape)
             self._prepared = shape
         with torch.inference_mode():
-            images = resize(uint8_to_float(self._upload(frames)), size)
+            uploaded = self._upload(frames)
+            # I420 travels at half the bytes of RGB and is converted where the net runs.
+            images = yuv420_to_rgb(uploaded, matrix=self.matrix, full_range=self.full_range) if pixel_format == "yuv420p" else uint8_to_float(uploaded)
+            images = resize(images, size)
             stylized = resize(self.backend.run(images), (height, width))
             # One device->host copy per batch; .cpu() is the only synchronisation point.
             return float_to_uint8(stylized).cpu()

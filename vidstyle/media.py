@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .errors import MediaError
-from .frames import FrameBatch
+from .frames import FrameBatch, PixelFormat
 
 log = logging.getLogger("vidstyle")
 
@@ -48,6 +48,8 @@ class VideoInfo:
     frame_count_exact: bool
     rotation_degrees: int
     audio_codecs: tuple[str, ...]
+    colorspace: str = "bt601"  # the Y'CbCr matrix: bt709 when the stream says so, else bt601
+    full_range: bool = False
 
 
 def _av_error_line(exc: BaseException) -> str:
@@ -102,6 +104,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             frame_count_exact=exact,
             rotation_degrees=rotation,
             audio_codecs=tuple(s.codec_context.name for s in container.streams.audio),
+            colorspace="bt709" if ctx.colorspace == 1 else "bt601",  # AVCOL_SPC_BT709
+            full_range=ctx.color_range == 2,  # AVCOL_RANGE_JPEG
         )
 
 
@@ -121,8 +125,9 @@ class DecodeStats:
     notes: list[str] = field(default_factory=list)
 
 
-def read_batches(path: str | os.PathLike[str], batch_size: int, stats: DecodeStats | None = None) -> Iterator[FrameBatch]:
-    """Decode the first video stream as uint8 RGB batches; damaged packets are skipped and counted."""
+def read_batches(path: str | os.PathLike[str], batch_size: int, stats: DecodeStats | None = None, *, pixel_format: PixelFormat = "rgb24") -> Iterator[FrameBatch]:
+    """Decode the first video stream as uint8 batches (RGB, or I420 planes for conversion on
+    the device); damaged packets are skipped and counted."""
     stats = stats if stats is not None else DecodeStats()
     with open_input(path) as container:
         stream = container.streams.video[0]
@@ -137,19 +142,19 @@ def read_batches(path: str | os.PathLike[str], batch_size: int, stats: DecodeSta
             # Some raw streams carry no pts; continue the sequence at the nominal rate.
             current = frame.pts if frame.pts is not None else last_pts + step
             last_pts = current
-            frames.append(frame.to_ndarray(format="rgb24"))
+            frames.append(frame.to_ndarray(format=pixel_format))
             pts.append(current)
             if len(frames) == batch_size:
-                yield _batch(frames, pts, time_base, stats.frames)
+                yield _batch(frames, pts, time_base, stats.frames, pixel_format)
                 stats.frames += len(frames)
                 frames, pts = [], []
         if frames:
-            yield _batch(frames, pts, time_base, stats.frames)
+            yield _batch(frames, pts, time_base, stats.frames, pixel_format)
             stats.frames += len(frames)
 
 
-def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int) -> FrameBatch:
-    return FrameBatch(data=torch.from_numpy(np.stack(frames)), pts=tuple(pts), time_base=time_base, first_index=first_index)
+def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int, pixel_format: PixelFormat) -> FrameBatch:
+    return FrameBatch(data=torch.from_numpy(np.stack(frames)), pts=tuple(pts), time_base=time_base, first_index=first_index, pixel_format=pixel_format)
 
 
 def _decode_tolerant(container: av.container.InputContainer, stream: av.video.stream.VideoStream, stats: DecodeStats) -> Iterator[av.VideoFrame]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from tqdm import tqdm
@@ -17,12 +18,15 @@ from .atomic import atomic_output, check_output_path
 from .backends import create_backend
 from .context import resolve_context
 from .errors import MediaError
-from .frames import FrameBatch
+from .frames import FrameBatch, PixelFormat
 from .infer import FrameStylizer
 from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, VideoInfo, check_encoder, probe, read_batches
 from .modelfile import StyleModel, load_model
 from .temporal import TemporalBlender
 from .writer import EncodeOptions, VideoWriter
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger("vidstyle")
 
@@ -61,6 +65,7 @@ def stylize_video(
     compile: bool = False,
     audio: bool = True,
     temporal_blend: float = 0.0,
+    colour_convert: Literal["host", "device"] = "host",
     progress: bool = True,
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
@@ -83,7 +88,9 @@ def stylize_video(
     started = time.perf_counter()
     interrupted = False
     with create_backend(backend, style, ctx, compile=compile, engine_path=engine) as runner:  # type: ignore[attr-defined]
-        stylizer = FrameStylizer(runner, ctx, max_side=max_side)
+        # Device conversion reads I420 planes, which need even sizes; odd ones convert on the host.
+        pixel_format: PixelFormat = "yuv420p" if colour_convert == "device" and info.width % 2 == 0 and info.height % 2 == 0 else "rgb24"
+        stylizer = FrameStylizer(runner, ctx, max_side=max_side, matrix="bt709" if info.colorspace == "bt709" else "bt601", full_range=info.full_range)
         with atomic_output(output, keep_on_error=keep_partial) as tmp:
             writer = VideoWriter(tmp, info, EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt), audio=audio)
             if writer.padded:
@@ -96,9 +103,10 @@ def stylize_video(
             blender = TemporalBlender(temporal_blend) if temporal_blend > 0 else None
 
             def transform(frames: FrameBatch) -> FrameBatch:
-                stylized = stylizer(frames.data)
+                stylized = stylizer(frames.data, frames.pixel_format)
                 if blender is not None:  # runs in the one infer thread, so frames stay in order
-                    stylized = torch.from_numpy(blender.blend_batch(frames.data.numpy(), stylized.numpy()))
+                    sources = frames.data.numpy() if frames.pixel_format == "rgb24" else _i420_to_rgb_host(frames.data.numpy())
+                    stylized = torch.from_numpy(blender.blend_batch(sources, stylized.numpy()))
                 return frames.with_data(stylized)
 
             def sink(frames: FrameBatch) -> None:
@@ -110,7 +118,7 @@ def stylize_video(
             from .pipeline import run_pipeline
 
             try:
-                run_pipeline(read_batches(input, batch, stats), transform, sink, stop=stop)
+                run_pipeline(read_batches(input, batch, stats, pixel_format=pixel_format), transform, sink, stop=stop)
             except KeyboardInterrupt:
                 interrupted = True
                 writer.close(complete=False)
@@ -143,3 +151,10 @@ def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
     if info.frame_count_exact:
         return decoded < info.frame_count
     return decoded < 0.9 * info.frame_count
+
+
+def _i420_to_rgb_host(planes: np.ndarray) -> np.ndarray:
+    """The blend's flow needs RGB sources; with device conversion only I420 is on the host."""
+    import cv2
+
+    return np.stack([cv2.cvtColor(p, cv2.COLOR_YUV2RGB_I420) for p in planes])

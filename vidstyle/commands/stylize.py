@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
     parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
+    parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
     enc = parser.add_argument_group("encoding")
     enc.add_argument("--codec", default="libx264", help="video encoder (default libx264; libx265, ffv1, libvpx-vp9, ...)")
     enc.add_argument("--crf", type=int, default=18, help="quality for x264/x265/vp9/av1, lower is better (default 18)")
@@ -81,6 +82,7 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             compile=args.compile,
             audio=not args.no_audio,
             temporal_blend=args.temporal_blend,
+            colour_convert=args.colour_convert,
             progress=not args.quiet,
         )
     except KeyboardInterrupt:
