@@ -15,7 +15,9 @@ import torch
 
 from vidstyle.backends.tensorrt_backend import tensorrt_available
 from vidstyle.context import resolve_context
+from vidstyle.errors import VidstyleError
 from vidstyle.frames import fit_max_side
+from vidstyle.media import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
 from vidstyle.video import stylize_video
@@ -33,7 +35,10 @@ STATED_PEAKS = {"H100": {"fp16": 989.4, "bf16": 989.4, "fp32": 66.9}, "H200": {"
 def parse_size(text: str) -> tuple[str, tuple[int, int]]:
     if text in SIZES:
         return text, SIZES[text]
-    width, height = (int(v) for v in text.lower().split("x"))
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise VidstyleError(f"sizes are {', '.join(SIZES)} or WxH like 960x540; got {text!r}") from None
     return text, (height, width)
 
 
@@ -51,6 +56,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = resolve_context(args.device, "fp32")
     cuda = ctx.is_cuda
     source = args.input or str(default_model_path().parent / "sample.mp4")
+    probe(source)  # a bad --input fails here with one line
     model = load_model(args.model)
     skipped: list[str] = []
     usable = ["torch", "onnxruntime"] + (["tensorrt"] if tensorrt_available() else [])

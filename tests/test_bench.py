@@ -42,3 +42,13 @@ def test_report_renders_table_and_plot(tmp_path: Path, tiny_model: Path, cli) ->
     table = (tmp_path / "t.md").read_text()
     assert "| size | backend | precision | batch | model fps |" in table
     assert "onnxruntime" in table
+
+
+def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import assert_one_error_line
+
+    (tmp_path / "x.mp4").write_text("not a video")
+    out = tmp_path / "b.json"
+    assert_one_error_line(cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read")
+    assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--out", out), "sizes are")
+    assert not out.exists()

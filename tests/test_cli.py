@@ -32,3 +32,10 @@ def test_runtime_never_imports_training_or_export() -> None:
         if "commands" not in path.parts and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_usage_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import assert_one_error_line
+
+    assert_one_error_line(cli("stylize", "in.mp4", "out.mp4", "--batch", "0"), "--batch", "see vidstyle stylize --help")
+    assert_one_error_line(cli("nosuchcommand"), "invalid choice")

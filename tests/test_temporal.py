@@ -78,3 +78,13 @@ def test_stability_loss_is_small_for_an_equivariant_net() -> None:
     assert float(small) < 1e-3 < float(noisy)
     theta = random_affine(2, torch.Generator().manual_seed(0))
     assert warp(x, theta).shape == x.shape
+
+
+def test_flicker_bad_input_is_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import assert_one_error_line
+
+    small = make_clip(tmp_path / "a.mp4", frames=3, width=64, height=48)
+    big = make_clip(tmp_path / "b.mp4", frames=3, width=96, height=64)
+    assert_one_error_line(cli("flicker", tmp_path / "missing.mp4", small), "not found")
+    assert_one_error_line(cli("flicker", small, big, "--json", tmp_path / "f.json"), "sizes differ")
+    assert not (tmp_path / "f.json").exists()
