@@ -14,7 +14,12 @@ from clips import make_clip, read_video
 
 def _interrupt_after_progress(args: list[str], tmp_path: Path) -> tuple[int, float, str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "vidstyle", *args], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    # A runner started in the background (`cmd &`) hands its children SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt; a user's terminal does not, so restore the default.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidstyle", *args], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert proc.stderr is not None
     seen = ""
     deadline = time.monotonic() + 60
@@ -24,7 +29,7 @@ def _interrupt_after_progress(args: list[str], tmp_path: Path) -> tuple[int, flo
         if not chunk:
             break
         seen += chunk
-        if "frame/s" in seen and any(f" {n}/" in seen for n in range(8, 40)):
+        if "frame/s" in seen and any(f"| {n}/" in seen for n in range(8, 40)):
             break
     proc.send_signal(signal.SIGINT)
     sent = time.monotonic()
