@@ -169,16 +169,7 @@ def export_for_bench(model: Any, tmp: Path) -> str:
 
 def write_clip(frames: list[torch.Tensor], path: Path) -> Path:
     """A near-lossless H.264 clip at the benchmark size, so decode and e2e see real video."""
-    height, width = frames[0].shape[:2]
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = width - width % 2, height - height % 2, "yuv420p"
-        stream.codec_context.options = {"preset": "ultrafast", "crf": "12"}
-        for i, pixels in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(pixels.numpy()[: stream.height, : stream.width], format="rgb24").reformat(format="yuv420p")
-            frame.pts = i
-            out.mux(stream.encode(frame))  # type: ignore[union-attr]
-        out.mux(stream.encode(None))  # type: ignore[union-attr]
+    stages.encode_frames(frames, str(path), preset="ultrafast", crf=12)
     return path
 
 

@@ -180,21 +180,26 @@ def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *
     return timing
 
 
+def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: int = 18, codec: str = "libx264", format: str | None = None) -> int:
+    """x264 at 4:2:0 (sizes cropped to even); used for the encode stage and for benchmark clips."""
+    height, width = frames[0].shape[0] // 2 * 2, frames[0].shape[1] // 2 * 2
+    with av.open(path, "w", format=format) as out:
+        stream = out.add_stream(codec, rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.options = {"preset": preset, "crf": str(crf)}
+        for i, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(stream.encode(frame))  # type: ignore[union-attr]
+        out.mux(stream.encode(None))  # type: ignore[union-attr]
+    return len(frames)
+
+
 def encode_only(frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264") -> Timing:
     height, width = frames[0].shape[:2]
-    pix = [f.numpy() for f in frames]
 
     def call(_: int) -> int:
-        with av.open("/dev/null", "w", format="mp4") as out:
-            stream = out.add_stream(codec, rate=30)
-            stream.width, stream.height, stream.pix_fmt = width - width % 2, height - height % 2, "yuv420p"
-            stream.codec_context.options = {"preset": preset, "crf": "18"}
-            for i, p in enumerate(pix):
-                frame = av.VideoFrame.from_ndarray(p[: height - height % 2, : width - width % 2], format="rgb24").reformat(format="yuv420p")
-                frame.pts = i
-                out.mux(stream.encode(frame))  # type: ignore[union-attr]
-            out.mux(stream.encode(None))  # type: ignore[union-attr]
-        return len(pix)
+        return encode_frames(frames, "/dev/null", preset=preset, codec=codec, format="mp4")
 
     return measure("encode", call, ctx, repeats=repeats, warmup=0, config={"codec": codec, "preset": preset, "height": height, "width": width})
 

@@ -6,6 +6,7 @@ an uninterrupted run exactly, with any number of loader workers.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class CropDataset(Dataset[torch.Tensor]):
     def __len__(self) -> int:
         return 2**62  # indexed by global sample number; the sampler decides how many
 
+    @functools.lru_cache(maxsize=2)  # one permutation per epoch, not one per sample
     def _order(self, epoch: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
         return torch.randperm(len(self.files), generator=gen)

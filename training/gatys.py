@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.frames import resize, transfer_luminance
+from vidstyle.frames import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 
 from .losses import blended_grams, content_loss, style_loss, tv_loss
@@ -72,8 +72,6 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     content = content_image if content_image is not None else read_image(config.content, max_side=config.size)
     content = content.to(ctx.device)
     if content_image is not None:
-        from vidstyle.frames import fit_max_side
-
         content = resize(content, fit_max_side(content.shape[-2], content.shape[-1], config.size))
     styles = [read_image(path, max_side=config.style_size or config.size).to(ctx.device) for path in config.styles]
     blend = config.style_blend or [1.0] * len(styles)
