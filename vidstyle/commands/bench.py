@@ -8,6 +8,7 @@ EXAMPLES = (
     "vidstyle bench --quick                                   # seconds; checks the JSON schema",
     "vidstyle bench --input clip.mp4 --max-side 320           # one file as `stylize --max-side 320` runs it",
     "vidstyle bench --device cuda --sizes 720p,1080p --batches 1,8 --precisions fp16,fp32 --out benchmarks/results/h100.json",
+    "vidstyle bench --train --data photos/ --style mosaic.jpg --out benchmarks/results/train-cpu.json   # fp32 vs bf16 training",
 )
 
 
@@ -18,7 +19,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.train:
+        return run_training(args)
     from vidstyle.benchmarks.run import run as run_bench
     from vidstyle.benchmarks.run import write
 
     return write(run_bench(args), args.out)
+
+
+def run_training(args: argparse.Namespace) -> int:
+    from vidstyle.errors import VidstyleError
+
+    if not args.data or not args.style:
+        raise VidstyleError("bench --train needs --data DIR and --style IMG")
+    from vidstyle.benchmarks.run import write
+    from vidstyle.benchmarks.training import run_training_bench, summary_lines
+
+    return write(run_training_bench(args), args.out, summary=summary_lines)

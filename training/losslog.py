@@ -1,0 +1,46 @@
+"""losses.csv for a training run: one row per step, flushed as it goes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from vidstyle.atomic import atomic_output
+
+
+class LossLog:
+    """Appended and flushed each step, so a killed run keeps its curve; a resumed run continues the same file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = None
+        self.writer: csv.DictWriter[str] | None = None
+
+    def write(self, record: dict[str, float]) -> None:
+        if self.writer is None:
+            fields = list(record)
+            old = self._read() if self.path.exists() else None
+            if old is not None and old[0] != fields:
+                # A resumed run may add terms (stability switched on): rewrite with the union of columns.
+                fields = list(dict.fromkeys(old[0] + fields))
+                with atomic_output(self.path) as tmp, open(tmp, "w", newline="") as handle:
+                    rewriter = csv.DictWriter(handle, fieldnames=fields)
+                    rewriter.writeheader()
+                    rewriter.writerows(old[1])
+            self.handle = self.path.open("a", newline="")
+            self.writer = csv.DictWriter(self.handle, fieldnames=fields, restval="")
+            if old is None:
+                self.writer.writeheader()
+        self.writer.writerow(record)
+        assert self.handle is not None
+        self.handle.flush()
+
+    def _read(self) -> tuple[list[str], list[dict[str, str]]] | None:
+        with self.path.open(newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            return (list(reader.fieldnames), rows) if reader.fieldnames else None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
