@@ -14,12 +14,12 @@ from typing import Literal
 import torch
 from tqdm import tqdm
 
-from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.frames import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 
 from .losses import blended_grams, content_loss, style_loss, tv_loss
+from .precision import choose_precision
 from .vgg import build_loss_net
 from .weights import InitialTerms, Weight, parse_weight, resolve_weights
 
@@ -47,6 +47,7 @@ class GatysConfig:
     loss_net: str = "auto"
     vgg_weights: str | None = None
     device: str = "auto"
+    precision: str = "fp32"  # bf16 runs the loss net under autocast; the image and L-BFGS stay fp32
     seed: int = 0
     progress: bool = True
 
@@ -69,7 +70,7 @@ def apply_mode(config: GatysConfig) -> GatysConfig:
 def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None) -> GatysResult:
     """Optimise an image; `content_image` ([1,3,H,W] float) overrides config.content (used for video frames)."""
     config = apply_mode(config)
-    ctx = resolve_context(config.device, "fp32")
+    ctx = choose_precision(config.device, config.precision).ctx
     content = content_image if content_image is not None else read_image(config.content, max_side=config.size)
     content = content.to(ctx.device)
     if content_image is not None:
@@ -102,7 +103,8 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     history: list[dict[str, float]] = []
 
     def evaluate() -> tuple[torch.Tensor, dict[str, float]]:
-        feats = vgg(image)
+        with ctx.autocast():
+            feats = vgg(image)
         terms = {
             "content": config.content_weight * content_loss(feats, content_targets, content_layers),
             "style": style_weight * style_loss(feats, grams, style_layers) if use_style else image.new_zeros(()),

@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")
     parser.add_argument("--every", type=positive_int, default=30, help="with --video: one reference frame every N frames")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"], help="bf16 runs the loss net in bf16 (the image and L-BFGS stay fp32); auto picks it where the hardware makes it faster (default fp32)")
     parser.add_argument("--seed", type=int, default=0)
     add_loss_net_arguments(parser)
 
