@@ -201,3 +201,18 @@ def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path)
     planes = torch.full((1, 12, 8), 128, dtype=torch.uint8)
     planes[:, :8] = 235  # limited-range white
     assert torch.allclose(yuv420_to_rgb(planes), torch.ones(1, 3, 8, 8), atol=1e-6)
+
+
+def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model: Path) -> None:
+    """The blend's flow needs RGB sources on the host even when the decoder hands over I420."""
+    from vidstyle.temporal import warping_error
+
+    src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
+    plain = run(src, tmp_path / "plain.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", colour_convert="device")
+    blended = run(src, tmp_path / "blended.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", temporal_blend=0.5, colour_convert="device")
+    inputs, _, _ = read_video(src)
+    a, _, _ = read_video(tmp_path / "plain.mkv")
+    b, _, _ = read_video(tmp_path / "blended.mkv")
+    assert plain.frames == blended.frames == len(a) == len(b) == 10
+    steady, flickery = warping_error(zip(inputs, b)), warping_error(zip(inputs, a))
+    assert steady.stylized_warping_error < 0.7 * flickery.stylized_warping_error

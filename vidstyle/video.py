@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -24,9 +25,6 @@ from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, Vide
 from .modelfile import StyleModel, load_model
 from .temporal import TemporalBlender
 from .writer import EncodeOptions, VideoWriter
-
-if TYPE_CHECKING:
-    import numpy as np
 
 log = logging.getLogger("vidstyle")
 
