@@ -16,7 +16,7 @@ import torch
 from vidstyle.backends.tensorrt_backend import tensorrt_available
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.frames import fit_max_side
+from vidstyle.colour import fit_max_side
 from vidstyle.media import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel

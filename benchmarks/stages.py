@@ -20,7 +20,7 @@ import torch
 
 from vidstyle.backends import create_backend
 from vidstyle.context import RunContext
-from vidstyle.frames import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
 

@@ -17,7 +17,8 @@ from clips import make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model
 from vidstyle.backends import create_backend
-from vidstyle.camera import Frame, LiveStylizer, Mailbox, file_frames, run_live
+from vidstyle.camera import LiveStylizer, Mailbox, file_frames, run_live
+from vidstyle.frames import Frame
 from vidstyle.context import resolve_context
 from vidstyle.infer import FrameStylizer
 
@@ -31,7 +32,7 @@ def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:
 def test_mailbox_keeps_only_the_newest() -> None:
     box = Mailbox()
     for i in range(3):
-        box.put(Frame(pixels=np.zeros((1, 1, 3), np.uint8), captured=0.0, index=i))
+        box.put(Frame(pixels=np.zeros((1, 1, 3), np.uint8), captured_seconds=0.0, index=i))
     item = box.get()
     assert item is not None and item.index == 2 and box.dropped == 2
 
@@ -57,7 +58,7 @@ def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_
     shown: list[float] = []
 
     def show(frame: Frame) -> bool:
-        shown.append(1000 * (time.perf_counter() - frame.captured))
+        shown.append(1000 * (time.perf_counter() - frame.captured_seconds))
         return True
 
     summary = run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show, stop=stop)

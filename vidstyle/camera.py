@@ -20,19 +20,10 @@ import numpy as np
 import torch
 
 from .errors import VidstyleError
-from .frames import FrameBatch
+from .frames import Frame, FrameBatch
 from .infer import FrameStylizer
 
 log = logging.getLogger("vidstyle")
-
-
-@dataclass
-class Frame:
-    pixels: np.ndarray  # uint8 RGB [H, W, 3]
-    captured: float  # time.perf_counter() at capture
-    index: int
-    stylized: np.ndarray | None = None
-    style_index: int = 0
 
 
 class Mailbox:
@@ -71,7 +62,7 @@ class LiveStats:
     started: float = field(default_factory=time.perf_counter)
 
     def record(self, frame: Frame, now: float) -> None:
-        self.latencies_ms.append(1000.0 * (now - frame.captured))
+        self.latencies_ms.append(1000.0 * (now - frame.captured_seconds))
         self.displayed += 1
 
     def summary(self, dropped: int, captured: int) -> dict[str, float | int]:
@@ -174,7 +165,7 @@ def run_live(
             for i, pixels in enumerate(frames(stop)):
                 if stop.is_set() or (max_frames is not None and i >= max_frames):
                     break
-                captured_box.put(Frame(pixels=pixels, captured=time.perf_counter(), index=i))
+                captured_box.put(Frame(pixels=pixels, captured_seconds=time.perf_counter(), index=i))
                 counts["captured"] += 1
         except BaseException as exc:  # noqa: BLE001 - reported on the caller's thread
             errors.append(exc)
@@ -247,8 +238,8 @@ class Recorder:
         if frame.stylized is None:
             return
         if self._first is None:
-            self._first = frame.captured
-        pts = max(self._last_pts + 1, round(1000 * (frame.captured - self._first)))
+            self._first = frame.captured_seconds
+        pts = max(self._last_pts + 1, round(1000 * (frame.captured_seconds - self._first)))
         self._last_pts = pts
         self.writer.write(FrameBatch(data=torch.from_numpy(frame.stylized)[None], pts=(pts,), time_base=Fraction(1, 1000)))
 

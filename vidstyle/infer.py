@@ -12,7 +12,8 @@ import torch
 
 from .backends.base import Backend
 from .context import RunContext
-from .frames import PixelFormat, fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from .frames import PixelFormat
 
 
 class FrameStylizer:

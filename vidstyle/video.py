@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -19,6 +18,7 @@ from .atomic import atomic_output, check_output_path
 from .backends import create_backend
 from .context import resolve_context
 from .errors import MediaError
+from .colour import i420_to_rgb_host
 from .frames import FrameBatch, PixelFormat
 from .infer import FrameStylizer
 from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, VideoInfo, check_encoder, probe, read_batches
@@ -103,7 +103,7 @@ def stylize_video(
             def transform(frames: FrameBatch) -> FrameBatch:
                 stylized = stylizer(frames.data, frames.pixel_format)
                 if blender is not None:  # runs in the one infer thread, so frames stay in order
-                    sources = frames.data.numpy() if frames.pixel_format == "rgb24" else _i420_to_rgb_host(frames.data.numpy())
+                    sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
                     stylized = torch.from_numpy(blender.blend_batch(sources, stylized.numpy()))
                 return frames.with_data(stylized)
 
@@ -150,9 +150,3 @@ def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
         return decoded < info.frame_count
     return decoded < 0.9 * info.frame_count
 
-
-def _i420_to_rgb_host(planes: np.ndarray) -> np.ndarray:
-    """The blend's flow needs RGB sources; with device conversion only I420 is on the host."""
-    import cv2
-
-    return np.stack([cv2.cvtColor(p, cv2.COLOR_YUV2RGB_I420) for p in planes])

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .camera import Frame, LiveStats, LiveStylizer
+from .camera import LiveStats, LiveStylizer
+from .frames import Frame
 
 WINDOW = "vidstyle"
 HELP = "q quit  n/p style  s side-by-side  f fullscreen"
