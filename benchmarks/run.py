@@ -17,7 +17,7 @@ from vidstyle.backends.tensorrt_backend import tensorrt_available
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.colour import fit_max_side
-from vidstyle.media import probe
+from vidstyle.media.probe import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
 from vidstyle.video import stylize_video

@@ -25,7 +25,7 @@ from .environment import describe
 
 def strip(paths: list[Path], out: Path, *, start: int = 40, count: int = 4, height: int = 144) -> None:
     """Rows of `count` consecutive frames, one row per clip (input first), saved as one JPEG."""
-    from vidstyle.media import read_batches
+    from vidstyle.media.decode import read_batches
 
     rows = []
     for path in paths:

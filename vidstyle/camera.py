@@ -81,7 +81,7 @@ class LiveStats:
 
 def file_frames(path: str, *, realtime: bool, stop: threading.Event) -> Iterator[np.ndarray]:
     """Frames of a file through PyAV; with realtime, paced at the file's own timestamps."""
-    from .media import read_batches
+    from .media.decode import read_batches
 
     start_wall: float | None = None
     start_pts = 0.0
@@ -221,16 +221,13 @@ class Recorder:
 
     def __init__(self, path: str, width: int, height: int) -> None:
         from .atomic import atomic_output
-        from .media import VideoInfo
-        from .writer import EncodeOptions, VideoWriter
+        from .media.encode import VideoWriter
+        from .media.options import EncodeOptions
 
-        info = VideoInfo(
-            path=path, width=width, height=height, codec="", pix_fmt="rgb24", time_base=Fraction(1, 1000), average_rate=Fraction(30),
-            duration_seconds=None, frame_count=None, frame_count_exact=False, rotation_degrees=0, audio_codecs=(),
-        )
+        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), preset="veryfast")
         self._stack = contextlib.ExitStack()
         tmp = self._stack.enter_context(atomic_output(path))
-        self.writer = VideoWriter(tmp, info, EncodeOptions(preset="veryfast"), audio=False)
+        self.writer = VideoWriter(tmp, options)
         self._first: float | None = None
         self._last_pts = -1
 

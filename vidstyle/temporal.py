@@ -140,7 +140,7 @@ class TemporalBlender:
 
 def paired_frames(input_path: str, stylized_path: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Decode two clips in lockstep; the stylized one may carry padding to even size (cropped off)."""
-    from .media import read_batches
+    from .media.decode import read_batches
 
     a, b = read_batches(input_path, 1), read_batches(stylized_path, 1)
     for first, second in zip(a, b):

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -21,10 +22,12 @@ from .errors import MediaError
 from .colour import i420_to_rgb_host
 from .frames import FrameBatch, PixelFormat
 from .infer import FrameStylizer
-from .media import DEFAULT_CODEC, DEFAULT_CRF, DEFAULT_PRESET, DecodeStats, VideoInfo, check_encoder, probe, read_batches
+from .media.decode import DecodeStats, read_batches
+from .media.encode import VideoWriter, check_encoder
+from .media.options import EncodeOptions
+from .media.probe import VideoInfo, probe
 from .modelfile import StyleModel, load_model
 from .temporal import TemporalBlender
-from .writer import EncodeOptions, VideoWriter
 
 log = logging.getLogger("vidstyle")
 
@@ -55,9 +58,9 @@ def stylize_video(
     precision: str = "fp32",
     batch: int = 4,
     max_side: int | None = None,
-    codec: str = DEFAULT_CODEC,
-    crf: int | None = DEFAULT_CRF,
-    preset: str | None = DEFAULT_PRESET,
+    codec: str = EncodeOptions.codec,
+    crf: int | None = EncodeOptions.crf,
+    preset: str | None = EncodeOptions.preset,
     pix_fmt: str | None = None,
     keep_partial: bool = False,
     compile: bool = False,
@@ -90,11 +93,15 @@ def stylize_video(
         pixel_format: PixelFormat = "yuv420p" if colour_convert == "device" and info.width % 2 == 0 and info.height % 2 == 0 else "rgb24"
         stylizer = FrameStylizer(runner, ctx, max_side=max_side, matrix="bt709" if info.colorspace == "bt709" else "bt601", full_range=info.full_range)
         with atomic_output(output, keep_on_error=keep_partial) as tmp:
-            writer = VideoWriter(tmp, info, EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt), audio=audio)
+            options = EncodeOptions(
+                width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
+                rotation_degrees=info.rotation_degrees, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt,
+            )
+            writer = VideoWriter(tmp, options, audio_source=input if audio and info.audio_codecs else None)
             if writer.padded:
                 notes.append(f"size {info.width}x{info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
                 log.warning("note: %s", notes[-1])
-            if writer.audio:
+            if writer.audio_action:
                 notes.append(writer.audio_action)
             bar = tqdm(total=info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=Path(input).name)
 
@@ -139,7 +146,7 @@ def stylize_video(
     if stats.ended_early or _fewer_frames_than_promised(stats.frames, info):
         notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
     notes.extend(n for n in stats.notes if n not in notes)
-    return VideoResult(output=Path(output), frames=stats.frames, seconds=seconds, corrupt_packets=stats.corrupt_packets, audio=writer.audio_action, notes=notes, interrupted=interrupted)
+    return VideoResult(output=Path(output), frames=stats.frames, seconds=seconds, corrupt_packets=stats.corrupt_packets, audio=writer.audio_action or "audio: none in the input", notes=notes, interrupted=interrupted)
 
 
 def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:

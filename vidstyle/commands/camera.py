@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     stats_path_ok(args.stats_json)
     source = args.source
     if is_file_source(source):
-        from vidstyle.media import probe
+        from vidstyle.media.probe import probe
 
         probe(source)  # a bad file fails here with one line
 

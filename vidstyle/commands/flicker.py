@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import atomic_output, check_output_path
     from vidstyle.errors import VidstyleError
-    from vidstyle.media import probe
+    from vidstyle.media.probe import probe
     from vidstyle.temporal import paired_frames, warping_error
 
     first, second = probe(args.input), probe(args.stylized)
