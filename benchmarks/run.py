@@ -174,8 +174,7 @@ def write_clip(frames: list[torch.Tensor], path: Path) -> Path:
 
 
 def end_to_end(clip: Path, out: Path, model: Any, ctx: Any, *, batch: int, max_side: int | None, preset: str, backend: str, engine: str | None) -> stages.Timing:
-    with av.open(str(clip)) as container:
-        total = container.streams.video[0].frames or 0
+    total = probe(clip).frame_count or 0
 
     def call(_: int) -> int:
         return stylize_video(clip, out, model=model, backend=backend, engine=engine, device=ctx.device.type, precision=ctx.precision, batch=batch, max_side=max_side, preset=preset, progress=False).frames
