@@ -149,7 +149,7 @@ def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, re
 def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
     inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
     height, width = inputs[0].shape[-2:]
-    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:  # type: ignore[attr-defined]
+    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:
         runner.prepare(tuple(inputs[0].shape))
 
         def call(i: int) -> int:

@@ -25,12 +25,11 @@ import torch
 from torch import nn
 
 from vidstyle.atomic import atomic_output
+from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME
 from vidstyle.errors import VidstyleError
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import TransformerNet
 
-INPUT_NAME = "images"
-OUTPUT_NAME = "stylized"
 DEFAULT_OPSET = 18
 IO_DOC = "float32 RGB in [0, 1], NCHW, any batch/height/width; output has the input's shape"
 

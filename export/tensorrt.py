@@ -18,7 +18,8 @@ import torch
 
 from vidstyle.atomic import atomic_output
 from vidstyle.backends.engine_header import EngineHeader, write_engine
-from vidstyle.backends.tensorrt_backend import INPUT_NAME, TensorRTBackend, device_identity, require_tensorrt
+from vidstyle.backends.base import INPUT_NAME
+from vidstyle.backends.tensorrt_backend import TensorRTBackend, device_identity, require_tensorrt
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.modelfile import StyleModel

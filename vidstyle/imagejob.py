@@ -35,7 +35,7 @@ def stylize_image(
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
         raise ValueError(f"expected a uint8 [H, W, 3] tensor, got {pixels.dtype} {tuple(pixels.shape)}")
     ctx = resolve_context(device, precision)
-    with create_backend("torch", style, ctx) as backend:  # type: ignore[attr-defined]
+    with create_backend("torch", style, ctx) as backend:
         result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
     if output is not None:
         write_image_uint8(result, output)

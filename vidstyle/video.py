@@ -88,7 +88,7 @@ def stylize_video(
     stats = DecodeStats()
     started = time.perf_counter()
     interrupted = False
-    with create_backend(backend, style, ctx, compile=compile, engine_path=engine) as runner:  # type: ignore[attr-defined]
+    with create_backend(backend, style, ctx, compile=compile, engine_path=engine) as runner:
         # Device conversion reads I420 planes, which need even sizes; odd ones convert on the host.
         pixel_format: PixelFormat = "yuv420p" if colour_convert == "device" and info.width % 2 == 0 and info.height % 2 == 0 else "rgb24"
         stylizer = FrameStylizer(runner, ctx, max_side=max_side, matrix="bt709" if info.colorspace == "bt709" else "bt601", full_range=info.full_range)
