@@ -115,11 +115,36 @@ def test_engine_header_mismatch_names_the_rebuild_command(tmp_path: Path) -> Non
         assert f"vidstyle export m.safetensors --format engine --output {path}" in message
 
 
+def test_engine_header_ignores_keys_it_does_not_know(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    data = asdict(_header()) | {"extra": {}}  # older engines carried an unused "extra"
+    assert EngineHeader.from_dict(json.loads(json.dumps(data))) == _header()
+
+
 def test_engine_file_without_header_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "raw.engine"
     path.write_bytes(b"\x00" * 100)
     with pytest.raises(VidstyleError, match="no header"):
         read_engine(path)
+
+
+def test_failed_parity_keeps_the_previous_file(tiny_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"previous export")
+    with pytest.raises(VidstyleError, match="ONNX differs from torch"):
+        export_onnx(load_model(tiny_model), out, tolerance=-1.0)  # no export can pass this
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_export_leaves_the_callers_model_alone(tiny_model: Path, tmp_path: Path) -> None:
+    model = load_model(tiny_model)
+    model.net.train()
+    before = {k: v.clone() for k, v in model.net.state_dict().items()}
+    export_onnx(model, tmp_path / "m.onnx", fp16=True)
+    assert model.net.training
+    assert all(v.dtype == before[k].dtype and torch.equal(v, before[k]) for k, v in model.net.state_dict().items())
 
 
 def test_cli_export_bad_model_leaves_nothing(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -138,9 +163,15 @@ def test_tensorrt_engine_round_trip(tiny_model: Path, tmp_path: Path) -> None:
 
     model = load_model(tiny_model)
     export_onnx(model, tmp_path / "m.onnx", fp16=True)
-    report = build_engine(tmp_path / "m.onnx", tmp_path / "m.engine", shapes=((1, 3, 32, 32), (2, 3, 64, 64), (2, 3, 128, 128)), precision="fp16")
     image = torch.rand(1, 3, 96, 80)
-    assert engine_parity(report, model, image) >= 40.0
+    report = build_engine(tmp_path / "m.onnx", tmp_path / "m.engine", model, shapes=((1, 3, 32, 32), (2, 3, 64, 64), (2, 3, 128, 128)), precision="fp16", check_image=image)
+    assert report.psnr_db is not None and report.psnr_db >= 40.0
+    assert engine_parity(report.path, model, image) == report.psnr_db
+    # A check that cannot pass keeps the engine already in place.
+    before = (tmp_path / "m.engine").read_bytes()
+    with pytest.raises(VidstyleError, match="not keeping it"):
+        build_engine(tmp_path / "m.onnx", tmp_path / "m.engine", model, shapes=((1, 3, 32, 32), (2, 3, 64, 64), (2, 3, 128, 128)), precision="fp16", check_image=image, min_psnr_db=float("inf"))
+    assert (tmp_path / "m.engine").read_bytes() == before
     with TensorRTBackend.from_file(tmp_path / "m.engine", resolve_context("cuda")) as backend:
         with pytest.raises(VidstyleError, match="outside the engine's profile"):
             backend.prepare((4, 3, 64, 64))
