@@ -17,7 +17,7 @@ from clips import make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model
 from vidstyle.backends import create_backend
-from vidstyle.camera import LiveStylizer, Mailbox, file_frames, run_live
+from vidstyle.camera import LiveStylizer, file_frames, run_live
 from vidstyle.frames import Frame
 from vidstyle.context import resolve_context
 from vidstyle.infer import FrameStylizer
@@ -27,14 +27,6 @@ def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:
     ctx = resolve_context("cpu")
     stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in paths]
     return LiveStylizer(stylizers, [p.stem for p in paths], delay_seconds=delay)
-
-
-def test_mailbox_keeps_only_the_newest() -> None:
-    box = Mailbox()
-    for i in range(3):
-        box.put(Frame(pixels=np.zeros((1, 1, 3), np.uint8), captured_seconds=0.0, index=i))
-    item = box.get()
-    assert item is not None and item.index == 2 and box.dropped == 2
 
 
 def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]

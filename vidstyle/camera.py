@@ -8,6 +8,7 @@ bounded however slow the model is.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
@@ -24,35 +25,6 @@ from .frames import Frame, FrameBatch
 from .infer import FrameStylizer
 
 log = logging.getLogger("vidstyle")
-
-
-class Mailbox:
-    """Holds at most one item; put() replaces an unread item and counts it as dropped."""
-
-    def __init__(self) -> None:
-        self._item: Frame | None = None
-        self._cond = threading.Condition()
-        self.dropped = 0
-        self.closed = False
-
-    def put(self, item: Frame) -> None:
-        with self._cond:
-            if self._item is not None:
-                self.dropped += 1
-            self._item = item
-            self._cond.notify_all()
-
-    def get(self, timeout: float = 0.1) -> Frame | None:
-        with self._cond:
-            if self._item is None and not self.closed:
-                self._cond.wait(timeout)
-            item, self._item = self._item, None
-            return item
-
-    def close(self) -> None:
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
 
 
 @dataclass
@@ -152,68 +124,24 @@ def run_live(
     max_frames: int | None = None,
     stop: threading.Event | None = None,
     stats: LiveStats | None = None,
+    on_idle: Callable[[], bool] | None = None,
 ) -> dict[str, float | int]:
     """Capture and infer in threads; `show` runs on the calling thread and returns False to quit."""
+    from .pipeline import run_pipeline
+
     stop = stop or threading.Event()
-    captured_box, result_box = Mailbox(), Mailbox()
     stats = stats or LiveStats()
-    counts = {"captured": 0}
-    errors: list[BaseException] = []
 
-    def capture() -> None:
-        try:
-            for i, pixels in enumerate(frames(stop)):
-                if stop.is_set() or (max_frames is not None and i >= max_frames):
-                    break
-                captured_box.put(Frame(pixels=pixels, captured_seconds=time.perf_counter(), index=i))
-                counts["captured"] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported on the caller's thread
-            errors.append(exc)
-        finally:
-            captured_box.close()
+    def captured() -> Iterator[Frame]:
+        for i, pixels in enumerate(itertools.islice(frames(stop), max_frames)):
+            yield Frame(pixels=pixels, captured_seconds=time.perf_counter(), index=i)
 
-    def infer() -> None:
-        try:
-            while not stop.is_set():
-                frame = captured_box.get()
-                if frame is None:
-                    if captured_box.closed:
-                        break
-                    continue
-                result_box.put(stylizer(frame))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            result_box.close()
+    def display(frame: Frame) -> bool:
+        stats.record(frame, time.perf_counter())
+        return show(frame)
 
-    threads = [threading.Thread(target=capture, name="vidstyle-capture", daemon=True), threading.Thread(target=infer, name="vidstyle-infer", daemon=True)]
-    for thread in threads:
-        thread.start()
-    try:
-        while True:
-            frame = result_box.get(timeout=0.05)
-            if frame is None:
-                if result_box.closed or errors:
-                    break
-                if not show_idle(show):
-                    break
-                continue
-            stats.record(frame, time.perf_counter())
-            if not show(frame):
-                break
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5.0)
-    if errors:
-        raise errors[0]
-    return stats.summary(captured_box.dropped + result_box.dropped, counts["captured"])
-
-
-def show_idle(show: Callable[[Frame], bool]) -> bool:
-    """Give a window a chance to process keys while no new frame is ready."""
-    idle = getattr(show, "idle", None)
-    return bool(idle()) if idle is not None else True
+    result = run_pipeline(captured(), stylizer, display, channel="latest", stop=stop, on_idle=on_idle)
+    return stats.summary(result.dropped, result.produced)
 
 
 class Recorder:

@@ -123,7 +123,8 @@ def stylize_video(
             from .pipeline import run_pipeline
 
             try:
-                run_pipeline(read_batches(input, batch, stats, pixel_format=pixel_format), transform, sink, stop=stop)
+                if run_pipeline(read_batches(input, batch, stats, pixel_format=pixel_format), transform, sink, stop=stop).stopped:
+                    raise KeyboardInterrupt
             except KeyboardInterrupt:
                 interrupted = True
                 writer.close(complete=False)

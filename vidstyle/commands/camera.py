@@ -90,11 +90,9 @@ def run(args: argparse.Namespace) -> int:
             log.info("%d frames shown, latency p50 %.0f ms", stats.displayed, sorted(recent)[len(recent) // 2] if recent else 0)
         return window(frame) if window is not None else True
 
-    if window is not None:
-        show.idle = window.idle  # type: ignore[attr-defined]
     ok = False
     try:
-        summary = run_live(frames, stylizer, show, max_frames=args.max_frames, stats=stats)
+        summary = run_live(frames, stylizer, show, max_frames=args.max_frames, stats=stats, on_idle=window.idle if window is not None else None)
         ok = True
     except KeyboardInterrupt:
         ok = True  # Ctrl-C is a normal way to stop: the recording is kept
