@@ -18,7 +18,7 @@ import torch
 from vidstyle.backends import create_backend
 from vidstyle.camera import Frame, LiveStylizer, file_frames, run_live
 from vidstyle.context import resolve_context
-from vidstyle.infer import FrameStylizer
+from vidstyle.stylizer import FrameStylizer
 from vidstyle.media.probe import probe
 from vidstyle.modelfile import load_model
 

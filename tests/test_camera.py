@@ -20,7 +20,7 @@ from vidstyle.backends import create_backend
 from vidstyle.camera import LiveStylizer, file_frames, run_live
 from vidstyle.frames import Frame
 from vidstyle.context import resolve_context
-from vidstyle.infer import FrameStylizer
+from vidstyle.stylizer import FrameStylizer
 
 
 def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:

@@ -22,7 +22,7 @@ import torch
 
 from .errors import VidstyleError
 from .frames import Frame, FrameBatch
-from .infer import FrameStylizer
+from .stylizer import FrameStylizer
 
 log = logging.getLogger("vidstyle")
 

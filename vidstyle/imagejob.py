@@ -11,7 +11,7 @@ from .backends import create_backend
 from .context import resolve_context
 from .errors import MediaError
 from .images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
-from .infer import FrameStylizer
+from .stylizer import FrameStylizer
 from .modelfile import StyleModel, load_model
 
 ImageInput = str | os.PathLike[str] | torch.Tensor

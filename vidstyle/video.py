@@ -21,7 +21,7 @@ from .context import resolve_context
 from .errors import MediaError
 from .colour import i420_to_rgb_host
 from .frames import FrameBatch, PixelFormat
-from .infer import FrameStylizer
+from .stylizer import FrameStylizer
 from .media.decode import DecodeStats, read_batches
 from .media.encode import VideoWriter, check_encoder
 from .media.options import EncodeOptions

@@ -119,7 +119,7 @@ def build_stylizer(args: argparse.Namespace) -> Any:
     from vidstyle.backends import create_backend
     from vidstyle.camera import LiveStylizer
     from vidstyle.context import resolve_context
-    from vidstyle.infer import FrameStylizer
+    from vidstyle.stylizer import FrameStylizer
     from vidstyle.modelfile import load_model
 
     paths = [p for p in (args.models.split(",") if args.models else [args.model])]
