@@ -20,7 +20,7 @@ from vidstyle.colour import fit_max_side
 from vidstyle.media.probe import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 from . import stages
 from .environment import describe

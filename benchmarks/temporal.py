@@ -18,7 +18,7 @@ from PIL import Image
 
 from vidstyle.context import resolve_context
 from vidstyle.temporal import paired_frames, warping_error
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 from .environment import describe
 

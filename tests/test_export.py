@@ -61,7 +61,7 @@ def test_fp16_graph_keeps_norms_in_fp32(tiny_model: Path, tmp_path: Path) -> Non
 
 
 def test_onnxruntime_backend_matches_torch_in_stylize(exported: tuple[Path, object], tiny_model: Path, tmp_path: Path) -> None:
-    from vidstyle.video import stylize_video
+    from vidstyle.jobs.video import stylize_video
 
     onnx_path, _ = exported
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=5, codec="ffv1", pix_fmt="bgr0")

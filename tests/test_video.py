@@ -11,7 +11,7 @@ from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 
 def run(src: Path, out: Path, model: Path, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -211,3 +211,23 @@ def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model
     assert plain.frames == blended.frames == len(a) == len(b) == 10
     steady, flickery = warping_error(zip(inputs, b)), warping_error(zip(inputs, a))
     assert steady.stylized_warping_error < 0.7 * flickery.stylized_warping_error
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_stop_event_ends_the_run_without_an_exception(keep: bool, tmp_path: Path, tiny_model: Path) -> None:
+    import threading
+
+    src = make_clip(tmp_path / "in.mp4", frames=60, width=64, height=48)
+    stop = threading.Event()
+
+    def after_two_batches(batch: FrameBatch) -> None:
+        if batch.first_index >= 4:
+            stop.set()
+
+    out = tmp_path / "out.mp4"
+    result = run(src, out, tiny_model, batch=2, keep_partial=keep, on_batch=after_two_batches, stop=stop)
+    assert result.interrupted and 6 <= result.frames < 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["in.mp4", "out.mp4"] if keep else ["in.mp4"])
+    if keep:
+        frames, times, _ = read_video(out)
+        assert 6 <= len(frames) < 60 and times == sorted(times)

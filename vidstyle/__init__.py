@@ -24,18 +24,18 @@ _LAZY = {
     "save_model": "vidstyle.modelfile",
     "TransformerNet": "vidstyle.net",
     "VidstyleError": "vidstyle.errors",
-    "stylize_folder": "vidstyle.imagejob",
-    "stylize_image": "vidstyle.imagejob",
-    "stylize_video": "vidstyle.video",
+    "stylize_folder": "vidstyle.jobs.image",
+    "stylize_image": "vidstyle.jobs.image",
+    "stylize_video": "vidstyle.jobs.video",
 }
 
 if TYPE_CHECKING:
     from .errors import VidstyleError
     from .frames import FrameBatch
-    from .imagejob import stylize_folder, stylize_image
+    from .jobs.image import stylize_folder, stylize_image
+    from .jobs.video import stylize_video
     from .modelfile import ModelCard, StyleModel, load_model, save_model
     from .net import TransformerNet
-    from .video import stylize_video
 
 
 def __getattr__(name: str) -> Any:

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.video import stylize_video
+    from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
     with _onnx_for(args) as engine:

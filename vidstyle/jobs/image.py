@@ -1,4 +1,4 @@
-"""`vidstyle image`: one picture, or a folder of them, through a style model."""
+"""`vidstyle image` as library calls: one picture, or a folder of them, through a style model."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import torch
 
-from .backends import create_backend
-from .context import resolve_context
-from .errors import MediaError
-from .images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
-from .stylizer import FrameStylizer
-from .modelfile import StyleModel, load_model
+from ..backends import create_backend
+from ..context import resolve_context
+from ..errors import MediaError
+from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
+from ..modelfile import StyleModel, load_model
+from ..stylizer import FrameStylizer
 
 ImageInput = str | os.PathLike[str] | torch.Tensor
 
