@@ -25,9 +25,7 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
-    add_runtime_arguments(parser)
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
-    parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
+    add_runtime_arguments(parser, backend=True)
     parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")

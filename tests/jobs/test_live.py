@@ -16,17 +16,40 @@ import torch
 from clips import make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model
-from vidstyle.backends import create_backend
-from vidstyle.camera import LiveStylizer, file_frames, run_live
-from vidstyle.frames import Frame
+from vidstyle.backends import Backend, create_backend
 from vidstyle.context import resolve_context
+from vidstyle.frames import Frame
+from vidstyle.jobs.live import LiveStylizer, run_live
+from vidstyle.media.capture import file_frames
 from vidstyle.stylizer import FrameStylizer
 
 
-def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:
+class SlowBackend(Backend):
+    """A backend slower than the source: the real net, plus a fixed delay per batch."""
+
+    name = "torch"
+
+    def __init__(self, inner: Backend, delay_seconds: float) -> None:
+        self.inner, self.delay_seconds = inner, delay_seconds
+
+    def _prepare(self, shape: tuple[int, int, int, int]) -> None:
+        self.inner.prepare(shape)
+
+    def _run(self, images: torch.Tensor) -> torch.Tensor:
+        time.sleep(self.delay_seconds)
+        return self.inner.run(images)
+
+    def _release(self) -> None:
+        self.inner.close()
+
+
+def live_stylizer(paths: list[Path], delay_seconds: float = 0.0) -> LiveStylizer:
     ctx = resolve_context("cpu")
-    stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in paths]
-    return LiveStylizer(stylizers, [p.stem for p in paths], delay_seconds=delay)
+    stylizers = []
+    for path in paths:
+        backend = create_backend("torch", load_model(path), ctx)
+        stylizers.append(FrameStylizer(SlowBackend(backend, delay_seconds) if delay_seconds else backend, ctx))
+    return LiveStylizer(stylizers, [p.stem for p in paths])
 
 
 def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +68,7 @@ def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cl
 
 def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "cam.mp4", frames=90, width=64, height=48, rate=30)
-    stylizer = live_stylizer([tiny_model], delay=0.08)  # ~12 fps model against a 30 fps source
+    stylizer = live_stylizer([tiny_model], delay_seconds=0.08)  # ~12 fps model against a 30 fps source
     stop = threading.Event()
     shown: list[float] = []
 
@@ -92,7 +115,7 @@ def test_no_display_suggests_display_none(tmp_path: Path, tiny_model: Path, cli,
     assert not (tmp_path / "r.mp4").exists()
 
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # A GUI OpenCV cannot share an environment with opencv-python-headless; a local copy
 # (pip install --no-deps --target .gui opencv-python) is put first on the child's path.
 GUI_PATH = os.environ.get("VIDSTYLE_GUI_PYTHONPATH", str(REPO / ".gui"))
