@@ -9,21 +9,13 @@ from vidstyle import load_model
 from vidstyle.backends import INPUT_NAME, OUTPUT_NAME, Backend, create_backend
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.export.onnx import export_onnx
-
-
-@pytest.fixture(scope="module")
-def onnx_file(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("lifecycle") / "tiny.onnx"
-    export_onnx(load_model(tiny_model), path)
-    return str(path)
 
 
 @pytest.mark.parametrize("name", ["torch", "onnxruntime"])
-def test_same_lifecycle_in_every_backend(name: str, tiny_model: Path, onnx_file: str) -> None:
+def test_same_lifecycle_in_every_backend(name: str, tiny_model: Path, exported_onnx: tuple[Path, object]) -> None:
     ctx = resolve_context("cpu")
     images = torch.rand(1, 3, 20, 28)
-    with create_backend(name, load_model(tiny_model), ctx, engine_path=onnx_file) as backend:
+    with create_backend(name, load_model(tiny_model), ctx, engine_path=str(exported_onnx[0])) as backend:
         assert isinstance(backend, Backend) and backend.name == name and not backend.closed
         backend.prepare((1, 3, 20, 28))
         out = backend.run(images)
@@ -46,8 +38,8 @@ def test_torch_backend_leaves_the_callers_net_alone(tiny_model: Path) -> None:
     assert all(torch.equal(before[k], v) for k, v in model.net.state_dict().items())
 
 
-def test_io_names_are_the_exported_graphs(onnx_file: str) -> None:
+def test_io_names_are_the_exported_graphs(exported_onnx: tuple[Path, object]) -> None:
     import onnx
 
-    graph = onnx.load(onnx_file).graph
+    graph = onnx.load(str(exported_onnx[0])).graph
     assert [i.name for i in graph.input] == [INPUT_NAME] and [o.name for o in graph.output] == [OUTPUT_NAME]
