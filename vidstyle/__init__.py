@@ -11,11 +11,12 @@ the runtime never imports them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# Names resolve on first use (PEP 562), so `vidstyle --help` and `import vidstyle.errors`
-# do not pay for importing torch and PyAV.
+from .lazy import lazy_attributes
+
+# Names resolve on first use, so `vidstyle --help` and `import vidstyle.errors` do not pay
+# for importing torch and PyAV.
 _LAZY = {
     "FrameBatch": "vidstyle.frames",
     "ModelCard": "vidstyle.modelfile",
@@ -38,12 +39,5 @@ if TYPE_CHECKING:
     from .net import TransformerNet
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'vidstyle' has no attribute {name!r}")
-
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 __all__ = sorted(_LAZY)

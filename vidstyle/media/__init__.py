@@ -1,37 +1,24 @@
 """PyAV containers: probe a file, decode it, encode one, carry its audio over.
 
-Names resolve on first use (PEP 562), so the CLI can read EncodeOptions' defaults for
-`--help` without importing PyAV and torch.
+Names resolve on first use, so the CLI can read EncodeOptions' defaults (media.options)
+for `--help` without this package importing PyAV and torch.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "VideoInfo": "probe",
-    "open_input": "probe",
-    "probe": "probe",
-    "DecodeStats": "decode",
-    "read_batches": "decode",
-    "EncodeOptions": "options",
-    "VideoWriter": "encode",
-}
+from ..lazy import lazy_attributes
+
+# The names read from outside (training/ reads probe and read_batches here); vidstyle's own
+# modules import from the submodules.
+_LAZY = {"VideoInfo": "vidstyle.media.probe", "probe": "vidstyle.media.probe", "read_batches": "vidstyle.media.decode"}
 
 if TYPE_CHECKING:
-    from .decode import DecodeStats, read_batches
-    from .encode import VideoWriter
-    from .options import EncodeOptions
-    from .probe import VideoInfo, open_input, probe
+    from .decode import read_batches
+    from .probe import VideoInfo, probe
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = sorted(_LAZY)
