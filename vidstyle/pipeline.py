@@ -21,7 +21,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -56,7 +56,7 @@ class _Flags:
         return self.halt.is_set() or self.stop.is_set()
 
 
-class _BoundedQueue(Generic[T]):
+class _BoundedQueue:
     """put() waits while the queue is full: back pressure, nothing dropped."""
 
     def __init__(self, size: int) -> None:
@@ -76,14 +76,14 @@ class _BoundedQueue(Generic[T]):
     def close(self, flags: _Flags) -> None:
         self.put(_DONE, flags)
 
-    def get(self, timeout: float) -> object:
+    def get(self, timeout_seconds: float) -> object:
         try:
-            return self._queue.get(timeout=timeout)
+            return self._queue.get(timeout=timeout_seconds)
         except queue.Empty:
             return _EMPTY
 
 
-class _Mailbox(Generic[T]):
+class _Mailbox:
     """Holds at most one item; put() replaces an unread item and counts it as dropped."""
 
     def __init__(self) -> None:
@@ -107,18 +107,18 @@ class _Mailbox(Generic[T]):
             self._closed = True
             self._cond.notify_all()
 
-    def get(self, timeout: float) -> object:
+    def get(self, timeout_seconds: float) -> object:
         """The newest item; _DONE once closed and empty; _EMPTY if nothing came in time."""
         with self._cond:
             if self._item is _EMPTY and not self._closed:
-                self._cond.wait(timeout)
+                self._cond.wait(timeout_seconds)
             item, self._item = self._item, _EMPTY
             if item is _EMPTY and self._closed:
                 return _DONE
             return item
 
 
-def _receive(channel: _BoundedQueue[object] | _Mailbox[object], flags: _Flags) -> object:
+def _receive(channel: _BoundedQueue | _Mailbox, flags: _Flags) -> object:
     while True:
         if flags.is_set():
             raise Stopped
@@ -145,7 +145,7 @@ def run_pipeline(
     """
     flags = _Flags(stop)
     errors: list[BaseException] = []
-    channels = [_BoundedQueue[object](queue_size) if channel == "queue" else _Mailbox[object]() for _ in range(2)]
+    channels = [_BoundedQueue(queue_size) if channel == "queue" else _Mailbox() for _ in range(2)]
     produced = 0
 
     def guard(body: Callable[[], None]) -> Callable[[], None]:
@@ -169,7 +169,7 @@ def run_pipeline(
 
     def work() -> None:
         while (item := _receive(channels[0], flags)) is not _DONE:
-            channels[1].put(transform(item), flags)  # type: ignore[arg-type]
+            channels[1].put(transform(cast(T, item)), flags)
         channels[1].close(flags)
 
     threads = [threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True) for name, body in (("source", produce), ("transform", work))]
@@ -185,7 +185,7 @@ def run_pipeline(
                 ended_early = on_idle is not None and on_idle() is False
             else:
                 delivered += 1
-                ended_early = sink(item) is False  # type: ignore[arg-type]
+                ended_early = sink(cast(U, item)) is False
             if ended_early:
                 break
     finally:

@@ -11,11 +11,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import cast
 
 import av
 import av.error
 import numpy as np
 import torch
+from av.video.codeccontext import VideoCodecContext
 
 from ..frames import FrameBatch, PixelFormat
 from .probe import av_error_line, open_input
@@ -47,9 +49,9 @@ def read_batches(
     with open_input(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        codec: av.CodecContext = stream.codec_context
+        codec = stream.codec_context
         if decoder is not None:
-            codec = av.CodecContext.create(decoder, "r")
+            codec = cast(VideoCodecContext, av.CodecContext.create(decoder, "r"))
             codec.extradata = stream.codec_context.extradata
         time_base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
         rate = stream.average_rate or stream.guessed_rate or Fraction(25)
@@ -77,7 +79,7 @@ def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_
 
 
 def _decode_tolerant(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, codec: av.CodecContext, stats: DecodeStats
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, codec: VideoCodecContext, stats: DecodeStats
 ) -> Iterator[av.VideoFrame]:
     packets = container.demux(stream)
     while True:
