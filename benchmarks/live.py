@@ -16,10 +16,12 @@ from pathlib import Path
 import torch
 
 from vidstyle.backends import create_backend
-from vidstyle.camera import Frame, LiveStylizer, file_frames, run_live
+from vidstyle.frames import Frame
+from vidstyle.jobs.live import LiveStylizer, run_live
+from vidstyle.media.capture import file_frames
 from vidstyle.context import resolve_context
-from vidstyle.infer import FrameStylizer
-from vidstyle.media import probe
+from vidstyle.stylizer import FrameStylizer
+from vidstyle.media.probe import probe
 from vidstyle.modelfile import load_model
 
 from . import stages

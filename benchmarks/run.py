@@ -17,11 +17,11 @@ from vidstyle.backends.tensorrt_backend import tensorrt_available
 from vidstyle.atomic import atomic_output
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.frames import fit_max_side
-from vidstyle.media import probe
+from vidstyle.colour import fit_max_side
+from vidstyle.media.probe import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 from . import stages
 from .environment import describe
@@ -175,8 +175,7 @@ def write_clip(frames: list[torch.Tensor], path: Path) -> Path:
 
 
 def end_to_end(clip: Path, out: Path, model: Any, ctx: Any, *, batch: int, max_side: int | None, preset: str, backend: str, engine: str | None) -> stages.Timing:
-    with av.open(str(clip)) as container:
-        total = container.streams.video[0].frames or 0
+    total = probe(clip).frame_count or 0
 
     def call(_: int) -> int:
         return stylize_video(clip, out, model=model, backend=backend, engine=engine, device=ctx.device.type, precision=ctx.precision, batch=batch, max_side=max_side, preset=preset, progress=False).frames

@@ -6,6 +6,7 @@ median of repeats; rotate among several distinct inputs; never time zeros.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -20,7 +21,8 @@ import torch
 
 from vidstyle.backends import create_backend
 from vidstyle.context import RunContext
-from vidstyle.frames import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from vidstyle.media.decode import read_batches
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
 
@@ -82,15 +84,8 @@ def measure(
 
 
 def decode_frames(path: str | Path, limit: int) -> list[np.ndarray]:
-    frames = []
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            frames.append(frame.to_ndarray(format="rgb24"))
-            if len(frames) >= limit:
-                break
-    return frames
+    """The first `limit` frames as uint8 RGB, through the same decode loop `stylize` uses."""
+    return [batch.data[0].numpy() for batch in itertools.islice(read_batches(path, 1), limit)]
 
 
 def scaled_frames(frames: list[np.ndarray], height: int, width: int) -> list[torch.Tensor]:
@@ -103,23 +98,10 @@ def scaled_frames(frames: list[np.ndarray], height: int, width: int) -> list[tor
 
 
 def decode_only(path: str | Path, ctx: RunContext, *, repeats: int, decoder: str | None = None) -> Timing:
-    """PyAV decode to RGB, threads AUTO; `decoder` names another decoder (h264_cuvid for NVDEC)."""
+    """Decode to RGB batches as `stylize` does; `decoder` names another decoder (h264_cuvid for NVDEC)."""
 
     def call(_: int) -> int:
-        n = 0
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            if decoder is None:
-                frames = container.decode(stream)
-            else:
-                codec = av.CodecContext.create(decoder, "r")
-                codec.extradata = stream.codec_context.extradata
-                frames = (f for packet in container.demux(stream) for f in codec.decode(packet))  # type: ignore[union-attr]
-            for frame in frames:
-                frame.to_ndarray(format="rgb24")  # type: ignore[union-attr]
-                n += 1
-        return n
+        return sum(len(batch) for batch in read_batches(path, 4, decoder=decoder))
 
     return measure("decode", call, ctx, repeats=repeats, warmup=1, config={"decoder": decoder or "default", "input": Path(path).name})
 
@@ -167,7 +149,7 @@ def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, re
 def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
     inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
     height, width = inputs[0].shape[-2:]
-    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:  # type: ignore[attr-defined]
+    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:
         runner.prepare(tuple(inputs[0].shape))
 
         def call(i: int) -> int:

@@ -18,14 +18,14 @@ from PIL import Image
 
 from vidstyle.context import resolve_context
 from vidstyle.temporal import paired_frames, warping_error
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 from .environment import describe
 
 
 def strip(paths: list[Path], out: Path, *, start: int = 40, count: int = 4, height: int = 144) -> None:
     """Rows of `count` consecutive frames, one row per clip (input first), saved as one JPEG."""
-    from vidstyle.media import read_batches
+    from vidstyle.media.decode import read_batches
 
     rows = []
     for path in paths:

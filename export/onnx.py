@@ -16,21 +16,23 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
-import warnings
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 from torch import nn
 
 from vidstyle.atomic import atomic_output
+from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME
+from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
+from vidstyle.backends.torch_backend import TorchBackend
+from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import TransformerNet
 
-INPUT_NAME = "images"
-OUTPUT_NAME = "stylized"
+from .parity import ParityCheck, compare
+
 DEFAULT_OPSET = 18
 IO_DOC = "float32 RGB in [0, 1], NCHW, any batch/height/width; output has the input's shape"
 
@@ -48,19 +50,12 @@ class HalfConv(nn.Module):
 
 def mixed_precision_copy(net: TransformerNet) -> TransformerNet:
     """A copy of `net` whose convs run in fp16; the original is left untouched."""
-    mixed = copy.deepcopy(net).float().eval()
+    mixed = copy.deepcopy(net).cpu().float().eval()
     for parent in list(mixed.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, nn.Conv2d):
                 setattr(parent, name, HalfConv(child))
     return mixed
-
-
-@dataclass
-class ParityCheck:
-    size: tuple[int, int, int, int]
-    max_abs_error: float
-    psnr_db: float
 
 
 @dataclass
@@ -74,13 +69,13 @@ class OnnxReport:
 
 
 def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bool = False) -> onnx.ModelProto:
-    net = mixed_precision_copy(model.net) if fp16 else copy.deepcopy(model.net).float().eval()
+    net = mixed_precision_copy(model.net) if fp16 else copy.deepcopy(model.net).cpu().float().eval()
     example = torch.rand(1, 3, 64, 64)
     dims = {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
     # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
-    # the file works for any H and W; it chats on stdout, which is not ours to fill.
-    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # the file works for any H and W; it chats on stdout, which is not ours to fill. Its
+    # warnings are left alone: they may be the only sign that an export went wrong.
+    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
         program = torch.onnx.export(
             net,
             (example,),
@@ -103,25 +98,16 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     return proto
 
 
-def psnr_db(reference: np.ndarray, test: np.ndarray) -> float:
-    mse = float(np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))
+PARITY_SIZES = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
 
 
-def check_parity(proto: onnx.ModelProto, net: TransformerNet, sizes: list[tuple[int, int, int, int]], *, seed: int = 0) -> list[ParityCheck]:
-    """onnxruntime (CPU) vs torch fp32 on random inputs of each size."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+def check_parity(onnx_path: str | os.PathLike[str], model: StyleModel, *, seed: int = 0) -> list[ParityCheck]:
+    """onnxruntime (CPU) vs torch fp32, each through its backend, on random inputs of PARITY_SIZES."""
     generator = torch.Generator().manual_seed(seed)
-    results = []
-    for size in sizes:
-        x = torch.rand(size, generator=generator)
-        with torch.no_grad():
-            expected = net.float().eval()(x).numpy()
-        got = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]
-        results.append(ParityCheck(size=size, max_abs_error=float(np.abs(expected - got).max()), psnr_db=psnr_db(expected, got)))
-    return results
+    inputs = [torch.rand(size, generator=generator) for size in PARITY_SIZES]
+    ctx = resolve_context("cpu", "fp32")
+    with TorchBackend(model.net, ctx) as reference, OnnxRuntimeBackend(onnx_path, ctx) as candidate:
+        return compare(reference, candidate, inputs)
 
 
 def export_onnx(
@@ -133,7 +119,8 @@ def export_onnx(
     tolerance: float = 1e-4,
     min_psnr_db: float = 40.0,
 ) -> OnnxReport:
-    """Export, run the checker and the parity check, and only then move the file into place."""
+    """Export, run the checker and the parity check, and only then move the file into place
+    (a failed check leaves any previous file at `output` as it was)."""
     if opset < 17:
         raise VidstyleError(f"--opset must be 17 or newer (InstanceNormalization and Resize as used here), got {opset}")
     proto = export_onnx_proto(model, opset=opset, fp16=fp16)
@@ -142,20 +129,20 @@ def export_onnx(
     except onnx.checker.ValidationError as exc:
         raise VidstyleError(f"exported ONNX failed onnx.checker: {str(exc).splitlines()[0]}") from None
     report = OnnxReport(path=Path(output), opset=opset, fp16=fp16, checker="onnx.checker full_check passed")
-    sizes = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
-    try:
-        report.parity = check_parity(proto, model.net, sizes)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime reports missing kernels as generic errors
-        if not fp16:
-            raise
-        report.skipped = f"onnxruntime's CPU kernels could not run the fp16 graph: {str(exc).splitlines()[0][:200]}"
-    for check in report.parity:
-        if fp16 and check.psnr_db < min_psnr_db:
-            raise VidstyleError(f"fp16 ONNX differs from torch fp32: PSNR {check.psnr_db:.1f} dB < {min_psnr_db} dB at {check.size}")
-        if not fp16 and check.max_abs_error > tolerance:
-            raise VidstyleError(f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} > {tolerance:.0e} at {check.size}")
+    # Written beside the target, checked through the backend that will run it, renamed only if good.
     with atomic_output(output) as tmp:
         onnx.save_model(proto, str(tmp))
+        try:
+            report.parity = check_parity(tmp, model)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime reports missing kernels as generic errors
+            if not fp16:
+                raise
+            report.skipped = f"onnxruntime's CPU kernels could not run the fp16 graph: {str(exc).splitlines()[0][:200]}"
+        for check in report.parity:
+            if fp16 and check.psnr_db < min_psnr_db:
+                raise VidstyleError(f"fp16 ONNX differs from torch fp32: PSNR {check.psnr_db:.1f} dB < {min_psnr_db} dB at {check.size}")
+            if not fp16 and check.max_abs_error > tolerance:
+                raise VidstyleError(f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} > {tolerance:.0e} at {check.size}")
     return report
 
 

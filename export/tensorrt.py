@@ -1,8 +1,10 @@
 """Build a TensorRT engine from the exported ONNX, for TensorRT 10.x and 11.x alike.
 
 Composable steps (Polygraphy-style): parse -> profile -> build (with a timing cache) ->
-write header + plan -> parity against torch. Precision comes from the ONNX graph: the
-network is strongly typed (required on 10.x, the only mode on 11.x), so no precision flags.
+write header + plan beside the target -> parity against torch -> rename into place, so a
+failed build or a poor engine never replaces a good one. Precision comes from the ONNX
+graph: the network is strongly typed (required on 10.x, the only mode on 11.x), so no
+precision flags.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 
 from vidstyle.atomic import atomic_output
 from vidstyle.backends.engine_header import EngineHeader, write_engine
-from vidstyle.backends.tensorrt_backend import INPUT_NAME, TensorRTBackend, device_identity, require_tensorrt
+from vidstyle.backends.base import INPUT_NAME
+from vidstyle.backends.tensorrt_backend import TensorRTBackend, device_identity, require_tensorrt
+from vidstyle.backends.torch_backend import TorchBackend
+from vidstyle.colour import fit_max_side, resize
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.modelfile import StyleModel
+from vidstyle.images import read_image
+from vidstyle.modelfile import StyleModel, default_model_path
 
-from .onnx import onnx_sha256, psnr_db
+from .onnx import DEFAULT_OPSET, export_onnx, onnx_sha256
+from .parity import compare
 
 if TYPE_CHECKING:
     import tensorrt as trt
@@ -33,6 +39,7 @@ DEFAULT_MIN: Shape = (1, 3, 64, 64)
 DEFAULT_OPT: Shape = (4, 3, 720, 1280)
 DEFAULT_MAX: Shape = (8, 3, 1088, 1920)
 WORKSPACE_BYTES = 4 << 30
+MIN_PSNR_DB = 40.0
 
 
 @dataclass
@@ -78,15 +85,38 @@ def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_
     return config
 
 
+def export_engine(
+    model: StyleModel,
+    output: str | os.PathLike[str],
+    *,
+    opset: int = DEFAULT_OPSET,
+    fp16: bool = False,
+    shapes: tuple[Shape, Shape, Shape] = (DEFAULT_MIN, DEFAULT_OPT, DEFAULT_MAX),
+    source_model: str = "",
+    timing_cache: str | os.PathLike[str] | None = None,
+) -> EngineReport:
+    """The ONNX (kept beside the engine, .onnx or .fp16.onnx), then the checked engine."""
+    require_tensorrt()  # before spending time on the ONNX export
+    onnx_path = Path(output).with_suffix(".fp16.onnx" if fp16 else ".onnx")
+    export_onnx(model, onnx_path, opset=opset, fp16=fp16)
+    precision = "fp16" if fp16 else "fp32"
+    return build_engine(onnx_path, output, model, shapes=shapes, precision=precision, source_model=source_model, timing_cache=timing_cache)
+
+
 def build_engine(
     onnx_path: str | os.PathLike[str],
     output: str | os.PathLike[str],
+    model: StyleModel,
     *,
     shapes: tuple[Shape, Shape, Shape] = (DEFAULT_MIN, DEFAULT_OPT, DEFAULT_MAX),
     precision: str,
     source_model: str = "",
     timing_cache: str | os.PathLike[str] | None = None,
+    check_image: torch.Tensor | None = None,
+    min_psnr_db: float = MIN_PSNR_DB,
 ) -> EngineReport:
+    """Build, check against `model` in torch fp32 on a natural image ([1, 3, H, W] in [0, 1];
+    default: the bundled sample frame), and only then move the engine into place."""
     if not torch.cuda.is_available():
         raise VidstyleError("building a TensorRT engine needs a CUDA GPU")
     if not all(lo <= op <= hi for lo, op, hi in zip(*shapes)):
@@ -104,7 +134,8 @@ def build_engine(
     if plan is None:
         raise VidstyleError("TensorRT failed to build the engine (see its log above)")
     seconds = time.perf_counter() - started
-    cache_file.write_bytes(bytes(config.get_timing_cache().serialize()))
+    with atomic_output(cache_file) as tmp_cache:  # other builds may read the cache meanwhile
+        tmp_cache.write_bytes(bytes(config.get_timing_cache().serialize()))
     gpu_name, capability = device_identity(torch.device("cuda"))
     header = EngineHeader(
         tensorrt_version=trt.__version__,
@@ -118,18 +149,27 @@ def build_engine(
         source_model=source_model,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
+    image = check_image if check_image is not None else sample_image(shapes[2])
     with atomic_output(output) as tmp:
         write_engine(tmp, header, bytes(plan))
-    return EngineReport(path=Path(output), header=header, build_seconds=seconds)
+        psnr = engine_parity(tmp, model, image)
+        if psnr < min_psnr_db:
+            raise VidstyleError(f"engine PSNR {psnr:.1f} dB is below {min_psnr_db:.0f} dB against torch fp32; not keeping it")
+    return EngineReport(path=Path(output), header=header, build_seconds=seconds, psnr_db=psnr)
 
 
-def engine_parity(report: EngineReport, model: StyleModel, image: torch.Tensor) -> float:
-    """PSNR of the engine against torch fp32 on a natural image ([1, 3, H, W] in [0, 1])."""
+def sample_image(max_shape: Shape) -> torch.Tensor:
+    """The bundled sample frame, scaled down to fit the profile's largest shape."""
+    image = read_image(default_model_path().parent / "sample.jpg")
+    height, width = image.shape[-2:]
+    if height <= max_shape[2] and width <= max_shape[3]:
+        return image
+    return resize(image, fit_max_side(height, width, min(max_shape[2], max_shape[3]))).contiguous()
+
+
+def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image: torch.Tensor) -> float:
+    """PSNR of the engine against torch fp32 on one image ([1, 3, H, W] in [0, 1])."""
     ctx = resolve_context("cuda", "fp32")
-    x = image.to(ctx.device)
-    with torch.no_grad():
-        expected = model.net.to(ctx.device).eval()(x).cpu().numpy()
-    with TensorRTBackend.from_file(report.path, ctx) as backend:
-        got = backend.run(x).cpu().numpy()
-    model.net.cpu()
-    return psnr_db(np.asarray(expected), np.asarray(got))
+    with TorchBackend(model.net, ctx) as reference, TensorRTBackend.from_file(engine_path, ctx) as engine:
+        (check,) = compare(reference, engine, [image.to(ctx.device)])
+    return check.psnr_db

@@ -10,7 +10,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from vidstyle import ModelCard, TransformerNet, save_model  # noqa: E402
+from vidstyle import ModelCard, TransformerNet, load_model, save_model  # noqa: E402
 from vidstyle.cli import main  # noqa: E402
 
 
@@ -82,3 +82,12 @@ def assert_one_error_line(result: CliResult, *needles: str) -> None:
     assert len(lines) == 1, f"expected one stderr line, got: {result.err!r}"
     for needle in needles:
         assert needle.lower() in lines[0].lower(), lines[0]
+
+
+@pytest.fixture(scope="session")
+def exported_onnx(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """tiny_model exported to ONNX once per run, with its export report."""
+    from vidstyle.export.onnx import export_onnx
+
+    path = tmp_path_factory.mktemp("onnx") / "tiny.onnx"
+    return path, export_onnx(load_model(tiny_model), path)

@@ -34,3 +34,25 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(VidstyleError, match="output folder does not exist"):
         with atomic_output(tmp_path / "nope" / "x.png"):
             pass
+
+
+def test_never_touches_the_process_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pipeline threads create files while outputs are written: the umask must stay put."""
+
+    def forbidden(mask: int) -> int:
+        raise AssertionError("os.umask called")
+
+    monkeypatch.setattr(os, "umask", forbidden)
+    with atomic_output(tmp_path / "out.bin") as tmp:
+        tmp.write_bytes(b"x")
+    assert (tmp_path / "out.bin").read_bytes() == b"x"
+
+
+def test_replacing_keeps_the_old_files_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    with atomic_output(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o640

@@ -11,11 +11,12 @@ the runtime never imports them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# Names resolve on first use (PEP 562), so `vidstyle --help` and `import vidstyle.errors`
-# do not pay for importing torch and PyAV.
+from .lazy import lazy_attributes
+
+# Names resolve on first use, so `vidstyle --help` and `import vidstyle.errors` do not pay
+# for importing torch and PyAV.
 _LAZY = {
     "FrameBatch": "vidstyle.frames",
     "ModelCard": "vidstyle.modelfile",
@@ -24,26 +25,19 @@ _LAZY = {
     "save_model": "vidstyle.modelfile",
     "TransformerNet": "vidstyle.net",
     "VidstyleError": "vidstyle.errors",
-    "stylize_folder": "vidstyle.imagejob",
-    "stylize_image": "vidstyle.imagejob",
-    "stylize_video": "vidstyle.video",
+    "stylize_folder": "vidstyle.jobs.image",
+    "stylize_image": "vidstyle.jobs.image",
+    "stylize_video": "vidstyle.jobs.video",
 }
 
 if TYPE_CHECKING:
     from .errors import VidstyleError
     from .frames import FrameBatch
-    from .imagejob import stylize_folder, stylize_image
+    from .jobs.image import stylize_folder, stylize_image
+    from .jobs.video import stylize_video
     from .modelfile import ModelCard, StyleModel, load_model, save_model
     from .net import TransformerNet
-    from .video import stylize_video
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'vidstyle' has no attribute {name!r}")
-
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 __all__ = sorted(_LAZY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,27 +31,35 @@ def atomic_output(path: str | os.PathLike[str], *, keep_on_error: bool = False) 
     `stylize --keep-partial`, whose writer finalises a playable file before re-raising).
     """
     out = check_output_path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".partial{out.suffix}", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _create_beside(out)
     try:
         yield tmp
     except BaseException:
         if keep_on_error and tmp.exists() and tmp.stat().st_size > 0:
-            os.chmod(tmp, _final_mode(out))
-            os.replace(tmp, out)
+            _move_into_place(tmp, out)
         else:
             tmp.unlink(missing_ok=True)
         raise
     else:
-        os.chmod(tmp, _final_mode(out))
-        os.replace(tmp, out)
+        _move_into_place(tmp, out)
 
 
-def _final_mode(out: Path) -> int:
-    """mkstemp makes 0600 files; give the result the mode a plain open() would (or the old file's)."""
+def _create_beside(out: Path) -> Path:
+    """A new, empty, hidden file beside `out`, created with mode 0666 so the kernel applies
+    the umask exactly as for a plain open(). Reading the umask would mean setting it
+    (os.umask), which races with any other thread creating files."""
+    for _ in range(100):
+        tmp = out.parent / f".{out.stem}.{secrets.token_hex(4)}.partial{out.suffix}"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise VidstyleError(f"cannot create a temporary file beside {out}")
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Replacing a file keeps that file's permissions; a new one keeps the umask-derived mode."""
     if out.exists():
-        return out.stat().st_mode & 0o777
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+        os.chmod(tmp, out.stat().st_mode & 0o777)
+    os.replace(tmp, out)

@@ -1,4 +1,4 @@
-"""FrameBatch, the one thing that crosses a pipeline stage boundary, and pure pixel math.
+"""What crosses a stage boundary: FrameBatch for files, Frame for the live camera.
 
 Frames travel as uint8 RGB, NHWC, because that is what the decoder hands over and what
 the encoder takes; conversion to the net's NCHW float happens once, on the device.
@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
+# training/ imports these from here; they live in colour.py.
+from .colour import fit_max_side, resize, transfer_luminance, uint8_to_float
+
+__all__ = ["Frame", "FrameBatch", "PixelFormat", "fit_max_side", "resize", "transfer_luminance", "uint8_to_float"]
 
 PixelFormat = Literal["rgb24", "yuv420p"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FrameBatch:
     """N frames of one stream, with pts in `time_base` units.
 
@@ -43,8 +47,23 @@ class FrameBatch:
         if self.time_base <= 0:
             raise ValueError(f"FrameBatch.time_base must be positive, got {self.time_base}")
 
+    def __repr__(self) -> str:
+        # A batch holds megabytes of pixels; a log line or a failing assert wants its shape.
+        return (
+            f"FrameBatch({len(self)} x {self.width}x{self.height} {self.pixel_format}, "
+            f"frames {self.first_index}..{self.first_index + len(self) - 1}, time_base={self.time_base})"
+        )
+
     def __len__(self) -> int:
         return int(self.data.shape[0])
+
+    def __getitem__(self, frames: slice) -> FrameBatch:
+        """A batch of consecutive frames of this one, keeping their pts and indices."""
+        if not isinstance(frames, slice) or frames.step not in (None, 1):
+            raise TypeError("FrameBatch takes a slice of consecutive frames, like batch[2:5]")
+        start, stop, _ = frames.indices(len(self))
+        stop = max(start, stop)
+        return FrameBatch(self.data[start:stop], self.pts[start:stop], self.time_base, self.first_index + start, self.pixel_format)
 
     @property
     def height(self) -> int:
@@ -62,77 +81,17 @@ class FrameBatch:
         return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index, pixel_format=pixel_format)
 
 
-# Y'CbCr -> R'G'B' coefficients (Kr, Kb) of the two matrices video actually uses.
-_MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
+@dataclass(repr=False)
+class Frame:
+    """One live frame: the camera works a frame at a time, timed from capture to display."""
 
+    pixels: np.ndarray  # uint8 RGB [H, W, 3]
+    captured_seconds: float  # time.perf_counter() at capture
+    index: int
+    stylized: np.ndarray | None = None
+    style_index: int = 0
 
-def yuv420_to_rgb(planes: torch.Tensor, *, matrix: Literal["bt601", "bt709"] = "bt601", full_range: bool = False) -> torch.Tensor:
-    """Packed I420 uint8 [N, H*3/2, W] -> float RGB [N, 3, H, W] in [0, 1], on the planes' device.
-
-    Chroma is upsampled by nearest neighbour, as swscale's default fast path does.
-    """
-    n, rows, width = planes.shape
-    height = rows * 2 // 3
-    y = planes[:, :height].float()
-    chroma = planes[:, height:].reshape(n, 2, height // 2, width // 2).float()
-    u = chroma[:, 0].repeat_interleave(2, 1).repeat_interleave(2, 2)
-    v = chroma[:, 1].repeat_interleave(2, 1).repeat_interleave(2, 2)
-    if full_range:
-        y, u, v = y / 255.0, (u - 128.0) / 255.0, (v - 128.0) / 255.0
-    else:
-        y, u, v = (y - 16.0) / 219.0, (u - 128.0) / 224.0, (v - 128.0) / 224.0
-    kr, kb = _MATRICES[matrix]
-    kg = 1.0 - kr - kb
-    r = y + 2.0 * (1.0 - kr) * v
-    b = y + 2.0 * (1.0 - kb) * u
-    g = (y - kr * r - kb * b) / kg
-    return torch.stack((r, g, b), dim=1).clamp(0.0, 1.0)
-
-
-def uint8_to_float(frames: torch.Tensor) -> torch.Tensor:
-    """uint8 NHWC -> float NCHW in [0, 1]; channels_last memory, which the convs prefer."""
-    return frames.permute(0, 3, 1, 2).float().div(255.0)
-
-
-def float_to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """float NCHW in [0, 1] -> uint8 NHWC, rounded to nearest."""
-    return images.float().clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
-
-
-def fit_max_side(height: int, width: int, max_side: int | None) -> tuple[int, int]:
-    """The size to run the net at: the source size, or scaled down so the longer side is max_side."""
-    if max_side is None or max(height, width) <= max_side:
-        return height, width
-    scale = max_side / max(height, width)
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Bilinear with antialiasing on the way down, so small net sizes do not alias."""
-    if tuple(images.shape[-2:]) == size:
-        return images
-    downscale = size[0] < images.shape[-2] or size[1] < images.shape[-1]
-    return F.interpolate(images, size=size, mode="bilinear", align_corners=False, antialias=downscale)
-
-
-def rgb_to_ycbcr(images: torch.Tensor) -> torch.Tensor:
-    """BT.601 full range, NCHW float in [0, 1]."""
-    r, g, b = images.unbind(dim=1)
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = 0.5 + (b - y) * 0.564
-    cr = 0.5 + (r - y) * 0.713
-    return torch.stack((y, cb, cr), dim=1)
-
-
-def ycbcr_to_rgb(images: torch.Tensor) -> torch.Tensor:
-    y, cb, cr = images.unbind(dim=1)
-    r = y + 1.403 * (cr - 0.5)
-    b = y + 1.773 * (cb - 0.5)
-    g = (y - 0.299 * r - 0.114 * b) / 0.587
-    return torch.stack((r, g, b), dim=1).clamp(0.0, 1.0)
-
-
-def transfer_luminance(stylized: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
-    """Keep the original's colours and the stylized luminance (Gatys et al. 2016, colour preservation)."""
-    mixed = torch.cat((rgb_to_ycbcr(stylized)[:, :1], rgb_to_ycbcr(original)[:, 1:]), dim=1)
-    return ycbcr_to_rgb(mixed)
+    def __repr__(self) -> str:
+        height, width = self.pixels.shape[:2]
+        done = "stylized" if self.stylized is not None else "not stylized"
+        return f"Frame(#{self.index} {width}x{height}, {done}, style {self.style_index})"

@@ -30,7 +30,7 @@ def read_image_uint8(path: str | os.PathLike[str]) -> torch.Tensor:
 
 def read_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> torch.Tensor:
     """Float RGB [1, 3, H, W] in [0, 1], optionally scaled so the longer side is max_side."""
-    from .frames import fit_max_side, resize, uint8_to_float
+    from .colour import fit_max_side, resize, uint8_to_float
 
     image = uint8_to_float(read_image_uint8(path)[None])
     return resize(image, fit_max_side(image.shape[-2], image.shape[-1], max_side)).contiguous()
@@ -50,7 +50,7 @@ def write_image_uint8(pixels: torch.Tensor, path: str | os.PathLike[str]) -> Pat
 
 def write_image(image: torch.Tensor, path: str | os.PathLike[str]) -> Path:
     """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]."""
-    from .frames import float_to_uint8
+    from .colour import float_to_uint8
 
     batch = image if image.ndim == 4 else image[None]
     return write_image_uint8(float_to_uint8(batch)[0], path)

@@ -1,8 +1,18 @@
-"""Three stages in three threads, joined by bounded queues: decode -> infer -> encode.
+"""One runner for files and cameras: source -> transform -> sink, each stage working while
+the others do.
 
-Bounded queues keep memory flat on any length of video, and each stage works while the
-others do. The first error in any stage stops all of them and is re-raised in the caller;
-so is Ctrl-C, which the caller's thread receives while it waits here.
+The source and the transform run in threads of their own; the sink runs on the caller's
+thread, because OpenCV windows must be drawn there and because a thread waiting in Python
+code is where Ctrl-C arrives. Between the stages sits a channel:
+
+- "queue": bounded, and a full one makes the stage before it wait. Nothing is lost and
+  memory stays flat on any length of video (files).
+- "latest": a single-slot mailbox. A new item replaces an unread one, which is counted as
+  dropped, so latency stays bounded however slow the transform is (cameras).
+
+The first error in any stage stops all of them and is re-raised in the caller; so is
+Ctrl-C. The caller's `stop` event, a sink returning False, or an idle callback returning
+False end the run early but normally: run_pipeline returns with `stopped` set.
 """
 
 from __future__ import annotations
@@ -10,53 +20,133 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Literal, TypeVar, cast
 
 T = TypeVar("T")
 U = TypeVar("U")
 
-_DONE = object()
-_POLL_SECONDS = 0.1
+Channel = Literal["queue", "latest"]
+
+_DONE = object()  # the stage before has finished
+_EMPTY = object()  # nothing arrived within one poll
+_POLL_SECONDS = 0.05  # how often waiting stages look at the stop flags
 
 
 class Stopped(Exception):
-    """Raised inside a stage when another stage failed or the user interrupted."""
+    """Raised inside a stage when another stage failed or the run was stopped."""
 
 
-def _put(q: queue.Queue[object], item: object, stop: threading.Event) -> None:
-    while True:
-        if stop.is_set():
-            raise Stopped
+@dataclass(frozen=True)
+class PipelineResult:
+    produced: int  # items the source yielded
+    delivered: int  # items the sink received
+    dropped: int  # items a "latest" channel replaced before anyone read them
+    stopped: bool  # ended before the source did
+
+
+class _Flags:
+    """The run's own halt flag and the caller's stop event, read as one."""
+
+    def __init__(self, stop: threading.Event | None) -> None:
+        self.halt = threading.Event()
+        self.stop = stop or threading.Event()
+
+    def is_set(self) -> bool:
+        return self.halt.is_set() or self.stop.is_set()
+
+
+class _BoundedQueue:
+    """put() waits while the queue is full: back pressure, nothing dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+        self.dropped = 0
+
+    def put(self, item: object, flags: _Flags) -> None:
+        while True:
+            if flags.is_set():
+                raise Stopped
+            try:
+                self._queue.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def close(self, flags: _Flags) -> None:
+        self.put(_DONE, flags)
+
+    def get(self, timeout_seconds: float) -> object:
         try:
-            q.put(item, timeout=_POLL_SECONDS)
-            return
-        except queue.Full:
-            continue
-
-
-def _get(q: queue.Queue[object], stop: threading.Event) -> object:
-    while True:
-        if stop.is_set():
-            raise Stopped
-        try:
-            return q.get(timeout=_POLL_SECONDS)
+            return self._queue.get(timeout=timeout_seconds)
         except queue.Empty:
-            continue
+            return _EMPTY
+
+
+class _Mailbox:
+    """Holds at most one item; put() replaces an unread item and counts it as dropped."""
+
+    def __init__(self) -> None:
+        self._item: object = _EMPTY
+        self._closed = False
+        self._cond = threading.Condition()
+        self.dropped = 0
+
+    def put(self, item: object, flags: _Flags) -> None:
+        if flags.is_set():
+            raise Stopped
+        with self._cond:
+            if self._item is not _EMPTY:
+                self.dropped += 1
+            self._item = item
+            self._cond.notify_all()
+
+    def close(self, flags: _Flags) -> None:
+        del flags  # closing never waits
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def get(self, timeout_seconds: float) -> object:
+        """The newest item; _DONE once closed and empty; _EMPTY if nothing came in time."""
+        with self._cond:
+            if self._item is _EMPTY and not self._closed:
+                self._cond.wait(timeout_seconds)
+            item, self._item = self._item, _EMPTY
+            if item is _EMPTY and self._closed:
+                return _DONE
+            return item
+
+
+def _receive(channel: _BoundedQueue | _Mailbox, flags: _Flags) -> object:
+    while True:
+        if flags.is_set():
+            raise Stopped
+        item = channel.get(_POLL_SECONDS)
+        if item is not _EMPTY:
+            return item
 
 
 def run_pipeline(
     source: Iterable[T],
     transform: Callable[[T], U],
-    sink: Callable[[U], None],
+    sink: Callable[[U], bool | None],
     *,
+    channel: Channel = "queue",
     queue_size: int = 4,
     stop: threading.Event | None = None,
-) -> None:
-    """Run source -> transform -> sink concurrently until the source ends, a stage fails, or `stop` is set."""
-    stop = stop or threading.Event()
+    on_idle: Callable[[], bool] | None = None,
+) -> PipelineResult:
+    """Run until the source ends, a stage fails, or the run is stopped.
+
+    `sink` returns False to end the run (None or True go on). `on_idle` is called on the
+    caller's thread whenever no item arrived within a poll (a window handling its keys);
+    it returns False to end the run.
+    """
+    flags = _Flags(stop)
     errors: list[BaseException] = []
-    decoded: queue.Queue[object] = queue.Queue(maxsize=queue_size)
-    transformed: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+    channels = [_BoundedQueue(queue_size) if channel == "queue" else _Mailbox() for _ in range(2)]
+    produced = 0
 
     def guard(body: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -66,37 +156,43 @@ def run_pipeline(
                 pass
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 errors.append(exc)
-                stop.set()
+                flags.halt.set()
 
         return run
 
     def produce() -> None:
+        nonlocal produced
         for item in source:
-            _put(decoded, item, stop)
-        _put(decoded, _DONE, stop)
+            channels[0].put(item, flags)
+            produced += 1
+        channels[0].close(flags)
 
     def work() -> None:
-        while (item := _get(decoded, stop)) is not _DONE:
-            _put(transformed, transform(item), stop)  # type: ignore[arg-type]
-        _put(transformed, _DONE, stop)
+        while (item := _receive(channels[0], flags)) is not _DONE:
+            channels[1].put(transform(cast(T, item)), flags)
+        channels[1].close(flags)
 
-    def consume() -> None:
-        while (item := _get(transformed, stop)) is not _DONE:
-            sink(item)  # type: ignore[arg-type]
-
-    threads = [threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True) for name, body in (("decode", produce), ("infer", work), ("encode", consume))]
+    threads = [threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True) for name, body in (("source", produce), ("transform", work))]
     for thread in threads:
         thread.start()
+    delivered, ended_early = 0, False
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=_POLL_SECONDS)  # short joins keep Ctrl-C deliverable
-    except BaseException:
-        stop.set()
+        while not flags.is_set():
+            item = channels[1].get(_POLL_SECONDS)
+            if item is _DONE:
+                break
+            if item is _EMPTY:
+                ended_early = on_idle is not None and on_idle() is False
+            else:
+                delivered += 1
+                ended_early = sink(cast(U, item)) is False
+            if ended_early:
+                break
+    finally:
+        flags.halt.set()
         for thread in threads:
             thread.join(timeout=5.0)
-        raise
     if errors:
         raise errors[0]
-    if stop.is_set():
-        raise KeyboardInterrupt
+    dropped = sum(c.dropped for c in channels)
+    return PipelineResult(produced=produced, delivered=delivered, dropped=dropped, stopped=ended_early or flags.stop.is_set())

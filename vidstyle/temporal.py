@@ -140,10 +140,25 @@ class TemporalBlender:
 
 def paired_frames(input_path: str, stylized_path: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Decode two clips in lockstep; the stylized one may carry padding to even size (cropped off)."""
-    from .media import read_batches
+    from .media.decode import read_batches
 
     a, b = read_batches(input_path, 1), read_batches(stylized_path, 1)
     for first, second in zip(a, b):
         source = first.data[0].numpy()
         stylized = second.data[0].numpy()[: source.shape[0], : source.shape[1]]
         yield source, stylized
+
+
+def measure_flicker(input_path: str, stylized_path: str, *, max_side: int = 480) -> FlickerReport:
+    """`vidstyle flicker`: the warping error of a stylized clip against its input's own."""
+    from .errors import VidstyleError
+    from .media.probe import probe
+
+    first, second = probe(input_path), probe(stylized_path)
+    # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
+    if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
+        raise VidstyleError(f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}")
+    try:
+        return warping_error(paired_frames(input_path, stylized_path), max_side=max_side)
+    except ValueError as exc:
+        raise VidstyleError(str(exc)) from None

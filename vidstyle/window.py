@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .camera import Frame, LiveStats, LiveStylizer
+from .errors import VidstyleError
+from .frames import Frame
+
+if TYPE_CHECKING:
+    from .jobs.live import LiveStats, LiveStylizer
 
 WINDOW = "vidstyle"
 HELP = "q quit  n/p style  s side-by-side  f fullscreen"
@@ -15,7 +21,7 @@ HELP = "q quit  n/p style  s side-by-side  f fullscreen"
 class WindowDisplay:
     """Called with each stylized frame on the main thread; returns False when the user quits."""
 
-    def __init__(self, stylizer: LiveStylizer, stats: Callable[[], LiveStats | None] | None = None) -> None:
+    def __init__(self, stylizer: LiveStylizer, stats: LiveStats | None = None) -> None:
         import cv2
 
         self.cv2 = cv2
@@ -27,7 +33,7 @@ class WindowDisplay:
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
 
     def handle_key(self, key: int) -> bool:
-        """The same actions tests trigger through LiveStylizer.switch; False means quit."""
+        """The keys' actions (n/p go through LiveStylizer.switch); False means quit."""
         if key in (ord("q"), 27):
             return False
         if key == ord("n"):
@@ -48,9 +54,8 @@ class WindowDisplay:
         bgr = np.ascontiguousarray(image[..., ::-1])
         name = self.stylizer.names[frame.style_index]
         status = f"{name} | {HELP}"
-        stats = self.stats() if self.stats else None
-        if stats and stats.latencies_ms:
-            recent = stats.latencies_ms[-30:]
+        if self.stats and self.stats.latencies_ms:
+            recent = self.stats.latencies_ms[-30:]
             status = f"{name} | latency {np.median(recent):.0f} ms | {HELP}"
         self.cv2.putText(bgr, status, (8, 20), self.cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, self.cv2.LINE_AA)
         return bgr
@@ -68,3 +73,14 @@ class WindowDisplay:
 
     def close(self) -> None:
         self.cv2.destroyAllWindows()
+
+
+def check_display() -> None:
+    """Fail with one line, before opening anything, when a window cannot be shown."""
+    import cv2
+
+    gui = "GUI:" in cv2.getBuildInformation() and "NONE" not in cv2.getBuildInformation().split("GUI:")[1].splitlines()[0]
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise VidstyleError("no display available (DISPLAY is not set); use --display none with --virtual-cam or --record")
+    if not gui:
+        raise VidstyleError("this OpenCV has no GUI support (opencv-python-headless); use --display none with --virtual-cam or --record, or install opencv-python for a window")

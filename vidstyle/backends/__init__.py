@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import RunContext
 from ..errors import VidstyleError
 from ..modelfile import StyleModel
-from .base import BACKEND_NAMES, Backend, BackendName
+from .base import BACKEND_NAMES, INPUT_NAME, OUTPUT_NAME, Backend, BackendName
 
 
 def create_backend(
@@ -35,4 +35,4 @@ def create_backend(
     raise VidstyleError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
 
 
-__all__ = ["BACKEND_NAMES", "Backend", "BackendName", "create_backend"]
+__all__ = ["BACKEND_NAMES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "create_backend"]

@@ -1,51 +1,73 @@
-"""The one interface every inference backend implements.
+"""What every inference backend is: its I/O names and its lifecycle.
 
 A backend owns only the net. It takes and returns NCHW float RGB in [0, 1] on the
 context's device; colour conversion, resizing and host transfers live outside it so
 torch, onnxruntime and TensorRT all see exactly the same tensor.
+
+Lifecycle, the same for all three: constructing a backend opens it (loads the net, the
+session or the engine); close() releases all of that, and is safe to call twice; prepare()
+and run() on a closed backend raise. `with create_backend(...) as backend:` closes it.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Literal, Protocol, Self, runtime_checkable
+from typing import ClassVar, Literal, Self
 
 import torch
+
+from ..errors import VidstyleError
 
 BackendName = Literal["torch", "onnxruntime", "tensorrt"]
 BACKEND_NAMES: tuple[BackendName, ...] = ("torch", "onnxruntime", "tensorrt")
 
+# The exported graph's tensor names, which the ONNX exporter writes and the onnxruntime
+# and TensorRT backends bind to.
+INPUT_NAME = "images"
+OUTPUT_NAME = "stylized"
 
-@runtime_checkable
-class Backend(Protocol):
-    name: str
+
+class Backend(ABC):
+    name: ClassVar[BackendName]
+    _closed = False
 
     def prepare(self, shape: tuple[int, int, int, int]) -> None:
         """Get ready for inputs of this NCHW shape (allocate buffers, build graphs, warm up)."""
+        self._check_open()
+        self._prepare(shape)
 
     def run(self, images: torch.Tensor) -> torch.Tensor:
         """Stylize a batch: float NCHW [0, 1] in, the same shape and range out."""
+        self._check_open()
+        return self._run(images)
 
     def close(self) -> None:
-        """Release sessions, engines and buffers."""
+        """Release the net, session or engine and every buffer; a second call does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._release()
 
-
-class BackendBase:
-    """Context-manager plumbing shared by the concrete backends (Polygraphy-style runners)."""
-
-    name = "base"
-
-    def run(self, images: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def prepare(self, shape: tuple[int, int, int, int]) -> None:
-        del shape
-
-    def close(self) -> None:
-        return None
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise VidstyleError(f"the {self.name} backend is closed")
+
+    def _prepare(self, shape: tuple[int, int, int, int]) -> None:
+        """Backends with nothing to set up per shape keep this no-op."""
+        del shape
+
+    @abstractmethod
+    def _run(self, images: torch.Tensor) -> torch.Tensor: ...
+
+    @abstractmethod
+    def _release(self) -> None: ...

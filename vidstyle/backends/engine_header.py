@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from ..errors import VidstyleError
 
@@ -30,7 +31,6 @@ class EngineHeader:
     max_shape: tuple[int, int, int, int]
     source_model: str = ""
     created: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         payload = json.dumps(asdict(self), sort_keys=True).encode()
@@ -38,9 +38,12 @@ class EngineHeader:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> EngineHeader:
+        # Keys this version does not know (older headers carried an unused "extra") are skipped.
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {key: value for key, value in data.items() if key in known}
         for key in ("min_shape", "opt_shape", "max_shape"):
-            data[key] = tuple(data[key])  # type: ignore[arg-type]
-        return cls(**data)  # type: ignore[arg-type]
+            values[key] = tuple(values[key])
+        return cls(**values)
 
 
 def write_engine(path: str | os.PathLike[str], header: EngineHeader, plan: bytes) -> None:

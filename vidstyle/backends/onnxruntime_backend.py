@@ -14,10 +14,7 @@ import torch
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from .base import BackendBase
-
-INPUT_NAME = "images"
-OUTPUT_NAME = "stylized"
+from .base import INPUT_NAME, OUTPUT_NAME, Backend
 
 
 def providers_for(ctx: RunContext, available: list[str]) -> list[str]:
@@ -34,7 +31,7 @@ def providers_for(ctx: RunContext, available: list[str]) -> list[str]:
     return wanted
 
 
-class OnnxRuntimeBackend(BackendBase):
+class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
 
     def __init__(self, onnx_path: str | os.PathLike[str], ctx: RunContext, *, providers: list[str] | None = None) -> None:
@@ -61,7 +58,7 @@ class OnnxRuntimeBackend(BackendBase):
         self.providers = active
         self._binding: Any = None
 
-    def run(self, images: torch.Tensor) -> torch.Tensor:
+    def _run(self, images: torch.Tensor) -> torch.Tensor:
         if not self.ctx.is_cuda:
             array = images.detach().float().contiguous().cpu().numpy()
             out = self.session.run([OUTPUT_NAME], {INPUT_NAME: array})[0]
@@ -80,3 +77,5 @@ class OnnxRuntimeBackend(BackendBase):
         self.session.run_with_iobinding(binding)
         return y
 
+    def _release(self) -> None:
+        del self.session

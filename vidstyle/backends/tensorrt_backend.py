@@ -13,15 +13,11 @@ import torch
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from .base import BackendBase
+from .base import INPUT_NAME, OUTPUT_NAME, Backend
 from .engine_header import EngineHeader, check_header, profile_message, read_engine, shape_in_profile
 
 if TYPE_CHECKING:
     import tensorrt as trt
-
-INPUT_NAME = "images"
-OUTPUT_NAME = "stylized"
-
 
 def require_tensorrt() -> None:
     """Raise a clear error unless the real TensorRT imports (tensorrt-stubs alone is an empty namespace).
@@ -49,7 +45,7 @@ def device_identity(device: torch.device) -> tuple[str, str]:
     return torch.cuda.get_device_name(device), f"{major}.{minor}"
 
 
-class TensorRTBackend(BackendBase):
+class TensorRTBackend(Backend):
     name = "tensorrt"
 
     def __init__(self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = False) -> None:
@@ -79,7 +75,7 @@ class TensorRTBackend(BackendBase):
         header, plan = read_engine(path)
         return cls(header, plan, ctx, path=str(path), cuda_graph=cuda_graph)
 
-    def prepare(self, shape: tuple[int, int, int, int]) -> None:
+    def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         if not shape_in_profile(shape, self.header):
             raise VidstyleError(profile_message(shape, self.header))
         if not self.context.set_input_shape(INPUT_NAME, list(shape)):
@@ -103,10 +99,10 @@ class TensorRTBackend(BackendBase):
         if not self.context.execute_async_v3(stream.cuda_stream):
             raise VidstyleError("TensorRT execute_async_v3 failed")
 
-    def run(self, images: torch.Tensor) -> torch.Tensor:
-        shape = tuple(images.shape)
+    def _run(self, images: torch.Tensor) -> torch.Tensor:
+        shape = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         if shape != self._shape:
-            self.prepare(shape)  # type: ignore[arg-type]
+            self._prepare(shape)
         assert self._input is not None and self._output is not None
         self._input.copy_(images, non_blocking=True)
         if self._graph is not None:
@@ -115,6 +111,8 @@ class TensorRTBackend(BackendBase):
             self._enqueue()
         return self._output.clone()
 
-    def close(self) -> None:
+    def _release(self) -> None:
+        # Graph and buffers before the context, the context before the engine and runtime.
         self._graph = None
         self._input = self._output = None
+        del self.context, self.engine, self.runtime

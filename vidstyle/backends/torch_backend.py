@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 
 from ..context import RunContext
 from ..net import TransformerNet
-from .base import BackendBase
+from .base import Backend
 
 
-class TorchBackend(BackendBase):
+class TorchBackend(Backend):
     name = "torch"
 
     def __init__(self, net: TransformerNet, ctx: RunContext, *, compile: bool = False) -> None:
@@ -21,21 +22,21 @@ class TorchBackend(BackendBase):
         if ctx.is_cuda:
             module = module.to(memory_format=torch.channels_last)
         self.net = module
-        self._forward = self.net
+        self._forward: Callable[[torch.Tensor], torch.Tensor] = self.net
         if compile:
             # "reduce-overhead" captures CUDA graphs for fixed shapes; on CPU it is plain inductor.
             mode = "reduce-overhead" if ctx.is_cuda else "default"
-            self._forward = torch.compile(self.net, mode=mode, dynamic=False)  # type: ignore[assignment]
+            self._forward = torch.compile(self.net, mode=mode, dynamic=False)
 
-    def prepare(self, shape: tuple[int, int, int, int]) -> None:
+    def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         warm = torch.rand(shape, device=self.ctx.device)
-        self.run(warm)
+        self._run(warm)
 
-    def run(self, images: torch.Tensor) -> torch.Tensor:
+    def _run(self, images: torch.Tensor) -> torch.Tensor:
         if self.ctx.is_cuda:
             images = images.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode(), self.ctx.autocast():
             return self._forward(images).float()
 
-    def close(self) -> None:
-        self._forward = self.net
+    def _release(self) -> None:
+        del self._forward, self.net

@@ -16,11 +16,22 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False) -> None:
+    """The runtime flags, declared once for every command that runs a style net.
+
+    The camera passes max_side_default=480 (live needs speed); files default to full size.
+    """
     parser.add_argument("--model", metavar="MODEL", help="a .safetensors style model (default: the bundled style)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"], help="net precision (fp16 needs CUDA; default fp32)")
-    parser.add_argument("--max-side", type=positive_int, metavar="N", help="run the net with the longer side at most N pixels, then scale back")
+    limit = "the source size" if max_side_default is None else str(max_side_default)
+    parser.add_argument(
+        "--max-side", type=positive_int, default=max_side_default, metavar="N",
+        help=f"run the net with the longer side at most N pixels, then scale back (default: {limit})",
+    )
+    if backend:
+        parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
+        parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
 
 
 def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vidstyle.modelfile import StyleModel
 
 EXAMPLES = (
     "vidstyle export starry.safetensors --format onnx                  # starry.onnx, checked against torch",
@@ -48,24 +52,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(args: argparse.Namespace, model: object, output: Path, log: logging.Logger) -> int:
-    from vidstyle.backends.tensorrt_backend import require_tensorrt
-    from vidstyle.errors import VidstyleError
-    from vidstyle.export.onnx import export_onnx
-    from vidstyle.export.tensorrt import build_engine, engine_parity, parse_shape
-    from vidstyle.images import read_image
-    from vidstyle.modelfile import StyleModel, default_model_path
+def _engine(args: argparse.Namespace, model: StyleModel, output: Path, log: logging.Logger) -> int:
+    from vidstyle.export.tensorrt import export_engine, parse_shape
 
-    assert isinstance(model, StyleModel)
-    require_tensorrt()  # before spending time on the ONNX export
     shapes = (parse_shape(args.min_shape), parse_shape(args.opt_shape), parse_shape(args.max_shape))
-    onnx_path = output.with_suffix(".fp16.onnx" if args.fp16 else ".onnx")
-    export_onnx(model, onnx_path, opset=args.opset, fp16=args.fp16)
-    report = build_engine(onnx_path, output, shapes=shapes, precision="fp16" if args.fp16 else "fp32", source_model=str(args.model), timing_cache=args.timing_cache)
-    sample = read_image(default_model_path().parent / "sample.jpg")
-    psnr = engine_parity(report, model, sample)
-    log.info("built %s in %.1f s; TensorRT vs torch fp32 on a natural image: PSNR %.1f dB", output, report.build_seconds, psnr)
-    if psnr < 40.0:
-        output.unlink(missing_ok=True)
-        raise VidstyleError(f"engine PSNR {psnr:.1f} dB is below 40 dB against torch fp32; not keeping it")
+    report = export_engine(model, output, opset=args.opset, fp16=args.fp16, shapes=shapes, source_model=str(args.model), timing_cache=args.timing_cache)
+    log.info("built %s in %.1f s; TensorRT vs torch fp32 on a natural image: PSNR %.1f dB", output, report.build_seconds, report.psnr_db)
     return 0

@@ -23,20 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import atomic_output, check_output_path
-    from vidstyle.errors import VidstyleError
-    from vidstyle.media import probe
-    from vidstyle.temporal import paired_frames, warping_error
+    from vidstyle.temporal import measure_flicker
 
-    first, second = probe(args.input), probe(args.stylized)
-    # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
-    if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
-        raise VidstyleError(f"sizes differ: {args.input} is {first.width}x{first.height}, {args.stylized} is {second.width}x{second.height}")
     if args.json:
         check_output_path(args.json)
-    try:
-        report = warping_error(paired_frames(args.input, args.stylized), max_side=args.max_side)
-    except ValueError as exc:
-        raise VidstyleError(str(exc)) from None
+    report = measure_flicker(args.input, args.stylized, max_side=args.max_side)
     print(f"warping error: stylized {report.stylized_warping_error:.4f}, input {report.input_warping_error:.4f}, ratio {report.ratio:.2f} ({report.frames} frames)")
     if args.json:
         with atomic_output(args.json) as tmp:

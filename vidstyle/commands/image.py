@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.imagejob import stylize_folder, stylize_image
+    from vidstyle.jobs.image import stylize_folder, stylize_image
     from vidstyle.modelfile import load_model
 
     model = load_model(args.model)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from vidstyle.media.options import EncodeOptions
+
 from .common import add_runtime_arguments, positive_int
 
 EXAMPLES = (
@@ -23,16 +25,14 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
-    add_runtime_arguments(parser)
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
-    parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
+    add_runtime_arguments(parser, backend=True)
     parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
     enc = parser.add_argument_group("encoding")
-    enc.add_argument("--codec", default="libx264", help="video encoder (default libx264; libx265, ffv1, libvpx-vp9, ...)")
-    enc.add_argument("--crf", type=int, default=18, help="quality for x264/x265/vp9/av1, lower is better (default 18)")
-    enc.add_argument("--preset", default="medium", help="x264/x265 speed preset (default medium; veryfast for speed)")
+    enc.add_argument("--codec", default=EncodeOptions.codec, help=f"video encoder (default {EncodeOptions.codec}; libx265, ffv1, libvpx-vp9, ...)")
+    enc.add_argument("--crf", type=int, default=EncodeOptions.crf, help=f"quality for x264/x265/vp9/av1, lower is better (default {EncodeOptions.crf})")
+    enc.add_argument("--preset", default=EncodeOptions.preset, help=f"x264/x265 speed preset (default {EncodeOptions.preset}; veryfast for speed)")
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.video import stylize_video
+    from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
     with _onnx_for(args) as engine:

@@ -1,7 +1,8 @@
-"""Host frames in, host frames out: upload, convert, resize, run the backend, and back.
+"""FrameStylizer: the only code that moves pixels to and from a backend.
 
-This is the middle stage of the pipeline and the whole of `vidstyle image`; sharing it
-is what makes a video frame and the same picture stylized as an image bit-identical.
+Host frames in, host frames out: upload, convert, resize, run the backend, and back. It is
+the middle stage of `stylize` and `camera` and the whole of `vidstyle image`; sharing it is
+what makes a video frame and the same picture stylized as an image bit-identical.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import torch
 
 from .backends.base import Backend
 from .context import RunContext
-from .frames import PixelFormat, fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from .frames import PixelFormat
 
 
 class FrameStylizer:

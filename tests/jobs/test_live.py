@@ -16,24 +16,40 @@ import torch
 from clips import make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model
-from vidstyle.backends import create_backend
-from vidstyle.camera import Frame, LiveStylizer, Mailbox, file_frames, run_live
+from vidstyle.backends import Backend, create_backend
 from vidstyle.context import resolve_context
-from vidstyle.infer import FrameStylizer
+from vidstyle.frames import Frame
+from vidstyle.jobs.live import LiveStylizer, run_live
+from vidstyle.media.capture import file_frames
+from vidstyle.stylizer import FrameStylizer
 
 
-def live_stylizer(paths: list[Path], delay: float = 0.0) -> LiveStylizer:
+class SlowBackend(Backend):
+    """A backend slower than the source: the real net, plus a fixed delay per batch."""
+
+    name = "torch"
+
+    def __init__(self, inner: Backend, delay_seconds: float) -> None:
+        self.inner, self.delay_seconds = inner, delay_seconds
+
+    def _prepare(self, shape: tuple[int, int, int, int]) -> None:
+        self.inner.prepare(shape)
+
+    def _run(self, images: torch.Tensor) -> torch.Tensor:
+        time.sleep(self.delay_seconds)
+        return self.inner.run(images)
+
+    def _release(self) -> None:
+        self.inner.close()
+
+
+def live_stylizer(paths: list[Path], delay_seconds: float = 0.0) -> LiveStylizer:
     ctx = resolve_context("cpu")
-    stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in paths]
-    return LiveStylizer(stylizers, [p.stem for p in paths], delay_seconds=delay)
-
-
-def test_mailbox_keeps_only_the_newest() -> None:
-    box = Mailbox()
-    for i in range(3):
-        box.put(Frame(pixels=np.zeros((1, 1, 3), np.uint8), captured=0.0, index=i))
-    item = box.get()
-    assert item is not None and item.index == 2 and box.dropped == 2
+    stylizers = []
+    for path in paths:
+        backend = create_backend("torch", load_model(path), ctx)
+        stylizers.append(FrameStylizer(SlowBackend(backend, delay_seconds) if delay_seconds else backend, ctx))
+    return LiveStylizer(stylizers, [p.stem for p in paths])
 
 
 def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -52,12 +68,12 @@ def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cl
 
 def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "cam.mp4", frames=90, width=64, height=48, rate=30)
-    stylizer = live_stylizer([tiny_model], delay=0.08)  # ~12 fps model against a 30 fps source
+    stylizer = live_stylizer([tiny_model], delay_seconds=0.08)  # ~12 fps model against a 30 fps source
     stop = threading.Event()
     shown: list[float] = []
 
     def show(frame: Frame) -> bool:
-        shown.append(1000 * (time.perf_counter() - frame.captured))
+        shown.append(1000 * (time.perf_counter() - frame.captured_seconds))
         return True
 
     summary = run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show, stop=stop)
@@ -99,7 +115,7 @@ def test_no_display_suggests_display_none(tmp_path: Path, tiny_model: Path, cli,
     assert not (tmp_path / "r.mp4").exists()
 
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # A GUI OpenCV cannot share an environment with opencv-python-headless; a local copy
 # (pip install --no-deps --target .gui opencv-python) is put first on the child's path.
 GUI_PATH = os.environ.get("VIDSTYLE_GUI_PYTHONPATH", str(REPO / ".gui"))

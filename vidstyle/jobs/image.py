@@ -1,4 +1,4 @@
-"""`vidstyle image`: one picture, or a folder of them, through a style model."""
+"""`vidstyle image` as library calls: one picture, or a folder of them, through a style model."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import torch
 
-from .backends import create_backend
-from .context import resolve_context
-from .errors import MediaError
-from .images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
-from .infer import FrameStylizer
-from .modelfile import StyleModel, load_model
+from ..backends import create_backend
+from ..context import resolve_context
+from ..errors import MediaError
+from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
+from ..modelfile import StyleModel, load_model
+from ..stylizer import FrameStylizer
 
 ImageInput = str | os.PathLike[str] | torch.Tensor
 
@@ -35,7 +35,7 @@ def stylize_image(
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
         raise ValueError(f"expected a uint8 [H, W, 3] tensor, got {pixels.dtype} {tuple(pixels.shape)}")
     ctx = resolve_context(device, precision)
-    with create_backend("torch", style, ctx) as backend:  # type: ignore[attr-defined]
+    with create_backend("torch", style, ctx) as backend:
         result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
     if output is not None:
         write_image_uint8(result, output)

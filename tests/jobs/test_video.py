@@ -11,7 +11,7 @@ from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
-from vidstyle.video import stylize_video
+from vidstyle.jobs.video import stylize_video
 
 
 def run(src: Path, out: Path, model: Path, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -189,8 +189,6 @@ def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) ->
 
 def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path) -> None:
     """I420 planes converted where the net runs give the same picture as the decoder's RGB."""
-    from vidstyle.frames import yuv420_to_rgb
-
     src = make_clip(tmp_path / "in.mp4", frames=6, width=64, height=48)
     run(src, tmp_path / "host.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0")
     result = run(src, tmp_path / "device.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", colour_convert="device")
@@ -198,6 +196,38 @@ def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path)
     device, _, _ = read_video(tmp_path / "device.mkv")
     assert result.frames == len(device) == len(host) == 6
     assert max(np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(host, device)) < 3
-    planes = torch.full((1, 12, 8), 128, dtype=torch.uint8)
-    planes[:, :8] = 235  # limited-range white
-    assert torch.allclose(yuv420_to_rgb(planes), torch.ones(1, 3, 8, 8), atol=1e-6)
+
+
+def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model: Path) -> None:
+    """The blend's flow needs RGB sources on the host even when the decoder hands over I420."""
+    from vidstyle.temporal import warping_error
+
+    src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
+    plain = run(src, tmp_path / "plain.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", colour_convert="device")
+    blended = run(src, tmp_path / "blended.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", temporal_blend=0.5, colour_convert="device")
+    inputs, _, _ = read_video(src)
+    a, _, _ = read_video(tmp_path / "plain.mkv")
+    b, _, _ = read_video(tmp_path / "blended.mkv")
+    assert plain.frames == blended.frames == len(a) == len(b) == 10
+    steady, flickery = warping_error(zip(inputs, b)), warping_error(zip(inputs, a))
+    assert steady.stylized_warping_error < 0.7 * flickery.stylized_warping_error
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_stop_event_ends_the_run_without_an_exception(keep: bool, tmp_path: Path, tiny_model: Path) -> None:
+    import threading
+
+    src = make_clip(tmp_path / "in.mp4", frames=60, width=64, height=48)
+    stop = threading.Event()
+
+    def after_two_batches(batch: FrameBatch) -> None:
+        if batch.first_index >= 4:
+            stop.set()
+
+    out = tmp_path / "out.mp4"
+    result = run(src, out, tiny_model, batch=2, keep_partial=keep, on_batch=after_two_batches, stop=stop)
+    assert result.interrupted and 6 <= result.frames < 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["in.mp4", "out.mp4"] if keep else ["in.mp4"])
+    if keep:
+        frames, times, _ = read_video(out)
+        assert 6 <= len(frames) < 60 and times == sorted(times)

@@ -1,0 +1,44 @@
+"""The onnxruntime backend: same pictures as torch, and no silent fallback to the CPU."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from clips import make_clip, read_video
+from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend, providers_for
+from vidstyle.context import RunContext, resolve_context
+from vidstyle.errors import VidstyleError
+from vidstyle.export.onnx import OnnxReport
+
+
+def test_onnxruntime_backend_matches_torch_in_stylize(exported_onnx: tuple[Path, OnnxReport], tiny_model: Path, tmp_path: Path) -> None:
+    from vidstyle.jobs.video import stylize_video
+
+    onnx_path, _ = exported_onnx
+    src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=5, codec="ffv1", pix_fmt="bgr0")
+    common = dict(model=tiny_model, device="cpu", progress=False, codec="ffv1", pix_fmt="bgr0")
+    stylize_video(src, tmp_path / "torch.mkv", backend="torch", **common)  # type: ignore[arg-type]
+    stylize_video(src, tmp_path / "ort.mkv", backend="onnxruntime", engine=str(onnx_path), **common)  # type: ignore[arg-type]
+    a, _, _ = read_video(tmp_path / "torch.mkv")
+    b, _, _ = read_video(tmp_path / "ort.mkv")
+    assert len(a) == len(b) == 5
+    assert max(np.abs(x.astype(int) - y.astype(int)).max() for x, y in zip(a, b)) <= 2
+
+
+def test_cli_onnxruntime_backend_exports_on_the_fly(tiny_model: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    result = cli("stylize", src, tmp_path / "out.mp4", "--model", tiny_model, "--backend", "onnxruntime", "--device", "cpu")
+    assert result.code == 0, result.err
+    assert len(read_video(tmp_path / "out.mp4")[0]) == 4
+
+
+def test_missing_cuda_provider_is_an_error_not_a_fallback(exported_onnx: tuple[Path, OnnxReport]) -> None:
+    path, _ = exported_onnx
+    cpu = resolve_context("cpu")
+    with pytest.raises(VidstyleError, match="CUDAExecutionProvider is not available"):
+        OnnxRuntimeBackend(path, cpu, providers=["CUDAExecutionProvider"])
+    cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
+    with pytest.raises(VidstyleError, match="onnxruntime-gpu"):
+        providers_for(cuda, ["CPUExecutionProvider"])

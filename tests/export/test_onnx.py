@@ -1,0 +1,74 @@
+"""ONNX export: the checker, parity through the backends before the rename, the model card, fp16 in the graph."""
+
+import json
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+
+from conftest import assert_one_error_line
+from vidstyle import load_model
+from vidstyle.errors import VidstyleError
+from vidstyle.export.onnx import OnnxReport, export_onnx, read_card
+
+
+def test_export_checks_itself_at_an_odd_size(exported_onnx: tuple[Path, OnnxReport]) -> None:
+    path, report = exported_onnx
+    assert report.checker.startswith("onnx.checker full_check passed")
+    sizes = [check.size for check in report.parity]
+    assert any(h % 2 and w % 2 for _, _, h, w in sizes)
+    assert all(check.max_abs_error <= 1e-4 for check in report.parity)
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    assert model.opset_import[0].version >= 17
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_param != "" for d in dims] == [True, False, True, True]  # batch, height, width are dynamic
+
+
+def test_model_card_round_trips_through_metadata(exported_onnx: tuple[Path, OnnxReport], tiny_model: Path) -> None:
+    path, _ = exported_onnx
+    card = read_card(path)
+    original = json.loads(load_model(tiny_model).card.to_json())
+    assert {k: card[k] for k in original} == original
+    assert card["precision"] == "fp32"
+
+
+def test_fp16_graph_keeps_norms_in_fp32(tiny_model: Path, tmp_path: Path) -> None:
+    report = export_onnx(load_model(tiny_model), tmp_path / "half.onnx", fp16=True)
+    model = onnx.load(str(tmp_path / "half.onnx"))
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert model.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert any(node.op_type == "Cast" for node in model.graph.node)
+    half_weights = [t for t in model.graph.initializer if t.data_type == onnx.TensorProto.FLOAT16]
+    assert half_weights, "conv weights should be stored in fp16"
+    if report.parity:  # onnxruntime's CPU kernels ran it: compare with torch fp32
+        assert min(check.psnr_db for check in report.parity) >= 40.0
+    else:
+        assert report.skipped
+
+
+def test_failed_parity_keeps_the_previous_file(tiny_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"previous export")
+    with pytest.raises(VidstyleError, match="ONNX differs from torch"):
+        export_onnx(load_model(tiny_model), out, tolerance=-1.0)  # no export can pass this
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_export_leaves_the_callers_model_alone(tiny_model: Path, tmp_path: Path) -> None:
+    model = load_model(tiny_model)
+    model.net.train()
+    before = {k: v.clone() for k, v in model.net.state_dict().items()}
+    export_onnx(model, tmp_path / "m.onnx", fp16=True)
+    assert model.net.training
+    assert all(v.dtype == before[k].dtype and torch.equal(v, before[k]) for k, v in model.net.state_dict().items())
+
+
+def test_cli_export_bad_model_leaves_nothing(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}garbage")
+    result = cli("export", bad, "--format", "onnx")
+    assert_one_error_line(result, "bad.safetensors")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.safetensors"]

@@ -1,0 +1,40 @@
+"""The one decode loop: batches, pts, indices, stopping early, another decoder."""
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clips import make_clip, read_video
+from vidstyle.media.decode import DecodeStats, read_batches
+
+
+def test_batches_carry_pts_indices_and_pixels(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=7, width=40, height=32, codec="ffv1", pix_fmt="bgr0")
+    stats = DecodeStats()
+    batches = list(read_batches(src, 3, stats))
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert [b.first_index for b in batches] == [0, 3, 6]
+    assert stats.frames == 7 and stats.corrupt_packets == 0
+    frames, times, _ = read_video(src)
+    pts_seconds = [t for b in batches for t in b.pts_seconds]
+    assert np.allclose(pts_seconds, times)
+    assert all(np.array_equal(b.data[i].numpy(), frames[b.first_index + i]) for b in batches for i in range(len(b)))
+
+
+def test_i420_planes_for_the_device(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=2, width=64, height=48)
+    batch = next(read_batches(src, 2, pixel_format="yuv420p"))
+    assert batch.pixel_format == "yuv420p" and tuple(batch.data.shape) == (2, 72, 64)
+    assert (batch.width, batch.height) == (64, 48)
+
+
+def test_stopping_early_and_a_named_decoder(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=10, rate=10)
+    first = list(itertools.islice(read_batches(src, 1), 4))
+    assert [b.first_index for b in first] == [0, 1, 2, 3]
+    assert first[3].pts_seconds[0] == pytest.approx(0.3)
+    named = list(read_batches(src, 10, decoder="h264"))
+    default = list(read_batches(src, 10))
+    assert len(named[0]) == 10 and np.array_equal(named[0].data.numpy(), default[0].data.numpy())

@@ -1,0 +1,71 @@
+"""run_pipeline: order and back pressure with a queue, newest-wins with a mailbox, errors and stops."""
+
+import threading
+import time
+
+import pytest
+
+from vidstyle.pipeline import run_pipeline
+
+
+def test_queue_delivers_everything_in_order() -> None:
+    got: list[int] = []
+    result = run_pipeline(range(50), lambda x: x * 2, got.append, channel="queue", queue_size=2)
+    assert got == [2 * i for i in range(50)]
+    assert (result.produced, result.delivered, result.dropped, result.stopped) == (50, 50, 0, False)
+
+
+def test_latest_drops_stale_items_behind_a_slow_transform() -> None:
+    def slow(x: int) -> int:
+        time.sleep(0.02)
+        return x
+
+    def paced():  # type: ignore[no-untyped-def]
+        for i in range(60):
+            time.sleep(0.002)
+            yield i
+
+    got: list[int] = []
+    result = run_pipeline(paced(), slow, got.append, channel="latest")
+    assert result.produced == 60 and result.dropped > 20
+    assert result.delivered == len(got) == 60 - result.dropped
+    assert got == sorted(got) and got[-1] == 59  # the newest item always gets through
+
+
+def test_first_error_is_raised_in_the_caller() -> None:
+    def fail(x: int) -> int:
+        if x == 3:
+            raise ValueError("bad item 3")
+        return x
+
+    with pytest.raises(ValueError, match="bad item 3"):
+        run_pipeline(range(1000), fail, lambda _: None)
+
+
+def test_callers_stop_event_ends_the_run_normally() -> None:
+    stop = threading.Event()
+    got: list[int] = []
+
+    def sink(x: int) -> None:
+        got.append(x)
+        if len(got) == 5:
+            stop.set()
+
+    result = run_pipeline(iter(range(10_000)), lambda x: x, sink, stop=stop)
+    assert result.stopped and 5 <= result.delivered < 10_000
+    assert stop.is_set()  # the caller's event is read, never cleared
+
+
+def test_sink_or_idle_returning_false_ends_the_run() -> None:
+    result = run_pipeline(range(100), lambda x: x, lambda x: x < 3)
+    assert result.stopped and result.delivered == 4
+
+    def silent():  # type: ignore[no-untyped-def]
+        time.sleep(0.5)  # a camera that delivers nothing for a while
+        yield 0
+
+    calls: list[int] = []
+    started = time.perf_counter()
+    result = run_pipeline(silent(), lambda x: x, lambda _: None, on_idle=lambda: calls.append(1) or len(calls) < 3)
+    assert result.stopped and result.delivered == 0 and len(calls) == 3
+    assert time.perf_counter() - started < 2.0

@@ -1,0 +1,271 @@
+"""`vidstyle stylize` as a library call: a video file in, a stylized file out, everything
+else (timestamps, audio, rotation) kept.
+
+Three steps: plan_video checks everything before anything is opened or written;
+open_video opens the backend, the stylizer and a writer into a hidden temp file;
+run_video drives the pipeline and reports. stylize_video does all three.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import torch
+from tqdm import tqdm
+
+from ..atomic import atomic_output, check_output_path
+from ..backends import create_backend
+from ..colour import i420_to_rgb_host
+from ..context import RunContext, resolve_context
+from ..errors import MediaError
+from ..frames import FrameBatch, PixelFormat
+from ..media.decode import DecodeStats, read_batches
+from ..media.encode import VideoWriter, check_encoder
+from ..media.options import EncodeOptions
+from ..media.probe import VideoInfo, probe
+from ..modelfile import StyleModel, load_model
+from ..pipeline import run_pipeline
+from ..stylizer import FrameStylizer
+from ..temporal import TemporalBlender
+
+log = logging.getLogger("vidstyle")
+
+
+@dataclass
+class VideoResult:
+    output: Path
+    frames: int
+    seconds: float
+    corrupt_packets: int
+    audio: str
+    notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    """Everything a run needs, checked: the input is readable, the output writable, the codec here."""
+
+    input: Path
+    output: Path
+    info: VideoInfo
+    model: StyleModel
+    ctx: RunContext
+    backend: str
+    engine: str | None
+    compile: bool
+    batch: int
+    max_side: int | None
+    encode: EncodeOptions
+    audio_source: Path | None
+    pixel_format: PixelFormat
+    temporal_blend: float
+    keep_partial: bool
+
+
+@dataclass
+class VideoSession:
+    """What open_video opened; run_video closes the writer, open_video's block the rest."""
+
+    stylizer: FrameStylizer
+    writer: VideoWriter
+    blender: TemporalBlender | None
+
+
+class _StoppedEarly(Exception):
+    """A caller's stop without --keep-partial: the temp file is discarded, no error reported."""
+
+
+def stylize_video(
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None = None,
+    backend: str = "torch",
+    engine: str | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+    batch: int = 4,
+    max_side: int | None = None,
+    codec: str = EncodeOptions.codec,
+    crf: int | None = EncodeOptions.crf,
+    preset: str | None = EncodeOptions.preset,
+    pix_fmt: str | None = None,
+    keep_partial: bool = False,
+    compile: bool = False,
+    audio: bool = True,
+    temporal_blend: float = 0.0,
+    colour_convert: Literal["host", "device"] = "host",
+    progress: bool = True,
+    on_batch: Callable[[FrameBatch], None] | None = None,
+    stop: threading.Event | None = None,
+) -> VideoResult:
+    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds
+    (or is interrupted with keep_partial, which leaves a playable file of the frames done).
+
+    `stop`, set from another thread, ends the run early: the result says interrupted.
+    """
+    plan = plan_video(
+        input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
+        max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
+        compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
+    )
+    started = time.perf_counter()
+    stats = DecodeStats()
+    notes: list[str] = []
+    audio_note = "audio: none in the input"
+    try:
+        with open_video(plan, notes) as session:
+            audio_note = session.writer.audio_action or audio_note
+            stopped = run_video(plan, session, stats, progress=progress, on_batch=on_batch, stop=stop)
+    except _StoppedEarly:
+        stopped = True
+    notes += decode_notes(stats, plan.info)
+    return VideoResult(
+        output=plan.output, frames=stats.frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
+        audio=audio_note, notes=notes, interrupted=stopped,
+    )
+
+
+def plan_video(
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None,
+    backend: str,
+    engine: str | None,
+    device: str,
+    precision: str,
+    batch: int,
+    max_side: int | None,
+    codec: str,
+    crf: int | None,
+    preset: str | None,
+    pix_fmt: str | None,
+    keep_partial: bool,
+    compile: bool,
+    audio: bool,
+    temporal_blend: float,
+    colour_convert: Literal["host", "device"],
+) -> VideoPlan:
+    """Every check that can fail, before anything is opened or written."""
+    if batch < 1:
+        raise MediaError(f"--batch must be at least 1, got {batch}")
+    if not 0.0 <= temporal_blend < 1.0:
+        raise MediaError(f"--temporal-blend must be in [0, 1), got {temporal_blend}")
+    info = probe(input)
+    check_output_path(output)
+    check_encoder(codec)
+    if Path(output).resolve() == Path(input).resolve():
+        raise MediaError("output must not be the input file")
+    encode = EncodeOptions(
+        width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
+        rotation_degrees=info.rotation_degrees, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt,
+    )
+    # Device conversion reads I420 planes, which need even sizes; odd ones convert on the host.
+    even = info.width % 2 == 0 and info.height % 2 == 0
+    return VideoPlan(
+        input=Path(input), output=Path(output), info=info,
+        model=model if isinstance(model, StyleModel) else load_model(model), ctx=resolve_context(device, precision),
+        backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
+        audio_source=Path(input) if audio and info.audio_codecs else None,
+        pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
+        temporal_blend=temporal_blend, keep_partial=keep_partial,
+    )
+
+
+@contextlib.contextmanager
+def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
+    """Open the backend and a writer into a hidden temp file beside the output; when the block
+    ends without an error the file is moved into place (with keep_partial, after one too)."""
+    with create_backend(plan.backend, plan.model, plan.ctx, compile=plan.compile, engine_path=plan.engine) as backend:
+        matrix: Literal["bt601", "bt709"] = "bt709" if plan.info.colorspace == "bt709" else "bt601"
+        stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range)
+        with atomic_output(plan.output, keep_on_error=plan.keep_partial) as tmp:
+            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source)
+            if writer.padded:
+                notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
+                log.warning("note: %s", notes[-1])
+            if writer.audio_action:
+                notes.append(writer.audio_action)
+            blender = TemporalBlender(plan.temporal_blend) if plan.temporal_blend > 0 else None
+            yield VideoSession(stylizer=stylizer, writer=writer, blender=blender)
+
+
+def run_video(
+    plan: VideoPlan,
+    session: VideoSession,
+    stats: DecodeStats,
+    *,
+    progress: bool = True,
+    on_batch: Callable[[FrameBatch], None] | None = None,
+    stop: threading.Event | None = None,
+) -> bool:
+    """Decode -> stylize -> encode until the input ends; True when `stop` ended it early.
+
+    The writer is always closed here: completely on success, up to the last frame written
+    on an error or a stop, so a kept partial file plays.
+    """
+    writer = session.writer
+    bar = tqdm(total=plan.info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=plan.input.name)
+
+    def transform(frames: FrameBatch) -> FrameBatch:
+        stylized = session.stylizer(frames.data, frames.pixel_format)
+        if session.blender is not None:  # runs in the one transform thread, so frames stay in order
+            sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
+            stylized = torch.from_numpy(session.blender.blend_batch(sources, stylized.numpy()))
+        return frames.with_data(stylized)
+
+    def sink(frames: FrameBatch) -> None:
+        writer.write(frames)
+        bar.update(len(frames))
+        if on_batch is not None:
+            on_batch(frames)
+
+    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format)
+    try:
+        stopped = run_pipeline(source, transform, sink, stop=stop).stopped
+    except BaseException:
+        with contextlib.suppress(Exception):  # the original error is the one to report
+            writer.close(complete=False)
+        raise
+    finally:
+        bar.close()
+    writer.close(complete=not stopped)
+    if stopped and not plan.keep_partial:
+        raise _StoppedEarly
+    if writer.frames_written == 0:
+        raise MediaError(f"no frames could be decoded from {plan.input}")
+    return stopped
+
+
+def decode_notes(stats: DecodeStats, info: VideoInfo) -> list[str]:
+    """What the decoder met on the way: damaged packets, a file shorter than it claims."""
+    notes = []
+    if stats.corrupt_packets:
+        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding")
+    if stats.ended_early or _fewer_frames_than_promised(stats.frames, info):
+        notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
+    return notes + [n for n in stats.notes if n not in notes]
+
+
+def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
+    """An exact count must match; an estimate (duration x rate, as in mkv/webm) gets 10% slack."""
+    if not info.frame_count:
+        return False
+    if info.frame_count_exact:
+        return decoded < info.frame_count
+    return decoded < 0.9 * info.frame_count

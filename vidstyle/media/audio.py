@@ -1,0 +1,82 @@
+"""Audio carry-over: the input's audio moved to the output, interleaved with the video by time.
+
+Copied when the output container can hold the codec, else re-encoded (AAC, or Opus for WebM).
+The carrier demuxes the input a second time, so the decode thread handles video only.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import cast
+
+import av
+import av.error
+from av.audio.frame import AudioFrame
+from av.audio.stream import AudioStream
+
+from .probe import open_input
+
+
+class AudioCarrier:
+    """Moves audio from the source file to the output, interleaved with the video by time."""
+
+    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer) -> None:
+        self.input = open_input(source)
+        self.output = output
+        self.in_stream = self.input.streams.audio[0]
+        codec = self.in_stream.codec_context.name
+        self.copy = codec in output.supported_codecs
+        if self.copy:
+            self.out_stream = cast(AudioStream, output.add_stream_from_template(self.in_stream))
+            self.action = f"audio: copied ({codec}, not re-encoded)"
+        else:
+            target = "libopus" if output.format.name == "webm" else "aac"
+            self.out_stream = cast(AudioStream, output.add_stream(target, rate=self.in_stream.codec_context.sample_rate or 48000))
+            self.resampler = av.AudioResampler(format=self.out_stream.codec_context.format, layout=self.out_stream.codec_context.layout, rate=self.out_stream.codec_context.rate)
+            self.action = f"audio: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
+        self._packets = self.input.demux(self.in_stream)
+        self._pending: av.Packet | None = None
+        self.done = False
+
+    def _next_packet(self) -> av.Packet | None:
+        while True:
+            try:
+                packet = next(self._packets)
+            except (StopIteration, av.error.FFmpegError):
+                self.done = True
+                return None
+            if packet.dts is not None:
+                return packet
+
+    def mux_until(self, seconds: float | None) -> None:
+        """Mux every audio packet that starts before `seconds` (all of them when None)."""
+        while not self.done:
+            packet = self._pending or self._next_packet()
+            self._pending = None
+            if packet is None:
+                break
+            start = float(packet.pts * packet.time_base) if packet.pts is not None else None
+            if seconds is not None and start is not None and start > seconds:
+                self._pending = packet
+                return
+            self._mux(packet)
+        if seconds is None and not self.copy:
+            for out in self.out_stream.encode(None):
+                self.output.mux(out)
+
+    def _mux(self, packet: av.Packet) -> None:
+        if self.copy:
+            packet.stream = self.out_stream
+            self.output.mux(packet)
+            return
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            return
+        for frame in frames:
+            for resampled in self.resampler.resample(cast(AudioFrame, frame)):
+                for out in self.out_stream.encode(resampled):
+                    self.output.mux(out)
+
+    def close(self) -> None:
+        self.input.close()

@@ -1,0 +1,62 @@
+"""Live sources for the camera: a device or stream through OpenCV, or a file through the
+one decode loop, optionally paced at its own timestamps like a camera."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ..errors import VidstyleError
+from .decode import read_batches
+from .probe import probe
+
+FrameSource = Callable[[threading.Event], Iterator[np.ndarray]]
+
+
+def is_file_source(source: str) -> bool:
+    return not (source.isdigit() or source.startswith("/dev/video") or "://" in source)
+
+
+def open_source(source: str, *, realtime: bool) -> FrameSource:
+    """A camera index, /dev/videoN, a URL, or a video file; a bad file fails here with one line."""
+    if not is_file_source(source):
+        return lambda stop: device_frames(source, stop=stop)
+    probe(source)
+    return lambda stop: file_frames(source, realtime=realtime, stop=stop)
+
+
+def file_frames(path: str, *, realtime: bool, stop: threading.Event) -> Iterator[np.ndarray]:
+    """uint8 RGB frames of a file; with realtime, paced at the file's own timestamps."""
+    start_wall: float | None = None
+    start_pts = 0.0
+    for batch in read_batches(path, 1):
+        if stop.is_set():
+            return
+        if realtime:
+            pts = batch.pts_seconds[0]
+            if start_wall is None:
+                start_wall, start_pts = time.perf_counter(), pts
+            delay = (pts - start_pts) - (time.perf_counter() - start_wall)
+            if delay > 0:
+                time.sleep(delay)
+        yield batch.data[0].numpy()
+
+
+def device_frames(source: str, *, stop: threading.Event) -> Iterator[np.ndarray]:
+    """A camera index, device path or URL through OpenCV VideoCapture, as uint8 RGB."""
+    import cv2
+
+    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if not capture.isOpened():
+        raise VidstyleError(f"cannot open camera source {source!r} (no such device, or no permission)")
+    try:
+        while not stop.is_set():
+            ok, bgr = capture.read()
+            if not ok:
+                return
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    finally:
+        capture.release()  # the camera is free again even when the loop fails

@@ -1,0 +1,106 @@
+"""The one decode loop: a video file as uint8 FrameBatches with their own pts.
+
+`stylize`, the camera's file sources, `flicker`, reference frames and the benchmarks all
+read through read_batches, so a damaged packet, a missing pts or a 10-bit stream is
+handled the same everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import cast
+
+import av
+import av.error
+import numpy as np
+import torch
+from av.video.codeccontext import VideoCodecContext
+
+from ..frames import FrameBatch, PixelFormat
+from .probe import av_error_line, open_input
+
+
+@dataclass
+class DecodeStats:
+    frames: int = 0
+    corrupt_packets: int = 0
+    ended_early: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def read_batches(
+    path: str | os.PathLike[str],
+    batch_size: int,
+    stats: DecodeStats | None = None,
+    *,
+    pixel_format: PixelFormat = "rgb24",
+    decoder: str | None = None,
+) -> Iterator[FrameBatch]:
+    """Decode the first video stream as uint8 batches (RGB, or I420 planes for conversion on
+    the device); damaged packets are skipped and counted in `stats`.
+
+    `decoder` names another FFmpeg decoder for the stream (h264_cuvid for NVDEC). Stopping
+    early (a break, itertools.islice) closes the file.
+    """
+    stats = stats if stats is not None else DecodeStats()
+    with open_input(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        codec = stream.codec_context
+        if decoder is not None:
+            codec = cast(VideoCodecContext, av.CodecContext.create(decoder, "r"))
+            codec.extradata = stream.codec_context.extradata
+        time_base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
+        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
+        step = max(1, round(1 / (float(rate) * time_base)))
+        frames: list[np.ndarray] = []
+        pts: list[int] = []
+        last_pts = -step
+        for frame in _decode_tolerant(container, stream, codec, stats):
+            # Some raw streams carry no pts; continue the sequence at the nominal rate.
+            current = frame.pts if frame.pts is not None else last_pts + step
+            last_pts = current
+            frames.append(frame.to_ndarray(format=pixel_format))
+            pts.append(current)
+            if len(frames) == batch_size:
+                yield _batch(frames, pts, time_base, stats.frames, pixel_format)
+                stats.frames += len(frames)
+                frames, pts = [], []
+        if frames:
+            yield _batch(frames, pts, time_base, stats.frames, pixel_format)
+            stats.frames += len(frames)
+
+
+def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int, pixel_format: PixelFormat) -> FrameBatch:
+    return FrameBatch(data=torch.from_numpy(np.stack(frames)), pts=tuple(pts), time_base=time_base, first_index=first_index, pixel_format=pixel_format)
+
+
+def _decode_tolerant(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, codec: VideoCodecContext, stats: DecodeStats
+) -> Iterator[av.VideoFrame]:
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.error.FFmpegError as exc:
+            stats.ended_early = True
+            stats.notes.append(f"input ended early ({av_error_line(exc)})")
+            break
+        if packet.is_corrupt:
+            stats.corrupt_packets += 1
+        try:
+            for frame in codec.decode(packet):
+                if frame.is_corrupt:  # concealed by the decoder: usable, but worth reporting
+                    stats.corrupt_packets += 1
+                yield frame
+        except av.error.FFmpegError:
+            stats.corrupt_packets += 1
+    try:  # drain the decoder after a broken demux
+        yield from codec.decode(None)
+    except av.error.FFmpegError:
+        pass

@@ -1,0 +1,142 @@
+"""The encoding side: FrameBatches to a file with their pts copied, rotation kept, audio
+carried over; and the rules for which codec takes which options and pixel formats.
+
+Timestamps are copied from input to output rather than re-derived from a frame rate, so
+variable-frame-rate video stays variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import cast
+
+import av
+import av.error
+import numpy as np
+import torch
+from av.video.stream import VideoStream
+
+from ..errors import MediaError
+from ..frames import FrameBatch
+from .audio import AudioCarrier
+from .options import EncodeOptions
+from .probe import av_error_line
+
+# Encoders that understand x264-style crf/preset options.
+CRF_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"})
+PRESET_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libsvtav1"})
+FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
+SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
+
+
+class VideoWriter:
+    """Encodes FrameBatches to `path`; finalise with close(), which leaves a playable file."""
+
+    def __init__(self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None) -> None:
+        """`audio_source`: a file whose first audio stream is carried over (None: no audio)."""
+        self.path = Path(path)
+        self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
+        self.even_w, self.even_h = even_size_needed(self.pix_fmt)
+        width = options.width + (self.even_w and options.width % 2)
+        height = options.height + (self.even_h and options.height % 2)
+        self.padded = (width, height) != (options.width, options.height)
+        container_options = {"movflags": "+faststart"} if self.path.suffix.lower() in FASTSTART_SUFFIXES else {}
+        try:
+            self.output = av.open(str(self.path), mode="w", options=container_options)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise MediaError(f"cannot write {self.path.suffix or 'that'} files here (FFmpeg: {av_error_line(exc)})") from None
+        stream = cast(VideoStream, self.output.add_stream(options.codec, rate=options.rate_fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
+        # Frames keep the input's pts, so the encoder must count in the input's time base.
+        stream.codec_context.time_base = options.time_base
+        stream.time_base = options.time_base
+        codec_options: dict[str, str] = {}
+        if options.crf is not None and options.codec in CRF_CODECS:
+            codec_options["crf"] = str(options.crf)
+        if options.preset and options.codec in PRESET_CODECS:
+            codec_options["preset"] = options.preset
+        stream.codec_context.options = codec_options
+        if options.threads:
+            stream.codec_context.thread_count = options.threads
+        if options.rotation_degrees:
+            stream.set_display_rotation(options.rotation_degrees)
+        self.stream = stream
+        self.audio = AudioCarrier(audio_source, self.output) if audio_source is not None else None
+        self.frames_written = 0
+        self._last_seconds = 0.0
+        self._closed = False
+
+    @property
+    def audio_action(self) -> str | None:
+        """What happened to the audio, in words; None when none is carried."""
+        return self.audio.action if self.audio else None
+
+    def write(self, batch: FrameBatch) -> None:
+        frames = pad_to_even(batch.data, self.even_w, self.even_h).numpy()
+        for pixels, pts in zip(frames, batch.pts):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format=self.pix_fmt)
+            frame.pts = pts
+            frame.time_base = batch.time_base
+            for packet in self.stream.encode(frame):
+                self.output.mux(packet)
+            self.frames_written += 1
+        self._last_seconds = batch.pts_seconds[-1]
+        if self.audio:
+            # A little audio ahead of the video keeps the muxer's interleaving buffer small.
+            self.audio.mux_until(batch.pts_seconds[-1] + 1.0)
+
+    def close(self, *, complete: bool = True) -> None:
+        """Flush and finalise. An incomplete (interrupted) file gets audio only up to its last frame."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            for packet in self.stream.encode(None):
+                self.output.mux(packet)
+            if self.audio:
+                self.audio.mux_until(None if complete else self._last_seconds)
+        finally:
+            if self.audio:
+                self.audio.close()
+            self.output.close()
+
+
+def check_encoder(codec: str) -> None:
+    try:
+        found = av.codec.Codec(codec, "w")
+    except (av.error.FFmpegError, ValueError, av.codec.codec.UnknownCodecError):  # type: ignore[attr-defined]
+        found = None
+    if found is None or found.type != "video":
+        available = [name for name in SUGGESTED_CODECS if name in av.codecs_available]
+        raise MediaError(f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}")
+
+
+def choose_pix_fmt(codec: str, requested: str | None) -> str:
+    formats = [f.name for f in (av.codec.Codec(codec, "w").video_formats or [])]
+    if requested:
+        if formats and requested not in formats:
+            raise MediaError(f"codec {codec} cannot encode pixel format {requested}; it takes: {', '.join(formats)}")
+        return requested
+    if not formats or "yuv420p" in formats:
+        return "yuv420p"
+    return formats[0]
+
+
+def even_size_needed(pix_fmt: str) -> tuple[bool, bool]:
+    """(width must be even, height must be even) for chroma-subsampled formats."""
+    match = re.search(r"4(\d)(\d)", pix_fmt)
+    if not match or pix_fmt.startswith(("gbr", "rgb", "bgr")):
+        return False, False
+    horizontal, vertical = match.groups()
+    return horizontal in ("1", "2") or pix_fmt.startswith("yuv42"), vertical == "0"
+
+
+def pad_to_even(frames: torch.Tensor, width_even: bool, height_even: bool) -> torch.Tensor:
+    """Repeat the last column/row, so 4:2:0 encoders get the even size they need."""
+    pad_w = int(width_even and frames.shape[2] % 2)
+    pad_h = int(height_even and frames.shape[1] % 2)
+    if not (pad_w or pad_h):
+        return frames
+    return torch.from_numpy(np.pad(frames.numpy(), ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge"))
