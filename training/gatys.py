@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from vidstyle.errors import VidstyleError
-from vidstyle.frames import fit_max_side, resize, transfer_luminance
+from vidstyle.colour import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 
 from .losses import blended_grams, content_loss, style_loss, tv_loss
@@ -117,7 +117,6 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
         # L-BFGS's first step and tolerances are absolute, while these losses range from
         # 1e-5 to 1e-1 with size and loss net: optimise relative to the starting value.
         scale = max(evaluate()[1]["total"], 1e-12)
-    history: list[dict[str, float]] = []
     bar = tqdm(total=config.steps, disable=not config.progress, unit="step", dynamic_ncols=True)
 
     def record(terms: dict[str, float]) -> None:

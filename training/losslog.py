@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TextIO
 
 from vidstyle.atomic import atomic_output
 
@@ -13,7 +14,7 @@ class LossLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = None
+        self.handle: TextIO | None = None
         self.writer: csv.DictWriter[str] | None = None
 
     def write(self, record: dict[str, float]) -> None:
@@ -27,8 +28,9 @@ class LossLog:
                     rewriter = csv.DictWriter(handle, fieldnames=fields)
                     rewriter.writeheader()
                     rewriter.writerows(old[1])
-            self.handle = self.path.open("a", newline="")
-            self.writer = csv.DictWriter(self.handle, fieldnames=fields, restval="")
+            handle = self.path.open("a", newline="")
+            self.handle = handle
+            self.writer = csv.DictWriter(handle, fieldnames=fields, restval="")
             if old is None:
                 self.writer.writeheader()
         self.writer.writerow(record)

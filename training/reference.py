@@ -6,9 +6,10 @@ import copy
 from pathlib import Path
 
 from vidstyle.errors import VidstyleError
-from vidstyle.frames import uint8_to_float
+from vidstyle.colour import uint8_to_float
 from vidstyle.images import write_image
-from vidstyle.media import probe, read_batches
+from vidstyle.media.decode import read_batches
+from vidstyle.media.probe import probe
 
 from .gatys import GatysConfig, run_gatys
 

@@ -112,6 +112,8 @@ class VGGFeatures(nn.Module):
         self.info = trunk.info
         self.bgr = trunk.norm.bgr
         self.scale = trunk.norm.scale
+        self.mean: torch.Tensor
+        self.std: torch.Tensor
         self.register_buffer("mean", torch.tensor(trunk.norm.mean).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(trunk.norm.std).view(1, 3, 1, 1))
         self.requires_grad_(False).eval()
@@ -225,7 +227,7 @@ def _from_hed_file(path: Path, *, source: str) -> Trunk:
             raise WeightsUnavailableError(f"{path}: conv shape {tuple(weight.shape)} where VGG16 has {tuple(conv.weight.shape)}")
         with torch.no_grad():
             conv.weight.copy_(weight)
-            conv.bias.copy_(bias)
+            conv.bias.copy_(bias)  # type: ignore[union-attr]  # VGG convs always have a bias
     return Trunk(features, VGG16, CAFFE_NORM, LossNetInfo("hed-vgg16", source, _sha256(path)))
 
 
@@ -276,7 +278,7 @@ def _random_vgg19() -> Trunk:
         for module in features.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(module.bias)
+                nn.init.zeros_(module.bias)  # type: ignore[arg-type]  # VGG convs always have a bias
     return Trunk(features, VGG19, TORCHVISION_NORM, LossNetInfo("vgg19-random", f"random-init(seed={RANDOM_SEED})"))
 
 

@@ -13,10 +13,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-# training/ imports these from here; they live in colour.py.
-from .colour import fit_max_side, resize, transfer_luminance, uint8_to_float
-
-__all__ = ["Frame", "FrameBatch", "PixelFormat", "fit_max_side", "resize", "transfer_luminance", "uint8_to_float"]
+__all__ = ["Frame", "FrameBatch", "PixelFormat"]
 
 PixelFormat = Literal["rgb24", "yuv420p"]
 
