@@ -70,3 +70,23 @@ def test_cli_bad_model_gives_one_line_and_no_output(damage: str, tiny_model: Pat
     assert_one_error_line(result, str(bad.name))
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([bad.name, "in.png"])
+
+
+def test_single_style_file_from_before_multi_style_loads_and_matches_its_golden_output() -> None:
+    from safetensors.torch import load_file
+
+    data = Path(__file__).parent / "data"
+    model = load_model(data / "single-style-v1.safetensors")  # norms stored as [C], written by the old layout
+    golden = load_file(data / "single-style-v1-golden.safetensors")
+    assert model.net.styles == 1 and model.card.style_names == ["mosaic"]
+    with torch.no_grad():
+        torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=1e-5)  # fused vs split instance norm: float rounding only
+
+
+def test_multi_style_card_round_trips_its_styles(tmp_path: Path) -> None:
+    styles = tuple({"name": n, "image": f"{n}.jpg", "sha256": "0" * 64} for n in ("candy", "mosaic", "udnie"))
+    card = ModelCard(width=0.25, styles=styles)
+    path = save_model(tmp_path / "multi.safetensors", TransformerNet(width=0.25, styles=3), card)
+    loaded = load_model(path)
+    assert loaded.net.styles == 3 and loaded.card.style_names == ["candy", "mosaic", "udnie"]
+    assert loaded.card.styles == styles

@@ -29,3 +29,47 @@ def test_pad_to_multiple_does_not_mutate() -> None:
     assert padded.shape == (1, 3, 8, 8)
     assert torch.equal(x, before)
     assert torch.equal(padded[..., 5:, :6], x[..., 4:5, :].expand(1, 3, 3, 6))
+
+
+def _randomised(net: TransformerNet, seed: int) -> TransformerNet:
+    """Norm rows that differ from their init, so style choice changes the output."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(torch.randn(parameter.shape, generator=generator) * 0.1)
+    return net.eval()
+
+
+def test_one_hot_style_equals_the_single_style_net_built_from_that_row() -> None:
+    torch.manual_seed(0)
+    multi = _randomised(TransformerNet(width=0.25, styles=3), seed=1)
+    x = torch.rand(2, 3, 21, 26)
+    for index in range(3):
+        single = TransformerNet(width=0.25, styles=1).eval()
+        state = {k: (v[index : index + 1] if v.dim() == 2 else v) for k, v in multi.state_dict().items()}
+        single.load_state_dict(state)
+        one_hot = torch.nn.functional.one_hot(torch.tensor([index, index]), 3).float()
+        with torch.no_grad():
+            assert torch.equal(multi(x, one_hot), single(x))
+
+
+def test_style_mix_is_linear_in_the_norm_parameters() -> None:
+    norm = _randomised(TransformerNet(width=0.25, styles=3), seed=2).encoder[0][1]
+    mix = torch.tensor([[0.7, 0.0, 0.3]])
+    seen: dict[str, torch.Tensor] = {}
+    x = torch.rand(1, norm.weight.shape[1], 5, 5)
+    # gamma and beta read back from the output: normalised input * gamma + beta
+    with torch.no_grad():
+        normalised = torch.nn.functional.instance_norm(x)
+        out = norm(x, mix)
+        seen["beta"] = norm(torch.zeros_like(x), mix)[0, :, 0, 0]
+        seen["gamma"] = ((out - seen["beta"][None, :, None, None]) / normalised)[0].flatten(1).median(dim=1).values
+    expected_gamma = 0.7 * norm.weight[0] + 0.3 * norm.weight[2]
+    expected_beta = 0.7 * norm.bias[0] + 0.3 * norm.bias[2]
+    torch.testing.assert_close(seen["gamma"], expected_gamma, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(seen["beta"], expected_beta, rtol=1e-5, atol=1e-6)
+
+
+def test_multi_style_net_needs_style_weights() -> None:
+    with pytest.raises(ValueError, match=r"holds 3 styles; pass style_weights of shape \[B, 3\]"):
+        TransformerNet(width=0.25, styles=3)(torch.rand(1, 3, 8, 8))

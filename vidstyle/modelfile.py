@@ -21,7 +21,7 @@ from safetensors.torch import save_file
 
 from .atomic import atomic_output
 from .errors import ModelFileError
-from .net import TransformerNet
+from .net import TransformerNet, upgrade_state
 
 FORMAT = "vidstyle-model/1"
 _CARD_KEY = "vidstyle.card"
@@ -38,6 +38,9 @@ class ModelCard:
     width: float = 1.0
     style_image: str = ""
     style_image_sha256: str = ""
+    # One entry per row of norm parameters: {"name", "image", "sha256"}. Empty in files from
+    # before multi-style, which hold one style described by style_image.
+    styles: tuple[dict[str, str], ...] = ()
     content_weight: float = 0.0
     style_weight: float = 0.0
     tv_weight: float = 0.0
@@ -66,10 +69,20 @@ class ModelCard:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"model card has unknown keys {unknown}")
-        for key in ("content_layers", "style_layers"):
+        for key in ("content_layers", "style_layers", "styles"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)
+
+    @property
+    def style_count(self) -> int:
+        return len(self.styles) or 1
+
+    @property
+    def style_names(self) -> list[str]:
+        if self.styles:
+            return [entry["name"] for entry in self.styles]
+        return [Path(self.style_image).stem or "style"]
 
 
 @dataclass(frozen=True)
@@ -125,8 +138,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
         card = ModelCard.from_json(metadata.get(_CARD_KEY, ""))
         if card.architecture != "TransformerNet":
             raise ValueError(f"unsupported architecture {card.architecture!r}")
-        net = TransformerNet(width=card.width)
-        net.load_state_dict({k: v.float() for k, v in state.items()})
+        net = TransformerNet(width=card.width, styles=card.style_count)
+        net.load_state_dict(upgrade_state({k: v.float() for k, v in state.items()}, net))
     except (ValueError, TypeError, RuntimeError) as exc:
         raise ModelFileError(f"{file} has an invalid model card or weights: {_first_line(exc)}") from None
     net.eval().requires_grad_(False)

@@ -23,35 +23,67 @@ class ConvLayer(nn.Sequential):
         )
 
 
-class ConvNormReLU(nn.Sequential):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> None:
-        super().__init__(
-            ConvLayer(in_channels, out_channels, kernel_size, stride),
-            nn.InstanceNorm2d(out_channels, affine=True),
-            nn.ReLU(),
-        )
+class TakesStyle:
+    """Marks layers whose forward takes (x, style_weights)."""
 
 
-class ResidualBlock(nn.Module):
-    def __init__(self, channels: int) -> None:
+class ConditionalInstanceNorm(nn.Module, TakesStyle):
+    """Instance norm with N rows of (gamma, beta); a style-weight vector w mixes them.
+
+    gamma = w @ Gamma and beta = w @ Beta (Dumoulin et al. 2017). A plain MatMul rather than
+    indexing by style, so a mix works at run time and the graph exports to ONNX/TensorRT.
+    """
+
+    def __init__(self, channels: int, styles: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(
-            ConvNormReLU(channels, channels, 3),
-            ConvLayer(channels, channels, 3),
-            nn.InstanceNorm2d(channels, affine=True),
-        )
+        self.weight = nn.Parameter(torch.ones(styles, channels))
+        self.bias = nn.Parameter(torch.zeros(styles, channels))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+        gamma = style_weights @ self.weight
+        beta = style_weights @ self.bias
+        return F.instance_norm(x) * gamma[:, :, None, None] + beta[:, :, None, None]
 
 
-class UpsampleConvNormReLU(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+# The blocks below are ModuleLists, not Sequentials, because the norms take the style
+# weights as a second input; a ModuleList names its children 0, 1, 2 as a Sequential did,
+# so model files written before multi-style keep their tensor names.
+
+
+def run_layers(layers: nn.ModuleList, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+    for layer in layers:
+        x = layer(x, style_weights) if isinstance(layer, TakesStyle) else layer(x)
+    return x
+
+
+class StyleBlock(nn.ModuleList, TakesStyle):
+    """A list of layers run in order, the norms among them conditioned on the style weights."""
+
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return run_layers(self, x, style_weights)
+
+
+class ConvNormReLU(StyleBlock):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, styles: int, stride: int = 1) -> None:
+        super().__init__([ConvLayer(in_channels, out_channels, kernel_size, stride), ConditionalInstanceNorm(out_channels, styles), nn.ReLU()])
+
+
+class ResidualBlock(nn.Module, TakesStyle):
+    def __init__(self, channels: int, styles: int) -> None:
         super().__init__()
-        self.conv = ConvNormReLU(in_channels, out_channels, 3)
+        self.body = StyleBlock([ConvNormReLU(channels, channels, 3, styles), ConvLayer(channels, channels, 3), ConditionalInstanceNorm(channels, styles)])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x, style_weights)
+
+
+class UpsampleConvNormReLU(nn.Module, TakesStyle):
+    def __init__(self, in_channels: int, out_channels: int, styles: int) -> None:
+        super().__init__()
+        self.conv = ConvNormReLU(in_channels, out_channels, 3, styles)
+
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"), style_weights)
 
 
 def channels_for(width: float) -> tuple[int, int, int]:
@@ -62,29 +94,38 @@ def channels_for(width: float) -> tuple[int, int, int]:
 
 
 class TransformerNet(nn.Module):
-    def __init__(self, width: float = 1.0, residual_blocks: int = 5) -> None:
-        super().__init__()
-        self.width = width
-        c1, c2, c3 = channels_for(width)
-        self.encoder = nn.Sequential(
-            ConvNormReLU(3, c1, 9),
-            ConvNormReLU(c1, c2, 3, stride=2),
-            ConvNormReLU(c2, c3, 3, stride=2),
-        )
-        self.residuals = nn.Sequential(*(ResidualBlock(c3) for _ in range(residual_blocks)))
-        self.decoder = nn.Sequential(
-            UpsampleConvNormReLU(c3, c2),
-            UpsampleConvNormReLU(c2, c1),
-            ConvLayer(c1, 3, 9),
-        )
+    """`styles` rows of norm parameters share one set of convs; styles=1 is a single-style net."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def __init__(self, width: float = 1.0, residual_blocks: int = 5, styles: int = 1) -> None:
+        super().__init__()
+        if styles < 1:
+            raise ValueError(f"styles must be >= 1, got {styles}")
+        self.width = width
+        self.styles = styles
+        c1, c2, c3 = channels_for(width)
+        self.encoder = StyleBlock([ConvNormReLU(3, c1, 9, styles), ConvNormReLU(c1, c2, 3, styles, stride=2), ConvNormReLU(c2, c3, 3, styles, stride=2)])
+        self.residuals = StyleBlock([ResidualBlock(c3, styles) for _ in range(residual_blocks)])
+        self.decoder = StyleBlock([UpsampleConvNormReLU(c3, c2, styles), UpsampleConvNormReLU(c2, c1, styles), ConvLayer(c1, 3, 9)])
+
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor | None = None) -> torch.Tensor:
+        """x [B, 3, H, W] in [0, 1]; style_weights [B, N] (may be omitted when N == 1)."""
+        if style_weights is None:
+            if self.styles != 1:
+                raise ValueError(f"this net holds {self.styles} styles; pass style_weights of shape [B, {self.styles}]")
+            # Shape arithmetic on x, so an exported graph keeps a dynamic batch.
+            style_weights = torch.ones_like(x[:, :1, 0, 0])
         height, width = x.shape[-2:]
         padded = pad_to_multiple(x, SIZE_MULTIPLE)
-        y = self.decoder(self.residuals(self.encoder(padded)))
+        y = self.decoder(self.residuals(self.encoder(padded, style_weights), style_weights), style_weights)
         # Johnson's scaled tanh keeps the output inside [0, 1] while staying smooth for training.
         y = 0.5 * (torch.tanh(y) + 1.0)
         return y[..., :height, :width]
+
+
+def upgrade_state(state: dict[str, torch.Tensor], net: TransformerNet) -> dict[str, torch.Tensor]:
+    """Single-style files from before multi-style stored each norm's gamma/beta as [C]; now [N, C]."""
+    wanted = net.state_dict()
+    return {k: v.reshape(wanted[k].shape) if k in wanted and v.dim() == 1 and wanted[k].dim() == 2 else v for k, v in state.items()}
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
