@@ -12,7 +12,7 @@ from vidstyle.training.trainer import TrainConfig, train
 
 def small_config(data: Path, style: Path, output: Path, **overrides: object) -> TrainConfig:
     base = dict(
-        data=str(data), style=str(style), output=str(output), steps=6, image_size=64, batch_size=2,
+        data=str(data), style=[str(s) for s in style] if isinstance(style, list) else str(style), output=str(output), steps=6, image_size=64, batch_size=2,
         style_size=64, loss_net="vgg19-random", width=0.25, device="cpu", precision="fp32", checkpoint_every=3,
         preview_every=0, progress=False, style_layers=("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",),
     )
@@ -138,3 +138,33 @@ def test_unreadable_training_files_are_skipped(image_folder: Path, tmp_path: Pat
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=2))
     assert result.skipped_files == 1
+
+
+def test_three_styles_train_one_net_with_per_style_losses(image_folder: Path, tmp_path: Path) -> None:
+    styles = [str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True)) for seed, name in enumerate(("candy", "mosaic", "udnie"))]
+    result = train(small_config(image_folder, styles, tmp_path / "three.safetensors", steps=6))  # type: ignore[arg-type]
+    header = (result.run_dir / "losses.csv").read_text().splitlines()[0].split(",")
+    assert {"style_candy", "style_mosaic", "style_udnie"} <= set(header)
+    rows = result.history
+    assert [r["style"] == r[f"style_{n}"] for r, n in zip(rows, ["candy", "mosaic", "udnie"] * 2)] == [True] * 6
+    model = load_model(tmp_path / "three.safetensors")
+    assert model.net.styles == 3 and model.card.style_names == ["candy", "mosaic", "udnie"]
+    assert [entry["image"] for entry in model.card.styles] == ["candy.png", "mosaic.png", "udnie.png"]
+    assert all(len(entry["sha256"]) == 64 for entry in model.card.styles)
+
+
+def test_fine_tuning_adds_a_style_and_trains_only_its_norm_rows(image_folder: Path, tmp_path: Path) -> None:
+    styles = [str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True)) for seed, name in enumerate(("candy", "mosaic", "candy2"))]
+    train(small_config(image_folder, styles[:2], tmp_path / "two.safetensors", steps=2))  # type: ignore[arg-type]
+    before = load_model(tmp_path / "two.safetensors").net.state_dict()
+    train(small_config(image_folder, styles[2], tmp_path / "three.safetensors", steps=3, resume_from=str(tmp_path / "two.safetensors"), run_dir=str(tmp_path / "ft")))
+    model = load_model(tmp_path / "three.safetensors")
+    after = model.net.state_dict()
+    assert model.net.styles == 3 and model.card.style_names == ["candy", "mosaic", "candy2"]
+    for name, value in before.items():
+        if value.dim() == 2:  # norm rows: the old two are untouched, the new one trained
+            assert torch.equal(after[name][:2], value), name
+        else:
+            assert torch.equal(after[name], value), name
+    moved = [name for name, value in after.items() if value.dim() == 2 and not torch.allclose(value[2], value[:2].mean(0))]
+    assert moved, "the new style's norm rows did not train"

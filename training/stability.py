@@ -31,7 +31,7 @@ def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 def stability_loss(
-    net: torch.nn.Module,
+    net: Callable[[torch.Tensor], torch.Tensor],
     inputs: torch.Tensor,
     outputs: torch.Tensor,
     *,

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from vidstyle.atomic import atomic_output, check_output_path
+from vidstyle.atomic import check_output_path
 from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
-from vidstyle.modelfile import ModelCard, save_model
+from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import CropDataset, RangeSampler, find_images, readable_images
-from .losses import content_loss, gram_matrix, style_loss, tv_loss
+from .losses import content_loss, style_loss, tv_loss
 from .stability import stability_loss
+from .styles import StyleTargets, card_styles, extend_styles, load_targets, one_hot_weights, style_for_step, train_only_rows_from
 from .losslog import LossLog
 from .precision import training_context
 from .vgg import LossNet, build_loss_net
@@ -31,7 +32,7 @@ from .weights import InitialTerms, Weight, parse_weight, resolve_weights
 @dataclass
 class TrainConfig:
     data: str
-    style: str
+    style: str | list[str]  # several images train one multi-style network
     output: str
     steps: int = 2000
     image_size: int = 256
@@ -56,6 +57,7 @@ class TrainConfig:
     resume: str | None = None
     workers: int = 0
     half_weights: bool = False
+    resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
     progress: bool = True
 
 
@@ -74,62 +76,35 @@ def run_dir_for(config: TrainConfig) -> Path:
     return out.with_name(out.stem + "-run")
 
 
-def style_targets(config: TrainConfig, vgg: torch.nn.Module, layers: tuple[str, ...], device: torch.device) -> dict[str, torch.Tensor]:
-    style = read_image(config.style, max_side=config.style_size).to(device)
-    with torch.no_grad():
-        feats = vgg(style)
-        return {name: gram_matrix(feats[name]) for name in layers}
-
-
 def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
     batch = torch.stack([dataset[i] for i in range(batch_size)]).to(device)
     return batch.contiguous(memory_format=torch.channels_last) if channels_last else batch
 
 
-def initial_terms(net: torch.nn.Module, vgg: torch.nn.Module, loss_net: LossNet, targets: dict[str, torch.Tensor], x: torch.Tensor, ctx: RunContext) -> InitialTerms:
-    """Unweighted content, style and TV of `net` on `x`: the yardstick for "Nx" weights."""
+def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, styles: StyleTargets, x: torch.Tensor, ctx: RunContext) -> InitialTerms:
+    """Unweighted content, style and TV of `net` on `x`: the yardstick for "Nx" weights (style: mean over styles)."""
+    content, style, tv = [], [], []
     with torch.no_grad(), ctx.autocast():
-        y = net(x)
-        feats_y, feats_x = vgg(y), vgg(x)
-        content = content_loss(feats_y, feats_x, loss_net.content_layers)
-        style = style_loss(feats_y, targets, loss_net.style_layers)
-    return InitialTerms(float(content), float(style), float(tv_loss(y.float())))
-
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
-    state = {
-        "step": step,
-        "model": net.state_dict(),
-        "optimizer": opt.state_dict(),
-        "scaler": scaler.state_dict(),
-        "precision": precision,
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "config": json.dumps(asdict(config)),
-    }
-    with atomic_output(path) as tmp:
-        torch.save(state, tmp)
-
-
-def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
-    file = Path(path)
-    if not file.is_file():
-        raise VidstyleError(f"checkpoint not found: {file}")
-    try:
-        return torch.load(file, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
-    except Exception as exc:
-        raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
+        feats_x = vgg(x)
+        for index, grams in enumerate(styles.grams):
+            y = net(x, one_hot_weights(styles.first_row + index, x.shape[0], net.styles, x.device))
+            feats_y = vgg(y)
+            content.append(float(content_loss(feats_y, feats_x, loss_net.content_layers)))
+            style.append(float(style_loss(feats_y, grams, loss_net.style_layers)))
+            tv.append(float(tv_loss(y.float())))
+    return InitialTerms(sum(content) / len(content), sum(style) / len(style), sum(tv) / len(tv))
 
 
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
     check_output_path(config.output)
     parse_weight(str(config.style_weight)), parse_weight(str(config.tv_weight))
-    read_image(config.style, max_side=64)  # fail before any slow setup when the style is unreadable
+    style_paths = [config.style] if isinstance(config.style, str) else list(config.style)
+    if not style_paths:
+        raise VidstyleError("give at least one style image")
+    for path in style_paths:
+        read_image(path, max_side=64)  # fail before any slow setup when a style is unreadable
+    base = load_model(config.resume_from) if config.resume_from else None
     files, skipped = readable_images(find_images(config.data))
     if not files:
         raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
@@ -144,19 +119,23 @@ def train(config: TrainConfig) -> TrainResult:
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
-    net = TransformerNet(width=config.width).to(ctx.device)
+    if base is None:
+        net, first_row, taken = TransformerNet(width=config.width, styles=len(style_paths)), 0, []
+    else:
+        net, first_row, taken = extend_styles(base.net, len(style_paths)), base.net.styles, base.card.style_names
+    net = net.to(ctx.device)
     # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
     channels_last = ctx.is_cuda or ctx.precision == "bf16"
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
         vgg = vgg.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    opt = torch.optim.Adam(net.parameters() if base is None else train_only_rows_from(net, first_row), lr=config.lr)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
-    targets = style_targets(config, vgg, style_layers, ctx.device)
+    styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
     dataset = CropDataset(files, config.image_size, config.seed)
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.
-    initial = initial_terms(net, vgg, loss_net, targets, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
+    initial = initial_terms(net, vgg, loss_net, styles, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
 
     start = 0
@@ -182,6 +161,8 @@ def train(config: TrainConfig) -> TrainResult:
     preview = read_image(files[0], max_side=256).to(ctx.device)
     history: list[dict[str, float]] = []
     log_csv = LossLog(run_dir / "losses.csv")
+    per_style = len(styles) > 1
+    last_style: dict[str, float] = {}
     bar = tqdm(total=config.steps, initial=start, disable=not config.progress, unit="step", dynamic_ncols=True)
     tic = time.perf_counter()
     net.train()
@@ -190,18 +171,22 @@ def train(config: TrainConfig) -> TrainResult:
         x = batch.to(ctx.device, non_blocking=True)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        index = style_for_step(step, len(styles))
+        weights = one_hot_weights(first_row + index, x.shape[0], net.styles, ctx.device)
         with ctx.autocast():
-            y = net(x)
+            y = net(x, weights)
             feats_y = vgg(y)
             with torch.no_grad():
                 feats_x = vgg(x)
         terms = {
             "content": config.content_weight * content_loss(feats_y, feats_x, content_layers),
-            "style": style_weight * style_loss(feats_y, targets, style_layers),
+            "style": style_weight * style_loss(feats_y, styles.grams[index], style_layers),
             "tv": tv_weight * tv_loss(y.float()),
         }
         if config.stability_weight > 0:
-            terms["stability"] = config.stability_weight * stability_loss(net, x, y, seed=config.seed * 100_003 + step, autocast=ctx.autocast)
+            terms["stability"] = config.stability_weight * stability_loss(
+                lambda images: net(images, weights), x, y, seed=config.seed * 100_003 + step, autocast=ctx.autocast
+            )
         total = torch.stack(list(terms.values())).sum()
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
@@ -212,27 +197,34 @@ def train(config: TrainConfig) -> TrainResult:
         record["total"] = float(total.detach())
         record["step"] = step
         record["seconds"] = time.perf_counter() - step_tic
+        if per_style:
+            # One column per style, filled on the steps that trained it (NaN elsewhere).
+            last_style[styles.names[index]] = record["style"]
+            record |= {f"style_{name}": record["style"] if name == styles.names[index] else math.nan for name in styles.names}
         history.append(record)
         log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
-        bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k not in ("step", "seconds")} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
+        shown = {k: v for k, v in record.items() if k not in ("step", "seconds") and not k.startswith("style_")} | {f"style_{k}": v for k, v in last_style.items()}
+        bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
         bar.update(1)
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
             with torch.no_grad():
-                write_image(net(preview).float(), run_dir / f"preview-{step:06d}.jpg")
+                rows = [net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float() for i in range(len(styles))]
+                write_image(torch.cat(rows, dim=-1), run_dir / f"preview-{step:06d}.jpg")  # the styles side by side
     bar.close()
     log_csv.close()
 
     tail = history[-min(20, len(history)) :]
-    final = {k: sum(r[k] for r in tail) / len(tail) for k in tail[0] if k not in ("step", "seconds")} if tail else {}
+    final = tail_means(tail)
     if history:
         final["first_total"] = history[0]["total"]
     card = ModelCard(
-        width=config.width,
-        style_image=Path(config.style).name,
-        style_image_sha256=sha256_file(config.style),
+        width=net.width,
+        style_image=Path(style_paths[0]).name if base is None else base.card.style_image,
+        style_image_sha256=styles.card_entries()[0]["sha256"] if base is None else base.card.style_image_sha256,
+        styles=card_styles(base.card if base is not None else None, styles),
         content_weight=config.content_weight,
         style_weight=style_weight,
         tv_weight=tv_weight,
@@ -250,6 +242,16 @@ def train(config: TrainConfig) -> TrainResult:
     )
     save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
     return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + dataset.failures, run_dir=run_dir)
+
+
+def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
+    """Mean of each loss over the last steps, skipping the NaN a per-style column holds on other styles' steps."""
+    means = {}
+    for key in tail[0] if tail else []:
+        values = [r[key] for r in tail if key in r and not math.isnan(r[key])]
+        if key not in ("step", "seconds") and values:
+            means[key] = sum(values) / len(values)
+    return means
 
 
 def _device_description(ctx: RunContext) -> str:

@@ -11,12 +11,15 @@ EXAMPLES = (
     "vidstyle train --data ~/coco/train2017 --style starry_night.jpg --output starry.safetensors",
     "vidstyle train --data photos/ --style mosaic.jpg --output m.safetensors --steps 600 --image-size 128 --loss-net vgg19-random",
     "vidstyle train ... --resume m-run/last.pt --steps 1200     # continue a run",
+    "vidstyle train --data photos/ --style candy.jpg mosaic.jpg udnie.jpg --output three.safetensors   # one net, three styles",
+    "vidstyle train --data photos/ --style starry.jpg --resume-from three.safetensors --output four.safetensors --steps 1000",
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp)")
-    parser.add_argument("--style", required=True, metavar="IMG", help="the style image")
+    parser.add_argument("--style", required=True, nargs="+", metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin)")
+    parser.add_argument("--resume-from", metavar="MODEL", help="add the --style images to this model's styles, training only their new norm rows (convs frozen)")
     parser.add_argument("--output", required=True, metavar="MODEL", help="where to write the model (.safetensors)")
     parser.add_argument("--steps", type=positive_int, default=2000, help="optimiser steps (default 2000)")
     parser.add_argument("--image-size", type=positive_int, default=256, help="training crop size (default 256)")

@@ -1,0 +1,41 @@
+"""Training checkpoints: weights, optimizer, scaler, RNG state and precision, written atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from vidstyle.atomic import atomic_output
+from vidstyle.errors import VidstyleError
+
+if TYPE_CHECKING:
+    from .trainer import TrainConfig
+
+
+def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
+    state = {
+        "step": step,
+        "model": net.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scaler": scaler.state_dict(),
+        "precision": precision,
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "config": json.dumps(asdict(config)),
+    }
+    with atomic_output(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
+    file = Path(path)
+    if not file.is_file():
+        raise VidstyleError(f"checkpoint not found: {file}")
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
+    except Exception as exc:
+        raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
