@@ -17,13 +17,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import onnx
 import torch
 from torch import nn
 
 from vidstyle.atomic import atomic_output
-from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME
+from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME
 from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.context import resolve_context
@@ -70,18 +71,23 @@ class OnnxReport:
 
 def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bool = False) -> onnx.ModelProto:
     net = mixed_precision_copy(model.net) if fp16 else copy.deepcopy(model.net).cpu().float().eval()
-    example = torch.rand(1, 3, 64, 64)
-    dims = {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    dims = {0: batch, 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
+    styles = model.net.styles
+    # A single-style graph keeps its one input; a multi-style one takes [B, N] style weights too.
+    example: tuple[torch.Tensor, ...] = (torch.rand(2, 3, 64, 64),) + ((torch.full((2, styles), 1.0 / styles),) if styles > 1 else ())
+    names = [INPUT_NAME] + ([STYLE_INPUT_NAME] if styles > 1 else [])
+    shapes: dict[str, Any] = {"x": dims} | ({"style_weights": {0: batch}} if styles > 1 else {})
     # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
     # the file works for any H and W; it chats on stdout, which is not ours to fill. Its
     # warnings are left alone: they may be the only sign that an export went wrong.
     with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
         program = torch.onnx.export(
             net,
-            (example,),
-            input_names=[INPUT_NAME],
+            example,
+            input_names=names,
             output_names=[OUTPUT_NAME],
-            dynamic_shapes={"x": dims},
+            dynamic_shapes=shapes,
             opset_version=opset,
             dynamo=True,
             verbose=False,
@@ -101,10 +107,21 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
 PARITY_SIZES = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
 
 
+def parity_style_weights(batch: int, styles: int) -> list[torch.Tensor | None]:
+    """None for a single-style net; else a one-hot row (the last style) and a mix of all styles."""
+    if styles == 1:
+        return [None]
+    one_hot = torch.zeros(batch, styles)
+    one_hot[:, -1] = 1.0
+    mix = torch.linspace(1.0, 2.0, styles).expand(batch, styles)
+    return [one_hot, mix / mix.sum(dim=1, keepdim=True)]
+
+
 def check_parity(onnx_path: str | os.PathLike[str], model: StyleModel, *, seed: int = 0) -> list[ParityCheck]:
-    """onnxruntime (CPU) vs torch fp32, each through its backend, on random inputs of PARITY_SIZES."""
+    """onnxruntime (CPU) vs torch fp32, each through its backend, on random inputs of PARITY_SIZES
+    (with a one-hot and a mixed style vector each, for a multi-style net)."""
     generator = torch.Generator().manual_seed(seed)
-    inputs = [torch.rand(size, generator=generator) for size in PARITY_SIZES]
+    inputs = [(images, weights) for images in (torch.rand(size, generator=generator) for size in PARITY_SIZES) for weights in parity_style_weights(images.shape[0], model.net.styles)]
     ctx = resolve_context("cpu", "fp32")
     with TorchBackend(model.net, ctx) as reference, OnnxRuntimeBackend(onnx_path, ctx) as candidate:
         return compare(reference, candidate, inputs)

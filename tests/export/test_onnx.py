@@ -72,3 +72,31 @@ def test_cli_export_bad_model_leaves_nothing(tmp_path: Path, cli) -> None:  # ty
     result = cli("export", bad, "--format", "onnx")
     assert_one_error_line(result, "bad.safetensors")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.safetensors"]
+
+
+def test_multi_style_graph_takes_style_weights_and_matches_torch(tmp_path: Path) -> None:
+    from vidstyle import ModelCard, TransformerNet, save_model
+    from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
+    from vidstyle.context import resolve_context
+
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25, styles=3)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.1)  # rows that differ, so the mix matters
+    styles = tuple({"name": n, "image": f"{n}.jpg", "sha256": "0" * 64} for n in ("a", "b", "c"))
+    model = load_model(save_model(tmp_path / "three.safetensors", net, ModelCard(width=0.25, styles=styles)))
+    report = export_onnx(model, tmp_path / "three.onnx")
+    graph = onnx.load(tmp_path / "three.onnx").graph
+    assert [i.name for i in graph.input] == ["images", "style_weights"]
+    assert len(report.parity) == 4  # two sizes (one odd on both axes) x (one-hot, mix)
+    assert all(check.max_abs_error <= 1e-4 for check in report.parity)
+    x = torch.rand(1, 3, 33, 47)
+    with OnnxRuntimeBackend(tmp_path / "three.onnx", resolve_context("cpu", "fp32")) as backend:
+        mixed = backend.run(x, torch.tensor([[0.5, 0.5, 0.0]]))
+        first, second = backend.run(x, torch.tensor([[1.0, 0.0, 0.0]])), backend.run(x, torch.tensor([[0.0, 1.0, 0.0]]))
+        with pytest.raises(VidstyleError, match="several styles; pass style_weights"):
+            backend.run(x)
+    assert not torch.allclose(first, second, atol=1e-3)  # the style input really steers the graph
+    with torch.no_grad():
+        torch.testing.assert_close(mixed, model.net(x, torch.tensor([[0.5, 0.5, 0.0]])), atol=1e-4, rtol=0)

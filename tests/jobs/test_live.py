@@ -35,9 +35,9 @@ class SlowBackend(Backend):
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         self.inner.prepare(shape)
 
-    def _run(self, images: torch.Tensor) -> torch.Tensor:
+    def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
         time.sleep(self.delay_seconds)
-        return self.inner.run(images)
+        return self.inner.run(images, style_weights)
 
     def _release(self) -> None:
         self.inner.close()

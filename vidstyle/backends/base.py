@@ -26,6 +26,8 @@ BACKEND_NAMES: tuple[BackendName, ...] = ("torch", "onnxruntime", "tensorrt")
 # and TensorRT backends bind to.
 INPUT_NAME = "images"
 OUTPUT_NAME = "stylized"
+# Multi-style graphs take a second input: [B, N] weights that mix the N styles' norm rows.
+STYLE_INPUT_NAME = "style_weights"
 
 
 class Backend(ABC):
@@ -37,10 +39,13 @@ class Backend(ABC):
         self._check_open()
         self._prepare(shape)
 
-    def run(self, images: torch.Tensor) -> torch.Tensor:
-        """Stylize a batch: float NCHW [0, 1] in, the same shape and range out."""
+    def run(self, images: torch.Tensor, style_weights: torch.Tensor | None = None) -> torch.Tensor:
+        """Stylize a batch: float NCHW [0, 1] in, the same shape and range out.
+
+        `style_weights` [B, N] mixes a multi-style net's styles; single-style nets take None.
+        """
         self._check_open()
-        return self._run(images)
+        return self._run(images, style_weights)
 
     def close(self) -> None:
         """Release the net, session or engine and every buffer; a second call does nothing."""
@@ -67,7 +72,7 @@ class Backend(ABC):
         del shape
 
     @abstractmethod
-    def _run(self, images: torch.Tensor) -> torch.Tensor: ...
+    def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor: ...
 
     @abstractmethod
     def _release(self) -> None: ...

@@ -14,7 +14,7 @@ import torch
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from .base import INPUT_NAME, OUTPUT_NAME, Backend
+from .base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME, Backend
 
 
 def providers_for(ctx: RunContext, available: list[str]) -> list[str]:
@@ -57,12 +57,22 @@ class OnnxRuntimeBackend(Backend):
             raise VidstyleError(f"onnxruntime did not start {requested[0]} (session uses {', '.join(active)}); refusing to fall back silently")
         self.providers = active
         self._binding: Any = None
+        self.takes_style = any(node.name == STYLE_INPUT_NAME for node in self.session.get_inputs())
 
-    def _run(self, images: torch.Tensor) -> torch.Tensor:
-        if not self.ctx.is_cuda:
+    def _style_feed(self, style_weights: torch.Tensor | None) -> dict[str, np.ndarray]:
+        if style_weights is None and self.takes_style:
+            raise VidstyleError(f"this ONNX file holds several styles; pass {STYLE_INPUT_NAME}")
+        if style_weights is None or not self.takes_style:
+            return {}
+        return {STYLE_INPUT_NAME: style_weights.detach().float().contiguous().cpu().numpy()}
+
+    def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
+        if not self.ctx.is_cuda or self.takes_style:
+            # The style vector is a few floats: the host path is fine for it, and keeps the
+            # bound path (below) for the single-input graphs it was written for.
             array = images.detach().float().contiguous().cpu().numpy()
-            out = self.session.run([OUTPUT_NAME], {INPUT_NAME: array})[0]
-            return torch.from_numpy(np.asarray(out))
+            out = self.session.run([OUTPUT_NAME], {INPUT_NAME: array} | self._style_feed(style_weights))[0]
+            return torch.from_numpy(np.asarray(out)).to(images.device)
         return self._run_bound(images)
 
     def _run_bound(self, images: torch.Tensor) -> torch.Tensor:

@@ -99,7 +99,10 @@ class TensorRTBackend(Backend):
         if not self.context.execute_async_v3(stream.cuda_stream):
             raise VidstyleError("TensorRT execute_async_v3 failed")
 
-    def _run(self, images: torch.Tensor) -> torch.Tensor:
+    def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
+        if style_weights is not None:
+            # Engines are built from single-input graphs for now; a multi-style ONNX file runs on onnxruntime.
+            raise VidstyleError("this TensorRT engine takes no style weights; run a multi-style model with --backend torch or onnxruntime")
         shape = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         if shape != self._shape:
             self._prepare(shape)

@@ -22,7 +22,7 @@ class TorchBackend(Backend):
         if ctx.is_cuda:
             module = module.to(memory_format=torch.channels_last)
         self.net = module
-        self._forward: Callable[[torch.Tensor], torch.Tensor] = self.net
+        self._forward: Callable[..., torch.Tensor] = self.net
         if compile:
             # "reduce-overhead" captures CUDA graphs for fixed shapes; on CPU it is plain inductor.
             mode = "reduce-overhead" if ctx.is_cuda else "default"
@@ -30,13 +30,16 @@ class TorchBackend(Backend):
 
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         warm = torch.rand(shape, device=self.ctx.device)
-        self._run(warm)
+        styles = self.net.styles
+        self._run(warm, None if styles == 1 else torch.full((shape[0], styles), 1.0 / styles, device=self.ctx.device))
 
-    def _run(self, images: torch.Tensor) -> torch.Tensor:
+    def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
         if self.ctx.is_cuda:
             images = images.contiguous(memory_format=torch.channels_last)
+        if style_weights is not None:
+            style_weights = style_weights.to(self.ctx.device, torch.float32)
         with torch.inference_mode(), self.ctx.autocast():
-            return self._forward(images).float()
+            return self._forward(images, style_weights).float()
 
     def _release(self) -> None:
         del self._forward, self.net
