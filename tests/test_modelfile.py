@@ -90,3 +90,20 @@ def test_multi_style_card_round_trips_its_styles(tmp_path: Path) -> None:
     loaded = load_model(path)
     assert loaded.net.styles == 3 and loaded.card.style_names == ["candy", "mosaic", "udnie"]
     assert loaded.card.styles == styles
+
+
+def test_bundled_model_loads_by_name_and_a_wrong_name_lists_the_bundled_ones() -> None:
+    assert load_model("default").source == str(default_model_path())
+    with pytest.raises(ModelFileError) as info:
+        load_model("no-such-style")
+    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default"
+
+
+def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("models")
+    assert result.code == 0
+    header, *rows = result.out.strip().splitlines()
+    assert header.split()[:3] == ["name", "styles", "file"]
+    card = load_model().card
+    assert rows[0].split()[:3] == ["default", ",".join(card.style_names), "default.safetensors"]
+    assert str(card.steps) in rows[0].split()

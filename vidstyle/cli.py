@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
+    "models": ("models", "list the bundled models with their styles and how they were trained"),
 }
 
 

@@ -119,9 +119,28 @@ def default_model_path() -> Path:
     return Path(str(resources.files("vidstyle") / "assets" / DEFAULT_MODEL_NAME))
 
 
+def bundled_models() -> dict[str, Path]:
+    """The models shipped in the package, by name (the file's stem)."""
+    folder = default_model_path().parent
+    return {path.stem: path for path in sorted(folder.glob("*.safetensors"))}
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
+    """A path that exists, else a bundled model's name ('default'), else one error naming both kinds."""
+    if name_or_path is None:
+        return default_model_path()
+    path = Path(name_or_path)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return path
+    bundled = bundled_models()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    raise ModelFileError(f"no model file or bundled model named {name_or_path!r}; bundled: {', '.join(bundled) or 'none'}")
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
-    """Load a model file (the bundled default style when `path` is None)."""
-    file = Path(path) if path is not None else default_model_path()
+    """Load a model file, or a bundled model by name (the bundled default when `path` is None)."""
+    file = resolve_model_path(path)
     if not file.is_file():
         raise ModelFileError(f"model file not found: {file}")
     try:

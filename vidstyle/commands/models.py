@@ -1,0 +1,28 @@
+"""vidstyle models"""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = (
+    "vidstyle models                       # the bundled models, their styles and how they were trained",
+    "vidstyle stylize in.mp4 out.mp4 --model default",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser  # no options: it lists what the package ships
+
+
+def run(args: argparse.Namespace) -> int:
+    del args
+    from vidstyle.modelfile import bundled_models, load_model
+
+    rows = [("name", "styles", "file", "size", "loss net", "steps", "train px")]
+    for name, path in bundled_models().items():
+        card = load_model(path).card
+        rows.append((name, ",".join(card.style_names), path.name, f"{path.stat().st_size / 2**20:.1f} MB", card.loss_net or "?", str(card.steps), str(card.image_size)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
