@@ -1,0 +1,96 @@
+"""Choosing among a multi-style model's styles: a name or index, a weighted mix, or a schedule over time.
+
+Everything resolves to a weight vector of N floats that sum to 1, the network's `style_weights`
+row. Errors name the styles the model has, so a typo is one line away from the fix.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import torch
+
+from .errors import VidstyleError
+
+
+def _available(names: list[str]) -> str:
+    return ", ".join(f"{i}:{name}" for i, name in enumerate(names))
+
+
+def style_index(spec: str, names: list[str]) -> int:
+    """A style by name, or by its 0-based index."""
+    text = spec.strip()
+    if text in names:
+        return names.index(text)
+    if text.isdigit() and int(text) < len(names):
+        return int(text)
+    raise VidstyleError(f"no style {spec!r} in this model; its styles are {_available(names)}")
+
+
+def one_hot(index: int, count: int) -> torch.Tensor:
+    weights = torch.zeros(count)
+    weights[index] = 1.0
+    return weights
+
+
+def normalised(weights: torch.Tensor, names: list[str]) -> torch.Tensor:
+    """Check a weight vector against the model and scale it to sum 1."""
+    if weights.shape != (len(names),):
+        raise VidstyleError(f"{weights.numel()} style weights for a model with {len(names)} styles ({_available(names)})")
+    if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()):
+        raise VidstyleError(f"style weights must be finite and >= 0; the model's styles are {_available(names)}")
+    total = float(weights.sum())
+    if total <= 0:
+        raise VidstyleError(f"style weights are all zero; give at least one of {_available(names)} a positive weight")
+    return weights / total
+
+
+def parse_mix(spec: str, names: list[str]) -> torch.Tensor:
+    """'starry:0.7,candy:0.3' (names or indices) -> normalised weights."""
+    weights = torch.zeros(len(names))
+    for part in spec.split(","):
+        name, sep, value = part.strip().rpartition(":")
+        if not sep or not name:
+            raise VidstyleError(f"style mix part {part.strip()!r} is not NAME:WEIGHT; the model's styles are {_available(names)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise VidstyleError(f"style mix weight {value!r} for {name!r} is not a number") from None
+        weights[style_index(name, names)] += weight
+    return normalised(weights, names)
+
+
+@dataclass(frozen=True)
+class StyleSchedule:
+    """Keyframes (seconds, weights); weights between keyframes are interpolated linearly."""
+
+    seconds: tuple[float, ...]
+    weights: tuple[torch.Tensor, ...]
+
+    def at(self, pts_seconds: float) -> torch.Tensor:
+        i = bisect.bisect_right(self.seconds, pts_seconds)
+        if i == 0:
+            return self.weights[0]
+        if i == len(self.seconds):
+            return self.weights[-1]
+        t0, t1 = self.seconds[i - 1], self.seconds[i]
+        alpha = (pts_seconds - t0) / (t1 - t0)
+        return (1 - alpha) * self.weights[i - 1] + alpha * self.weights[i]
+
+
+def parse_schedule(spec: str, names: list[str]) -> StyleSchedule:
+    """'0s:candy,4s:starry,8s:candy' -> a schedule; times strictly increase."""
+    points: list[tuple[float, torch.Tensor]] = []
+    for part in spec.split(","):
+        time_text, sep, style = part.strip().partition(":")
+        if not sep:
+            raise VidstyleError(f"style schedule part {part.strip()!r} is not TIME:STYLE (like 4s:candy)")
+        try:
+            seconds = float(time_text.strip().removesuffix("s"))
+        except ValueError:
+            raise VidstyleError(f"style schedule time {time_text!r} is not a number of seconds") from None
+        if points and seconds <= points[-1][0]:
+            raise VidstyleError(f"style schedule times must increase; {seconds:g}s comes after {points[-1][0]:g}s")
+        points.append((seconds, one_hot(style_index(style, names), len(names))))
+    return StyleSchedule(tuple(p[0] for p in points), tuple(p[1] for p in points))
