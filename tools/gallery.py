@@ -36,6 +36,21 @@ def to_pil(image: torch.Tensor) -> Image.Image:
     return Image.fromarray(pixels)
 
 
+def gatys_reference(path: str, content: torch.Tensor, args: argparse.Namespace, loss_net: str) -> torch.Tensor:
+    cached = None
+    if args.gatys_dir:
+        name = f"{Path(path).stem}-{Path(args.style).stem}-{loss_net}-{args.size}px-{args.gatys_steps}steps-{args.gatys_precision}.png"
+        cached = Path(args.gatys_dir) / name
+        if cached.is_file():
+            return load_rgb(str(cached), args.size)
+    config = GatysConfig(content=path, styles=[args.style], steps=args.gatys_steps, size=args.size, loss_net=loss_net, device="cpu", precision=args.gatys_precision)
+    image = run_gatys(config, content_image=content).image
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        to_pil(image).save(cached)
+    return image
+
+
 def labelled_row(tiles: list[Image.Image], labels: list[str], gap: int) -> Image.Image:
     height = max(t.height for t in tiles) + LABEL_HEIGHT
     row = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), height), "white")
@@ -56,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=320, help="longer side of every tile (default 320)")
     parser.add_argument("--gatys-steps", type=int, default=150, help="L-BFGS steps per Gatys reference (default 150)")
     parser.add_argument("--loss-net", help="Gatys loss net (default: the one named on the model card)")
+    parser.add_argument("--gatys-precision", default="bf16", choices=["fp32", "bf16"], help="precision of the Gatys loss net (default bf16)")
+    parser.add_argument("--gatys-dir", help="keep each Gatys reference here as PNG and reuse it on later runs (they do not depend on the model)")
     parser.add_argument("--out", default="docs/gallery.jpg")
     args = parser.parse_args(argv)
 
@@ -66,10 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         content = load_rgb(path, args.size)
         with torch.no_grad():
             styled = model.net(content)
-        gatys = run_gatys(
-            GatysConfig(content=path, styles=[args.style], steps=args.gatys_steps, size=args.size, loss_net=loss_net, device="cpu"),
-            content_image=content,
-        ).image
+        gatys = gatys_reference(path, content, args, loss_net)
         labels = [Path(path).name, f"model: {Path(model.source).name}", f"Gatys, {loss_net}, {args.gatys_steps} steps"]
         rows.append(labelled_row([to_pil(content), to_pil(styled), to_pil(gatys)], labels, gap=6))
     sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows) + 6 * (len(rows) - 1)), "white")
