@@ -95,16 +95,3 @@ class CropDataset(Dataset[torch.Tensor]):
         if torch.rand((), generator=gen).item() < 0.5:
             crop = crop.flip(-1)
         return crop.clamp(0.0, 1.0)
-
-
-class RangeSampler(torch.utils.data.Sampler[int]):
-    """Global sample indices [start, stop): resuming at step k starts at k * batch_size."""
-
-    def __init__(self, start: int, stop: int) -> None:
-        self.start, self.stop = start, stop
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(range(self.start, self.stop))
-
-    def __len__(self) -> int:
-        return self.stop - self.start

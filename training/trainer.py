@@ -19,7 +19,8 @@ from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import CropDataset, RangeSampler, find_images, readable_images
+from .data import CropDataset, find_images, readable_images
+from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
 from .stability import stability_loss
 from .styles import StyleTargets, card_styles, extend_styles, load_targets, one_hot_weights, style_for_step, train_only_rows_from
@@ -111,9 +112,13 @@ def train(config: TrainConfig) -> TrainResult:
     ckpt = load_checkpoint(config.resume) if config.resume else None
     # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
     precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
-    ctx, use_scaler = training_context(config.device, precision)
+    ranks = ranks_from_environment(cuda=config.device != "cpu" and torch.cuda.is_available())
+    device = f"cuda:{ranks.local_rank}" if ranks.world > 1 and config.device != "cpu" and torch.cuda.is_available() else config.device
+    ctx, use_scaler = training_context(device, precision)
+    local = local_batch(config.batch_size, ranks)
     run_dir = run_dir_for(config)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if ranks.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
 
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
@@ -152,18 +157,18 @@ def train(config: TrainConfig) -> TrainResult:
 
     loader = DataLoader(
         dataset,
-        batch_size=config.batch_size,
-        sampler=RangeSampler(start * config.batch_size, config.steps * config.batch_size),
+        batch_size=local,
+        sampler=ShardSampler(start, config.steps, config.batch_size, ranks),
         num_workers=config.workers,
         pin_memory=ctx.is_cuda,
         persistent_workers=config.workers > 0,
     )
     preview = read_image(files[0], max_side=256).to(ctx.device)
     history: list[dict[str, float]] = []
-    log_csv = LossLog(run_dir / "losses.csv")
+    log_csv = LossLog(run_dir / "losses.csv") if ranks.is_main else None
     per_style = len(styles) > 1
     last_style: dict[str, float] = {}
-    bar = tqdm(total=config.steps, initial=start, disable=not config.progress, unit="step", dynamic_ncols=True)
+    bar = tqdm(total=config.steps, initial=start, disable=not (config.progress and ranks.is_main), unit="step", dynamic_ncols=True)
     tic = time.perf_counter()
     net.train()
     for step, batch in enumerate(loader, start=start + 1):
@@ -190,6 +195,7 @@ def train(config: TrainConfig) -> TrainResult:
         total = torch.stack(list(terms.values())).sum()
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
+        average_gradients(net.parameters(), ranks)
         scaler.step(opt)
         scaler.update()
 
@@ -202,11 +208,14 @@ def train(config: TrainConfig) -> TrainResult:
             last_style[styles.names[index]] = record["style"]
             record |= {f"style_{name}": record["style"] if name == styles.names[index] else math.nan for name in styles.names}
         history.append(record)
-        log_csv.write(record)  # as training goes, so a killed run keeps its curve
+        if log_csv is not None:
+            log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
         shown = {k: v for k, v in record.items() if k not in ("step", "seconds") and not k.startswith("style_")} | {f"style_{k}": v for k, v in last_style.items()}
-        bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * config.batch_size / elapsed:.1f}"})
+        bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * local / elapsed:.1f}"})
         bar.update(1)
+        if not ranks.is_main:
+            continue
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
@@ -214,7 +223,11 @@ def train(config: TrainConfig) -> TrainResult:
                 rows = [net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float() for i in range(len(styles))]
                 write_image(torch.cat(rows, dim=-1), run_dir / f"preview-{step:06d}.jpg")  # the styles side by side
     bar.close()
-    log_csv.close()
+    if log_csv is not None:
+        log_csv.close()
+    finish(ranks)
+    if not ranks.is_main:
+        return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + dataset.failures, run_dir=run_dir)
 
     tail = history[-min(20, len(history)) :]
     final = tail_means(tail)
