@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .errors import VidstyleError
+from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -26,6 +28,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the same clean-up, nothing left behind."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an earlier -q.
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars or notes")
+    parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
+    quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help="replace outputs that exist (default: refuse)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
@@ -76,14 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
+    # Python handles signals on the main thread only; an embedding caller's thread keeps its own.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
         return int(command.run(args) or 0)
+    except OutputExistsError as exc:
+        print(f"vidstyle {args.command}: error: {exc}; pass -y (--overwrite) to replace it", file=sys.stderr)
+        return exc.exit_code
     except VidstyleError as exc:
         print(f"vidstyle {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"vidstyle {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"vidstyle {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         realtime=args.realtime,
         max_frames=args.max_frames,
         stats_json=args.stats_json,
+        overwrite=args.overwrite,
     )
     logging.getLogger("vidstyle").info(
         "%d frames shown, %d dropped, %.1f fps, latency p50 %.0f ms p95 %.0f ms",

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.images import write_image
     from vidstyle.training.gatys import run_gatys
 
-    check_output_path(args.output)
+    check_output_path(args.output, inputs=[content, *images], overwrite=args.overwrite)
     for path in [content, *images]:
         if path:
             read_image(path, max_side=16)  # unreadable inputs fail before the slow part

@@ -36,13 +36,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
-    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C, keep a playable file of the frames done so far")
+    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidstyle.atomic import check_output_path
     from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
+    # Before the slow parts (a temporary ONNX export, loading the model).
+    check_output_path(args.output, inputs=[args.input, args.model, args.engine], overwrite=args.overwrite)
     with _onnx_for(args) as engine:
         return _stylize(args, engine, stylize_video, log)
 
@@ -63,6 +66,9 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
 
 
 def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
+    from vidstyle.atomic import partial_path_for
+
+    partial = partial_path_for(args.output)
     try:
         result = stylize_video(
             args.input,
@@ -79,6 +85,7 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             preset=args.preset,
             pix_fmt=args.pix_fmt,
             keep_partial=args.keep_partial,
+            overwrite=args.overwrite,
             compile=args.compile,
             audio=not args.no_audio,
             temporal_blend=args.temporal_blend,
@@ -86,8 +93,8 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             progress=not args.quiet,
         )
     except KeyboardInterrupt:
-        kept = "a playable partial file is at " + args.output if args.keep_partial else "no output was written"
-        log.error("interrupted: %s", kept)
+        kept = args.keep_partial and partial.exists()
+        log.error("interrupted: %s", f"a playable partial file is at {partial}" if kept else "no output was written")
         raise
     for note in result.notes:
         log.info("%s", note)

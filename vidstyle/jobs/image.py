@@ -9,7 +9,8 @@ import torch
 
 from ..backends import create_backend
 from ..context import resolve_context
-from ..errors import MediaError
+from ..atomic import check_not_an_input, check_output_path
+from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
 from ..modelfile import StyleModel, load_model
 from ..stylizer import FrameStylizer
@@ -25,11 +26,16 @@ def stylize_image(
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
+    overwrite: bool = True,
 ) -> torch.Tensor:
     """Stylize one image: a path or a uint8 RGB [H, W, 3] tensor. Returns uint8 RGB [H, W, 3].
 
     The result always has the input's size; `max_side` only limits the size the net runs at.
+    `output` is never the input file, and an existing one is replaced only with `overwrite`.
     """
+    source = None if isinstance(image, torch.Tensor) else image
+    if output is not None:
+        check_output_path(output, inputs=[source], overwrite=overwrite)
     style = model if isinstance(model, StyleModel) else load_model(model)
     pixels = image if isinstance(image, torch.Tensor) else read_image_uint8(image)
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
@@ -38,7 +44,7 @@ def stylize_image(
     with create_backend("torch", style, ctx) as backend:
         result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
     if output is not None:
-        write_image_uint8(result, output)
+        write_image_uint8(result, output, inputs=[source], overwrite=overwrite)
     return result
 
 
@@ -51,21 +57,31 @@ def stylize_folder(
     device: str = "auto",
     precision: str = "fp32",
     suffix: str | None = None,
+    overwrite: bool = True,
 ) -> list[Path]:
-    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths."""
+    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths.
+
+    Every target is checked before any work: none may be one of the inputs, and none may
+    exist unless `overwrite`.
+    """
     src, dst = Path(source), Path(destination)
     if not dst.is_dir():
         raise MediaError(f"output folder does not exist: {dst}")
     files = list_images(src)
     if not files:
         raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
+    targets = [_target(dst, file.relative_to(src), suffix) for file in files]
+    for target in targets:
+        check_not_an_input(target, files)
+        if not overwrite and target.exists():
+            raise OutputExistsError(f"{target} already exists")
     style = model if isinstance(model, StyleModel) else load_model(model)
-    written = []
-    for file in files:
-        target = dst / file.relative_to(src)
-        if suffix:
-            target = target.with_suffix(suffix)
+    for file, target in zip(files, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
-        stylize_image(file, target, model=style, max_side=max_side, device=device, precision=precision)
-        written.append(target)
-    return written
+        stylize_image(file, target, model=style, max_side=max_side, device=device, precision=precision, overwrite=overwrite)
+    return targets
+
+
+def _target(destination: Path, relative: Path, suffix: str | None) -> Path:
+    target = destination / relative
+    return target.with_suffix(suffix) if suffix else target

@@ -136,14 +136,15 @@ def run_camera(
     max_frames: int | None = None,
     stats_json: str | os.PathLike[str] | None = None,
     stop: threading.Event | None = None,
+    overwrite: bool = True,
 ) -> dict[str, float | int]:
     """The camera session: checks first, then the live loop until the source ends, `q`,
     max_frames, `stop` or Ctrl-C (a normal way to stop: the recording is kept).
 
     `stylizer` may be a function that loads one, so a bad display or path fails before
-    any model is loaded.
+    any model is loaded. Neither output may be the source, nor exist unless `overwrite`.
     """
-    check_outputs(display=display, record=record, stats_json=stats_json)
+    check_outputs(display=display, record=record, stats_json=stats_json, inputs=[source], overwrite=overwrite)
     frames = open_source(source, realtime=realtime)
     stylizer = stylizer if isinstance(stylizer, LiveStylizer) else stylizer()
     stats = LiveStats()
@@ -165,16 +166,22 @@ def run_camera(
     return summary
 
 
-def check_outputs(*, display: Literal["window", "none"], record: str | os.PathLike[str] | None, stats_json: str | os.PathLike[str] | None) -> None:
+def check_outputs(
+    *,
+    display: Literal["window", "none"],
+    record: str | os.PathLike[str] | None,
+    stats_json: str | os.PathLike[str] | None,
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
+    overwrite: bool = True,
+) -> None:
     """Fail with one line before the camera or any model is opened."""
     if display == "window":
         from ..window import check_display
 
         check_display()
-    if record:
-        check_output_path(record)
-    if stats_json and not Path(stats_json).parent.is_dir():
-        raise VidstyleError(f"--stats-json folder does not exist: {Path(stats_json).parent}")
+    for output in (record, stats_json):
+        if output:
+            check_output_path(output, inputs=inputs, overwrite=overwrite)
 
 
 class LiveOutputs:

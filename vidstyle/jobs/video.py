@@ -22,7 +22,7 @@ from typing import Literal
 import torch
 from tqdm import tqdm
 
-from ..atomic import atomic_output, check_output_path
+from ..atomic import Interrupted, atomic_output, check_output_path, partial_path_for
 from ..backends import create_backend
 from ..colour import i420_to_rgb_host
 from ..context import RunContext, resolve_context
@@ -85,8 +85,9 @@ class VideoSession:
     blender: TemporalBlender | None
 
 
-class _StoppedEarly(Exception):
-    """A caller's stop without --keep-partial: the temp file is discarded, no error reported."""
+class _StoppedEarly(Interrupted):
+    """A caller's stop: the temp file is kept as a partial file with keep_partial, else discarded;
+    no error is reported either way."""
 
 
 def stylize_video(
@@ -105,6 +106,7 @@ def stylize_video(
     preset: str | None = EncodeOptions.preset,
     pix_fmt: str | None = None,
     keep_partial: bool = False,
+    overwrite: bool = True,
     compile: bool = False,
     audio: bool = True,
     temporal_blend: float = 0.0,
@@ -113,29 +115,38 @@ def stylize_video(
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
 ) -> VideoResult:
-    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds
-    (or is interrupted with keep_partial, which leaves a playable file of the frames done).
+    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds.
+    Interrupted with keep_partial (Ctrl-C or `stop`), a playable file of the frames done is
+    kept: at `output` when that did not exist, else beside it (atomic.partial_path_for).
+    The input is never written over; an existing output only with `overwrite`.
 
     `stop`, set from another thread, ends the run early: the result says interrupted.
     """
     plan = plan_video(
         input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
-        compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
+        overwrite=overwrite, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
     )
     started = time.perf_counter()
     stats = DecodeStats()
     notes: list[str] = []
     audio_note = "audio: none in the input"
+    written = partial_path_for(plan.output) if plan.keep_partial else plan.output
+    frames = 0
     try:
         with open_video(plan, notes) as session:
             audio_note = session.writer.audio_action or audio_note
-            stopped = run_video(plan, session, stats, progress=progress, on_batch=on_batch, stop=stop)
+            try:
+                stopped = run_video(plan, session, stats, progress=progress, on_batch=on_batch, stop=stop)
+            finally:
+                frames = session.writer.frames_written  # decoded frames may be ahead of it on a stop
+        written = plan.output
     except _StoppedEarly:
         stopped = True
-    notes += decode_notes(stats, plan.info)
+    if not stopped:  # a stop leaves frames undecoded on purpose: that is no truncation
+        notes += decode_notes(stats, plan.info)
     return VideoResult(
-        output=plan.output, frames=stats.frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
+        output=written, frames=frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
         audio=audio_note, notes=notes, interrupted=stopped,
     )
 
@@ -156,6 +167,7 @@ def plan_video(
     preset: str | None,
     pix_fmt: str | None,
     keep_partial: bool,
+    overwrite: bool = True,
     compile: bool,
     audio: bool,
     temporal_blend: float,
@@ -167,10 +179,9 @@ def plan_video(
     if not 0.0 <= temporal_blend < 1.0:
         raise MediaError(f"--temporal-blend must be in [0, 1), got {temporal_blend}")
     info = probe(input)
-    check_output_path(output)
+    model_path = None if isinstance(model, StyleModel) else model
+    check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
     check_encoder(codec)
-    if Path(output).resolve() == Path(input).resolve():
-        raise MediaError("output must not be the input file")
     encode = EncodeOptions(
         width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
         rotation_degrees=info.rotation_degrees, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt,
@@ -190,11 +201,12 @@ def plan_video(
 @contextlib.contextmanager
 def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
     """Open the backend and a writer into a hidden temp file beside the output; when the block
-    ends without an error the file is moved into place (with keep_partial, after one too)."""
+    ends without an error the file is moved into place (with keep_partial, an interruption
+    keeps it too, never over an existing file)."""
     with create_backend(plan.backend, plan.model, plan.ctx, compile=plan.compile, engine_path=plan.engine) as backend:
         matrix: Literal["bt601", "bt709"] = "bt709" if plan.info.colorspace == "bt709" else "bt601"
         stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range)
-        with atomic_output(plan.output, keep_on_error=plan.keep_partial) as tmp:
+        with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
             writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source)
             if writer.padded:
                 notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
@@ -245,7 +257,7 @@ def run_video(
     finally:
         bar.close()
     writer.close(complete=not stopped)
-    if stopped and not plan.keep_partial:
+    if stopped:
         raise _StoppedEarly
     if writer.frames_written == 0:
         raise MediaError(f"no frames could be decoded from {plan.input}")
