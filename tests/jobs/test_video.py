@@ -260,3 +260,14 @@ def test_keep_partial_on_a_stop_goes_beside_an_existing_output(tmp_path: Path, t
     assert result.interrupted and result.output == tmp_path / "out.partial.mp4"
     frames, _, _ = read_video(result.output)
     assert len(frames) == result.frames and 6 <= result.frames < 40
+
+
+def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path, tiny_model: Path) -> None:
+    """Memory follows the net's size, not the source's: every batch between the stages is
+    net-sized, and only the encoder scales back to the source size, one frame at a time."""
+    src = make_clip(tmp_path / "in.mp4", frames=9, width=640, height=360, audio=True)
+    sizes: set[tuple[int, int]] = set()
+    result = run(src, tmp_path / "out.mp4", tiny_model, batch=4, max_side=64, on_batch=lambda b: sizes.add((b.width, b.height)))
+    frames, _, _ = read_video(tmp_path / "out.mp4")
+    assert sizes == {(64, 36)}
+    assert result.frames == len(frames) == 9 and frames[0].shape == (360, 640, 3)

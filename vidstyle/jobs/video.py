@@ -247,7 +247,7 @@ def run_video(
         if on_batch is not None:
             on_batch(frames)
 
-    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format)
+    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side)
     try:
         stopped = run_pipeline(source, transform, sink, stop=stop).stopped
     except BaseException:

@@ -42,6 +42,7 @@ class VideoWriter:
         width = options.width + (self.even_w and options.width % 2)
         height = options.height + (self.even_h and options.height % 2)
         self.padded = (width, height) != (options.width, options.height)
+        self.width, self.height = options.width, options.height
         container_options = {"movflags": "+faststart"} if self.path.suffix.lower() in FASTSTART_SUFFIXES else {}
         try:
             self.output = av.open(str(self.path), mode="w", options=container_options)
@@ -74,9 +75,10 @@ class VideoWriter:
         return self.audio.action if self.audio else None
 
     def write(self, batch: FrameBatch) -> None:
-        frames = pad_to_even(batch.data, self.even_w, self.even_h).numpy()
-        for pixels, pts in zip(frames, batch.pts):
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format=self.pix_fmt)
+        """Frames may arrive at the net's size (scaled down when decoded); the stream has the
+        source's. They are scaled up one at a time, so one full-size frame exists at once."""
+        for pixels, pts in zip(batch.data.numpy(), batch.pts):
+            frame = av.VideoFrame.from_ndarray(self._full_size(pixels), format="rgb24").reformat(format=self.pix_fmt)
             frame.pts = pts
             frame.time_base = batch.time_base
             for packet in self.stream.encode(frame):
@@ -86,6 +88,12 @@ class VideoWriter:
         if self.audio:
             # A little audio ahead of the video keeps the muxer's interleaving buffer small.
             self.audio.mux_until(batch.pts_seconds[-1] + 1.0)
+
+    def _full_size(self, pixels: np.ndarray) -> np.ndarray:
+        if pixels.shape[:2] != (self.height, self.width):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
+            pixels = frame.to_ndarray(format="rgb24", width=self.width, height=self.height, interpolation="BILINEAR")
+        return pad_to_even(torch.from_numpy(pixels)[None], self.even_w, self.even_h)[0].numpy()
 
     def close(self, *, complete: bool = True) -> None:
         """Flush and finalise. An incomplete (interrupted) file gets audio only up to its last frame."""
