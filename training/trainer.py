@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -115,6 +116,28 @@ def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.opti
         torch.save(state, tmp)
 
 
+# The loss nets pool four times before their deepest style layer, which needs at least 1 pixel.
+MIN_IMAGE_SIZE = 16
+
+
+def check_config(config: TrainConfig) -> None:
+    """Numbers that would fail deep inside training (or train on NaN), refused up front."""
+    for name in ("image_size", "style_size"):
+        if getattr(config, name) < MIN_IMAGE_SIZE:
+            raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {getattr(config, name)}")
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
+    if not (math.isfinite(config.width) and config.width > 0):
+        raise VidstyleError(f"width must be a positive number, got {config.width}")
+
+
+def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]
+    """A checkpoint continues only the net it was made with: another width changes every weight's shape."""
+    saved = json.loads(ckpt.get("config") or "{}").get("width")
+    if saved is not None and float(saved) != float(config.width):
+        raise VidstyleError(f"the checkpoint was trained at width {saved}, not {config.width}; resume with width {saved}")
+
+
 def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
     file = Path(path)
     if not file.is_file():
@@ -128,12 +151,15 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
     check_output_path(config.output)
+    check_config(config)
     parse_weight(str(config.style_weight)), parse_weight(str(config.tv_weight))
     read_image(config.style, max_side=64)  # fail before any slow setup when the style is unreadable
     files, skipped = readable_images(find_images(config.data))
     if not files:
         raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
     ckpt = load_checkpoint(config.resume) if config.resume else None
+    if ckpt is not None:
+        check_resumable(ckpt, config)
     # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
     precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
     ctx, use_scaler = training_context(config.device, precision)

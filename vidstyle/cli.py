@@ -38,6 +38,11 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{reason}: {exc.filename}" if isinstance(exc.filename, str) and len(exc.filename) < 300 else reason
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump."""
 
@@ -99,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VidstyleError as exc:
         print(f"vidstyle {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a full disk, a read-only folder, a device gone: the machine, not a bug
+        print(f"vidstyle {args.command}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:
         print(f"vidstyle {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)

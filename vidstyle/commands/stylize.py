@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from vidstyle.media.options import EncodeOptions
-
 from .common import add_runtime_arguments, positive_int
 
 EXAMPLES = (
@@ -21,7 +19,6 @@ EXAMPLES = (
     "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
 )
 
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
@@ -30,14 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
     enc = parser.add_argument_group("encoding")
-    enc.add_argument("--codec", default=EncodeOptions.codec, help=f"video encoder (default {EncodeOptions.codec}; libx265, ffv1, libvpx-vp9, ...)")
-    enc.add_argument("--crf", type=int, default=EncodeOptions.crf, help=f"quality for x264/x265/vp9/av1, lower is better (default {EncodeOptions.crf})")
-    enc.add_argument("--preset", default=EncodeOptions.preset, help=f"x264/x265 speed preset (default {EncodeOptions.preset}; veryfast for speed)")
+    enc.add_argument("--codec", help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; libx265, ffv1, ...)")
+    enc.add_argument("--crf", type=int, help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; range 0-51 for x264/x265, 0-63 for vp9/av1)")
+    enc.add_argument("--preset", help="speed preset (default: the codec's, medium for x264/x265; veryfast for speed; vp9 takes none)")
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
     parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
-
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
@@ -48,7 +44,6 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.output, inputs=[args.input, args.model, args.engine], overwrite=args.overwrite)
     with _onnx_for(args) as engine:
         return _stylize(args, engine, stylize_video, log)
-
 
 @contextlib.contextmanager
 def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
@@ -63,7 +58,6 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
         path = str(Path(folder) / "model.onnx")
         export_onnx(load_model(args.model), path)
         yield path
-
 
 def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
     from vidstyle.atomic import partial_path_for

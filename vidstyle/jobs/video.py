@@ -31,6 +31,7 @@ from ..frames import FrameBatch, PixelFormat
 from ..media.decode import DecodeStats, read_batches
 from ..media.encode import VideoWriter, check_encoder
 from ..media.options import EncodeOptions
+from ..media.rules import choose_codec, encoder_options
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
@@ -101,9 +102,9 @@ def stylize_video(
     precision: str = "fp32",
     batch: int = 4,
     max_side: int | None = None,
-    codec: str = EncodeOptions.codec,
-    crf: int | None = EncodeOptions.crf,
-    preset: str | None = EncodeOptions.preset,
+    codec: str | None = None,
+    crf: int | None = None,
+    preset: str | None = None,
     pix_fmt: str | None = None,
     keep_partial: bool = False,
     overwrite: bool = True,
@@ -162,7 +163,7 @@ def plan_video(
     precision: str,
     batch: int,
     max_side: int | None,
-    codec: str,
+    codec: str | None,
     crf: int | None,
     preset: str | None,
     pix_fmt: str | None,
@@ -181,7 +182,10 @@ def plan_video(
     info = probe(input)
     model_path = None if isinstance(model, StyleModel) else model
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
+    # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
+    codec = choose_codec(output, codec, codec_name=check_encoder(codec) if codec else None)
     check_encoder(codec)
+    crf, preset = encoder_options(codec, crf, preset)
     encode = EncodeOptions(
         width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
         rotation_degrees=info.rotation_degrees, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt,

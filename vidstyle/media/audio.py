@@ -15,6 +15,7 @@ from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 
 from .probe import open_input
+from .rules import audio_copyable
 
 
 class AudioCarrier:
@@ -25,7 +26,7 @@ class AudioCarrier:
         self.output = output
         self.in_stream = self.input.streams.audio[0]
         codec = self.in_stream.codec_context.name
-        self.copy = codec in output.supported_codecs
+        self.copy = codec in output.supported_codecs and audio_copyable(output.format.name, codec)
         if self.copy:
             self.out_stream = cast(AudioStream, output.add_stream_from_template(self.in_stream))
             self.action = f"audio: copied ({codec}, not re-encoded)"

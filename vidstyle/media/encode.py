@@ -65,6 +65,11 @@ class VideoWriter:
             stream.set_display_rotation(options.rotation_degrees)
         self.stream = stream
         self.audio = AudioCarrier(audio_source, self.output) if audio_source is not None else None
+        try:  # the header now, so what the muxer or encoder refuses is known before any frame
+            self.output.start_encoding()
+        except (av.error.FFmpegError, ValueError) as exc:
+            self.close()
+            raise MediaError(f"cannot write {options.codec} in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})") from None
         self.frames_written = 0
         self._last_seconds = 0.0
         self._closed = False
@@ -111,7 +116,8 @@ class VideoWriter:
             self.output.close()
 
 
-def check_encoder(codec: str) -> None:
+def check_encoder(codec: str) -> str:
+    """FFmpeg's codec name for an encoder that exists here (vp9 for libvpx-vp9), or one line."""
     try:
         found = av.codec.Codec(codec, "w")
     except (av.error.FFmpegError, ValueError, av.codec.codec.UnknownCodecError):  # type: ignore[attr-defined]
@@ -119,6 +125,7 @@ def check_encoder(codec: str) -> None:
     if found is None or found.type != "video":
         available = [name for name in SUGGESTED_CODECS if name in av.codecs_available]
         raise MediaError(f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}")
+    return str(found.canonical_name)
 
 
 def choose_pix_fmt(codec: str, requested: str | None) -> str:
