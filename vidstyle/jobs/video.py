@@ -130,7 +130,7 @@ def stylize_video(
     )
     started = time.perf_counter()
     stats = DecodeStats()
-    notes: list[str] = []
+    notes = [note for note in [dropped_note(plan)] if note]
     audio_note = "audio: none in the input"
     written = partial_path_for(plan.output) if plan.keep_partial else plan.output
     frames = 0
@@ -214,7 +214,6 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
             writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source)
             if writer.padded:
                 notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
-                log.warning("note: %s", notes[-1])
             if writer.audio_action:
                 notes.append(writer.audio_action)
             blender = TemporalBlender(plan.temporal_blend) if plan.temporal_blend > 0 else None
@@ -269,19 +268,29 @@ def run_video(
 
 
 def decode_notes(stats: DecodeStats, info: VideoInfo) -> list[str]:
-    """What the decoder met on the way: damaged packets, a file shorter than it claims."""
+    """What the decoder met on the way, each by its name: damaged packets (frames lost in the
+    middle), or a truncated file (the frames stop before the stream's end)."""
     notes = []
     if stats.corrupt_packets:
-        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding")
-    if stats.ended_early or _fewer_frames_than_promised(stats.frames, info):
-        notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
+        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding; the frames around them were stylized")
+    if stats.ended_early or _ends_before_its_duration(stats, info):
+        notes.append(f"input looks truncated: frames stop at {stats.last_seconds or 0:.2f} s of {info.duration_seconds or 0:.2f} s; all decodable frames were stylized")
     return notes + [n for n in stats.notes if n not in notes]
 
 
-def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
-    """An exact count must match; an estimate (duration x rate, as in mkv/webm) gets 10% slack."""
-    if not info.frame_count:
-        return False
-    if info.frame_count_exact:
-        return decoded < info.frame_count
-    return decoded < 0.9 * info.frame_count
+def _ends_before_its_duration(stats: DecodeStats, info: VideoInfo) -> bool:
+    """Judged by time, not by frame counts: a count estimated from duration x average rate is
+    wrong for variable frame rate, and damaged packets lose frames without shortening the file."""
+    if stats.first_seconds is None or stats.last_seconds is None or not info.duration_seconds:
+        return bool(info.frame_count_exact and info.frame_count and stats.frames < info.frame_count and not stats.corrupt_packets)
+    frame_seconds = 1 / float(info.average_rate) if info.average_rate else 0.1
+    slack = max(3 * frame_seconds, 0.05 * info.duration_seconds)
+    return stats.last_seconds - stats.first_seconds < info.duration_seconds - slack
+
+
+def dropped_note(plan: VideoPlan) -> str | None:
+    """Streams that are not carried over, named, so none is lost silently."""
+    dropped = list(plan.info.other_streams)
+    if plan.audio_source is None and plan.info.audio_codecs:
+        dropped.insert(0, f"audio ({plan.info.audio_codecs[0]}, as asked)")
+    return f"not carried over: {', '.join(dropped)} (the first video and first audio stream are)" if dropped else None

@@ -18,6 +18,11 @@ from .probe import open_input
 from .rules import audio_copyable
 
 
+def _starts_before_zero(packet: av.Packet) -> bool:
+    # Whole packets only: one that straddles zero (MP3's) would still shift everything.
+    return packet.pts is not None and packet.pts < 0
+
+
 class AudioCarrier:
     """Moves audio from the source file to the output, interleaved with the video by time."""
 
@@ -35,6 +40,10 @@ class AudioCarrier:
             self.out_stream = cast(AudioStream, output.add_stream(target, rate=self.in_stream.codec_context.sample_rate or 48000))
             self.resampler = av.AudioResampler(format=self.out_stream.codec_context.format, layout=self.out_stream.codec_context.layout, rate=self.out_stream.codec_context.rate)
             self.action = f"audio: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
+        # Matroska and WebM hold no negative timestamps: FFmpeg would shift every stream, video
+        # too, by the audio's encoder delay, and the priming samples would become audible. The
+        # packets before zero are dropped instead (at most one packet of real sound).
+        self.skip_priming = self.copy and output.format.name in ("matroska", "webm")
         self._packets = self.input.demux(self.in_stream)
         self._pending: av.Packet | None = None
         self.done = False
@@ -46,8 +55,9 @@ class AudioCarrier:
             except (StopIteration, av.error.FFmpegError):
                 self.done = True
                 return None
-            if packet.dts is not None:
-                return packet
+            if packet.dts is None or (self.skip_priming and _starts_before_zero(packet)):
+                continue
+            return packet
 
     def mux_until(self, seconds: float | None) -> None:
         """Mux every audio packet that starts before `seconds` (all of them when None)."""

@@ -30,6 +30,8 @@ class DecodeStats:
     corrupt_packets: int = 0
     ended_early: bool = False
     notes: list[str] = field(default_factory=list)
+    first_seconds: float | None = None  # pts of the first and last frames decoded
+    last_seconds: float | None = None
 
 
 def read_batches(
@@ -67,6 +69,8 @@ def read_batches(
             # Some raw streams carry no pts; continue the sequence at the nominal rate.
             current = frame.pts if frame.pts is not None else last_pts + step
             last_pts = current
+            stats.last_seconds = float(current * time_base)
+            stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
             frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
             pts.append(current)
             if len(frames) == batch_size:

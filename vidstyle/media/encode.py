@@ -27,6 +27,8 @@ from .probe import av_error_line
 # Encoders that understand x264-style crf/preset options.
 CRF_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"})
 PRESET_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libsvtav1"})
+# Encoders that store odd sizes even in subsampled formats (FFV1 codes chroma planes rounded up).
+ODD_SIZE_CODECS = frozenset({"ffv1"})
 FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
 
@@ -38,7 +40,7 @@ class VideoWriter:
         """`audio_source`: a file whose first audio stream is carried over (None: no audio)."""
         self.path = Path(path)
         self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
-        self.even_w, self.even_h = even_size_needed(self.pix_fmt)
+        self.even_w, self.even_h = even_size_needed(self.pix_fmt) if options.codec not in ODD_SIZE_CODECS else (False, False)
         width = options.width + (self.even_w and options.width % 2)
         height = options.height + (self.even_h and options.height % 2)
         self.padded = (width, height) != (options.width, options.height)
@@ -91,8 +93,9 @@ class VideoWriter:
             self.frames_written += 1
         self._last_seconds = batch.pts_seconds[-1]
         if self.audio:
-            # A little audio ahead of the video keeps the muxer's interleaving buffer small.
-            self.audio.mux_until(batch.pts_seconds[-1] + 1.0)
+            # Audio up to the video written so far and no further: the muxer interleaves by
+            # time anyway, and a file cut here (an interruption) ends its audio with its video.
+            self.audio.mux_until(batch.pts_seconds[-1])
 
     def _full_size(self, pixels: np.ndarray) -> np.ndarray:
         if pixels.shape[:2] != (self.height, self.width):
