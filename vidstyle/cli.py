@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
+from . import __version__
 from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
@@ -43,6 +44,19 @@ def os_error_line(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if isinstance(exc.filename, str) and len(exc.filename) < 300 else reason
 
 
+class DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text.lower() or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        shown = "none" if action.default is None else "%(default)s"
+        return f"{text} (default: {shown})"
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump."""
 
@@ -56,10 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time video style transfer.",
         epilog="Run `vidstyle COMMAND --help` for each command's options and an example.",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, notes or codec logs")
+    parser.add_argument("--version", action="version", version=f"vidstyle {__version__}")
     # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an earlier -q.
     quiet = argparse.ArgumentParser(add_help=False)
-    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars or notes")
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
     quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help="replace outputs that exist (default: refuse)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -70,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
             epilog="example:\n  " + "\n  ".join(command.EXAMPLES),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=DefaultsFormatter,
             parents=[quiet],
         )
         command.add_arguments(sub_parser)
@@ -79,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(*, quiet: bool) -> None:
-    """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone."""
+    """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone,
+    except that -q also silences the codecs' own lines (x265's info, libvpx's warnings)."""
+    if quiet:
+        import av.logging
+
+        av.logging.set_level(av.logging.ERROR)
     log = logging.getLogger("vidstyle")
     log.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)

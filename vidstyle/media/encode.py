@@ -14,6 +14,7 @@ from typing import cast
 
 import av
 import av.error
+import av.logging
 import numpy as np
 import torch
 from av.video.stream import VideoStream
@@ -60,6 +61,10 @@ class VideoWriter:
             codec_options["crf"] = str(options.crf)
         if options.preset and options.codec in PRESET_CODECS:
             codec_options["preset"] = options.preset
+        if options.codec == "libx265":
+            # x265 prints to stderr itself, past FFmpeg's log; follow FFmpeg's level so -q reaches it.
+            level = av.logging.get_level()
+            codec_options["x265-params"] = "log-level=error" if level is not None and level <= av.logging.ERROR else "log-level=warning"
         stream.codec_context.options = codec_options
         if options.threads:
             stream.codec_context.thread_count = options.threads
