@@ -195,7 +195,7 @@ def train(config: TrainConfig) -> TrainResult:
             torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
         start = int(ckpt["step"])
     if start >= config.steps:
-        raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} --steps")
+        raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} steps")
 
     loader = DataLoader(
         dataset,

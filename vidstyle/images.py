@@ -51,12 +51,12 @@ def write_image_uint8(
     return out
 
 
-def write_image(image: torch.Tensor, path: str | os.PathLike[str]) -> Path:
+def write_image(image: torch.Tensor, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
     """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]."""
     from .colour import float_to_uint8
 
     batch = image if image.ndim == 4 else image[None]
-    return write_image_uint8(float_to_uint8(batch)[0], path)
+    return write_image_uint8(float_to_uint8(batch)[0], path, overwrite=overwrite)
 
 
 def list_images(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:

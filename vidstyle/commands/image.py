@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.modelfile import load_model
 
     from vidstyle.atomic import check_output_path
+    from vidstyle.errors import VidstyleError
 
     folder = Path(args.input).is_dir()
     if not folder:  # before loading the model: a refused output costs nothing
@@ -34,8 +35,11 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("vidstyle")
     options = dict(model=model, max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite)
     if folder:
-        written = stylize_folder(args.input, args.output, **options)
+        skipped: list[Path] = []
+        written = stylize_folder(args.input, args.output, skipped=skipped, progress=not args.quiet, **options)
         log.info("wrote %d image(s) to %s", len(written), args.output)
+        if skipped:
+            raise VidstyleError(f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written")
     else:
         result = stylize_image(args.input, args.output, **options)
         log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])

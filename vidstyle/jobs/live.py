@@ -273,7 +273,7 @@ def open_virtual_camera(width: int, height: int) -> Any:
     try:
         import pyvirtualcam
     except ImportError:
-        raise VidstyleError("--virtual-cam needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
+        raise VidstyleError("a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
     try:
         return pyvirtualcam.Camera(width=width, height=height, fps=30, fmt=pyvirtualcam.PixelFormat.RGB)
     except RuntimeError as exc:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from tqdm import tqdm
 
 from ..atomic import Interrupted, atomic_output, check_output_path, partial_path_for
 from ..backends import create_backend
@@ -35,6 +34,7 @@ from ..media.rules import choose_codec, encoder_options
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
+from ..progress import progress_bar
 from ..stylizer import FrameStylizer
 from ..temporal import TemporalBlender
 
@@ -176,9 +176,9 @@ def plan_video(
 ) -> VideoPlan:
     """Every check that can fail, before anything is opened or written."""
     if batch < 1:
-        raise MediaError(f"--batch must be at least 1, got {batch}")
+        raise MediaError(f"batch must be at least 1, got {batch}")
     if not 0.0 <= temporal_blend < 1.0:
-        raise MediaError(f"--temporal-blend must be in [0, 1), got {temporal_blend}")
+        raise MediaError(f"temporal blend must be in [0, 1), got {temporal_blend}")
     info = probe(input)
     model_path = None if isinstance(model, StyleModel) else model
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
@@ -235,7 +235,7 @@ def run_video(
     on an error or a stop, so a kept partial file plays.
     """
     writer = session.writer
-    bar = tqdm(total=plan.info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=plan.input.name)
+    bar = progress_bar(total=plan.info.frame_count, enabled=progress, unit="frame", desc=plan.input.name)
 
     def transform(frames: FrameBatch) -> FrameBatch:
         stylized = session.stylizer(frames.data, frames.pixel_format)
