@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     models = [path.strip() for path in args.models.split(",")] if args.models else [args.model]
     summary = run_camera(
         args.source,
-        lambda: load_live_stylizer(models, backend=args.backend, engine=args.engine, device=args.device, precision=args.precision, max_side=args.max_side),
+        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side),
         display=args.display,
         record=args.record,
         virtual_cam=args.virtual_cam,

@@ -21,7 +21,11 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
 
     The camera passes max_side_default=480 (live needs speed); files default to full size.
     """
-    parser.add_argument("--model", metavar="MODEL", help="a .safetensors style model (default: the bundled style)")
+    parser.add_argument(
+        "--model", metavar="MODEL",
+        help="a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt (default: the bundled style)" if backend
+        else "a .safetensors style model (default: the bundled style)",
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"], help="net precision (fp16 needs CUDA; default fp32)")
     limit = "the source size" if max_side_default is None else str(max_side_default)
@@ -30,8 +34,9 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
         help=f"run the net with the longer side at most N pixels, then scale back (default: {limit})",
     )
     if backend:
-        parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
-        parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
+        parser.add_argument("--backend", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)")
+        # The old spelling: the engine or ONNX file is the model now.
+        parser.add_argument("--engine", dest="model", metavar="PATH", help=argparse.SUPPRESS)
 
 
 def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:

@@ -41,15 +41,18 @@ def run(args: argparse.Namespace) -> int:
 
     log = logging.getLogger("vidstyle")
     # Before the slow parts (a temporary ONNX export, loading the model).
-    check_output_path(args.output, inputs=[args.input, args.model, args.engine], overwrite=args.overwrite)
-    with _onnx_for(args) as engine:
-        return _stylize(args, engine, stylize_video, log)
+    check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
+    with _onnx_for(args) as model:
+        return _stylize(args, model, stylize_video, log)
+
 
 @contextlib.contextmanager
 def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
-    """onnxruntime without --engine: export the model to a temporary ONNX for this run."""
-    if args.backend != "onnxruntime" or args.engine:
-        yield args.engine
+    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run."""
+    from vidstyle.backends import backend_for
+
+    if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
+        yield args.model
         return
     from vidstyle.export.onnx import export_onnx
     from vidstyle.modelfile import load_model
@@ -59,7 +62,8 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
         export_onnx(load_model(args.model), path)
         yield path
 
-def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
+
+def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
     from vidstyle.atomic import partial_path_for
 
     partial = partial_path_for(args.output)
@@ -67,9 +71,8 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
         result = stylize_video(
             args.input,
             args.output,
-            model=args.model,
+            model=model,
             backend=args.backend,
-            engine=engine,
             device=args.device,
             precision=args.precision,
             batch=args.batch,

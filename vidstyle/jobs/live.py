@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_output, check_output_path
-from ..backends import create_backend
+from ..backends import backend_for, create_backend, describe_run
 from ..context import resolve_context
 from ..errors import VidstyleError
 from ..frames import Frame, FrameBatch
@@ -63,15 +63,18 @@ class LiveStylizer:
 
 
 def load_live_stylizer(
-    models: Sequence[str | os.PathLike[str] | None], *, backend: str = "torch", engine: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+    models: Sequence[str | os.PathLike[str] | None], *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
 ) -> LiveStylizer:
-    """One backend per model (None: the bundled style), named after the model files."""
+    """One backend per model (None: the bundled style), named after the model files; each
+    file's suffix picks its backend (.onnx: onnxruntime, .engine: tensorrt)."""
     ctx = resolve_context(device, precision)
     stylizers, names = [], []
     for path in models:
-        model = load_model(path)
-        stylizers.append(FrameStylizer(create_backend(backend, model, ctx, engine_path=engine), ctx, max_side=max_side))
-        names.append(Path(model.source).stem)
+        name = backend_for(path, backend)
+        model = load_model(path) if name == "torch" else None
+        log.info("%s", describe_run(model or path, name, ctx))
+        stylizers.append(FrameStylizer(create_backend(name, model, ctx, engine_path=None if model else str(path)), ctx, max_side=max_side))
+        names.append(Path(model.source if model else str(path)).stem)
     return LiveStylizer(stylizers, names)
 
 

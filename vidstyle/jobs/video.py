@@ -22,7 +22,7 @@ from typing import Literal
 import torch
 
 from ..atomic import Interrupted, atomic_output, check_output_path, partial_path_for
-from ..backends import create_backend
+from ..backends import SUFFIX_BACKENDS, backend_for, create_backend, describe_run
 from ..colour import i420_to_rgb_host
 from ..context import RunContext, resolve_context
 from ..errors import MediaError
@@ -35,6 +35,7 @@ from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
 from ..progress import progress_bar
+from .notes import decode_notes, dropped_note
 from ..stylizer import FrameStylizer
 from ..temporal import TemporalBlender
 
@@ -63,7 +64,7 @@ class VideoPlan:
     input: Path
     output: Path
     info: VideoInfo
-    model: StyleModel
+    model: StyleModel | None  # None when the model file is an ONNX graph or an engine (`engine`)
     ctx: RunContext
     backend: str
     engine: str | None
@@ -96,7 +97,7 @@ def stylize_video(
     output: str | os.PathLike[str],
     *,
     model: StyleModel | str | os.PathLike[str] | None = None,
-    backend: str = "torch",
+    backend: str | None = None,
     engine: str | None = None,
     device: str = "auto",
     precision: str = "fp32",
@@ -128,9 +129,10 @@ def stylize_video(
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
         overwrite=overwrite, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
     )
+    log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
     stats = DecodeStats()
-    notes = [note for note in [dropped_note(plan)] if note]
+    notes = [note for note in [dropped_note(plan.info, audio_carried=plan.audio_source is not None)] if note]
     audio_note = "audio: none in the input"
     written = partial_path_for(plan.output) if plan.keep_partial else plan.output
     frames = 0
@@ -157,7 +159,7 @@ def plan_video(
     output: str | os.PathLike[str],
     *,
     model: StyleModel | str | os.PathLike[str] | None,
-    backend: str,
+    backend: str | None,
     engine: str | None,
     device: str,
     precision: str,
@@ -179,8 +181,13 @@ def plan_video(
         raise MediaError(f"batch must be at least 1, got {batch}")
     if not 0.0 <= temporal_blend < 1.0:
         raise MediaError(f"temporal blend must be in [0, 1), got {temporal_blend}")
+    backend = backend_for(model, backend)
+    if isinstance(model, str | os.PathLike) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
+        engine, model = str(model), None
+        model_path = engine
+    else:
+        model_path = None if isinstance(model, StyleModel) else model
     info = probe(input)
-    model_path = None if isinstance(model, StyleModel) else model
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
     # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
     codec = choose_codec(output, codec, codec_name=check_encoder(codec) if codec else None)
@@ -194,7 +201,7 @@ def plan_video(
     even = info.width % 2 == 0 and info.height % 2 == 0
     return VideoPlan(
         input=Path(input), output=Path(output), info=info,
-        model=model if isinstance(model, StyleModel) else load_model(model), ctx=resolve_context(device, precision),
+        model=model if isinstance(model, StyleModel) else (load_model(model) if backend == "torch" else None), ctx=resolve_context(device, precision),
         backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
         audio_source=Path(input) if audio and info.audio_codecs else None,
         pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
@@ -265,32 +272,3 @@ def run_video(
     if writer.frames_written == 0:
         raise MediaError(f"no frames could be decoded from {plan.input}")
     return stopped
-
-
-def decode_notes(stats: DecodeStats, info: VideoInfo) -> list[str]:
-    """What the decoder met on the way, each by its name: damaged packets (frames lost in the
-    middle), or a truncated file (the frames stop before the stream's end)."""
-    notes = []
-    if stats.corrupt_packets:
-        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding; the frames around them were stylized")
-    if stats.ended_early or _ends_before_its_duration(stats, info):
-        notes.append(f"input looks truncated: frames stop at {stats.last_seconds or 0:.2f} s of {info.duration_seconds or 0:.2f} s; all decodable frames were stylized")
-    return notes + [n for n in stats.notes if n not in notes]
-
-
-def _ends_before_its_duration(stats: DecodeStats, info: VideoInfo) -> bool:
-    """Judged by time, not by frame counts: a count estimated from duration x average rate is
-    wrong for variable frame rate, and damaged packets lose frames without shortening the file."""
-    if stats.first_seconds is None or stats.last_seconds is None or not info.duration_seconds:
-        return bool(info.frame_count_exact and info.frame_count and stats.frames < info.frame_count and not stats.corrupt_packets)
-    frame_seconds = 1 / float(info.average_rate) if info.average_rate else 0.1
-    slack = max(3 * frame_seconds, 0.05 * info.duration_seconds)
-    return stats.last_seconds - stats.first_seconds < info.duration_seconds - slack
-
-
-def dropped_note(plan: VideoPlan) -> str | None:
-    """Streams that are not carried over, named, so none is lost silently."""
-    dropped = list(plan.info.other_streams)
-    if plan.audio_source is None and plan.info.audio_codecs:
-        dropped.insert(0, f"audio ({plan.info.audio_codecs[0]}, as asked)")
-    return f"not carried over: {', '.join(dropped)} (the first video and first audio stream are)" if dropped else None
