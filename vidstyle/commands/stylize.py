@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import add_runtime_arguments, positive_int
+from .common import add_runtime_arguments, add_trim_arguments, positive_int, trim_from_args
 
 EXAMPLES = (
     "vidstyle stylize input.mp4 output.mp4",
     "vidstyle stylize input.mp4 output.mp4 --max-side 480            # faster on a CPU",
     "vidstyle stylize in.mkv out.mp4 --device cuda --precision fp16 --batch 8 --preset veryfast",
     "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
+    "vidstyle stylize in.mp4 clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
 )
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--preset", help="speed preset (default: the codec's, medium for x264/x265; veryfast for speed; vp9 takes none)")
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
+    add_trim_arguments(parser)
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
     parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
 
@@ -82,6 +84,7 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
             preset=args.preset,
             pix_fmt=args.pix_fmt,
             keep_partial=args.keep_partial,
+            trim=trim_from_args(args),
             overwrite=args.overwrite,
             compile=args.compile,
             audio=not args.no_audio,

@@ -29,7 +29,7 @@ from ..errors import MediaError
 from ..frames import FrameBatch, PixelFormat
 from ..media.decode import DecodeStats, read_batches
 from ..media.encode import VideoWriter, check_encoder
-from ..media.options import EncodeOptions
+from ..media.options import EncodeOptions, Trim
 from ..media.rules import choose_codec, encoder_options
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
@@ -76,6 +76,7 @@ class VideoPlan:
     pixel_format: PixelFormat
     temporal_blend: float
     keep_partial: bool
+    trim: Trim = Trim()
 
 
 @dataclass
@@ -113,6 +114,7 @@ def stylize_video(
     audio: bool = True,
     temporal_blend: float = 0.0,
     colour_convert: Literal["host", "device"] = "host",
+    trim: Trim = Trim(),
     progress: bool = True,
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
@@ -127,7 +129,7 @@ def stylize_video(
     plan = plan_video(
         input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
-        overwrite=overwrite, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
+        overwrite=overwrite, trim=trim, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
     )
     log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
@@ -146,7 +148,7 @@ def stylize_video(
         written = plan.output
     except _StoppedEarly:
         stopped = True
-    if not stopped:  # a stop leaves frames undecoded on purpose: that is no truncation
+    if not stopped and plan.trim == Trim():  # a stop or a trim leaves frames undecoded on purpose: no truncation
         notes += decode_notes(stats, plan.info)
     return VideoResult(
         output=written, frames=frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
@@ -171,6 +173,7 @@ def plan_video(
     pix_fmt: str | None,
     keep_partial: bool,
     overwrite: bool = True,
+    trim: Trim = Trim(),
     compile: bool,
     audio: bool,
     temporal_blend: float,
@@ -205,7 +208,7 @@ def plan_video(
         backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
         audio_source=Path(input) if audio and info.audio_codecs else None,
         pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
-        temporal_blend=temporal_blend, keep_partial=keep_partial,
+        temporal_blend=temporal_blend, keep_partial=keep_partial, trim=trim,
     )
 
 
@@ -218,7 +221,7 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
         matrix: Literal["bt601", "bt709"] = "bt709" if plan.info.colorspace == "bt709" else "bt601"
         stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range)
         with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
-            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source)
+            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source, audio_trim=plan.trim)
             if writer.padded:
                 notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
             if writer.audio_action:
@@ -242,7 +245,8 @@ def run_video(
     on an error or a stop, so a kept partial file plays.
     """
     writer = session.writer
-    bar = progress_bar(total=plan.info.frame_count, enabled=progress, unit="frame", desc=plan.input.name)
+    total = plan.info.frame_count if plan.trim == Trim() else plan.trim.max_frames
+    bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
     def transform(frames: FrameBatch) -> FrameBatch:
         stylized = session.stylizer(frames.data, frames.pixel_format)
@@ -257,7 +261,7 @@ def run_video(
         if on_batch is not None:
             on_batch(frames)
 
-    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side)
+    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side, trim=plan.trim)
     try:
         stopped = run_pipeline(source, transform, sink, stop=stop).stopped
     except BaseException:

@@ -21,6 +21,7 @@ from av.video.codeccontext import VideoCodecContext
 
 from ..colour import fit_max_side
 from ..frames import FrameBatch, PixelFormat
+from .options import Trim
 from .probe import av_error_line, open_input
 
 
@@ -42,6 +43,7 @@ def read_batches(
     pixel_format: PixelFormat = "rgb24",
     decoder: str | None = None,
     max_side: int | None = None,
+    trim: Trim = Trim(),
 ) -> Iterator[FrameBatch]:
     """Decode the first video stream as uint8 batches (RGB, or I420 planes for conversion on
     the device); damaged packets are skipped and counted in `stats`.
@@ -49,7 +51,7 @@ def read_batches(
     `decoder` names another FFmpeg decoder for the stream (h264_cuvid for NVDEC). `max_side`
     scales frames down here, in the decode thread, so that nothing after it holds a frame
     larger than the net's: an 8K clip at max_side 128 costs what a 128-pixel one does.
-    Stopping early (a break, itertools.islice) closes the file.
+    `trim` keeps a part of the clip, its pts shifted to start at zero. Stopping early (a break, itertools.islice) closes the file.
     """
     stats = stats if stats is not None else DecodeStats()
     with open_input(path) as container:
@@ -65,10 +67,22 @@ def read_batches(
         frames: list[np.ndarray] = []
         pts: list[int] = []
         last_pts = -step
+        shift = round(trim.start_seconds / time_base)
+        if trim.start_seconds > 0:  # to the keyframe before the start; the frames up to it are skipped
+            container.seek(shift, stream=stream, backward=True)
+        kept = 0
         for frame in _decode_tolerant(container, stream, codec, stats):
             # Some raw streams carry no pts; continue the sequence at the nominal rate.
             current = frame.pts if frame.pts is not None else last_pts + step
             last_pts = current
+            keep = trim.keeps(float(current * time_base))
+            if keep is None or (trim.max_frames is not None and kept >= trim.max_frames):
+                _drain(codec)
+                break
+            if not keep:
+                continue
+            kept += 1
+            current -= shift
             stats.last_seconds = float(current * time_base)
             stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
             frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
@@ -80,6 +94,15 @@ def read_batches(
         if frames:
             yield _batch(frames, pts, time_base, stats.frames, pixel_format)
             stats.frames += len(frames)
+
+
+def _drain(codec: VideoCodecContext) -> None:
+    """Collect the frames still in the decoder's threads before the file closes under them."""
+    try:
+        for _ in codec.decode(None):
+            pass
+    except av.error.FFmpegError:
+        pass
 
 
 def decode_size(height: int, width: int, max_side: int | None, pixel_format: PixelFormat) -> tuple[int, int]:

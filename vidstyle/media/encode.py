@@ -22,7 +22,7 @@ from av.video.stream import VideoStream
 from ..errors import MediaError
 from ..frames import FrameBatch
 from .audio import AudioCarrier
-from .options import EncodeOptions
+from .options import EncodeOptions, Trim
 from .probe import av_error_line
 
 # Encoders that understand x264-style crf/preset options.
@@ -37,8 +37,11 @@ SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "l
 class VideoWriter:
     """Encodes FrameBatches to `path`; finalise with close(), which leaves a playable file."""
 
-    def __init__(self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None) -> None:
-        """`audio_source`: a file whose first audio stream is carried over (None: no audio)."""
+    def __init__(
+        self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None, audio_trim: Trim = Trim()
+    ) -> None:
+        """`audio_source`: a file whose first audio stream is carried over (None: no audio),
+        the part `audio_trim` keeps of it."""
         self.path = Path(path)
         self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
         self.even_w, self.even_h = even_size_needed(self.pix_fmt) if options.codec not in ODD_SIZE_CODECS else (False, False)
@@ -46,6 +49,7 @@ class VideoWriter:
         height = options.height + (self.even_h and options.height % 2)
         self.padded = (width, height) != (options.width, options.height)
         self.width, self.height = options.width, options.height
+        self.rate_fps = options.rate_fps
         container_options = {"movflags": "+faststart"} if self.path.suffix.lower() in FASTSTART_SUFFIXES else {}
         try:
             self.output = av.open(str(self.path), mode="w", options=container_options)
@@ -71,7 +75,7 @@ class VideoWriter:
         if options.rotation_degrees:
             stream.set_display_rotation(options.rotation_degrees)
         self.stream = stream
-        self.audio = AudioCarrier(audio_source, self.output) if audio_source is not None else None
+        self.audio = AudioCarrier(audio_source, self.output, trim=audio_trim) if audio_source is not None else None
         try:  # the header now, so what the muxer or encoder refuses is known before any frame
             self.output.start_encoding()
         except (av.error.FFmpegError, ValueError) as exc:
@@ -109,7 +113,8 @@ class VideoWriter:
         return pad_to_even(torch.from_numpy(pixels)[None], self.even_w, self.even_h)[0].numpy()
 
     def close(self, *, complete: bool = True) -> None:
-        """Flush and finalise. An incomplete (interrupted) file gets audio only up to its last frame."""
+        """Flush and finalise. An incomplete (interrupted) file, or one cut at a frame count,
+        gets audio only up to the end of its last frame."""
         if self._closed:
             return
         self._closed = True
@@ -117,7 +122,8 @@ class VideoWriter:
             for packet in self.stream.encode(None):
                 self.output.mux(packet)
             if self.audio:
-                self.audio.mux_until(None if complete else self._last_seconds)
+                to_the_end = complete and self.audio.trim.max_frames is None
+                self.audio.mux_until(None if to_the_end else self._last_seconds + 1 / float(self.rate_fps))
         finally:
             if self.audio:
                 self.audio.close()
