@@ -185,15 +185,13 @@ def plan_video(
     if not 0.0 <= temporal_blend < 1.0:
         raise MediaError(f"temporal blend must be in [0, 1), got {temporal_blend}")
     backend = backend_for(model, backend)
-    if isinstance(model, str | os.PathLike) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
-        engine, model = str(model), None
-        model_path = engine
-    else:
-        model_path = None if isinstance(model, StyleModel) else model
+    model_path: str | os.PathLike[str] | None = None if isinstance(model, StyleModel) else model
+    if model_path is not None and Path(model_path).suffix.lower() in SUFFIX_BACKENDS:
+        engine, model = str(model_path), None
     info = probe(input)
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
     # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
-    codec = choose_codec(output, codec, codec_name=check_encoder(codec) if codec else None)
+    codec = choose_codec(Path(output), codec, codec_name=check_encoder(codec) if codec else None)
     check_encoder(codec)
     crf, preset = encoder_options(codec, crf, preset)
     encode = EncodeOptions(
