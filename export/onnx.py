@@ -104,6 +104,11 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     return proto
 
 
+def written_opset(proto: onnx.ModelProto) -> int:
+    """The default-domain opset a graph was written with: what the file really is."""
+    return next(int(entry.version) for entry in proto.opset_import if entry.domain in ("", "ai.onnx"))
+
+
 PARITY_SIZES = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
 
 
@@ -138,14 +143,18 @@ def export_onnx(
 ) -> OnnxReport:
     """Export, run the checker and the parity check, and only then move the file into place
     (a failed check leaves any previous file at `output` as it was)."""
-    if opset < 17:
-        raise VidstyleError(f"--opset must be 17 or newer (InstanceNormalization and Resize as used here), got {opset}")
+    newest = onnx.defs.onnx_opset_version()
+    if not 17 <= opset <= newest:
+        raise VidstyleError(f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} (the installed onnx)")
     proto = export_onnx_proto(model, opset=opset, fp16=fp16)
+    written = written_opset(proto)
+    if written != opset:  # the exporter falls back to its own opset when it cannot convert
+        raise VidstyleError(f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); nothing was written")
     try:
         onnx.checker.check_model(proto, full_check=True)
     except onnx.checker.ValidationError as exc:
         raise VidstyleError(f"exported ONNX failed onnx.checker: {str(exc).splitlines()[0]}") from None
-    report = OnnxReport(path=Path(output), opset=opset, fp16=fp16, checker="onnx.checker full_check passed")
+    report = OnnxReport(path=Path(output), opset=written, fp16=fp16, checker="onnx.checker full_check passed")
     # Written beside the target, checked through the backend that will run it, renamed only if good.
     with atomic_output(output) as tmp:
         onnx.save_model(proto, str(tmp))

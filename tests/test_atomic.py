@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from vidstyle.atomic import atomic_output
+from vidstyle.atomic import Interrupted, atomic_output
 from vidstyle.errors import VidstyleError
 
 
@@ -56,3 +56,45 @@ def test_replacing_keeps_the_old_files_mode(tmp_path: Path) -> None:
         tmp.write_text("new")
     assert target.read_text() == "new"
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_keep_partial_keeps_on_interruption_only(tmp_path: Path) -> None:
+    """An error never keeps a partial file: one cut by an error may not play."""
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError):
+        with atomic_output(target, keep_partial=True) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_output(target, keep_partial=True) as tmp:
+            tmp.write_text("half")
+            raise KeyboardInterrupt
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"] and target.read_text() == "half"
+
+
+def test_keep_partial_never_replaces_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("good")
+    for _ in range(2):
+        with pytest.raises(Interrupted):
+            with atomic_output(target, keep_partial=True) as tmp:
+                tmp.write_text("half")
+                raise Interrupted
+    assert target.read_text() == "good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.partial-2.txt", "out.partial.txt", "out.txt"]
+
+
+def test_unwritable_folder_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(VidstyleError, match="not writable"):
+            with atomic_output(folder / "x.png"):
+                pass
+    finally:
+        folder.chmod(0o700)
+    assert list(folder.iterdir()) == []

@@ -39,3 +39,41 @@ def test_usage_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
 
     assert_one_error_line(cli("stylize", "in.mp4", "out.mp4", "--batch", "0"), "--batch", "see vidstyle stylize --help")
     assert_one_error_line(cli("nosuchcommand"), "invalid choice")
+
+
+def test_every_option_help_shows_its_default() -> None:
+    import argparse
+
+    from vidstyle.cli import DefaultsFormatter, build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, sub in subparsers.choices.items():
+        formatter = DefaultsFormatter(name)
+        for action in sub._actions:
+            if action.option_strings and not isinstance(action, argparse._HelpAction):
+                if "default" not in formatter._get_help_string(action).lower():
+                    missing.append(f"{name} {action.option_strings[-1]}")
+    assert missing == []
+
+
+def test_version_flag_and_attribute(cli) -> None:  # type: ignore[no-untyped-def]
+    import vidstyle
+
+    result = cli("--version")
+    assert result.code == 0 and result.out.strip() == f"vidstyle {vidstyle.__version__}"
+    assert vidstyle.__version__[0].isdigit()
+
+
+def test_quiet_silences_codec_logs(tmp_path: Path, tiny_model: Path) -> None:
+    """x265 prints its own info lines through FFmpeg's log; -q must silence them too."""
+    from clips import make_clip
+
+    src = make_clip(tmp_path / "in.mp4", frames=3)
+    args = ["stylize", str(src), str(tmp_path / "out.mkv"), "--model", str(tiny_model), "--device", "cpu", "--codec", "libx265"]
+    loud = subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True, cwd=tmp_path)
+    quiet = subprocess.run([sys.executable, "-m", "vidstyle", "-q", "-y", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert loud.returncode == quiet.returncode == 0, quiet.stderr
+    assert "wrote" in loud.stderr  # our own notes still show without -q
+    assert quiet.stderr == ""

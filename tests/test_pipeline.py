@@ -69,3 +69,28 @@ def test_sink_or_idle_returning_false_ends_the_run() -> None:
     result = run_pipeline(silent(), lambda x: x, lambda _: None, on_idle=lambda: calls.append(1) or len(calls) < 3)
     assert result.stopped and result.delivered == 0 and len(calls) == 3
     assert time.perf_counter() - started < 2.0
+
+
+def test_queue_is_bounded_in_bytes_not_only_items() -> None:
+    """Large frames: however many items a queue may hold, it holds no more bytes than asked."""
+
+    class Big:
+        nbytes = 100 * 2**20  # claimed, not allocated: the queue only reads the number
+
+    produced, delivered, most_in_flight = 0, 0, 0
+
+    def source():  # type: ignore[no-untyped-def]
+        nonlocal produced
+        for _ in range(30):
+            produced += 1
+            yield Big()
+
+    def sink(item: Big) -> None:
+        nonlocal delivered, most_in_flight
+        delivered += 1
+        most_in_flight = max(most_in_flight, produced - delivered)
+        time.sleep(0.01)
+
+    run_pipeline(source(), lambda item: item, sink, channel="queue", queue_size=100, queue_bytes=250 * 2**20)
+    # Two items per queue, one in the transform's hands and one in the source's.
+    assert delivered == 30 and most_in_flight <= 6

@@ -39,3 +39,10 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
         return torch.load(file, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
     except Exception as exc:
         raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
+
+
+def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]
+    """A checkpoint continues only the net it was made with: another width changes every weight's shape."""
+    saved = json.loads(ckpt.get("config") or "{}").get("width")
+    if saved is not None and float(saved) != float(config.width):
+        raise VidstyleError(f"the checkpoint was trained at width {saved}, not {config.width}; resume with width {saved}")

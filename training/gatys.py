@@ -7,8 +7,10 @@ The two classic probes are configurations of the same optimiser:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -57,6 +59,12 @@ class GatysResult:
     image: torch.Tensor  # [1, 3, H, W] in [0, 1], on the CPU
     history: list[dict[str, float]]
 
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+        """Write the image (the format follows the suffix), atomically."""
+        from vidstyle.images import write_image
+
+        return write_image(self.image, path, overwrite=overwrite)
+
 
 def apply_mode(config: GatysConfig) -> GatysConfig:
     """The documented probes override weights and init; transfer leaves the config as given."""
@@ -82,7 +90,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     wants_style = parse_weight(str(config.style_weight)) not in (0.0, "0x")
     use_style = bool(styles) and wants_style
     if wants_style and not styles:
-        raise VidstyleError("a style image is needed unless --mode content (or --style-weight 0)")
+        raise VidstyleError("a style image is needed unless the mode is content (or the style weight 0)")
 
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
     vgg = loss_net.features.to(ctx.device)

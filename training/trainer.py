@@ -18,7 +18,7 @@ from vidstyle.images import read_image, write_image
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
@@ -96,9 +96,26 @@ def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, 
     return InitialTerms(sum(content) / len(content), sum(style) / len(style), sum(tv) / len(tv))
 
 
+# The loss nets pool four times before their deepest style layer, which needs at least 1 pixel.
+MIN_IMAGE_SIZE = 16
+
+
+def check_config(config: TrainConfig) -> None:
+    """Numbers that would fail deep inside training (or train on NaN), refused up front."""
+    for name in ("image_size", "style_size"):
+        value = getattr(config, name)
+        if value is not None and value < MIN_IMAGE_SIZE:
+            raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
+    if not (math.isfinite(config.width) and config.width > 0):
+        raise VidstyleError(f"width must be a positive number, got {config.width}")
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
     check_output_path(config.output)
+    check_config(config)
     parse_weight(str(config.style_weight)), parse_weight(str(config.tv_weight))
     style_paths = [config.style] if isinstance(config.style, str) else list(config.style)
     if not style_paths:
@@ -110,6 +127,8 @@ def train(config: TrainConfig) -> TrainResult:
     if not files:
         raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
     ckpt = load_checkpoint(config.resume) if config.resume else None
+    if ckpt is not None:
+        check_resumable(ckpt, config)
     # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
     precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
     ranks = ranks_from_environment(cuda=config.device != "cpu" and torch.cuda.is_available())
@@ -153,7 +172,7 @@ def train(config: TrainConfig) -> TrainResult:
             torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
         start = int(ckpt["step"])
     if start >= config.steps:
-        raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} --steps")
+        raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} steps")
 
     loader = DataLoader(
         dataset,

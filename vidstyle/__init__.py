@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING
 
 from .lazy import lazy_attributes
 
+try:  # the installed distribution's version, so it cannot drift from pyproject.toml
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("vidstyle")
+except PackageNotFoundError:  # a source tree on sys.path without an install
+    __version__ = "0+unknown"
+
 # Names resolve on first use, so `vidstyle --help` and `import vidstyle.errors` do not pay
 # for importing torch and PyAV.
 _LAZY = {
@@ -40,4 +47,4 @@ if TYPE_CHECKING:
 
 
 __getattr__ = lazy_attributes(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "__version__"])

@@ -1,42 +1,85 @@
-"""Write-to-temp-then-rename, so a failed run never leaves half a file or clobbers a good one."""
+"""Write-to-temp-then-rename, so a failed run never leaves half a file or clobbers a good one;
+and the output checks every command shares: never over an input, never over an existing file
+unless asked."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import VidstyleError
+from .errors import OutputExistsError, VidstyleError
+
+PathLike = str | os.PathLike[str]
 
 
-def check_output_path(path: str | os.PathLike[str]) -> Path:
-    """Fail early, before any work, when the output cannot possibly be written."""
+class Interrupted(Exception):
+    """A run stopped early on purpose: what its temp file holds is a partial result."""
+
+
+def check_output_path(path: PathLike, *, inputs: Iterable[PathLike | None] = (), overwrite: bool = True) -> Path:
+    """Fail early, before any work, when the output cannot or must not be written.
+
+    `inputs` are never written over, however the output is spelled (relative, `..`, a
+    symlink, a hard link): files are compared by identity, not by name. An existing output
+    is refused unless `overwrite`.
+    """
     out = Path(path)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise VidstyleError(f"output folder does not exist: {parent}")
     if out.is_dir():
         raise VidstyleError(f"output path is a folder, expected a file: {out}")
+    check_not_an_input(out, inputs)
+    if not overwrite and (out.exists() or out.is_symlink()):
+        raise OutputExistsError(f"{out} already exists")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise VidstyleError(f"output folder is not writable: {parent}")
     return out
 
 
+def check_not_an_input(out: PathLike, inputs: Iterable[PathLike | None]) -> None:
+    """Refuse an output that is one of the inputs (os.path.samefile: same device and inode)."""
+    if not os.path.exists(out):
+        return  # a file that does not exist yet cannot be an input
+    for candidate in inputs:
+        if candidate is not None and str(candidate) and os.path.exists(candidate) and os.path.samefile(out, candidate):
+            raise VidstyleError(f"output {out} is the input {candidate}; write to another file")
+
+
+def partial_path_for(path: PathLike) -> Path:
+    """Where an interrupted run keeps its partial file: the output itself when it does not
+    exist yet, else a free `NAME.partial[-N].EXT` beside it, so a good file is never replaced."""
+    out = Path(path)
+    if not (out.exists() or out.is_symlink()):
+        return out
+    for n in range(1, 1000):
+        candidate = out.with_name(f"{out.stem}.partial{'' if n == 1 else f'-{n}'}{out.suffix}")
+        if not (candidate.exists() or candidate.is_symlink()):
+            return candidate
+    raise VidstyleError(f"no free name for a partial file beside {out}")
+
+
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], *, keep_on_error: bool = False) -> Iterator[Path]:
+def atomic_output(
+    path: PathLike, *, inputs: Iterable[PathLike | None] = (), overwrite: bool = True, keep_partial: bool = False
+) -> Iterator[Path]:
     """Yield a hidden temp path beside `path`; rename it over `path` only on success.
 
     The temp name keeps the real suffix because PIL and FFmpeg pick the format from it.
-    With keep_on_error the partial file is still renamed into place (used by
-    `stylize --keep-partial`, whose writer finalises a playable file before re-raising).
+    With keep_partial, an interruption (Ctrl-C, SIGTERM, a caller's stop: KeyboardInterrupt
+    or Interrupted) keeps what was written at partial_path_for(path); an error never does,
+    because a file cut by an error may not play. The writer must finalise it before re-raising.
     """
-    out = check_output_path(path)
+    out = check_output_path(path, inputs=inputs, overwrite=overwrite)
     tmp = _create_beside(out)
     try:
         yield tmp
-    except BaseException:
-        if keep_on_error and tmp.exists() and tmp.stat().st_size > 0:
-            _move_into_place(tmp, out)
+    except BaseException as exc:
+        if keep_partial and isinstance(exc, KeyboardInterrupt | Interrupted) and tmp.exists() and tmp.stat().st_size > 0:
+            _move_without_replacing(tmp, partial_path_for(out))
         else:
             tmp.unlink(missing_ok=True)
         raise
@@ -54,6 +97,8 @@ def _create_beside(out: Path) -> Path:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise VidstyleError(f"cannot write in {out.parent or '.'}: {exc.strerror}") from None
         return tmp
     raise VidstyleError(f"cannot create a temporary file beside {out}")
 
@@ -63,3 +108,15 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     if out.exists():
         os.chmod(tmp, out.stat().st_mode & 0o777)
     os.replace(tmp, out)
+
+
+def _move_without_replacing(tmp: Path, target: Path) -> None:
+    """link() fails rather than replace, so even a file created meanwhile is safe."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        os.link(tmp, partial_path_for(target))
+    except OSError:  # a file system without hard links: check, then rename
+        os.replace(tmp, partial_path_for(target))
+        return
+    tmp.unlink()

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .errors import VidstyleError
+from . import __version__
+from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -29,6 +32,32 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the same clean-up, nothing left behind."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{reason}: {exc.filename}" if isinstance(exc.filename, str) and len(exc.filename) < 300 else reason
+
+
+class DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text.lower() or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        shown = "none" if action.default is None else "%(default)s"
+        return f"{text} (default: {shown})"
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump."""
 
@@ -42,10 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time video style transfer.",
         epilog="Run `vidstyle COMMAND --help` for each command's options and an example.",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, notes or codec logs")
+    parser.add_argument("--version", action="version", version=f"vidstyle {__version__}")
     # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an earlier -q.
     quiet = argparse.ArgumentParser(add_help=False)
-    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars or notes")
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
+    parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
+    quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help="replace outputs that exist (default: refuse)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
@@ -54,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
             epilog="example:\n  " + "\n  ".join(command.EXAMPLES),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=DefaultsFormatter,
             parents=[quiet],
         )
         command.add_arguments(sub_parser)
@@ -63,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(*, quiet: bool) -> None:
-    """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone."""
+    """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone,
+    except that -q also silences the codecs' own lines (x265's info, libvpx's warnings)."""
+    if quiet:
+        import av.logging
+
+        av.logging.set_level(av.logging.ERROR)
     log = logging.getLogger("vidstyle")
     log.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)
@@ -77,14 +114,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
+    # Python handles signals on the main thread only; an embedding caller's thread keeps its own.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
         return int(command.run(args) or 0)
+    except OutputExistsError as exc:
+        print(f"vidstyle {args.command}: error: {exc}; pass -y (--overwrite) to replace it", file=sys.stderr)
+        return exc.exit_code
     except VidstyleError as exc:
         print(f"vidstyle {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"vidstyle {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except OSError as exc:  # a full disk, a read-only folder, a device gone: the machine, not a bug
+        print(f"vidstyle {args.command}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        print(f"vidstyle {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

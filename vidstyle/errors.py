@@ -24,3 +24,7 @@ class MediaError(VidstyleError):
 
 class WeightsUnavailableError(VidstyleError):
     """The perceptual-loss network's weights cannot be loaded."""
+
+
+class OutputExistsError(VidstyleError):
+    """The output exists and the caller did not ask to replace it; the CLI names its -y flag."""

@@ -54,6 +54,11 @@ class FrameBatch:
     def __len__(self) -> int:
         return int(self.data.shape[0])
 
+    @property
+    def nbytes(self) -> int:
+        """What the pixels take in memory: the pipeline bounds its queues by it."""
+        return int(self.data.numel() * self.data.element_size())
+
     def __getitem__(self, frames: slice) -> FrameBatch:
         """A batch of consecutive frames of this one, keeping their pts and indices."""
         if not isinstance(frames, slice) or frames.step not in (None, 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -36,24 +37,26 @@ def read_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> 
     return resize(image, fit_max_side(image.shape[-2], image.shape[-1], max_side)).contiguous()
 
 
-def write_image_uint8(pixels: torch.Tensor, path: str | os.PathLike[str]) -> Path:
-    """Write uint8 RGB [H, W, 3]; the format follows the file's suffix."""
+def write_image_uint8(
+    pixels: torch.Tensor, path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = (), overwrite: bool = True
+) -> Path:
+    """Write uint8 RGB [H, W, 3]; the format follows the file's suffix. Never over one of `inputs`."""
     out = Path(path)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise MediaError(f"unsupported image suffix {out.suffix!r} for {out}; use one of {', '.join(IMAGE_SUFFIXES)}")
     img = Image.fromarray(pixels.cpu().numpy())
     fmt = Image.registered_extensions()[out.suffix.lower()]
-    with atomic_output(out) as tmp:
+    with atomic_output(out, inputs=inputs, overwrite=overwrite) as tmp:
         img.save(tmp, format=fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
     return out
 
 
-def write_image(image: torch.Tensor, path: str | os.PathLike[str]) -> Path:
+def write_image(image: torch.Tensor, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
     """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]."""
     from .colour import float_to_uint8
 
     batch = image if image.ndim == 4 else image[None]
-    return write_image_uint8(float_to_uint8(batch)[0], path)
+    return write_image_uint8(float_to_uint8(batch)[0], path, overwrite=overwrite)
 
 
 def list_images(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:

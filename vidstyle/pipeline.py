@@ -5,8 +5,9 @@ The source and the transform run in threads of their own; the sink runs on the c
 thread, because OpenCV windows must be drawn there and because a thread waiting in Python
 code is where Ctrl-C arrives. Between the stages sits a channel:
 
-- "queue": bounded, and a full one makes the stage before it wait. Nothing is lost and
-  memory stays flat on any length of video (files).
+- "queue": bounded in items and in bytes (an item's `nbytes`), and a full one makes the
+  stage before it wait. Nothing is lost and memory stays flat on any length and size of
+  video (files).
 - "latest": a single-slot mailbox. A new item replaces an unread one, which is counted as
   dropped, so latency stays bounded however slow the transform is (cameras).
 
@@ -17,7 +18,7 @@ False end the run early but normally: run_pipeline returns with `stopped` set.
 
 from __future__ import annotations
 
-import queue
+import collections
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -56,31 +57,49 @@ class _Flags:
         return self.halt.is_set() or self.stop.is_set()
 
 
-class _BoundedQueue:
-    """put() waits while the queue is full: back pressure, nothing dropped."""
+def _nbytes(item: object) -> int:
+    return int(getattr(item, "nbytes", 0))
 
-    def __init__(self, size: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+
+class _BoundedQueue:
+    """put() waits while the queue is full (`size` items, or `max_bytes` of them): back
+    pressure, nothing dropped. One item always fits, however large, or a run could never start."""
+
+    def __init__(self, size: int, max_bytes: int) -> None:
+        self._items: collections.deque[object] = collections.deque()
+        self._cond = threading.Condition()
+        self._size, self._max_bytes, self._bytes = size, max_bytes, 0
         self.dropped = 0
 
+    def _full(self, nbytes: int) -> bool:
+        return bool(self._items) and (len(self._items) >= self._size or self._bytes + nbytes > self._max_bytes)
+
     def put(self, item: object, flags: _Flags) -> None:
-        while True:
+        nbytes = _nbytes(item)
+        with self._cond:
+            while self._full(nbytes):
+                if flags.is_set():
+                    raise Stopped
+                self._cond.wait(_POLL_SECONDS)
             if flags.is_set():
                 raise Stopped
-            try:
-                self._queue.put(item, timeout=_POLL_SECONDS)
-                return
-            except queue.Full:
-                continue
+            self._items.append(item)
+            self._bytes += nbytes
+            self._cond.notify_all()
 
     def close(self, flags: _Flags) -> None:
         self.put(_DONE, flags)
 
     def get(self, timeout_seconds: float) -> object:
-        try:
-            return self._queue.get(timeout=timeout_seconds)
-        except queue.Empty:
-            return _EMPTY
+        with self._cond:
+            if not self._items:
+                self._cond.wait(timeout_seconds)
+            if not self._items:
+                return _EMPTY
+            item = self._items.popleft()
+            self._bytes -= _nbytes(item)
+            self._cond.notify_all()
+            return item
 
 
 class _Mailbox:
@@ -134,18 +153,20 @@ def run_pipeline(
     *,
     channel: Channel = "queue",
     queue_size: int = 4,
+    queue_bytes: int = 256 * 2**20,
     stop: threading.Event | None = None,
     on_idle: Callable[[], bool] | None = None,
 ) -> PipelineResult:
     """Run until the source ends, a stage fails, or the run is stopped.
 
-    `sink` returns False to end the run (None or True go on). `on_idle` is called on the
+    `sink` returns False to end the run (None or True go on). A "queue" channel holds at most
+    `queue_size` items and `queue_bytes` of them (by their `nbytes`; one item always fits). `on_idle` is called on the
     caller's thread whenever no item arrived within a poll (a window handling its keys);
     it returns False to end the run.
     """
     flags = _Flags(stop)
     errors: list[BaseException] = []
-    channels = [_BoundedQueue(queue_size) if channel == "queue" else _Mailbox() for _ in range(2)]
+    channels = [_BoundedQueue(queue_size, queue_bytes) if channel == "queue" else _Mailbox() for _ in range(2)]
     produced = 0
 
     def guard(body: Callable[[], None]) -> Callable[[], None]:

@@ -16,6 +16,11 @@ from .context import RunContext
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from .frames import PixelFormat
 
+# The smallest side TransformerNet takes: its first 9x9 convolution reflection-pads by 4, and
+# reflection needs more pixels than the pad. Smaller frames are padded up to it (edge pixels
+# repeated) and the result cropped back, so any size from 1x1 up works.
+MIN_NET_SIDE = 5
+
 
 class FrameStylizer:
     """Owns the pinned staging buffer; one instance per stream of same-sized frames."""
@@ -47,7 +52,7 @@ class FrameStylizer:
         if pixel_format == "yuv420p":
             height = height * 2 // 3
         size = self.net_size(height, width)
-        shape = (batch, 3, size[0], size[1])
+        shape = (batch, 3, max(size[0], MIN_NET_SIDE), max(size[1], MIN_NET_SIDE))  # what the backend sees
         if self._prepared != shape:
             self.backend.prepare(shape)
             self._prepared = shape
@@ -56,6 +61,15 @@ class FrameStylizer:
             # I420 travels at half the bytes of RGB and is converted where the net runs.
             images = yuv420_to_rgb(uploaded, matrix=self.matrix, full_range=self.full_range) if pixel_format == "yuv420p" else uint8_to_float(uploaded)
             images = resize(images, size)
-            stylized = resize(self.backend.run(images), (height, width))
+            stylized = resize(_run_padded(self.backend, images), (height, width))
             # One device->host copy per batch; .cpu() is the only synchronisation point.
             return float_to_uint8(stylized).cpu()
+
+
+def _run_padded(backend: Backend, images: torch.Tensor) -> torch.Tensor:
+    height, width = images.shape[-2:]
+    pad_h, pad_w = max(0, MIN_NET_SIDE - height), max(0, MIN_NET_SIDE - width)
+    if not (pad_h or pad_w):
+        return backend.run(images)
+    padded = torch.nn.functional.pad(images, (0, pad_w, 0, pad_h), mode="replicate")
+    return backend.run(padded)[..., :height, :width]

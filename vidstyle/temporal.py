@@ -118,7 +118,7 @@ class TemporalBlender:
 
     def __init__(self, alpha: float, *, max_side: int = 320) -> None:
         if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"--temporal-blend must be in [0, 1), got {alpha}")
+            raise ValueError(f"temporal blend must be in [0, 1), got {alpha}")
         self.alpha = alpha
         self.estimator = FlowEstimator(max_side=max_side)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None

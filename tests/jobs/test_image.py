@@ -32,3 +32,27 @@ def test_image_bad_inputs(tmp_path: Path, tiny_model: Path, cli) -> None:  # typ
     src = write_test_image(tmp_path / "in.png")
     assert_one_error_line(cli("image", src, tmp_path / "nowhere" / "o.png", "--model", tiny_model), "output folder does not exist")
     assert not (tmp_path / "o.png").exists()
+
+
+def test_folder_skips_and_counts_unreadable_files_then_fails(image_folder: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (image_folder / "broken.png").write_text("not an image")
+    (image_folder / "sub" / "empty.jpg").write_bytes(b"")
+    out = tmp_path / "styled"
+    out.mkdir()
+    result = cli("image", image_folder, out, "--model", tiny_model, "--device", "cpu")
+    assert_one_error_line(result, "skipped 2 unreadable file(s)", "the other 4 were written")
+    assert sorted(p.name for p in out.rglob("*.png")) == ["img0.png", "img1.png", "img2.png", "img3.png"]
+
+
+def test_api_errors_do_not_quote_cli_flags(tmp_path: Path, tiny_model: Path) -> None:
+    import pytest
+
+    from clips import make_clip
+    from vidstyle.errors import VidstyleError
+    from vidstyle.jobs.video import stylize_video
+
+    src = make_clip(tmp_path / "in.mp4", frames=2)
+    for kwargs in ({"batch": 0}, {"temporal_blend": 2.0}, {"crf": 99}, {"preset": "bogus"}):
+        with pytest.raises(VidstyleError) as caught:
+            stylize_video(src, tmp_path / "out.mp4", model=tiny_model, device="cpu", progress=False, **kwargs)  # type: ignore[arg-type]
+        assert "--" not in str(caught.value), caught.value

@@ -231,3 +231,43 @@ def test_stop_event_ends_the_run_without_an_exception(keep: bool, tmp_path: Path
     if keep:
         frames, times, _ = read_video(out)
         assert 6 <= len(frames) < 60 and times == sorted(times)
+
+
+def test_keep_partial_on_an_error_keeps_the_old_file_and_nothing_else(tmp_path: Path, tiny_model: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=30, audio=True)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"a good file")
+
+    def fail(batch: FrameBatch) -> None:
+        if batch.first_index >= 4:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        run(src, out, tiny_model, batch=2, keep_partial=True, on_batch=fail)
+    assert out.read_bytes() == b"a good file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
+
+
+def test_keep_partial_on_a_stop_goes_beside_an_existing_output(tmp_path: Path, tiny_model: Path) -> None:
+    import threading
+
+    src = make_clip(tmp_path / "in.mp4", frames=40, audio=True)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"a good file")
+    stop = threading.Event()
+    result = run(src, out, tiny_model, batch=2, keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 4 and stop.set())
+    assert out.read_bytes() == b"a good file"
+    assert result.interrupted and result.output == tmp_path / "out.partial.mp4"
+    frames, _, _ = read_video(result.output)
+    assert len(frames) == result.frames and 6 <= result.frames < 40
+
+
+def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path, tiny_model: Path) -> None:
+    """Memory follows the net's size, not the source's: every batch between the stages is
+    net-sized, and only the encoder scales back to the source size, one frame at a time."""
+    src = make_clip(tmp_path / "in.mp4", frames=9, width=640, height=360, audio=True)
+    sizes: set[tuple[int, int]] = set()
+    result = run(src, tmp_path / "out.mp4", tiny_model, batch=4, max_side=64, on_batch=lambda b: sizes.add((b.width, b.height)))
+    frames, _, _ = read_video(tmp_path / "out.mp4")
+    assert sizes == {(64, 36)}
+    assert result.frames == len(frames) == 9 and frames[0].shape == (360, 640, 3)

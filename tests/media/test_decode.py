@@ -38,3 +38,12 @@ def test_stopping_early_and_a_named_decoder(tmp_path: Path) -> None:
     named = list(read_batches(src, 10, decoder="h264"))
     default = list(read_batches(src, 10))
     assert len(named[0]) == 10 and np.array_equal(named[0].data.numpy(), default[0].data.numpy())
+
+
+@pytest.mark.parametrize("pixel_format", ["rgb24", "yuv420p"])
+def test_max_side_scales_frames_down_in_the_decoder(pixel_format: str, tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mp4", frames=5, width=320, height=240)
+    batches = list(read_batches(src, 2, pixel_format=pixel_format, max_side=40))  # type: ignore[arg-type]
+    shapes = {tuple(b.data.shape[1:]) for b in batches}
+    assert shapes == ({(30, 40, 3)} if pixel_format == "rgb24" else {(45, 40)})  # I420: 30 rows + 15 of chroma
+    assert sum(len(b) for b in batches) == 5

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ..context import RunContext
 from ..errors import VidstyleError
 from ..modelfile import StyleModel
 from .base import BACKEND_NAMES, INPUT_NAME, OUTPUT_NAME, Backend, BackendName
 
 
+# The model file's suffix names the backend that runs it, as in ultralytics.
+SUFFIX_BACKENDS = {".onnx": "onnxruntime", ".engine": "tensorrt"}
+
+
+def backend_for(model: StyleModel | str | os.PathLike[str] | None, backend: str | None) -> str:
+    """The backend a model file asks for (.onnx: onnxruntime, .engine: tensorrt, else torch);
+    a backend named as well must agree with the file."""
+    implied = SUFFIX_BACKENDS.get(Path(model).suffix.lower()) if isinstance(model, str | os.PathLike) else None
+    if implied and backend and backend != implied:
+        raise VidstyleError(f"{Path(str(model)).name} runs on {implied}; it cannot run on the {backend} backend")
+    return implied or backend or "torch"
+
+
+def describe_run(model: StyleModel | str | os.PathLike[str] | None, backend: str, ctx: RunContext) -> str:
+    """The first line of every run: what actually runs, where, at which precision."""
+    name = model.source if isinstance(model, StyleModel) else (str(model) if model else "the bundled style")
+    return f"model {name}, backend {backend}, device {ctx.device}, precision {ctx.precision}"
+
+
 def create_backend(
     name: str,
-    model: StyleModel,
+    model: StyleModel | None,
     ctx: RunContext,
     *,
     compile: bool = False,
@@ -19,20 +41,22 @@ def create_backend(
     if name == "torch":
         from .torch_backend import TorchBackend
 
+        if model is None:
+            raise VidstyleError("the torch backend needs a .safetensors style model")
         return TorchBackend(model.net, ctx, compile=compile)
     if name == "onnxruntime":
         from .onnxruntime_backend import OnnxRuntimeBackend
 
         if engine_path is None:
-            raise VidstyleError("--backend onnxruntime needs an ONNX file: pass --engine PATH (make one with `vidstyle export MODEL --format onnx`)")
+            raise VidstyleError("the onnxruntime backend needs an .onnx model (make one with `vidstyle export MODEL --format onnx`)")
         return OnnxRuntimeBackend(engine_path, ctx)
     if name == "tensorrt":
         from .tensorrt_backend import TensorRTBackend
 
         if engine_path is None:
-            raise VidstyleError("--backend tensorrt needs an engine: pass --engine PATH (make one with `vidstyle export MODEL --format engine`)")
+            raise VidstyleError("the tensorrt backend needs an .engine model (make one with `vidstyle export MODEL --format engine`)")
         return TensorRTBackend.from_file(engine_path, ctx)
     raise VidstyleError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
 
 
-__all__ = ["BACKEND_NAMES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "create_backend"]
+__all__ = ["SUFFIX_BACKENDS", "backend_for", "describe_run", "BACKEND_NAMES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "create_backend"]

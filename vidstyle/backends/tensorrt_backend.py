@@ -29,7 +29,7 @@ def require_tensorrt() -> None:
     except ImportError:
         tensorrt = None  # type: ignore[assignment]
     if tensorrt is None or not hasattr(tensorrt, "Runtime"):
-        raise VidstyleError("TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or use --backend torch/onnxruntime")
+        raise VidstyleError("TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or use the torch or onnxruntime backend")
 
 
 def tensorrt_available() -> bool:
@@ -50,7 +50,7 @@ class TensorRTBackend(Backend):
 
     def __init__(self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = False) -> None:
         if not ctx.is_cuda:
-            raise VidstyleError("--backend tensorrt needs --device cuda")
+            raise VidstyleError("the tensorrt backend needs a CUDA device")
         require_tensorrt()
         import tensorrt as trt
 

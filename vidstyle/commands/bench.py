@@ -19,6 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:  # before minutes of measuring
+        from vidstyle.atomic import check_output_path
+
+        check_output_path(args.out, inputs=[args.input, args.model, args.style], overwrite=args.overwrite)
     if args.train:
         return run_training(args)
     from vidstyle.benchmarks.run import run as run_bench

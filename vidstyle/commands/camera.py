@@ -33,13 +33,14 @@ def run(args: argparse.Namespace) -> int:
     models = [path.strip() for path in args.models.split(",")] if args.models else [args.model]
     summary = run_camera(
         args.source,
-        lambda: load_live_stylizer(models, backend=args.backend, engine=args.engine, device=args.device, precision=args.precision, max_side=args.max_side),
+        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side),
         display=args.display,
         record=args.record,
         virtual_cam=args.virtual_cam,
         realtime=args.realtime,
         max_frames=args.max_frames,
         stats_json=args.stats_json,
+        overwrite=args.overwrite,
     )
     logging.getLogger("vidstyle").info(
         "%d frames shown, %d dropped, %.1f fps, latency p50 %.0f ms p95 %.0f ms",

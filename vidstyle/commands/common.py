@@ -16,12 +16,50 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """A time as ffmpeg writes it: seconds (12.5) or [HH:]MM:SS[.fraction] (1:02.5)."""
+    try:
+        value = 0.0
+        for part in text.split(":"):
+            value = value * 60 + float(part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or [HH:]MM:SS[.ms], got {text!r}") from None
+    if not (value >= 0 and value < float("inf")) or text.count(":") > 2:
+        raise argparse.ArgumentTypeError(f"expected a time of 0 or more, got {text!r}")
+    return value
+
+
+def add_trim_arguments(parser: argparse.ArgumentParser) -> None:
+    """ffmpeg's -ss, -t, -to and -frames:v, under the names its users know."""
+    group = parser.add_argument_group("trimming (audio is trimmed to match)")
+    group.add_argument("--start", type=seconds, default=0.0, metavar="T", help="start at time T of the input, seconds or [HH:]MM:SS[.ms], like ffmpeg -ss (default 0)")
+    end = group.add_mutually_exclusive_group()
+    end.add_argument("--duration", type=seconds, metavar="T", help="keep T of the input from --start, like ffmpeg -t (default: to the end)")
+    end.add_argument("--to", type=seconds, metavar="T", help="stop at time T of the input, like ffmpeg -to (default: the end)")
+    group.add_argument("--frames", type=positive_int, metavar="N", help="keep at most N frames, like ffmpeg -frames:v (default: all)")
+
+
+def trim_from_args(args: argparse.Namespace) -> object:
+    from vidstyle.errors import VidstyleError
+    from vidstyle.media.options import Trim
+
+    end = args.start + args.duration if args.duration is not None else args.to
+    try:
+        return Trim(start_seconds=args.start, end_seconds=end, max_frames=args.frames)
+    except ValueError as exc:
+        raise VidstyleError(str(exc)) from None
+
+
 def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False) -> None:
     """The runtime flags, declared once for every command that runs a style net.
 
     The camera passes max_side_default=480 (live needs speed); files default to full size.
     """
-    parser.add_argument("--model", metavar="MODEL", help="a .safetensors style model (default: the bundled style)")
+    parser.add_argument(
+        "--model", metavar="MODEL",
+        help="a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt (default: the bundled style)" if backend
+        else "a .safetensors style model (default: the bundled style)",
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"], help="net precision (fp16 needs CUDA; default fp32)")
     limit = "the source size" if max_side_default is None else str(max_side_default)
@@ -30,8 +68,9 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
         help=f"run the net with the longer side at most N pixels, then scale back (default: {limit})",
     )
     if backend:
-        parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default torch)")
-        parser.add_argument("--engine", metavar="PATH", help="a TensorRT engine or ONNX file for --backend tensorrt/onnxruntime")
+        parser.add_argument("--backend", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)")
+        # The old spelling: the engine or ONNX file is the model now.
+        parser.add_argument("--engine", dest="model", metavar="PATH", help=argparse.SUPPRESS)
 
 
 def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     suffix = ".onnx" if args.format == "onnx" else ".engine"
     output = Path(args.output or Path(args.model).with_suffix(suffix))
-    check_output_path(output)
+    check_output_path(output, inputs=[args.model, args.timing_cache], overwrite=args.overwrite)
     if args.format == "engine":
         return _engine(args, model, output, log)
     report = export_onnx(model, output, opset=args.opset, fp16=args.fp16)

@@ -25,12 +25,13 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import atomic_output, check_output_path
     from vidstyle.temporal import measure_flicker
 
+    inputs = [args.input, args.stylized]
     if args.json:
-        check_output_path(args.json)
+        check_output_path(args.json, inputs=inputs, overwrite=args.overwrite)
     report = measure_flicker(args.input, args.stylized, max_side=args.max_side)
     print(f"warping error: stylized {report.stylized_warping_error:.4f}, input {report.input_warping_error:.4f}, ratio {report.ratio:.2f} ({report.frames} frames)")
     if args.json:
-        with atomic_output(args.json) as tmp:
+        with atomic_output(args.json, inputs=inputs, overwrite=args.overwrite) as tmp:
             tmp.write_text(json.dumps(report.as_dict(), indent=2))
     logging.getLogger("vidstyle").info("lower is steadier; a ratio near 1 flickers no more than the input itself")
     return 0

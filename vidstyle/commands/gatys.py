@@ -64,15 +64,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from vidstyle.atomic import check_output_path
     from vidstyle.images import read_image
-    from vidstyle.images import write_image
     from vidstyle.training.gatys import run_gatys
 
-    check_output_path(args.output)
+    check_output_path(args.output, inputs=[content, *images], overwrite=args.overwrite)
     for path in [content, *images]:
         if path:
             read_image(path, max_side=16)  # unreadable inputs fail before the slow part
     result = run_gatys(config)
-    write_image(result.image, args.output)
+    result.save(args.output, overwrite=args.overwrite)
     first, last = result.history[0]["total"], result.history[-1]["total"]
     log.info("loss %.4g -> %.4g (%.0f%% lower); wrote %s", first, last, 100 * (1 - last / first) if first else 0, args.output)
     return 0

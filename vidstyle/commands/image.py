@@ -25,12 +25,22 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.image import stylize_folder, stylize_image
     from vidstyle.modelfile import load_model
 
+    from vidstyle.atomic import check_output_path
+    from vidstyle.errors import VidstyleError
+
+    folder = Path(args.input).is_dir()
+    if not folder:  # before loading the model: a refused output costs nothing
+        check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
     model = load_model(args.model)
     log = logging.getLogger("vidstyle")
-    if Path(args.input).is_dir():
-        written = stylize_folder(args.input, args.output, model=model, max_side=args.max_side, device=args.device, precision=args.precision)
+    options = dict(model=model, max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite)
+    if folder:
+        skipped: list[Path] = []
+        written = stylize_folder(args.input, args.output, skipped=skipped, progress=not args.quiet, **options)
         log.info("wrote %d image(s) to %s", len(written), args.output)
+        if skipped:
+            raise VidstyleError(f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written")
     else:
-        result = stylize_image(args.input, args.output, model=model, max_side=args.max_side, device=args.device, precision=args.precision)
+        result = stylize_image(args.input, args.output, **options)
         log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])
     return 0

@@ -10,17 +10,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from vidstyle.media.options import EncodeOptions
-
-from .common import add_runtime_arguments, positive_int
+from .common import add_runtime_arguments, add_trim_arguments, positive_int, trim_from_args
 
 EXAMPLES = (
     "vidstyle stylize input.mp4 output.mp4",
     "vidstyle stylize input.mp4 output.mp4 --max-side 480            # faster on a CPU",
     "vidstyle stylize in.mkv out.mp4 --device cuda --precision fp16 --batch 8 --preset veryfast",
     "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
+    "vidstyle stylize in.mp4 clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
 )
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
@@ -30,28 +28,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
     enc = parser.add_argument_group("encoding")
-    enc.add_argument("--codec", default=EncodeOptions.codec, help=f"video encoder (default {EncodeOptions.codec}; libx265, ffv1, libvpx-vp9, ...)")
-    enc.add_argument("--crf", type=int, default=EncodeOptions.crf, help=f"quality for x264/x265/vp9/av1, lower is better (default {EncodeOptions.crf})")
-    enc.add_argument("--preset", default=EncodeOptions.preset, help=f"x264/x265 speed preset (default {EncodeOptions.preset}; veryfast for speed)")
+    enc.add_argument("--codec", help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; libx265, ffv1, ...)")
+    enc.add_argument("--crf", type=int, help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; range 0-51 for x264/x265, 0-63 for vp9/av1)")
+    enc.add_argument("--preset", help="speed preset (default: the codec's, medium for x264/x265; veryfast for speed; vp9 takes none)")
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
+    add_trim_arguments(parser)
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
-    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C, keep a playable file of the frames done so far")
-
+    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
 
 def run(args: argparse.Namespace) -> int:
+    from vidstyle.atomic import check_output_path
     from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
-    with _onnx_for(args) as engine:
-        return _stylize(args, engine, stylize_video, log)
+    # Before the slow parts (a temporary ONNX export, loading the model).
+    check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
+    with _onnx_for(args) as model:
+        return _stylize(args, model, stylize_video, log)
 
 
 @contextlib.contextmanager
 def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
-    """onnxruntime without --engine: export the model to a temporary ONNX for this run."""
-    if args.backend != "onnxruntime" or args.engine:
-        yield args.engine
+    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run."""
+    from vidstyle.backends import backend_for
+
+    if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
+        yield args.model
         return
     from vidstyle.export.onnx import export_onnx
     from vidstyle.modelfile import load_model
@@ -62,14 +65,16 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
         yield path
 
 
-def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
+def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
+    from vidstyle.atomic import partial_path_for
+
+    partial = partial_path_for(args.output)
     try:
         result = stylize_video(
             args.input,
             args.output,
-            model=args.model,
+            model=model,
             backend=args.backend,
-            engine=engine,
             device=args.device,
             precision=args.precision,
             batch=args.batch,
@@ -79,6 +84,8 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             preset=args.preset,
             pix_fmt=args.pix_fmt,
             keep_partial=args.keep_partial,
+            trim=trim_from_args(args),
+            overwrite=args.overwrite,
             compile=args.compile,
             audio=not args.no_audio,
             temporal_blend=args.temporal_blend,
@@ -86,8 +93,8 @@ def _stylize(args: argparse.Namespace, engine: str | None, stylize_video: Callab
             progress=not args.quiet,
         )
     except KeyboardInterrupt:
-        kept = "a playable partial file is at " + args.output if args.keep_partial else "no output was written"
-        log.error("interrupted: %s", kept)
+        kept = args.keep_partial and partial.exists()
+        log.error("interrupted: %s", f"a playable partial file is at {partial}" if kept else "no output was written")
         raise
     for note in result.notes:
         log.info("%s", note)

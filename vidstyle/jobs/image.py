@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
 from ..backends import create_backend
 from ..context import resolve_context
-from ..errors import MediaError
+from ..atomic import check_not_an_input, check_output_path
+from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
 from ..modelfile import StyleModel, load_model
+from ..progress import progress_bar
 from ..stylizer import FrameStylizer
 
-ImageInput = str | os.PathLike[str] | torch.Tensor
+ImageInput = str | os.PathLike[str] | torch.Tensor | np.ndarray | Image.Image
 
 
 def stylize_image(
@@ -25,21 +29,39 @@ def stylize_image(
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
-) -> torch.Tensor:
-    """Stylize one image: a path or a uint8 RGB [H, W, 3] tensor. Returns uint8 RGB [H, W, 3].
+    overwrite: bool = True,
+) -> torch.Tensor | np.ndarray | Image.Image:
+    """Stylize one image and return it as the same kind it came as: a PIL image gives a PIL
+    image, a uint8 RGB [H, W, 3] numpy array or tensor gives the same; a path gives a uint8
+    RGB [H, W, 3] tensor.
 
     The result always has the input's size; `max_side` only limits the size the net runs at.
+    `output` is never the input file, and an existing one is replaced only with `overwrite`.
     """
+    source = image if isinstance(image, str | os.PathLike) else None
+    if output is not None:
+        check_output_path(output, inputs=[source], overwrite=overwrite)
     style = model if isinstance(model, StyleModel) else load_model(model)
-    pixels = image if isinstance(image, torch.Tensor) else read_image_uint8(image)
-    if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
-        raise ValueError(f"expected a uint8 [H, W, 3] tensor, got {pixels.dtype} {tuple(pixels.shape)}")
+    pixels = _as_uint8_tensor(image)
     ctx = resolve_context(device, precision)
     with create_backend("torch", style, ctx) as backend:
         result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
     if output is not None:
-        write_image_uint8(result, output)
-    return result
+        write_image_uint8(result, output, inputs=[source], overwrite=overwrite)
+    if isinstance(image, Image.Image):
+        return Image.fromarray(result.numpy())
+    return result.numpy() if isinstance(image, np.ndarray) else result
+
+
+def _as_uint8_tensor(image: ImageInput) -> torch.Tensor:
+    if isinstance(image, str | os.PathLike):
+        return read_image_uint8(image)
+    if isinstance(image, Image.Image):
+        return torch.from_numpy(np.array(image.convert("RGB"), dtype=np.uint8))
+    pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image  # a copy: the caller keeps theirs
+    if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
+        raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {pixels.dtype} {tuple(pixels.shape)}")
+    return pixels
 
 
 def stylize_folder(
@@ -51,21 +73,43 @@ def stylize_folder(
     device: str = "auto",
     precision: str = "fp32",
     suffix: str | None = None,
+    overwrite: bool = True,
+    skipped: list[Path] | None = None,
+    progress: bool = False,
 ) -> list[Path]:
-    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths."""
+    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths.
+
+    Every target is checked before any work: none may be one of the inputs, and none may
+    exist unless `overwrite`. An unreadable file is skipped and appended to `skipped`, and
+    the others are still written; with `skipped` None the first one raises.
+    """
     src, dst = Path(source), Path(destination)
     if not dst.is_dir():
         raise MediaError(f"output folder does not exist: {dst}")
     files = list_images(src)
     if not files:
         raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
+    targets = [_target(dst, file.relative_to(src), suffix) for file in files]
+    for target in targets:
+        check_not_an_input(target, files)
+        if not overwrite and target.exists():
+            raise OutputExistsError(f"{target} already exists")
     style = model if isinstance(model, StyleModel) else load_model(model)
     written = []
-    for file in files:
-        target = dst / file.relative_to(src)
-        if suffix:
-            target = target.with_suffix(suffix)
+    for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
+        try:
+            pixels = read_image_uint8(file)
+        except MediaError:
+            if skipped is None:
+                raise
+            skipped.append(file)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        stylize_image(file, target, model=style, max_side=max_side, device=device, precision=precision)
+        stylize_image(pixels, target, model=style, max_side=max_side, device=device, precision=precision, overwrite=overwrite)
         written.append(target)
     return written
+
+
+def _target(destination: Path, relative: Path, suffix: str | None) -> Path:
+    target = destination / relative
+    return target.with_suffix(suffix) if suffix else target

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_output, check_output_path
-from ..backends import create_backend
+from ..backends import backend_for, create_backend, describe_run
 from ..context import resolve_context
 from ..errors import VidstyleError
 from ..frames import Frame, FrameBatch
@@ -63,15 +63,18 @@ class LiveStylizer:
 
 
 def load_live_stylizer(
-    models: Sequence[str | os.PathLike[str] | None], *, backend: str = "torch", engine: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+    models: Sequence[str | os.PathLike[str] | None], *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
 ) -> LiveStylizer:
-    """One backend per model (None: the bundled style), named after the model files."""
+    """One backend per model (None: the bundled style), named after the model files; each
+    file's suffix picks its backend (.onnx: onnxruntime, .engine: tensorrt)."""
     ctx = resolve_context(device, precision)
     stylizers, names = [], []
     for path in models:
-        model = load_model(path)
-        stylizers.append(FrameStylizer(create_backend(backend, model, ctx, engine_path=engine), ctx, max_side=max_side))
-        names.append(Path(model.source).stem)
+        name = backend_for(path, backend)
+        model = load_model(path) if name == "torch" else None
+        log.info("%s", describe_run(model or path, name, ctx))
+        stylizers.append(FrameStylizer(create_backend(name, model, ctx, engine_path=None if model else str(path)), ctx, max_side=max_side))
+        names.append(Path(model.source if model else str(path)).stem)
     return LiveStylizer(stylizers, names)
 
 
@@ -136,14 +139,15 @@ def run_camera(
     max_frames: int | None = None,
     stats_json: str | os.PathLike[str] | None = None,
     stop: threading.Event | None = None,
+    overwrite: bool = True,
 ) -> dict[str, float | int]:
     """The camera session: checks first, then the live loop until the source ends, `q`,
     max_frames, `stop` or Ctrl-C (a normal way to stop: the recording is kept).
 
     `stylizer` may be a function that loads one, so a bad display or path fails before
-    any model is loaded.
+    any model is loaded. Neither output may be the source, nor exist unless `overwrite`.
     """
-    check_outputs(display=display, record=record, stats_json=stats_json)
+    check_outputs(display=display, record=record, stats_json=stats_json, inputs=[source], overwrite=overwrite)
     frames = open_source(source, realtime=realtime)
     stylizer = stylizer if isinstance(stylizer, LiveStylizer) else stylizer()
     stats = LiveStats()
@@ -165,16 +169,22 @@ def run_camera(
     return summary
 
 
-def check_outputs(*, display: Literal["window", "none"], record: str | os.PathLike[str] | None, stats_json: str | os.PathLike[str] | None) -> None:
+def check_outputs(
+    *,
+    display: Literal["window", "none"],
+    record: str | os.PathLike[str] | None,
+    stats_json: str | os.PathLike[str] | None,
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
+    overwrite: bool = True,
+) -> None:
     """Fail with one line before the camera or any model is opened."""
     if display == "window":
         from ..window import check_display
 
         check_display()
-    if record:
-        check_output_path(record)
-    if stats_json and not Path(stats_json).parent.is_dir():
-        raise VidstyleError(f"--stats-json folder does not exist: {Path(stats_json).parent}")
+    for output in (record, stats_json):
+        if output:
+            check_output_path(output, inputs=inputs, overwrite=overwrite)
 
 
 class LiveOutputs:
@@ -266,7 +276,7 @@ def open_virtual_camera(width: int, height: int) -> Any:
     try:
         import pyvirtualcam
     except ImportError:
-        raise VidstyleError("--virtual-cam needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
+        raise VidstyleError("a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
     try:
         return pyvirtualcam.Camera(width=width, height=height, fps=30, fmt=pyvirtualcam.PixelFormat.RGB)
     except RuntimeError as exc:

@@ -20,20 +20,22 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from tqdm import tqdm
 
-from ..atomic import atomic_output, check_output_path
-from ..backends import create_backend
+from ..atomic import Interrupted, atomic_output, check_output_path, partial_path_for
+from ..backends import SUFFIX_BACKENDS, backend_for, create_backend, describe_run
 from ..colour import i420_to_rgb_host
 from ..context import RunContext, resolve_context
 from ..errors import MediaError
 from ..frames import FrameBatch, PixelFormat
 from ..media.decode import DecodeStats, read_batches
 from ..media.encode import VideoWriter, check_encoder
-from ..media.options import EncodeOptions
+from ..media.options import EncodeOptions, Trim
+from ..media.rules import choose_codec, encoder_options
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
+from ..progress import progress_bar
+from .notes import decode_notes, dropped_note
 from ..stylizer import FrameStylizer
 from ..temporal import TemporalBlender
 
@@ -62,7 +64,7 @@ class VideoPlan:
     input: Path
     output: Path
     info: VideoInfo
-    model: StyleModel
+    model: StyleModel | None  # None when the model file is an ONNX graph or an engine (`engine`)
     ctx: RunContext
     backend: str
     engine: str | None
@@ -74,6 +76,7 @@ class VideoPlan:
     pixel_format: PixelFormat
     temporal_blend: float
     keep_partial: bool
+    trim: Trim = Trim()
 
 
 @dataclass
@@ -85,8 +88,9 @@ class VideoSession:
     blender: TemporalBlender | None
 
 
-class _StoppedEarly(Exception):
-    """A caller's stop without --keep-partial: the temp file is discarded, no error reported."""
+class _StoppedEarly(Interrupted):
+    """A caller's stop: the temp file is kept as a partial file with keep_partial, else discarded;
+    no error is reported either way."""
 
 
 def stylize_video(
@@ -94,48 +98,60 @@ def stylize_video(
     output: str | os.PathLike[str],
     *,
     model: StyleModel | str | os.PathLike[str] | None = None,
-    backend: str = "torch",
+    backend: str | None = None,
     engine: str | None = None,
     device: str = "auto",
     precision: str = "fp32",
     batch: int = 4,
     max_side: int | None = None,
-    codec: str = EncodeOptions.codec,
-    crf: int | None = EncodeOptions.crf,
-    preset: str | None = EncodeOptions.preset,
+    codec: str | None = None,
+    crf: int | None = None,
+    preset: str | None = None,
     pix_fmt: str | None = None,
     keep_partial: bool = False,
+    overwrite: bool = True,
     compile: bool = False,
     audio: bool = True,
     temporal_blend: float = 0.0,
     colour_convert: Literal["host", "device"] = "host",
+    trim: Trim = Trim(),
     progress: bool = True,
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
 ) -> VideoResult:
-    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds
-    (or is interrupted with keep_partial, which leaves a playable file of the frames done).
+    """Stylize `input` into `output`. Nothing appears at `output` unless the run succeeds.
+    Interrupted with keep_partial (Ctrl-C or `stop`), a playable file of the frames done is
+    kept: at `output` when that did not exist, else beside it (atomic.partial_path_for).
+    The input is never written over; an existing output only with `overwrite`.
 
     `stop`, set from another thread, ends the run early: the result says interrupted.
     """
     plan = plan_video(
         input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
-        compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
+        overwrite=overwrite, trim=trim, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
     )
+    log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
     stats = DecodeStats()
-    notes: list[str] = []
+    notes = [note for note in [dropped_note(plan.info, audio_carried=plan.audio_source is not None)] if note]
     audio_note = "audio: none in the input"
+    written = partial_path_for(plan.output) if plan.keep_partial else plan.output
+    frames = 0
     try:
         with open_video(plan, notes) as session:
             audio_note = session.writer.audio_action or audio_note
-            stopped = run_video(plan, session, stats, progress=progress, on_batch=on_batch, stop=stop)
+            try:
+                stopped = run_video(plan, session, stats, progress=progress, on_batch=on_batch, stop=stop)
+            finally:
+                frames = session.writer.frames_written  # decoded frames may be ahead of it on a stop
+        written = plan.output
     except _StoppedEarly:
         stopped = True
-    notes += decode_notes(stats, plan.info)
+    if not stopped and plan.trim == Trim():  # a stop or a trim leaves frames undecoded on purpose: no truncation
+        notes += decode_notes(stats, plan.info)
     return VideoResult(
-        output=plan.output, frames=stats.frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
+        output=written, frames=frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
         audio=audio_note, notes=notes, interrupted=stopped,
     )
 
@@ -145,17 +161,19 @@ def plan_video(
     output: str | os.PathLike[str],
     *,
     model: StyleModel | str | os.PathLike[str] | None,
-    backend: str,
+    backend: str | None,
     engine: str | None,
     device: str,
     precision: str,
     batch: int,
     max_side: int | None,
-    codec: str,
+    codec: str | None,
     crf: int | None,
     preset: str | None,
     pix_fmt: str | None,
     keep_partial: bool,
+    overwrite: bool = True,
+    trim: Trim = Trim(),
     compile: bool,
     audio: bool,
     temporal_blend: float,
@@ -163,14 +181,19 @@ def plan_video(
 ) -> VideoPlan:
     """Every check that can fail, before anything is opened or written."""
     if batch < 1:
-        raise MediaError(f"--batch must be at least 1, got {batch}")
+        raise MediaError(f"batch must be at least 1, got {batch}")
     if not 0.0 <= temporal_blend < 1.0:
-        raise MediaError(f"--temporal-blend must be in [0, 1), got {temporal_blend}")
+        raise MediaError(f"temporal blend must be in [0, 1), got {temporal_blend}")
+    backend = backend_for(model, backend)
+    model_path: str | os.PathLike[str] | None = None if isinstance(model, StyleModel) else model
+    if model_path is not None and Path(model_path).suffix.lower() in SUFFIX_BACKENDS:
+        engine, model = str(model_path), None
     info = probe(input)
-    check_output_path(output)
+    check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
+    # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
+    codec = choose_codec(Path(output), codec, codec_name=check_encoder(codec) if codec else None)
     check_encoder(codec)
-    if Path(output).resolve() == Path(input).resolve():
-        raise MediaError("output must not be the input file")
+    crf, preset = encoder_options(codec, crf, preset)
     encode = EncodeOptions(
         width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
         rotation_degrees=info.rotation_degrees, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt,
@@ -179,26 +202,26 @@ def plan_video(
     even = info.width % 2 == 0 and info.height % 2 == 0
     return VideoPlan(
         input=Path(input), output=Path(output), info=info,
-        model=model if isinstance(model, StyleModel) else load_model(model), ctx=resolve_context(device, precision),
+        model=model if isinstance(model, StyleModel) else (load_model(model) if backend == "torch" else None), ctx=resolve_context(device, precision),
         backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
         audio_source=Path(input) if audio and info.audio_codecs else None,
         pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
-        temporal_blend=temporal_blend, keep_partial=keep_partial,
+        temporal_blend=temporal_blend, keep_partial=keep_partial, trim=trim,
     )
 
 
 @contextlib.contextmanager
 def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
     """Open the backend and a writer into a hidden temp file beside the output; when the block
-    ends without an error the file is moved into place (with keep_partial, after one too)."""
+    ends without an error the file is moved into place (with keep_partial, an interruption
+    keeps it too, never over an existing file)."""
     with create_backend(plan.backend, plan.model, plan.ctx, compile=plan.compile, engine_path=plan.engine) as backend:
         matrix: Literal["bt601", "bt709"] = "bt709" if plan.info.colorspace == "bt709" else "bt601"
         stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range)
-        with atomic_output(plan.output, keep_on_error=plan.keep_partial) as tmp:
-            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source)
+        with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
+            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source, audio_trim=plan.trim)
             if writer.padded:
                 notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
-                log.warning("note: %s", notes[-1])
             if writer.audio_action:
                 notes.append(writer.audio_action)
             blender = TemporalBlender(plan.temporal_blend) if plan.temporal_blend > 0 else None
@@ -220,7 +243,8 @@ def run_video(
     on an error or a stop, so a kept partial file plays.
     """
     writer = session.writer
-    bar = tqdm(total=plan.info.frame_count, disable=not progress, unit="frame", dynamic_ncols=True, desc=plan.input.name)
+    total = plan.info.frame_count if plan.trim == Trim() else plan.trim.max_frames
+    bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
     def transform(frames: FrameBatch) -> FrameBatch:
         stylized = session.stylizer(frames.data, frames.pixel_format)
@@ -235,7 +259,7 @@ def run_video(
         if on_batch is not None:
             on_batch(frames)
 
-    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format)
+    source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side, trim=plan.trim)
     try:
         stopped = run_pipeline(source, transform, sink, stop=stop).stopped
     except BaseException:
@@ -245,27 +269,8 @@ def run_video(
     finally:
         bar.close()
     writer.close(complete=not stopped)
-    if stopped and not plan.keep_partial:
+    if stopped:
         raise _StoppedEarly
     if writer.frames_written == 0:
         raise MediaError(f"no frames could be decoded from {plan.input}")
     return stopped
-
-
-def decode_notes(stats: DecodeStats, info: VideoInfo) -> list[str]:
-    """What the decoder met on the way: damaged packets, a file shorter than it claims."""
-    notes = []
-    if stats.corrupt_packets:
-        notes.append(f"{stats.corrupt_packets} damaged packet(s) skipped while decoding")
-    if stats.ended_early or _fewer_frames_than_promised(stats.frames, info):
-        notes.append(f"input looks truncated: decoded {stats.frames} of {info.frame_count or '?'} frames; all decodable frames were stylized")
-    return notes + [n for n in stats.notes if n not in notes]
-
-
-def _fewer_frames_than_promised(decoded: int, info: VideoInfo) -> bool:
-    """An exact count must match; an estimate (duration x rate, as in mkv/webm) gets 10% slack."""
-    if not info.frame_count:
-        return False
-    if info.frame_count_exact:
-        return decoded < info.frame_count
-    return decoded < 0.9 * info.frame_count

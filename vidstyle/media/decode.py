@@ -19,7 +19,9 @@ import numpy as np
 import torch
 from av.video.codeccontext import VideoCodecContext
 
+from ..colour import fit_max_side
 from ..frames import FrameBatch, PixelFormat
+from .options import Trim
 from .probe import av_error_line, open_input
 
 
@@ -29,6 +31,8 @@ class DecodeStats:
     corrupt_packets: int = 0
     ended_early: bool = False
     notes: list[str] = field(default_factory=list)
+    first_seconds: float | None = None  # pts of the first and last frames decoded
+    last_seconds: float | None = None
 
 
 def read_batches(
@@ -38,12 +42,16 @@ def read_batches(
     *,
     pixel_format: PixelFormat = "rgb24",
     decoder: str | None = None,
+    max_side: int | None = None,
+    trim: Trim = Trim(),
 ) -> Iterator[FrameBatch]:
     """Decode the first video stream as uint8 batches (RGB, or I420 planes for conversion on
     the device); damaged packets are skipped and counted in `stats`.
 
-    `decoder` names another FFmpeg decoder for the stream (h264_cuvid for NVDEC). Stopping
-    early (a break, itertools.islice) closes the file.
+    `decoder` names another FFmpeg decoder for the stream (h264_cuvid for NVDEC). `max_side`
+    scales frames down here, in the decode thread, so that nothing after it holds a frame
+    larger than the net's: an 8K clip at max_side 128 costs what a 128-pixel one does.
+    `trim` keeps a part of the clip, its pts shifted to start at zero. Stopping early (a break, itertools.islice) closes the file.
     """
     stats = stats if stats is not None else DecodeStats()
     with open_input(path) as container:
@@ -59,11 +67,25 @@ def read_batches(
         frames: list[np.ndarray] = []
         pts: list[int] = []
         last_pts = -step
+        shift = round(trim.start_seconds / time_base)
+        if trim.start_seconds > 0:  # to the keyframe before the start; the frames up to it are skipped
+            container.seek(shift, stream=stream, backward=True)
+        kept = 0
         for frame in _decode_tolerant(container, stream, codec, stats):
             # Some raw streams carry no pts; continue the sequence at the nominal rate.
             current = frame.pts if frame.pts is not None else last_pts + step
             last_pts = current
-            frames.append(frame.to_ndarray(format=pixel_format))
+            keep = trim.keeps(float(current * time_base))
+            if keep is None or (trim.max_frames is not None and kept >= trim.max_frames):
+                _drain(codec)
+                break
+            if not keep:
+                continue
+            kept += 1
+            current -= shift
+            stats.last_seconds = float(current * time_base)
+            stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
+            frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
             pts.append(current)
             if len(frames) == batch_size:
                 yield _batch(frames, pts, time_base, stats.frames, pixel_format)
@@ -72,6 +94,30 @@ def read_batches(
         if frames:
             yield _batch(frames, pts, time_base, stats.frames, pixel_format)
             stats.frames += len(frames)
+
+
+def _drain(codec: VideoCodecContext) -> None:
+    """Collect the frames still in the decoder's threads before the file closes under them."""
+    try:
+        for _ in codec.decode(None):
+            pass
+    except av.error.FFmpegError:
+        pass
+
+
+def decode_size(height: int, width: int, max_side: int | None, pixel_format: PixelFormat) -> tuple[int, int]:
+    """The size frames leave the decoder at: the net's (I420 planes need it even)."""
+    height, width = fit_max_side(height, width, max_side)
+    if pixel_format == "yuv420p":
+        return max(2, height - height % 2), max(2, width - width % 2)
+    return height, width
+
+
+def _to_ndarray(frame: av.VideoFrame, pixel_format: PixelFormat, size: tuple[int, int]) -> np.ndarray:
+    if size == (frame.height, frame.width):  # no scaler flags: plain conversion, as before scaling existed
+        return frame.to_ndarray(format=pixel_format)
+    # AREA averages every source pixel: no aliasing however large the step down.
+    return frame.to_ndarray(format=pixel_format, width=size[1], height=size[0], interpolation="AREA")
 
 
 def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int, pixel_format: PixelFormat) -> FrameBatch:

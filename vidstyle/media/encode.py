@@ -14,6 +14,7 @@ from typing import cast
 
 import av
 import av.error
+import av.logging
 import numpy as np
 import torch
 from av.video.stream import VideoStream
@@ -21,12 +22,14 @@ from av.video.stream import VideoStream
 from ..errors import MediaError
 from ..frames import FrameBatch
 from .audio import AudioCarrier
-from .options import EncodeOptions
+from .options import EncodeOptions, Trim
 from .probe import av_error_line
 
 # Encoders that understand x264-style crf/preset options.
 CRF_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"})
 PRESET_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libsvtav1"})
+# Encoders that store odd sizes even in subsampled formats (FFV1 codes chroma planes rounded up).
+ODD_SIZE_CODECS = frozenset({"ffv1"})
 FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
 
@@ -34,14 +37,19 @@ SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "l
 class VideoWriter:
     """Encodes FrameBatches to `path`; finalise with close(), which leaves a playable file."""
 
-    def __init__(self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None) -> None:
-        """`audio_source`: a file whose first audio stream is carried over (None: no audio)."""
+    def __init__(
+        self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None, audio_trim: Trim = Trim()
+    ) -> None:
+        """`audio_source`: a file whose first audio stream is carried over (None: no audio),
+        the part `audio_trim` keeps of it."""
         self.path = Path(path)
         self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
-        self.even_w, self.even_h = even_size_needed(self.pix_fmt)
+        self.even_w, self.even_h = even_size_needed(self.pix_fmt) if options.codec not in ODD_SIZE_CODECS else (False, False)
         width = options.width + (self.even_w and options.width % 2)
         height = options.height + (self.even_h and options.height % 2)
         self.padded = (width, height) != (options.width, options.height)
+        self.width, self.height = options.width, options.height
+        self.rate_fps = options.rate_fps
         container_options = {"movflags": "+faststart"} if self.path.suffix.lower() in FASTSTART_SUFFIXES else {}
         try:
             self.output = av.open(str(self.path), mode="w", options=container_options)
@@ -57,13 +65,22 @@ class VideoWriter:
             codec_options["crf"] = str(options.crf)
         if options.preset and options.codec in PRESET_CODECS:
             codec_options["preset"] = options.preset
+        if options.codec == "libx265":
+            # x265 prints to stderr itself, past FFmpeg's log; follow FFmpeg's level so -q reaches it.
+            level = av.logging.get_level()
+            codec_options["x265-params"] = "log-level=error" if level is not None and level <= av.logging.ERROR else "log-level=warning"
         stream.codec_context.options = codec_options
         if options.threads:
             stream.codec_context.thread_count = options.threads
         if options.rotation_degrees:
             stream.set_display_rotation(options.rotation_degrees)
         self.stream = stream
-        self.audio = AudioCarrier(audio_source, self.output) if audio_source is not None else None
+        self.audio = AudioCarrier(audio_source, self.output, trim=audio_trim) if audio_source is not None else None
+        try:  # the header now, so what the muxer or encoder refuses is known before any frame
+            self.output.start_encoding()
+        except (av.error.FFmpegError, ValueError) as exc:
+            self.close()
+            raise MediaError(f"cannot write {options.codec} in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})") from None
         self.frames_written = 0
         self._last_seconds = 0.0
         self._closed = False
@@ -74,9 +91,10 @@ class VideoWriter:
         return self.audio.action if self.audio else None
 
     def write(self, batch: FrameBatch) -> None:
-        frames = pad_to_even(batch.data, self.even_w, self.even_h).numpy()
-        for pixels, pts in zip(frames, batch.pts):
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format=self.pix_fmt)
+        """Frames may arrive at the net's size (scaled down when decoded); the stream has the
+        source's. They are scaled up one at a time, so one full-size frame exists at once."""
+        for pixels, pts in zip(batch.data.numpy(), batch.pts):
+            frame = av.VideoFrame.from_ndarray(self._full_size(pixels), format="rgb24").reformat(format=self.pix_fmt)
             frame.pts = pts
             frame.time_base = batch.time_base
             for packet in self.stream.encode(frame):
@@ -84,11 +102,19 @@ class VideoWriter:
             self.frames_written += 1
         self._last_seconds = batch.pts_seconds[-1]
         if self.audio:
-            # A little audio ahead of the video keeps the muxer's interleaving buffer small.
-            self.audio.mux_until(batch.pts_seconds[-1] + 1.0)
+            # Audio up to the video written so far and no further: the muxer interleaves by
+            # time anyway, and a file cut here (an interruption) ends its audio with its video.
+            self.audio.mux_until(batch.pts_seconds[-1])
+
+    def _full_size(self, pixels: np.ndarray) -> np.ndarray:
+        if pixels.shape[:2] != (self.height, self.width):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
+            pixels = frame.to_ndarray(format="rgb24", width=self.width, height=self.height, interpolation="BILINEAR")
+        return pad_to_even(torch.from_numpy(pixels)[None], self.even_w, self.even_h)[0].numpy()
 
     def close(self, *, complete: bool = True) -> None:
-        """Flush and finalise. An incomplete (interrupted) file gets audio only up to its last frame."""
+        """Flush and finalise. An incomplete (interrupted) file, or one cut at a frame count,
+        gets audio only up to the end of its last frame."""
         if self._closed:
             return
         self._closed = True
@@ -96,14 +122,16 @@ class VideoWriter:
             for packet in self.stream.encode(None):
                 self.output.mux(packet)
             if self.audio:
-                self.audio.mux_until(None if complete else self._last_seconds)
+                to_the_end = complete and self.audio.trim.max_frames is None
+                self.audio.mux_until(None if to_the_end else self._last_seconds + 1 / float(self.rate_fps))
         finally:
             if self.audio:
                 self.audio.close()
             self.output.close()
 
 
-def check_encoder(codec: str) -> None:
+def check_encoder(codec: str) -> str:
+    """FFmpeg's codec name for an encoder that exists here (vp9 for libvpx-vp9), or one line."""
     try:
         found = av.codec.Codec(codec, "w")
     except (av.error.FFmpegError, ValueError, av.codec.codec.UnknownCodecError):  # type: ignore[attr-defined]
@@ -111,6 +139,7 @@ def check_encoder(codec: str) -> None:
     if found is None or found.type != "video":
         available = [name for name in SUGGESTED_CODECS if name in av.codecs_available]
         raise MediaError(f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}")
+    return str(found.canonical_name)
 
 
 def choose_pix_fmt(codec: str, requested: str | None) -> str:

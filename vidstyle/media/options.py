@@ -29,3 +29,27 @@ class EncodeOptions:
             raise ValueError(f"EncodeOptions needs a positive size, got {self.width}x{self.height}")
         if self.time_base <= 0 or self.rate_fps <= 0:
             raise ValueError(f"EncodeOptions needs a positive time base and rate, got {self.time_base} and {self.rate_fps}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trim:
+    """The part of a clip to keep, like ffmpeg's -ss, -t/-to and -frames:v. Kept frames are
+    shifted so the part starts at time zero; its audio is cut and shifted to match."""
+
+    start_seconds: float = 0.0
+    end_seconds: float | None = None  # in the input's time; None: to the end
+    max_frames: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.start_seconds >= 0:
+            raise ValueError(f"trim start must be 0 or later, got {self.start_seconds}")
+        if self.end_seconds is not None and not self.end_seconds > self.start_seconds:
+            raise ValueError(f"trim end ({self.end_seconds} s) must come after its start ({self.start_seconds} s)")
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError(f"trim needs at least 1 frame, got {self.max_frames}")
+
+    def keeps(self, seconds: float) -> bool | None:
+        """True to keep a frame at `seconds`, False to skip it, None when the part is over."""
+        if self.end_seconds is not None and seconds >= self.end_seconds:
+            return None
+        return seconds >= self.start_seconds - 1e-6

@@ -1,0 +1,47 @@
+"""The model file picks the backend (.onnx: onnxruntime, .engine: tensorrt), and the first log
+line of a run names the model, backend, device and precision actually used."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clips import make_clip, read_video
+from conftest import assert_one_error_line
+from vidstyle.cli import main
+
+
+def _first_line(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().err.splitlines()[0]
+
+
+def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    onnx_path, _ = exported_onnx
+    src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=4, codec="ffv1", pix_fmt="bgr0")
+    common = [str(src), "--device", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"]
+    assert main(["stylize", *common[:1], str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
+    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, backend onnxruntime, device cpu, precision fp32"
+    assert main(["stylize", *common[:1], str(tmp_path / "torch.mkv"), *common[1:], "--model", str(tiny_model)]) == 0
+    assert _first_line(capsys) == f"vidstyle: model {tiny_model}, backend torch, device cpu, precision fp32"
+    a, _, _ = read_video(tmp_path / "torch.mkv")
+    b, _, _ = read_video(tmp_path / "ort.mkv")
+    assert len(a) == len(b) == 4 and max(np.abs(x.astype(int) - y.astype(int)).max() for x, y in zip(a, b)) <= 2
+
+
+def test_old_engine_flag_runs_that_file_not_the_bundled_model(exported_onnx, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    onnx_path, _ = exported_onnx
+    src = make_clip(tmp_path / "in.mp4", frames=2)
+    assert main(["stylize", str(src), str(tmp_path / "out.mp4"), "--device", "cpu", "--engine", str(onnx_path)]) == 0
+    line = _first_line(capsys)
+    assert "backend onnxruntime" in line and str(onnx_path) in line
+
+
+def test_model_and_backend_that_disagree_is_one_line(exported_onnx, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    onnx_path, _ = exported_onnx
+    src = make_clip(tmp_path / "in.mp4", frames=2)
+    assert_one_error_line(cli("stylize", src, tmp_path / "out.mp4", "--model", onnx_path, "--backend", "torch"), "runs on onnxruntime", "torch backend")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_engine_flag_is_gone_from_help(cli) -> None:  # type: ignore[no-untyped-def]
+    assert "--engine" not in cli("stylize", "--help").out and "--engine" not in cli("camera", "--help").out

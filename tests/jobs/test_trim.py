@@ -1,0 +1,42 @@
+"""stylize --start/--duration/--to/--frames, like ffmpeg's -ss/-t/-to/-frames:v: the frames
+kept, their pts from zero, and the audio trimmed to match."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clips import audio_duration_seconds, make_clip, read_video
+from conftest import assert_one_error_line
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "in.mp4", frames=48, rate=12, audio=True)  # 4 s, keyframes every 12 frames by default
+
+
+@pytest.mark.parametrize(
+    ("args", "frames", "seconds"),
+    [
+        (["--start", "1", "--duration", "1.5"], 18, 1.5),
+        (["--start", "0:01", "--to", "2.5"], 18, 1.5),
+        (["--start", "1.5", "--frames", "6"], 6, 0.5),
+        (["--frames", "10"], 10, 10 / 12),
+    ],
+)
+def test_trimmed_part_starts_at_zero_with_its_audio(args: list[str], frames: int, seconds: float, clip: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out.mp4"
+    result = cli("stylize", clip, out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
+    assert result.code == 0, result.err
+    got, times, _ = read_video(out)
+    assert len(got) == frames
+    assert times[0] == pytest.approx(0.0, abs=1e-3)
+    assert np.allclose(np.diff(times), 1 / 12, atol=2e-3)
+    audio = audio_duration_seconds(out)
+    assert audio is not None and abs(audio - seconds) < 0.15, (audio, seconds)
+
+
+def test_trim_out_of_order_is_one_line(clip: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "2", "--to", "1"), "must come after its start")
+    assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "abc"), "expected seconds")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
