@@ -1,5 +1,3 @@
-import sys
+from .cli import run_cli
 
-from .cli import main
-
-sys.exit(main())
+run_cli()

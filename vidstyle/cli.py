@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -136,5 +137,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def run_cli() -> NoReturn:
+    """The console script: main(), then exit without waiting on worker threads still busy.
+
+    After Ctrl-C or SIGTERM a decode or inference thread may still be inside a torch or FFmpeg
+    call; interpreter shutdown would then abort the process (std::terminate) with a core-dump
+    status instead of 130/143. Outputs are already cleaned up when main() returns.
+    """
+    code = main()
+    if any(t.is_alive() and t is not threading.main_thread() and not t.daemon for t in threading.enumerate()) or code >= 128:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli()
