@@ -39,7 +39,7 @@ chromium:
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py
+	$(PY) -m mypy training/ benchmarks/training.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache

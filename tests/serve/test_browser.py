@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from vidstyle.benchmarks.browser import (
     CHROMIUM,
@@ -60,8 +62,19 @@ def server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def browser(images: list[Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    camera = write_y4m(tmp_path_factory.mktemp("camera") / "camera.y4m", images, fps=10, hold_frames=10)
+def camera(images: list[Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_y4m(tmp_path_factory.mktemp("camera") / "camera.y4m", images, fps=10, hold_frames=10)
+
+
+@pytest.fixture(scope="module")
+def expected(images: list[Any], tiny_model: Path) -> list[Any]:
+    """The model's own output on each camera image, as thumbnails."""
+    live = load_live_stylizer([tiny_model], device="cpu", max_side=MAX_SIDE)
+    return [thumbnail(live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized) for image in images]
+
+
+@pytest.fixture(scope="module")
+def browser(camera: Path) -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         chromium = launch_chromium(playwright, camera)
         yield chromium
@@ -77,32 +90,45 @@ def get_info(url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(server: str, browser: Any, images: list[Any], tiny_model: Path) -> None:
-    live = load_live_stylizer([tiny_model], device="cpu", max_side=MAX_SIDE)
-    expected = [thumbnail(live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized) for image in images]
-    unstylized = [thumbnail(image) for image in images]
+def is_stylized(returned: Any, expected: list[Any], images: list[Any]) -> bool:
+    """The returned frame is the model's output on one camera image, not another's, nor the image itself."""
+    errors = sorted((mean_abs_error(returned, ref), k) for k, ref in enumerate(expected))
+    (best, k), (runner_up, _) = errors[0], errors[1]
+    # VP8 twice (browser -> server -> browser) costs a few levels; another image's
+    # stylization is ~30 away and the unstylized camera frame ~50.
+    return best < 12 and best < 0.5 * runner_up and best < 0.3 * mean_abs_error(returned, thumbnail(images[k]))
 
+
+def watch(page: Any, expected: list[Any], images: list[Any], *, grabs: int = 8) -> tuple[int, set[tuple[str, str]]]:
+    """How many grabbed output frames are stylized camera frames, and the readouts seen meanwhile."""
+    page.wait_for_function("document.getElementById('output').videoWidth > 0", timeout=60_000)
+    matched, readouts = 0, set()
+    for _ in range(grabs):
+        time.sleep(0.7)
+        matched += is_stylized(thumbnail(decode_png_url(page.evaluate(GRAB_VIDEO_JS, "output"))), expected, images)
+        readouts.add((page.inner_text("#latency"), page.inner_text("#fps-out")))
+    return matched, readouts
+
+
+def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(server: str, browser: Any, images: list[Any], expected: list[Any]) -> None:
     page = browser.new_page()
     page.goto(server)
-    page.wait_for_function("document.getElementById('output').videoWidth > 0", timeout=60_000)
+    matched, readouts = watch(page, expected, images)
     assert "tiny" in page.inner_text("#model") and "torch" in page.inner_text("#model")
-
-    matched, readouts = 0, set()
-    for _ in range(8):
-        time.sleep(0.7)
-        returned = thumbnail(decode_png_url(page.evaluate(GRAB_VIDEO_JS, "output")))
-        errors = sorted((mean_abs_error(returned, ref), k) for k, ref in enumerate(expected))
-        best, runner_up = errors[0][0], errors[1][0]
-        # VP8 twice (browser -> server -> browser) costs a few levels; another image's
-        # stylization is ~30 away and the unstylized camera frame ~50.
-        if best < 12 and best < 0.5 * runner_up and best < 0.3 * mean_abs_error(returned, unstylized[errors[0][1]]):
-            matched += 1
-        readouts.add((page.inner_text("#latency"), page.inner_text("#fps-out")))
     assert matched >= 4, f"only {matched}/8 returned frames matched the model's output"
     assert any("round trip: " in latency and "–" not in latency for latency, _ in readouts)
     assert len({latency for latency, _ in readouts}) > 1, "the latency readout never changed"
     assert any(float(fps.split()[0]) > 0 for _, fps in readouts)
     assert get_info(server)["viewers"] == 1
+
+    with page.expect_download() as snapshot:
+        page.click("#snapshot")
+    assert is_stylized(thumbnail(np.asarray(Image.open(snapshot.value.path()).convert("RGB"))), expected, images)
+    page.click("#record")
+    time.sleep(1.5)
+    with page.expect_download() as recording:
+        page.click("#record")
+    assert Path(recording.value.path()).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file
 
     second = browser.new_page()
     second.goto(server)
@@ -115,6 +141,20 @@ def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(se
     while get_info(server)["viewers"] and time.monotonic() < deadline:
         time.sleep(0.5)
     assert get_info(server)["viewers"] == 0
+
+
+def test_watching_a_source_on_the_server(tiny_model: Path, camera: Path, browser: Any, images: list[Any], expected: list[Any]) -> None:
+    """--source: the server plays the same images itself; loopback needs no token."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    with serve_process("--model", str(tiny_model), "--max-side", str(MAX_SIDE), "--device", "cpu", "--source", str(camera), env=env) as (url, _):
+        assert "token" not in url
+        page = browser.new_page()
+        page.goto(url)
+        matched, readouts = watch(page, expected, images, grabs=6)
+        assert "server's camera" in page.inner_text("#status")
+        assert matched >= 3, f"only {matched}/6 returned frames matched the model's output"
+        assert any("–" not in latency for latency, _ in readouts)
+        page.close()
 
 
 @pytest.mark.parametrize("token", [None, "wrong", ""])

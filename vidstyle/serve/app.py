@@ -18,6 +18,7 @@ from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from .peers import LatestTrack, SharedStylizer, ViewerLoop
+from .source import SourceLoop, Subscription
 
 log = logging.getLogger("vidstyle")
 STATIC = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
@@ -49,16 +50,17 @@ def token_matches(given: str | None, token: str) -> bool:
 @dataclass
 class Viewer:
     pc: RTCPeerConnection
-    output: LatestTrack
-    loop: ViewerLoop
+    tracks: list[LatestTrack]
+    loop: ViewerLoop | Subscription
 
 
 class Viewers:
     """The open peer connections, each with its own live loop, all on one shared stylizer."""
 
-    def __init__(self, stylizer: SharedStylizer, limits: ServeLimits) -> None:
+    def __init__(self, stylizer: SharedStylizer, limits: ServeLimits, source: SourceLoop | None) -> None:
         self.stylizer = stylizer
         self.limits = limits
+        self.source = source
         self.open: dict[str, Viewer] = {}
 
     async def connect(self, offer: RTCSessionDescription) -> tuple[str, RTCSessionDescription]:
@@ -71,12 +73,17 @@ class Viewers:
         def ended(error: str | None) -> None:
             event_loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.drop(viewer_id)))
 
-        viewer = Viewer(pc, output, ViewerLoop(self.stylizer, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
+        if self.source is None:
+            viewer = Viewer(pc, [output], ViewerLoop(self.stylizer, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
+        else:
+            # The server's camera: its own frames first, then the stylized ones (the page's two transceivers).
+            camera = LatestTrack(event_loop)
+            viewer = Viewer(pc, [camera, output], self.source.subscribe(camera, output))
         self.open[viewer_id] = viewer
 
         @pc.on("track")
         def on_track(track: Any) -> None:
-            if track.kind == "video":
+            if track.kind == "video" and isinstance(viewer.loop, ViewerLoop):
                 asyncio.ensure_future(viewer.loop.consume(track))
 
         @pc.on("connectionstatechange")
@@ -86,7 +93,8 @@ class Viewers:
 
         try:
             await pc.setRemoteDescription(offer)
-            pc.addTrack(output)
+            for track in viewer.tracks:
+                pc.addTrack(track)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
             await self.drop(viewer_id)
@@ -97,7 +105,8 @@ class Viewers:
         viewer = self.open.pop(viewer_id, None)
         if viewer is not None:
             viewer.loop.close()
-            viewer.output.stop()
+            for track in viewer.tracks:
+                track.stop()
             await viewer.pc.close()
             log.info("viewer %s left; %d open", viewer_id, len(self.open))
 
@@ -110,8 +119,8 @@ def refuse(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | None, limits: ServeLimits) -> web.Application:
-    viewers = Viewers(stylizer, limits)
+def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | None, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
+    viewers = Viewers(stylizer, limits, source)
 
     @web.middleware
     async def check_token(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -140,7 +149,7 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
         return web.Response(body=body, content_type=STATIC[name], headers={"Cache-Control": "no-store"})
 
     async def get_info(request: web.Request) -> web.StreamResponse:
-        return web.json_response(info | {"viewers": len(viewers.open), "max_viewers": limits.max_viewers, "max_frame_side": limits.max_frame_side})
+        return web.json_response(info | {"source": "server" if source else "browser", "viewers": len(viewers.open), "max_viewers": limits.max_viewers, "max_frame_side": limits.max_frame_side})
 
     async def post_offer(request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_OFFER_BYTES:
@@ -172,8 +181,14 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
         await viewers.drop(request.query.get("viewer", ""))
         return web.Response(status=204)
 
+    async def on_startup(app: web.Application) -> None:
+        if source is not None:
+            source.start()
+
     async def on_shutdown(app: web.Application) -> None:
         await viewers.close_all()
+        if source is not None:
+            source.close()
 
     app = web.Application(middlewares=[check_token], client_max_size=MAX_OFFER_BYTES)
     app.router.add_get("/", page)
@@ -182,5 +197,6 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
     app.router.add_post("/offer", post_offer)
     app.router.add_get("/stats", get_stats)
     app.router.add_post("/close", post_close)
+    app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
     return app

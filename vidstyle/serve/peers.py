@@ -177,11 +177,10 @@ class ViewerLoop:
         self.pixels.end()
 
     def readouts(self) -> dict[str, float | int | str | None]:
-        """Server-side timings for the page: arrival to stylized frame handed to the sender."""
-        recent = self.stats.latencies_ms[-30:]
-        return {
-            "server_ms": float(np.median(recent)) if recent else None,
-            "model_ms": self.stylizer.model_ms,
-            "frames": self.stats.displayed,
-            "error": self.error,
-        }
+        return readouts(self.stats, self.stylizer, self.error)
+
+
+def readouts(stats: LiveStats, stylizer: SharedStylizer, error: str | None) -> dict[str, float | int | str | None]:
+    """Server-side timings for the page: a frame's arrival to its stylized frame handed to the sender."""
+    recent = stats.latencies_ms[-30:]
+    return {"server_ms": float(np.median(recent)) if recent else None, "model_ms": stylizer.model_ms, "frames": stats.displayed, "error": error}

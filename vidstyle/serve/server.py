@@ -13,10 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import VidstyleError
+from ..media.capture import open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..modelfile import load_model
 from .app import ServeLimits, build_app, needs_token, new_token
 from .peers import SharedStylizer
+from .source import SourceLoop
 
 
 def check_tls(certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None) -> ssl.SSLContext | None:
@@ -34,6 +36,11 @@ def check_tls(certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLik
     except (ssl.SSLError, OSError) as exc:
         raise VidstyleError(f"cannot use {certfile} with {keyfile}: {exc}") from None
     return context
+
+
+def check_source(source: str) -> None:
+    """A file source that cannot be read fails here with one line, before the model loads."""
+    open_source(source, realtime=True)
 
 
 def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
@@ -62,10 +69,17 @@ def serve(
     limits: ServeLimits = ServeLimits(),
     tls: ssl.SSLContext | None = None,
     info: dict[str, Any] | None = None,
+    source: str | None = None,
 ) -> None:
-    """Serve the page until Ctrl-C. A non-loopback host gets a fresh token, printed once in the URL."""
+    """Serve the page until Ctrl-C. A non-loopback host gets a fresh token, printed once in the URL.
+
+    With `source` (a camera index, device, URL or file on the server) every viewer watches
+    that source instead of sending a webcam.
+    """
     token = new_token() if needs_token(host) else None
-    app = build_app(SharedStylizer(stylizer), info or {}, token=token, limits=limits)
+    shared = SharedStylizer(stylizer)
+    loop = SourceLoop(source, open_source(source, realtime=True), shared) if source is not None else None
+    app = build_app(shared, info or {}, token=token, limits=limits, source=loop)
     try:
         asyncio.run(_run(app, host=host, port=port, tls=tls, token=token))
     except KeyboardInterrupt:

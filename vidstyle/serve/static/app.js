@@ -3,7 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token");
-const state = { pc: null, viewer: null, frames: { in: 0, out: 0 }, last: null, recorder: null };
+const state = { info: null, pc: null, viewer: null, frames: { in: 0, out: 0 }, last: null, recorder: null };
 
 function say(text, isError = false) {
   $("status").textContent = text;
@@ -34,16 +34,29 @@ function iceGathered(pc) {
 
 async function start() {
   const info = await api("/info");
+  state.info = info;
   $("model").textContent = `model: ${info.model} · ${info.backend} on ${info.device} · max side ${info.max_side ?? "full"}`;
   for (const name of info.styles || []) $("styles").add(new Option(name, name));
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
-  $("input").srcObject = stream;
-  const track = stream.getVideoTracks()[0];
-  const { width, height } = track.getSettings();
   const pc = new RTCPeerConnection();
   state.pc = pc;
-  pc.addTrack(track, stream);
-  pc.addEventListener("track", (event) => { $("output").srcObject = new MediaStream([event.track]); });
+  let width = 0, height = 0;
+  if (info.source === "server") {
+    // The server's own camera: receive its frames and the stylized ones, send nothing.
+    const videos = [$("input"), $("output")];
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addEventListener("track", (event) => {
+      const index = pc.getTransceivers().indexOf(event.transceiver);
+      videos[index].srcObject = new MediaStream([event.track]);
+    });
+  } else {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    $("input").srcObject = stream;
+    const track = stream.getVideoTracks()[0];
+    ({ width, height } = track.getSettings());
+    pc.addTrack(track, stream);
+    pc.addEventListener("track", (event) => { $("output").srcObject = new MediaStream([event.track]); });
+  }
   pc.addEventListener("connectionstatechange", () => {
     if (["failed", "closed"].includes(pc.connectionState)) say(`connection ${pc.connectionState}`, true);
   });
@@ -60,7 +73,7 @@ async function start() {
   countFrames($("output"), "out");
   $("snapshot").disabled = false;
   $("record").disabled = false;
-  say(`connected: ${width}x${height} camera`);
+  say(info.source === "server" ? "connected: watching the server's camera" : `connected: ${width}x${height} camera`);
   setInterval(updateReadouts, 1000);
 }
 
@@ -89,14 +102,17 @@ async function updateReadouts() {
   }
   if (server.error) say(server.error, true);
   const last = state.last || {};
-  const encode = current.out && perFrame(current.out, last.out, "totalEncodeTime", "framesEncoded");
+  const fromServer = state.info.source === "server";
+  // Watching the server's camera, nothing is encoded here and the frames cross the network once.
+  const encode = fromServer ? 0 : current.out && perFrame(current.out, last.out, "totalEncodeTime", "framesEncoded");
+  const network = fromServer ? current.rtt / 2 : current.rtt;
   const buffer = current.in && perFrame(current.in, last.in, "jitterBufferDelay", "jitterBufferEmittedCount");
   const decode = current.in && perFrame(current.in, last.in, "totalDecodeTime", "framesDecoded");
   state.last = current;
   if (server.server_ms !== null) $("server-ms").textContent = `server: ${server.server_ms.toFixed(0)} ms`;
   $("model-ms").textContent = `model: ${server.model_ms.toFixed(0)} ms`;
   if ([encode, buffer, decode, current.rtt, server.server_ms].every((v) => v !== null && v !== undefined)) {
-    const total = 1000 * (encode + current.rtt + buffer + decode) + server.server_ms;
+    const total = 1000 * (encode + network + buffer + decode) + server.server_ms;
     $("latency").textContent = `round trip: ${total.toFixed(0)} ms`;
   }
 }
