@@ -26,6 +26,7 @@ TOKEN_COOKIE = "vidstyle_token"
 TOKEN_HEADER = "X-Vidstyle-Token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_OFFER_BYTES = 64 * 1024  # an SDP offer is a few kB; anything far larger is not one
+REMEMBERED_ENDINGS = 32  # why recent viewers ended, for their pages' next /stats poll
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Viewers:
         self.limits = limits
         self.source = source
         self.open: dict[str, Viewer] = {}
+        self.endings: dict[str, str] = {}  # viewer id -> the error that ended it
 
     async def connect(self, offer: RTCSessionDescription) -> tuple[str, RTCSessionDescription]:
         # No ICE servers: host candidates are what loopback, a LAN and an SSH tunnel need.
@@ -104,6 +106,11 @@ class Viewers:
     async def drop(self, viewer_id: str) -> None:
         viewer = self.open.pop(viewer_id, None)
         if viewer is not None:
+            error = viewer.loop.readouts()["error"]
+            if error:
+                self.endings[viewer_id] = str(error)
+                while len(self.endings) > REMEMBERED_ENDINGS:
+                    del self.endings[next(iter(self.endings))]
             viewer.loop.close()
             for track in viewer.tracks:
                 track.stop()
@@ -172,9 +179,10 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
         return web.json_response({"sdp": answer.sdp, "type": answer.type, "viewer": viewer_id})
 
     async def get_stats(request: web.Request) -> web.StreamResponse:
-        viewer = viewers.open.get(request.query.get("viewer", ""))
+        viewer_id = request.query.get("viewer", "")
+        viewer = viewers.open.get(viewer_id)
         if viewer is None:
-            return refuse(404, "no such viewer (the connection has closed)")
+            return refuse(404, viewers.endings.get(viewer_id, "no such viewer (the connection has closed)"))
         return web.json_response(viewer.loop.readouts())
 
     async def post_close(request: web.Request) -> web.StreamResponse:
