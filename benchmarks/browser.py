@@ -23,6 +23,9 @@ import av
 import numpy as np
 from PIL import Image
 
+from vidstyle.frames import Frame
+from vidstyle.jobs.live import LiveStylizer
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
     "--use-fake-device-for-media-stream",
@@ -50,6 +53,13 @@ def distinct_images(width: int, height: int, count: int) -> list[np.ndarray]:
         rgb[disc] = [(40 + 70 * k) % 256, 230 - 50 * k % 200, 90]
         images.append(np.clip(rgb, 0, 255).astype(np.uint8))
     return images
+
+
+def stylize_picture(live: LiveStylizer, image: np.ndarray) -> np.ndarray:
+    """The model's output on one camera frame, through the same stage the server runs."""
+    stylized = live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized
+    assert stylized is not None
+    return stylized
 
 
 def as_camera_sees(image: np.ndarray) -> np.ndarray:

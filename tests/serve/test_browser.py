@@ -7,6 +7,7 @@ frame that comes back can be compared with the model's own output on the image i
 from __future__ import annotations
 
 import json
+import re
 import os
 import time
 import urllib.error
@@ -28,10 +29,10 @@ from vidstyle.benchmarks.browser import (
     launch_chromium,
     mean_abs_error,
     serve_process,
+    stylize_picture,
     thumbnail,
     write_y4m,
 )
-from vidstyle.frames import Frame
 from vidstyle.jobs.live import load_live_stylizer
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -70,7 +71,7 @@ def camera(images: list[Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
 def expected(images: list[Any], tiny_model: Path) -> list[Any]:
     """The model's own output on each camera image, as thumbnails."""
     live = load_live_stylizer([tiny_model], device="cpu", max_side=MAX_SIDE)
-    return [thumbnail(live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized) for image in images]
+    return [thumbnail(stylize_picture(live, image)) for image in images]
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(se
     matched, readouts = watch(page, expected, images)
     assert "tiny" in page.inner_text("#model") and "torch" in page.inner_text("#model")
     assert matched >= 4, f"only {matched}/8 returned frames matched the model's output"
-    assert any("round trip: " in latency and "–" not in latency for latency, _ in readouts)
+    assert any(re.fullmatch(r"round trip ≈ \d+ ms", latency) for latency, _ in readouts)
     assert len({latency for latency, _ in readouts}) > 1, "the latency readout never changed"
     assert any(float(fps.split()[0]) > 0 for _, fps in readouts)
     assert get_info(server)["viewers"] == 1

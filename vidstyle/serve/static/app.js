@@ -113,7 +113,7 @@ async function updateReadouts() {
   $("model-ms").textContent = `model: ${server.model_ms.toFixed(0)} ms`;
   if ([encode, buffer, decode, current.rtt, server.server_ms].every((v) => v !== null && v !== undefined)) {
     const total = 1000 * (encode + network + buffer + decode) + server.server_ms;
-    $("latency").textContent = `round trip: ${total.toFixed(0)} ms`;
+    $("latency").textContent = `round trip ≈ ${total.toFixed(0)} ms`;
   }
 }
 
