@@ -175,6 +175,9 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
             viewer_id, answer = await viewers.connect(offer)
         except ValueError as exc:
             return refuse(400, f"bad offer: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one line to the page and the log, no traceback
+            log.error("a viewer could not connect: %s", exc)
+            return refuse(500, f"cannot connect: {exc}")
         log.info("viewer %s connected; %d open", viewer_id, len(viewers.open))
         return web.json_response({"sdp": answer.sdp, "type": answer.type, "viewer": viewer_id})
 

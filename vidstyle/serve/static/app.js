@@ -37,6 +37,8 @@ async function start() {
   state.info = info;
   $("model").textContent = `model: ${info.model} · ${info.backend} on ${info.device} · max side ${info.max_side ?? "full"}`;
   for (const name of info.styles || []) $("styles").add(new Option(name, name));
+  // Say so before opening the camera; the server still refuses an offer past the limit (503).
+  if (info.viewers >= info.max_viewers) throw new Error(`the server is full: ${info.max_viewers} viewers connected (--max-viewers); try again later`);
   const pc = new RTCPeerConnection();
   state.pc = pc;
   let width = 0, height = 0;
