@@ -9,12 +9,12 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: demo test install lint bench-quick clean
+.PHONY: demo test install lint bench-quick clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) $(TORCH_SPEC)
-	$(PIP) -e ".[test]"
+	$(PIP) -e ".[test,serve]"
 	# tensorrt-stubs names the real TensorRT as a dependency, which cannot be installed
 	# without NVIDIA's index; the stubs alone are all mypy needs.
 	$(PIP) --no-deps "tensorrt-stubs>=10.0"
@@ -31,10 +31,15 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/vidstyle image -y vidstyle/assets/sample.jpg out/sample-styled.jpg
 	@echo "demo: wrote out/sample-styled.mp4 and out/sample-styled.jpg"
 
-test: $(VENV)/.installed
+# The browser tests drive Debian's chromium through Playwright (Playwright's own browser
+# download is not reachable); install it when it is missing and apt-get is there to do it.
+chromium:
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+test: $(VENV)/.installed chromium
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py
+	$(PY) -m mypy training/ benchmarks/training.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache

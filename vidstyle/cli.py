@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "image": ("image", "stylize an image, or a folder of images"),
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
+    "serve": ("serve", "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),

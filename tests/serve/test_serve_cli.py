@@ -1,0 +1,54 @@
+"""`vidstyle serve` refuses bad input with one line, before it binds or serves anything."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aiortc")
+
+from vidstyle.serve.app import needs_token, token_matches  # noqa: E402
+
+
+def one_error(result: object, text: str) -> None:
+    assert result.code != 0  # type: ignore[attr-defined]
+    assert len(result.err.strip().splitlines()) == 1, result.err  # type: ignore[attr-defined]
+    assert text in result.err  # type: ignore[attr-defined]
+    assert "Traceback" not in result.err  # type: ignore[attr-defined]
+
+
+def test_certfile_without_keyfile(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    one_error(cli("serve", "--certfile", tmp_path / "cert.pem"), "--certfile and --keyfile go together")
+
+
+def test_missing_certificate_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    one_error(cli("serve", "--certfile", tmp_path / "cert.pem", "--keyfile", tmp_path / "key.pem"), "no such file")
+
+
+def test_a_certificate_that_is_not_one(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("cert.pem", "key.pem"):
+        (tmp_path / name).write_text("not a certificate\n")
+    one_error(cli("serve", "--certfile", tmp_path / "cert.pem", "--keyfile", tmp_path / "key.pem"), "cannot use")
+
+
+def test_port_out_of_range(cli) -> None:  # type: ignore[no-untyped-def]
+    one_error(cli("serve", "--port", "70000"), "--port must be 0..65535")
+
+
+def test_port_in_use(cli, tiny_model: Path) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        one_error(cli("serve", "--model", tiny_model, "--device", "cpu", "--port", taken.getsockname()[1]), "cannot listen on 127.0.0.1")
+
+
+def test_only_the_loopback_names_are_open() -> None:
+    assert not needs_token("127.0.0.1") and not needs_token("localhost") and not needs_token("::1")
+    assert needs_token("0.0.0.0") and needs_token("192.168.1.5") and needs_token("127.0.0.2")
+
+
+def test_token_comparison() -> None:
+    assert token_matches("abc", "abc")
+    assert not token_matches("abd", "abc") and not token_matches(None, "abc") and not token_matches("", "abc")

@@ -1,0 +1,186 @@
+"""Frames between WebRTC tracks and the camera's latest-wins stylizer.
+
+Each viewer's incoming track feeds `jobs.live.run_live` in a thread of its own, so a browser
+camera takes the same path as `vidstyle camera`: a stale frame is replaced, never queued.
+All viewers share one backend through SharedStylizer, whose lock lets one frame at a time
+through; each viewer holds at most one frame waiting for it, so the work is bounded by the
+number of viewers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import av
+import numpy as np
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
+
+from ..frames import Frame
+from ..jobs.live import LiveStats, LiveStylizer, run_live
+
+log = logging.getLogger("vidstyle")
+VIDEO_TIME_BASE = fractions.Fraction(1, 90000)  # the RTP video clock
+RECENT_FRAMES = 120  # how many per-frame timings a viewer keeps for its readouts
+
+
+class SharedStylizer:
+    """One backend for every viewer; the lock is the bound on work in flight."""
+
+    def __init__(self, stylizer: LiveStylizer) -> None:
+        self.stylizer = stylizer
+        self._lock = threading.Lock()
+        self.model_ms = 0.0  # the last frame's time inside the backend
+
+    def __call__(self, frame: Frame) -> Frame:
+        with self._lock:
+            started = time.perf_counter()
+            result = self.stylizer(frame)
+            self.model_ms = 1000.0 * (time.perf_counter() - started)
+        return result
+
+
+class RecentStats(LiveStats):
+    """LiveStats that forgets old frames: a browser session may run for hours."""
+
+    def record(self, frame: Frame, now_seconds: float) -> None:
+        super().record(frame, now_seconds)
+        if len(self.latencies_ms) > 2 * RECENT_FRAMES:
+            del self.latencies_ms[:RECENT_FRAMES]
+
+
+class LatestPixels:
+    """The newest frame from the browser, waiting for the live loop; a newer one replaces it."""
+
+    def __init__(self) -> None:
+        self._pixels: np.ndarray | None = None
+        self._ended = False
+        self._cond = threading.Condition()
+
+    def put(self, pixels: np.ndarray) -> None:
+        with self._cond:
+            self._pixels = pixels
+            self._cond.notify_all()
+
+    def end(self) -> None:
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def __call__(self, stop: threading.Event) -> Iterator[np.ndarray]:
+        """A FrameSource for run_live: yields until end() or stop."""
+        while not stop.is_set():
+            with self._cond:
+                if self._pixels is None and not self._ended:
+                    self._cond.wait(0.05)  # wakes on put(); the timeout only to see `stop`
+                pixels, self._pixels = self._pixels, None
+                if pixels is None and self._ended:
+                    return
+            if pixels is not None:
+                yield pixels
+
+
+class LatestTrack(MediaStreamTrack):
+    """An outgoing video track that sends the newest frame handed to it and never repeats one."""
+
+    kind = "video"
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._event_loop = loop
+        self._pixels: np.ndarray | None = None
+        self._ready = asyncio.Event()
+        self._started_seconds: float | None = None
+        self._last_pts = -1
+
+    def offer(self, pixels: np.ndarray) -> None:
+        """Thread-safe: called from the live loop's thread."""
+        self._event_loop.call_soon_threadsafe(self._set, pixels)
+
+    def _set(self, pixels: np.ndarray) -> None:
+        self._pixels = pixels
+        self._ready.set()
+
+    async def recv(self) -> av.VideoFrame:
+        while self._pixels is None:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        pixels, self._pixels = self._pixels, None
+        now = time.perf_counter()
+        if self._started_seconds is None:
+            self._started_seconds = now
+        # Timestamps from the wall clock, so the browser plays frames when they arrive.
+        pts = max(self._last_pts + 1, round((now - self._started_seconds) / VIDEO_TIME_BASE))
+        self._last_pts = pts
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+        return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self._event_loop.call_soon_threadsafe(self._ready.set)
+
+
+class ViewerLoop:
+    """One viewer's browser camera -> latest-wins live loop (own thread) -> LatestTrack."""
+
+    def __init__(self, stylizer: SharedStylizer, output: LatestTrack, *, max_frame_side: int, on_end: Callable[[str | None], None]) -> None:
+        self.stylizer = stylizer
+        self.output = output
+        self.max_frame_side = max_frame_side
+        self.on_end = on_end
+        self.pixels = LatestPixels()
+        self.stop = threading.Event()
+        self.stats = RecentStats()
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="vidstyle-viewer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        def show(frame: Frame) -> bool:
+            assert frame.stylized is not None
+            self.output.offer(frame.stylized)
+            return not self.stop.is_set()
+
+        try:
+            run_live(self.pixels, self.stylizer, show, stop=self.stop, stats=self.stats)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - one viewer's failure must not stop the server
+            self.error = f"stylizing failed: {exc}"
+            log.error("a viewer's stream stopped: %s", exc)
+        self.on_end(self.error)
+
+    async def consume(self, track: MediaStreamTrack) -> None:
+        """Read the browser's frames until the track ends; an oversized frame ends the viewer."""
+        try:
+            while not self.stop.is_set():
+                frame = await track.recv()
+                if not isinstance(frame, av.VideoFrame):
+                    continue
+                if max(frame.width, frame.height) > self.max_frame_side:
+                    self.error = f"frame {frame.width}x{frame.height} is larger than the server's limit of {self.max_frame_side} pixels a side (--max-frame-side)"
+                    break
+                self.pixels.put(frame.to_ndarray(format="rgb24"))
+        except MediaStreamError:
+            pass
+        finally:
+            self.pixels.end()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.pixels.end()
+
+    def readouts(self) -> dict[str, float | int | str | None]:
+        return readouts(self.stats, self.stylizer, self.error)
+
+
+def readouts(stats: LiveStats, stylizer: SharedStylizer, error: str | None) -> dict[str, float | int | str | None]:
+    """Server-side timings for the page: a frame's arrival to its stylized frame handed to the sender."""
+    recent = stats.latencies_ms[-30:]
+    return {"server_ms": float(np.median(recent)) if recent else None, "model_ms": stylizer.model_ms, "frames": stats.displayed, "error": error}

@@ -1,0 +1,105 @@
+"""serve(): load the model once, bind, print the URL to open, run until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import ssl
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import VidstyleError
+from ..media.capture import open_source
+from ..jobs.live import LiveStylizer, load_live_stylizer
+from ..modelfile import load_model
+from .app import ServeLimits, build_app, needs_token, new_token
+from .peers import SharedStylizer
+from .source import SourceLoop
+
+
+def check_tls(certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None) -> ssl.SSLContext | None:
+    """HTTPS from a certificate and key; both or neither. Fails with one line before any model loads."""
+    if certfile is None and keyfile is None:
+        return None
+    if certfile is None or keyfile is None:
+        raise VidstyleError("--certfile and --keyfile go together")
+    for path in (certfile, keyfile):
+        if not Path(path).is_file():
+            raise VidstyleError(f"no such file: {path}")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError) as exc:
+        raise VidstyleError(f"cannot use {certfile} with {keyfile}: {exc}") from None
+    return context
+
+
+def check_source(source: str) -> None:
+    """A file source that cannot be read fails here with one line, before the model loads."""
+    open_source(source, realtime=True)
+
+
+def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"{scheme}://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def load_served_model(
+    model: str | os.PathLike[str] | None, *, backend: str = "torch", engine: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+) -> tuple[LiveStylizer, dict[str, Any]]:
+    """The one backend all viewers share, and what /info tells the page about it."""
+    stylizer = load_live_stylizer([model], backend=backend, engine=engine, device=device, precision=precision, max_side=max_side)
+    # The style names come from the model card; a multi-style model lists several (the page's
+    # style selector hook reads them from /info).
+    styles = load_model(model).card.style_names
+    info = {"model": stylizer.names[0], "backend": backend, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": styles}
+    return stylizer, info
+
+
+def serve(
+    stylizer: LiveStylizer,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    limits: ServeLimits = ServeLimits(),
+    tls: ssl.SSLContext | None = None,
+    info: dict[str, Any] | None = None,
+    source: str | None = None,
+) -> None:
+    """Serve the page until Ctrl-C. A non-loopback host gets a fresh token, printed once in the URL.
+
+    With `source` (a camera index, device, URL or file on the server) every viewer watches
+    that source instead of sending a webcam.
+    """
+    token = new_token() if needs_token(host) else None
+    shared = SharedStylizer(stylizer)
+    loop = SourceLoop(source, open_source(source, realtime=True), shared) if source is not None else None
+    app = build_app(shared, info or {}, token=token, limits=limits, source=loop)
+    try:
+        asyncio.run(_run(app, host=host, port=port, tls=tls, token=token))
+    except KeyboardInterrupt:
+        pass
+
+
+async def _run(app: web.Application, *, host: str, port: int, tls: ssl.SSLContext | None, token: str | None) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host, port, ssl_context=tls).start()
+        except OSError as exc:
+            raise VidstyleError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        bound_port = runner.addresses[0][1]
+        url = page_url(scheme="https" if tls else "http", host=host, port=bound_port, token=token)
+        # Printed once, like Jupyter: the token is in this URL and nowhere else.
+        print(f"vidstyle serve: open {url}", flush=True)
+        if tls is None and needs_token(host):
+            print("vidstyle serve: browsers allow the camera only on https or localhost: use --certfile/--keyfile, or an SSH tunnel to 127.0.0.1", file=sys.stderr, flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
