@@ -168,3 +168,15 @@ def test_fine_tuning_adds_a_style_and_trains_only_its_norm_rows(image_folder: Pa
             assert torch.equal(after[name], value), name
     moved = [name for name, value in after.items() if value.dim() == 2 and not torch.allclose(value[2], value[:2].mean(0))]
     assert moved, "the new style's norm rows did not train"
+
+
+def test_late_decode_failures_are_counted_with_worker_processes(image_folder: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "photo.jpg"
+    Image.open(image_folder / "img0.png").convert("RGB").save(photo, quality=95)
+    data = photo.read_bytes()
+    (image_folder / "truncated.jpg").write_bytes(data[: len(data) * 2 // 3])  # a valid header, cut-off pixels
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=3, workers=1))
+    assert result.skipped_files >= 1

@@ -54,8 +54,11 @@ def random_crop_box(height: int, width: int, generator: torch.Generator, *, min_
     return top, left, side
 
 
-class CropDataset(Dataset[torch.Tensor]):
-    """Index i -> a random square crop of image perm_epoch[i % n], resized to `size`, flipped at random."""
+class CropDataset(Dataset[tuple[torch.Tensor, int]]):
+    """Index i -> (a random square crop of image perm_epoch[i % n], resized to `size`, flipped at
+    random; how many files failed to decode on the way). The count travels with the sample
+    because with --workers > 0 the dataset lives in worker processes, where a counter on the
+    object would never reach the trainer."""
 
     def __init__(self, files: list[Path], size: int, seed: int) -> None:
         if not files:
@@ -63,7 +66,6 @@ class CropDataset(Dataset[torch.Tensor]):
         self.files = files
         self.size = size
         self.seed = seed
-        self.failures = 0
 
     def __len__(self) -> int:
         return 2**62  # indexed by global sample number; the sampler decides how many
@@ -73,16 +75,16 @@ class CropDataset(Dataset[torch.Tensor]):
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
         return torch.randperm(len(self.files), generator=gen)
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         n = len(self.files)
         for attempt in range(n):
             i = index + attempt
             file = self.files[int(self._order(i // n)[i % n])]
             gen = torch.Generator().manual_seed(self.seed * 7_919 + index)
             try:
-                return self._load(file, gen)
+                return self._load(file, gen), attempt
             except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-                self.failures += 1  # decodes that fail late (truncated data) fall through to the next file
+                continue  # decodes that fail late (truncated data) fall through to the next file
         raise VidstyleError("none of the training images could be decoded")
 
     def _load(self, file: Path, gen: torch.Generator) -> torch.Tensor:

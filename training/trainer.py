@@ -78,7 +78,7 @@ def run_dir_for(config: TrainConfig) -> Path:
 
 
 def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
-    batch = torch.stack([dataset[i] for i in range(batch_size)]).to(device)
+    batch = torch.stack([dataset[i][0] for i in range(batch_size)]).to(device)
     return batch.contiguous(memory_format=torch.channels_last) if channels_last else batch
 
 
@@ -190,7 +190,9 @@ def train(config: TrainConfig) -> TrainResult:
     bar = tqdm(total=config.steps, initial=start, disable=not (config.progress and ranks.is_main), unit="step", dynamic_ncols=True)
     tic = time.perf_counter()
     net.train()
-    for step, batch in enumerate(loader, start=start + 1):
+    late_failures = 0
+    for step, (batch, failed) in enumerate(loader, start=start + 1):
+        late_failures += int(failed.sum())
         step_tic = time.perf_counter()
         x = batch.to(ctx.device, non_blocking=True)
         if channels_last:
@@ -246,7 +248,7 @@ def train(config: TrainConfig) -> TrainResult:
         log_csv.close()
     finish(ranks)
     if not ranks.is_main:
-        return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + dataset.failures, run_dir=run_dir)
+        return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
 
     tail = history[-min(20, len(history)) :]
     final = tail_means(tail)
@@ -273,7 +275,7 @@ def train(config: TrainConfig) -> TrainResult:
         final_losses=final,
     )
     save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
-    return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + dataset.failures, run_dir=run_dir)
+    return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
 
 
 def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
