@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     tls = check_tls(args.certfile, args.keyfile)
     if args.source is not None:
         check_source(args.source)
-    stylizer, info = load_served_model(args.model, backend=args.backend, engine=args.engine, device=args.device, precision=args.precision, max_side=args.max_side)
+    stylizer, info = load_served_model(args.model, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side)
     limits = ServeLimits(max_viewers=args.max_viewers, max_frame_side=args.max_frame_side)
     serve(stylizer, host=args.host, port=args.port, limits=limits, tls=tls, info=info, source=args.source)
     return 0

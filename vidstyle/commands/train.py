@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
     from vidstyle.training.trainer import TrainConfig, train
 
-    check_output_path(args.output, inputs=[args.style, args.resume, args.vgg_weights], overwrite=args.overwrite)
+    check_output_path(args.output, inputs=[*args.style, args.resume, args.resume_from, args.vgg_weights], overwrite=args.overwrite)
     config = config_from_args(TrainConfig, args)
     result = train(config)
     log = logging.getLogger("vidstyle")

@@ -15,6 +15,7 @@ from aiohttp import web
 from ..errors import VidstyleError
 from ..media.capture import open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
+from ..backends import backend_for
 from ..modelfile import load_model
 from .app import ServeLimits, build_app, needs_token, new_token
 from .peers import SharedStylizer
@@ -50,14 +51,15 @@ def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
 
 
 def load_served_model(
-    model: str | os.PathLike[str] | None, *, backend: str = "torch", engine: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+    model: str | os.PathLike[str] | None, *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
 ) -> tuple[LiveStylizer, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
-    stylizer = load_live_stylizer([model], backend=backend, engine=engine, device=device, precision=precision, max_side=max_side)
+    stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side)
+    name = backend_for(model, backend)
     # The style names come from the model card; a multi-style model lists several (the page's
-    # style selector hook reads them from /info).
-    styles = load_model(model).card.style_names
-    info = {"model": stylizer.names[0], "backend": backend, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": styles}
+    # style selector hook reads them from /info). Exported files carry no card here.
+    styles = load_model(model).card.style_names if name == "torch" else []
+    info = {"model": stylizer.names[0], "backend": name, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": styles}
     return stylizer, info
 
 
