@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import io
 import json
 import os
@@ -23,7 +22,7 @@ import onnx
 import torch
 from torch import nn
 
-from vidstyle.atomic import atomic_output
+from vidstyle.atomic import atomic_output, file_sha256
 from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME
 from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
 from vidstyle.backends.torch_backend import TorchBackend
@@ -173,7 +172,7 @@ def export_onnx(
 
 
 def onnx_sha256(path: str | os.PathLike[str]) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def read_card(path: str | os.PathLike[str]) -> dict[str, object]:

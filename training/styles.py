@@ -7,12 +7,12 @@ existing model and trains only those rows, with the shared convs frozen.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from vidstyle.atomic import file_sha256
 from vidstyle.images import read_image
 from vidstyle.modelfile import ModelCard
 from vidstyle.net import ConditionalInstanceNorm, TransformerNet
@@ -33,11 +33,7 @@ class StyleTargets:
         return len(self.names)
 
     def card_entries(self) -> list[dict[str, str]]:
-        return [{"name": name, "image": Path(path).name, "sha256": sha256_file(path)} for name, path in zip(self.names, self.paths)]
-
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return [{"name": name, "image": Path(path).name, "sha256": file_sha256(path)} for name, path in zip(self.names, self.paths)]
 
 
 def style_names(paths: list[str], taken: list[str] | None = None) -> list[str]:

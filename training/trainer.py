@@ -116,7 +116,8 @@ def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
     check_output_path(config.output)
     check_config(config)
-    parse_weight(str(config.style_weight)), parse_weight(str(config.tv_weight))
+    for weight in (config.style_weight, config.tv_weight):
+        parse_weight(str(weight))  # a bad weight fails before any slow setup
     style_paths = [config.style] if isinstance(config.style, str) else list(config.style)
     if not style_paths:
         raise VidstyleError("give at least one style image")
@@ -131,8 +132,9 @@ def train(config: TrainConfig) -> TrainResult:
         check_resumable(ckpt, config)
     # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
     precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
-    ranks = ranks_from_environment(cuda=config.device != "cpu" and torch.cuda.is_available())
-    device = f"cuda:{ranks.local_rank}" if ranks.world > 1 and config.device != "cpu" and torch.cuda.is_available() else config.device
+    cuda = config.device != "cpu" and torch.cuda.is_available()
+    ranks = ranks_from_environment(cuda=cuda)
+    device = f"cuda:{ranks.local_rank}" if ranks.world > 1 and cuda else config.device
     ctx, use_scaler = training_context(device, precision)
     local = local_batch(config.batch_size, ranks)
     run_dir = run_dir_for(config)
@@ -254,11 +256,12 @@ def train(config: TrainConfig) -> TrainResult:
     final = tail_means(tail)
     if history:
         final["first_total"] = history[0]["total"]
+    entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
     card = ModelCard(
         width=net.width,
-        style_image=Path(style_paths[0]).name if base is None else base.card.style_image,
-        style_image_sha256=styles.card_entries()[0]["sha256"] if base is None else base.card.style_image_sha256,
-        styles=card_styles(base.card if base is not None else None, styles),
+        style_image=entries[0]["image"],
+        style_image_sha256=entries[0]["sha256"],
+        styles=entries,
         content_weight=config.content_weight,
         style_weight=style_weight,
         tv_weight=tv_weight,

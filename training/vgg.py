@@ -10,7 +10,6 @@ Weight sources are chosen explicitly or by `auto`, never by a silent fallback to
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from torch import nn
 from torchvision.models import VGG16_Weights, VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
+from vidstyle.atomic import file_sha256
 from vidstyle.errors import WeightsUnavailableError
 
 from . import hed
@@ -283,10 +283,5 @@ def _random_vgg19() -> Trunk:
 
 
 def _sha256(path: Path) -> str:
-    if not path.is_file():
-        return ""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The weights file's digest for the model card; empty when torchvision kept no file."""
+    return file_sha256(path) if path.is_file() else ""

@@ -5,6 +5,7 @@ unless asked."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -120,3 +121,12 @@ def _move_without_replacing(tmp: Path, target: Path) -> None:
         os.replace(tmp, partial_path_for(target))
         return
     tmp.unlink()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks (loss-net weights run to hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
