@@ -11,8 +11,11 @@ import torch
 
 from vidstyle.atomic import atomic_output
 from vidstyle.errors import VidstyleError
+from vidstyle.net import upgrade_state
 
 if TYPE_CHECKING:
+    from vidstyle.net import TransformerNet
+
     from .trainer import TrainConfig
 
 
@@ -39,6 +42,25 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
         return torch.load(file, map_location="cpu", weights_only=True)  # type: ignore[no-any-return]
     except Exception as exc:
         raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
+
+
+def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> int:  # type: ignore[type-arg]
+    """Load weights, optimizer, scaler and RNG; returns the step the checkpoint reached.
+
+    Checkpoints from before multi-style hold [C] norm rows and Adam moments; both are
+    reshaped to today's [N, C] so an old long run can still be finished.
+    """
+    net.load_state_dict(upgrade_state(ckpt["model"], net))
+    opt.load_state_dict(ckpt["optimizer"])
+    for param, state in opt.state.items():
+        for key, value in list(state.items()):
+            if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape and value.numel() == param.numel():
+                state[key] = value.reshape(param.shape)
+    scaler.load_state_dict(ckpt["scaler"])
+    torch.set_rng_state(ckpt["rng_cpu"])
+    if ckpt["rng_cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
+    return int(ckpt["step"])
 
 
 def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]

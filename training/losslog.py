@@ -12,8 +12,9 @@ from vidstyle.atomic import atomic_output
 class LossLog:
     """Appended and flushed each step, so a killed run keeps its curve; a resumed run continues the same file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, after_step: int = 0) -> None:
         self.path = path
+        self.after_step = after_step
         self.handle: TextIO | None = None
         self.writer: csv.DictWriter[str] | None = None
 
@@ -21,13 +22,16 @@ class LossLog:
         if self.writer is None:
             fields = list(record)
             old = self._read() if self.path.exists() else None
-            if old is not None and old[0] != fields:
-                # A resumed run may add terms (stability switched on): rewrite with the union of columns.
+            if old is not None:
+                # A resumed run may add terms (stability switched on), and a run killed after its
+                # last checkpoint logged steps it will now redo: rewrite once, with the union of
+                # columns and only the rows up to the resumed step.
                 fields = list(dict.fromkeys(old[0] + fields))
+                kept = [row for row in old[1] if float(row.get("step") or 0) <= self.after_step]
                 with atomic_output(self.path) as tmp, open(tmp, "w", newline="") as handle:
                     rewriter = csv.DictWriter(handle, fieldnames=fields)
                     rewriter.writeheader()
-                    rewriter.writerows(old[1])
+                    rewriter.writerows(kept)
             handle = self.path.open("a", newline="")
             self.handle = handle
             self.writer = csv.DictWriter(handle, fieldnames=fields, restval="")

@@ -18,7 +18,7 @@ from vidstyle.images import read_image, write_image
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
-from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
+from .checkpoint import check_resumable, restore_checkpoint, load_checkpoint, save_checkpoint
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
@@ -164,15 +164,7 @@ def train(config: TrainConfig) -> TrainResult:
     initial = initial_terms(net, vgg, loss_net, styles, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
 
-    start = 0
-    if ckpt is not None:
-        net.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        scaler.load_state_dict(ckpt["scaler"])
-        torch.set_rng_state(ckpt["rng_cpu"])
-        if ckpt["rng_cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
-        start = int(ckpt["step"])
+    start = restore_checkpoint(ckpt, net, opt, scaler) if ckpt is not None else 0
     if start >= config.steps:
         raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} steps")
 
@@ -186,7 +178,7 @@ def train(config: TrainConfig) -> TrainResult:
     )
     preview = read_image(files[0], max_side=256).to(ctx.device)
     history: list[dict[str, float]] = []
-    log_csv = LossLog(run_dir / "losses.csv") if ranks.is_main else None
+    log_csv = LossLog(run_dir / "losses.csv", after_step=start) if ranks.is_main else None
     per_style = len(styles) > 1
     last_style: dict[str, float] = {}
     bar = tqdm(total=config.steps, initial=start, disable=not (config.progress and ranks.is_main), unit="step", dynamic_ncols=True)

@@ -1,0 +1,39 @@
+import torch
+
+from vidstyle.net import TransformerNet
+from vidstyle.training.checkpoint import restore_checkpoint
+
+
+def squeezed(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """What checkpoints from before multi-style held: one [C] row per norm, not [1, C]."""
+    return {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in state.items()}
+
+
+def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    net(torch.rand(1, 3, 32, 32)).mean().backward()
+    opt.step()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    optimizer_state = opt.state_dict()
+    old_moments = {i: {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in s.items()} for i, s in optimizer_state["state"].items()}
+    ckpt = {
+        "step": 7,
+        "model": squeezed(net.state_dict()),
+        "optimizer": {"state": old_moments, "param_groups": optimizer_state["param_groups"]},
+        "scaler": scaler.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": [],
+    }
+    reshaped = [k for k, v in ckpt["model"].items() if v.shape != net.state_dict()[k].shape]
+    assert len(reshaped) > 10  # every norm's gamma and beta
+
+    fresh = TransformerNet(width=0.25)
+    fresh_opt = torch.optim.Adam(fresh.parameters(), lr=1e-3)
+    assert restore_checkpoint(ckpt, fresh, fresh_opt, torch.amp.GradScaler("cpu", enabled=False)) == 7
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), fresh.state_dict().values()))
+    for param in fresh.parameters():
+        assert fresh_opt.state[param]["exp_avg"].shape == param.shape
+    fresh(torch.rand(1, 3, 32, 32)).mean().backward()
+    fresh_opt.step()  # would raise on a [C] moment against a [1, C] gradient
