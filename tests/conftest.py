@@ -12,20 +12,39 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from vidstyle import ModelCard, TransformerNet, load_model, save_model  # noqa: E402
 from vidstyle.cli import main  # noqa: E402
+from vidstyle.net import ConditionalInstanceNorm  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small random-weight model: enough to check plumbing, fast on any CPU."""
     torch.manual_seed(1234)
-    net = TransformerNet(width=0.25)
-    # Random affine norms so the output is not flat grey, which would hide pixel bugs.
-    for module in net.modules():
-        if isinstance(module, torch.nn.InstanceNorm2d):
-            torch.nn.init.normal_(module.weight, 1.0, 0.5)
-            torch.nn.init.normal_(module.bias, 0.0, 0.5)
     path = tmp_path_factory.mktemp("models") / "tiny.safetensors"
-    save_model(path, net, ModelCard(width=0.25, style_image="none"))
+    save_model(path, random_norms(TransformerNet(width=0.25)), ModelCard(width=0.25, style_image="none"))
+    return path
+
+
+def random_norms(net: TransformerNet) -> TransformerNet:
+    """Random affine norms so the output is not flat grey (which would hide pixel bugs), and
+    so each style row of a multi-style net gives a visibly different picture."""
+    norms = [m for m in net.modules() if isinstance(m, ConditionalInstanceNorm)]
+    assert norms, "TransformerNet has no ConditionalInstanceNorm layers any more"
+    for module in norms:
+        torch.nn.init.normal_(module.weight, 1.0, 0.5)
+        torch.nn.init.normal_(module.bias, 0.0, 0.5)
+    return net
+
+
+THREE_STYLES = ("candy", "mosaic", "udnie")
+
+
+@pytest.fixture(scope="session")
+def three_style_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random three-style model named like a real one."""
+    torch.manual_seed(4321)
+    styles = tuple({"name": n, "image": f"{n}.jpg", "sha256": "0" * 64} for n in THREE_STYLES)
+    path = tmp_path_factory.mktemp("models") / "three.safetensors"
+    save_model(path, random_norms(TransformerNet(width=0.25, styles=3)), ModelCard(width=0.25, styles=styles))
     return path
 
 

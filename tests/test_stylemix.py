@@ -44,3 +44,27 @@ def test_bad_style_arguments_are_one_line_naming_the_styles(call, needle: str) -
     with pytest.raises(VidstyleError) as info:
         call()
     assert needle in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_choice_resolves_to_a_constant_or_scheduled_weight_row() -> None:
+    from vidstyle.stylemix import StyleChoice
+
+    torch.testing.assert_close(StyleChoice().resolve(NAMES).at(5.0), torch.tensor([1.0, 0.0, 0.0]))  # type: ignore[union-attr]
+    torch.testing.assert_close(StyleChoice(style="starry").resolve(NAMES).at(0.0), torch.tensor([0.0, 0.0, 1.0]))  # type: ignore[union-attr]
+    torch.testing.assert_close(StyleChoice(mix="candy:1,mosaic:1").resolve(NAMES).at(9.0), torch.tensor([0.5, 0.5, 0.0]))  # type: ignore[union-attr]
+    torch.testing.assert_close(StyleChoice(schedule="0s:candy,2s:mosaic").resolve(NAMES).at(1.0), torch.tensor([0.5, 0.5, 0.0]))  # type: ignore[union-attr]
+
+
+def test_a_single_style_model_needs_no_weights_but_still_checks_the_name() -> None:
+    from vidstyle.stylemix import StyleChoice
+
+    assert StyleChoice(style="mosaic").resolve(["mosaic"]) is None
+    with pytest.raises(VidstyleError, match="its styles are 0:mosaic"):
+        StyleChoice(style="candy").resolve(["mosaic"])
+
+
+def test_a_choice_takes_one_kind_only() -> None:
+    from vidstyle.stylemix import StyleChoice
+
+    with pytest.raises(VidstyleError, match="not style and style mix"):
+        StyleChoice(style="candy", mix="candy:1")

@@ -94,3 +94,32 @@ def parse_schedule(spec: str, names: list[str]) -> StyleSchedule:
             raise VidstyleError(f"style schedule times must increase; {seconds:g}s comes after {points[-1][0]:g}s")
         points.append((seconds, one_hot(style_index(style, names), len(names))))
     return StyleSchedule(tuple(p[0] for p in points), tuple(p[1] for p in points))
+
+
+@dataclass(frozen=True)
+class StyleChoice:
+    """The user's pick, as typed (--style, --style-mix, --style-schedule): at most one of them.
+
+    It stays text until a backend says which styles its model holds, so the same choice works
+    for a .safetensors, an .onnx or an .engine model.
+    """
+
+    style: str | None = None
+    mix: str | None = None
+    schedule: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [flag for flag, value in (("style", self.style), ("style mix", self.mix), ("style schedule", self.schedule)) if value is not None]
+        if len(given) > 1:
+            raise VidstyleError(f"give one of style, style mix or style schedule, not {' and '.join(given)}")
+
+    def resolve(self, names: list[str]) -> StyleSchedule | None:
+        """Weights over time for a multi-style model; None for a single-style one (nothing to mix)."""
+        if self.schedule is not None:
+            schedule = parse_schedule(self.schedule, names)
+        elif self.mix is not None:
+            schedule = StyleSchedule((0.0,), (parse_mix(self.mix, names),))
+        else:
+            # A multi-style model with no choice runs its first style, as a single-style one would.
+            schedule = StyleSchedule((0.0,), (one_hot(style_index(self.style or "0", names), len(names)),))
+        return None if len(names) == 1 else schedule

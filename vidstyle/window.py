@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .jobs.live import LiveStats, LiveStylizer
 
 WINDOW = "vidstyle"
-HELP = "q quit  n/p style  s side-by-side  f fullscreen"
+HELP = "q quit  n/p style  m fade to next  s side-by-side  f fullscreen"
 
 
 class WindowDisplay:
@@ -33,13 +33,15 @@ class WindowDisplay:
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
 
     def handle_key(self, key: int) -> bool:
-        """The keys' actions (n/p go through LiveStylizer.switch); False means quit."""
+        """The keys' actions (n/p go through LiveStylizer.switch, m through LiveStylizer.fade); False means quit."""
         if key in (ord("q"), 27):
             return False
         if key == ord("n"):
             self.stylizer.switch(+1)
         elif key == ord("p"):
             self.stylizer.switch(-1)
+        elif key == ord("m"):
+            self.stylizer.fade(+1)
         elif key == ord("s"):
             self.side_by_side = not self.side_by_side
         elif key == ord("f"):

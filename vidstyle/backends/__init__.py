@@ -43,7 +43,7 @@ def create_backend(
 
         if model is None:
             raise VidstyleError("the torch backend needs a .safetensors style model")
-        return TorchBackend(model.net, ctx, compile=compile)
+        return TorchBackend(model.net, ctx, compile=compile, style_names=model.card.style_names)
     if name == "onnxruntime":
         from .onnxruntime_backend import OnnxRuntimeBackend
 

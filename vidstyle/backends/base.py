@@ -33,6 +33,8 @@ STYLE_INPUT_NAME = "style_weights"
 class Backend(ABC):
     name: ClassVar[BackendName]
     _closed = False
+    # The styles the loaded net holds, in row order: what --style names and --style-mix weights index.
+    style_names: tuple[str, ...] = ("style",)
 
     def prepare(self, shape: tuple[int, int, int, int]) -> None:
         """Get ready for inputs of this NCHW shape (allocate buffers, build graphs, warm up)."""

@@ -5,6 +5,7 @@ On CUDA the input and output stay on the GPU through IO binding to torch tensors
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,17 @@ class OnnxRuntimeBackend(Backend):
         self.providers = active
         self._binding: Any = None
         self.takes_style = any(node.name == STYLE_INPUT_NAME for node in self.session.get_inputs())
+        self.style_names = self._read_style_names()
+
+    def _read_style_names(self) -> tuple[str, ...]:
+        """From the model card the exporter stores in the file; numbered when a file has none."""
+        card_text = self.session.get_modelmeta().custom_metadata_map.get("vidstyle.card")
+        card = json.loads(card_text) if card_text else {}
+        if card.get("styles"):
+            return tuple(str(entry["name"]) for entry in card["styles"])
+        style_input = [node for node in self.session.get_inputs() if node.name == STYLE_INPUT_NAME]
+        count = style_input[0].shape[1] if style_input and isinstance(style_input[0].shape[1], int) else 1
+        return tuple(str(i) for i in range(count)) if count > 1 else (Path(str(card.get("style_image") or "style")).stem,)
 
     def _style_feed(self, style_weights: torch.Tensor | None) -> dict[str, np.ndarray]:
         if style_weights is None and self.takes_style:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -15,8 +15,9 @@ from .base import Backend
 class TorchBackend(Backend):
     name = "torch"
 
-    def __init__(self, net: TransformerNet, ctx: RunContext, *, compile: bool = False) -> None:
+    def __init__(self, net: TransformerNet, ctx: RunContext, *, compile: bool = False, style_names: Sequence[str] | None = None) -> None:
         self.ctx = ctx
+        self.style_names = tuple(style_names) if style_names is not None else tuple(str(i) for i in range(net.styles))
         # A private copy, so moving it to the GPU or channels_last never surprises the caller.
         module = copy.deepcopy(net).eval().requires_grad_(False).to(ctx.device)
         if ctx.is_cuda:

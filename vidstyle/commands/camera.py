@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .common import add_runtime_arguments, positive_int
+from .common import add_runtime_arguments, add_style_arguments, positive_int
 
 EXAMPLES = (
     "vidstyle camera                                   # default camera, bundled style, a window",
@@ -18,7 +18,8 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", default="0", help="camera index, /dev/videoN, rtsp://... URL, or a video file (default 0)")
     add_runtime_arguments(parser, max_side_default=480, backend=True)
-    parser.add_argument("--models", help="comma-separated models to switch between with n/p")
+    add_style_arguments(parser)
+    parser.add_argument("--models", help="comma-separated models to switch between with n/p (a multi-style model adds each of its styles; m fades between them)")
     parser.add_argument("--display", default="window", choices=["window", "none"])
     parser.add_argument("--virtual-cam", action="store_true", help="send frames to a virtual camera (pyvirtualcam)")
     parser.add_argument("--record", metavar="OUT.mp4", help="also record the stylized stream")
@@ -29,11 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.live import load_live_stylizer, run_camera
+    from vidstyle.stylemix import StyleChoice
 
     models = [path.strip() for path in args.models.split(",")] if args.models else [args.model]
     summary = run_camera(
         args.source,
-        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side),
+        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
+                                   styles=StyleChoice(style=args.style, mix=args.style_mix)),
         display=args.display,
         record=args.record,
         virtual_cam=args.virtual_cam,

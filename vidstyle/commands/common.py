@@ -73,6 +73,24 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
         parser.add_argument("--engine", dest="model", metavar="PATH", help=argparse.SUPPRESS)
 
 
+def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = False) -> None:
+    """Which of a multi-style model's styles to run (`vidstyle models` lists them)."""
+    group = parser.add_argument_group("styles of a multi-style model").add_mutually_exclusive_group()
+    group.add_argument("--style", metavar="NAME|INDEX", help="one of the model's styles, by name or 0-based index (default: its first)")
+    group.add_argument("--style-mix", metavar="MIX", help='a weighted blend of the model\'s styles, like "starry:0.7,candy:0.3" (default: none)')
+    if schedule:
+        group.add_argument(
+            "--style-schedule", metavar="PLAN",
+            help='styles over time, like "0s:candy,4s:starry,8s:candy"; weights are interpolated linearly between the times, which count from the first output frame (default: none)',
+        )
+
+
+def style_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The style flags as the library's keyword arguments."""
+    options = {"style": args.style, "style_mix": args.style_mix}
+    return options | ({"style_schedule": args.style_schedule} if hasattr(args, "style_schedule") else {})
+
+
 def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("loss network")
     group.add_argument(

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import add_runtime_arguments
+from .common import add_runtime_arguments, add_style_arguments, style_options
 
 EXAMPLES = (
     "vidstyle image photo.jpg photo-styled.jpg",
@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="an image file, or a folder of images")
     parser.add_argument("output", help="the output image (a folder that exists, when INPUT is a folder)")
     add_runtime_arguments(parser)
+    add_style_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
     model = load_model(args.model)
     log = logging.getLogger("vidstyle")
-    options = dict(model=model, max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite)
+    options = dict(model=model, max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite, **style_options(args))
     if folder:
         skipped: list[Path] = []
         written = stylize_folder(args.input, args.output, skipped=skipped, progress=not args.quiet, **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_runtime_arguments, positive_int
+from .common import add_runtime_arguments, add_style_arguments, positive_int
 
 EXAMPLES = (
     "vidstyle serve                                    # http://127.0.0.1:8765/, the browser's webcam, bundled style",
@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
     parser.add_argument("--source", help="watch a camera index, /dev/videoN, URL or video file on the server instead of the browser's webcam")
     add_runtime_arguments(parser, max_side_default=480, backend=True)
+    add_style_arguments(parser)
     parser.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (browsers need https for the camera off localhost)")
     parser.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
     parser.add_argument("--max-viewers", type=positive_int, default=4, help="open peer connections at most (default 4)")
@@ -38,7 +39,12 @@ def run(args: argparse.Namespace) -> int:
     tls = check_tls(args.certfile, args.keyfile)
     if args.source is not None:
         check_source(args.source)
-    stylizer, info = load_served_model(args.model, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side)
+    from vidstyle.stylemix import StyleChoice
+
+    stylizer, info = load_served_model(
+        args.model, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
+        styles=StyleChoice(style=args.style, mix=args.style_mix),
+    )
     limits = ServeLimits(max_viewers=args.max_viewers, max_frame_side=args.max_frame_side)
     serve(stylizer, host=args.host, port=args.port, limits=limits, tls=tls, info=info, source=args.source)
     return 0

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import add_runtime_arguments, add_trim_arguments, positive_int, trim_from_args
+from .common import add_runtime_arguments, add_style_arguments, add_trim_arguments, positive_int, style_options, trim_from_args
 
 EXAMPLES = (
     "vidstyle stylize input.mp4 output.mp4",
@@ -18,12 +18,14 @@ EXAMPLES = (
     "vidstyle stylize in.mkv out.mp4 --device cuda --precision fp16 --batch 8 --preset veryfast",
     "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
     "vidstyle stylize in.mp4 clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
+    "vidstyle stylize in.mp4 out.mp4 --model four.safetensors --style-schedule 0s:candy,4s:starry",
 )
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
     add_runtime_arguments(parser, backend=True)
+    add_style_arguments(parser, schedule=True)
     parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
@@ -85,6 +87,7 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
             pix_fmt=args.pix_fmt,
             keep_partial=args.keep_partial,
             trim=trim_from_args(args),
+            **style_options(args),
             overwrite=args.overwrite,
             compile=args.compile,
             audio=not args.no_audio,

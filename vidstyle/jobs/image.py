@@ -16,6 +16,7 @@ from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
 from ..modelfile import StyleModel, load_model
 from ..progress import progress_bar
+from ..stylemix import StyleChoice
 from ..stylizer import FrameStylizer
 
 ImageInput = str | os.PathLike[str] | torch.Tensor | np.ndarray | Image.Image
@@ -30,6 +31,8 @@ def stylize_image(
     device: str = "auto",
     precision: str = "fp32",
     overwrite: bool = True,
+    style: str | int | None = None,
+    style_mix: str | None = None,
 ) -> torch.Tensor | np.ndarray | Image.Image:
     """Stylize one image and return it as the same kind it came as: a PIL image gives a PIL
     image, a uint8 RGB [H, W, 3] numpy array or tensor gives the same; a path gives a uint8
@@ -37,15 +40,18 @@ def stylize_image(
 
     The result always has the input's size; `max_side` only limits the size the net runs at.
     `output` is never the input file, and an existing one is replaced only with `overwrite`.
+    A multi-style model runs `style` (a name or index; default its first) or a `style_mix`
+    such as "starry:0.7,candy:0.3".
     """
+    choice = StyleChoice(style=None if style is None else str(style), mix=style_mix)
     source = image if isinstance(image, str | os.PathLike) else None
     if output is not None:
         check_output_path(output, inputs=[source], overwrite=overwrite)
-    style = model if isinstance(model, StyleModel) else load_model(model)
+    net = model if isinstance(model, StyleModel) else load_model(model)
     pixels = _as_uint8_tensor(image)
     ctx = resolve_context(device, precision)
-    with create_backend("torch", style, ctx) as backend:
-        result = FrameStylizer(backend, ctx, max_side=max_side)(pixels[None])[0]
+    with create_backend("torch", net, ctx) as backend:
+        result = FrameStylizer(backend, ctx, max_side=max_side, styles=choice.resolve(list(backend.style_names)))(pixels[None])[0]
     if output is not None:
         write_image_uint8(result, output, inputs=[source], overwrite=overwrite)
     if isinstance(image, Image.Image):
@@ -76,6 +82,8 @@ def stylize_folder(
     overwrite: bool = True,
     skipped: list[Path] | None = None,
     progress: bool = False,
+    style: str | int | None = None,
+    style_mix: str | None = None,
 ) -> list[Path]:
     """Stylize every image under `source` into `destination` (which must exist), keeping relative paths.
 
@@ -94,7 +102,8 @@ def stylize_folder(
         check_not_an_input(target, files)
         if not overwrite and target.exists():
             raise OutputExistsError(f"{target} already exists")
-    style = model if isinstance(model, StyleModel) else load_model(model)
+    net = model if isinstance(model, StyleModel) else load_model(model)
+    StyleChoice(style=None if style is None else str(style), mix=style_mix).resolve(net.card.style_names)  # a bad name fails before any file
     written = []
     for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
         try:
@@ -105,7 +114,7 @@ def stylize_folder(
             skipped.append(file)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        stylize_image(pixels, target, model=style, max_side=max_side, device=device, precision=precision, overwrite=overwrite)
+        stylize_image(pixels, target, model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
         written.append(target)
     return written
 

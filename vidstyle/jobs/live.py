@@ -35,35 +35,16 @@ from ..media.options import EncodeOptions
 from ..modelfile import load_model
 from ..pipeline import run_pipeline
 from ..stylizer import FrameStylizer
+from ..stylemix import StyleChoice, style_index
+from .livestyles import LiveStylizer
 
 log = logging.getLogger("vidstyle")
 STATUS_EVERY_SECONDS = 5.0  # without a window, a progress line this often
 
 
-class LiveStylizer:
-    """The inference stage, with the style list the `n`/`p` keys switch through."""
-
-    def __init__(self, stylizers: Sequence[FrameStylizer], names: Sequence[str]) -> None:
-        if not stylizers:
-            raise VidstyleError("no style models given")
-        self.stylizers = list(stylizers)
-        self.names = list(names)
-        self.index = 0
-
-    def switch(self, step: int) -> str:
-        """Next (+1) or previous (-1) style; takes effect on the next frame inferred."""
-        self.index = (self.index + step) % len(self.stylizers)
-        return self.names[self.index]
-
-    def __call__(self, frame: Frame) -> Frame:
-        index = self.index
-        frame.stylized = self.stylizers[index](torch.from_numpy(frame.pixels)[None])[0].numpy()
-        frame.style_index = index
-        return frame
-
-
 def load_live_stylizer(
-    models: Sequence[str | os.PathLike[str] | None], *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+    models: Sequence[str | os.PathLike[str] | None], *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480,
+    styles: StyleChoice = StyleChoice(),
 ) -> LiveStylizer:
     """One backend per model (None: the bundled style), named after the model files; each
     file's suffix picks its backend (.onnx: onnxruntime, .engine: tensorrt)."""
@@ -75,7 +56,13 @@ def load_live_stylizer(
         log.info("%s", describe_run(model or path, name, ctx))
         stylizers.append(FrameStylizer(create_backend(name, model, ctx, engine_path=None if model else str(path)), ctx, max_side=max_side))
         names.append(Path(model.source if model else str(path)).stem)
-    return LiveStylizer(stylizers, names)
+    # The style choice picks the starting style (or mix) of the first model.
+    if stylizers:
+        stylizers[0].styles = styles.resolve(list(stylizers[0].backend.style_names))
+    live = LiveStylizer(stylizers, names)
+    if styles.style is not None and stylizers[0].styles is not None:
+        live.index = style_index(styles.style, list(stylizers[0].backend.style_names))
+    return live
 
 
 @dataclass

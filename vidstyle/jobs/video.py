@@ -36,6 +36,7 @@ from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
 from ..progress import progress_bar
 from .notes import decode_notes, dropped_note
+from ..stylemix import StyleChoice
 from ..stylizer import FrameStylizer
 from ..temporal import TemporalBlender
 
@@ -77,6 +78,7 @@ class VideoPlan:
     temporal_blend: float
     keep_partial: bool
     trim: Trim = Trim()
+    styles: StyleChoice = StyleChoice()
 
 
 @dataclass
@@ -115,6 +117,9 @@ def stylize_video(
     temporal_blend: float = 0.0,
     colour_convert: Literal["host", "device"] = "host",
     trim: Trim = Trim(),
+    style: str | int | None = None,
+    style_mix: str | None = None,
+    style_schedule: str | None = None,
     progress: bool = True,
     on_batch: Callable[[FrameBatch], None] | None = None,
     stop: threading.Event | None = None,
@@ -125,11 +130,14 @@ def stylize_video(
     The input is never written over; an existing output only with `overwrite`.
 
     `stop`, set from another thread, ends the run early: the result says interrupted.
+    A multi-style model runs `style` (a name or index; default its first), a `style_mix` such
+    as "starry:0.7,candy:0.3", or a `style_schedule` such as "0s:candy,4s:starry".
     """
     plan = plan_video(
         input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
         overwrite=overwrite, trim=trim, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
+        styles=StyleChoice(style=None if style is None else str(style), mix=style_mix, schedule=style_schedule),
     )
     log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
@@ -174,6 +182,7 @@ def plan_video(
     keep_partial: bool,
     overwrite: bool = True,
     trim: Trim = Trim(),
+    styles: StyleChoice = StyleChoice(),
     compile: bool,
     audio: bool,
     temporal_blend: float,
@@ -206,7 +215,7 @@ def plan_video(
         backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
         audio_source=Path(input) if audio and info.audio_codecs else None,
         pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
-        temporal_blend=temporal_blend, keep_partial=keep_partial, trim=trim,
+        temporal_blend=temporal_blend, keep_partial=keep_partial, trim=trim, styles=styles,
     )
 
 
@@ -217,7 +226,8 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
     keeps it too, never over an existing file)."""
     with create_backend(plan.backend, plan.model, plan.ctx, compile=plan.compile, engine_path=plan.engine) as backend:
         matrix: Literal["bt601", "bt709"] = "bt709" if plan.info.colorspace == "bt709" else "bt601"
-        stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range)
+        styles = plan.styles.resolve(list(backend.style_names))  # before the temp file: a bad name leaves nothing
+        stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range, styles=styles)
         with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
             writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source, audio_trim=plan.trim)
             if writer.padded:
@@ -246,8 +256,12 @@ def run_video(
     total = plan.info.frame_count if plan.trim == Trim() else plan.trim.max_frames
     bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
+    first_seconds: list[float] = []  # a style schedule runs on the output's clock: 0s is its first frame
+
     def transform(frames: FrameBatch) -> FrameBatch:
-        stylized = session.stylizer(frames.data, frames.pixel_format)
+        first_seconds[:] = first_seconds or [frames.pts_seconds[0]]
+        times = [t - first_seconds[0] for t in frames.pts_seconds]
+        stylized = session.stylizer(frames.data, frames.pixel_format, times)
         if session.blender is not None:  # runs in the one transform thread, so frames stay in order
             sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
             stylized = torch.from_numpy(session.blender.blend_batch(sources, stylized.numpy()))

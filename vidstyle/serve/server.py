@@ -15,8 +15,8 @@ from aiohttp import web
 from ..errors import VidstyleError
 from ..media.capture import open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
+from ..stylemix import StyleChoice
 from ..backends import backend_for
-from ..modelfile import load_model
 from .app import ServeLimits, build_app, needs_token, new_token
 from .peers import SharedStylizer
 from .source import SourceLoop
@@ -51,15 +51,16 @@ def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
 
 
 def load_served_model(
-    model: str | os.PathLike[str] | None, *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480
+    model: str | os.PathLike[str] | None, *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480,
+    styles: StyleChoice = StyleChoice(),
 ) -> tuple[LiveStylizer, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
-    stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side)
+    stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
     name = backend_for(model, backend)
-    # The style names come from the model card; a multi-style model lists several (the page's
-    # style selector hook reads them from /info). Exported files carry no card here.
-    styles = load_model(model).card.style_names if name == "torch" else []
-    info = {"model": stylizer.names[0], "backend": name, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": styles}
+    # A multi-style model lists its styles (the page's style selector hook reads them from /info).
+    names = stylizer.names if len(stylizer.names) > 1 else []
+    model_name = Path(str(model)).stem if model is not None else stylizer.names[0]
+    info = {"model": model_name, "backend": name, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": names}
     return stylizer, info
 
 

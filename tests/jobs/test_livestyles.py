@@ -1,0 +1,65 @@
+"""The camera's style list: n/p switch between a multi-style model's styles, m fades."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vidstyle import load_model
+from vidstyle.backends import create_backend
+from vidstyle.context import resolve_context
+from vidstyle.frames import Frame
+from vidstyle.jobs.livestyles import LiveStylizer
+from vidstyle.stylizer import FrameStylizer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.seconds = 100.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def live(models: list[Path], clock: Clock) -> LiveStylizer:
+    ctx = resolve_context("cpu")
+    stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in models]
+    return LiveStylizer(stylizers, [p.stem for p in models], clock=clock)
+
+
+def run(stylizer: LiveStylizer, pixels: np.ndarray) -> np.ndarray:
+    frame = stylizer(Frame(pixels=pixels, captured_seconds=0.0, index=0))
+    assert frame.stylized is not None
+    return frame.stylized
+
+
+def net_output(model: Path, pixels: np.ndarray, weights: list[float]) -> np.ndarray:
+    x = torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        y = load_model(model).net(x, torch.tensor([weights], dtype=torch.float32))
+    return (y[0].permute(1, 2, 0) * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
+
+
+def test_each_style_of_a_multi_style_model_is_an_entry(three_style_model: Path, tiny_model: Path) -> None:
+    assert live([three_style_model], Clock()).names == ["candy", "mosaic", "udnie"]
+    both = live([tiny_model, three_style_model], Clock())
+    assert both.names == ["tiny", "three:candy", "three:mosaic", "three:udnie"]
+    assert [both.switch(+1) for _ in range(4)] == ["three:candy", "three:mosaic", "three:udnie", "tiny"]
+
+
+def test_switch_changes_style_at_the_next_frame_and_fade_blends_over_one_second(three_style_model: Path) -> None:
+    pixels = np.random.default_rng(0).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    clock = Clock()
+    stylizer = live([three_style_model], clock)
+    candy = net_output(three_style_model, pixels, [1, 0, 0])
+    assert np.abs(run(stylizer, pixels).astype(int) - candy.astype(int)).max() <= 1
+    assert stylizer.switch(+1) == "mosaic"
+    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1
+
+    assert stylizer.fade(+1) == "udnie"
+    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1  # fade starts where it was
+    clock.seconds += 0.25
+    quarter = net_output(three_style_model, pixels, [0, 0.75, 0.25])
+    assert np.abs(run(stylizer, pixels).astype(int) - quarter.astype(int)).max() <= 1
+    clock.seconds += 1.0
+    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
