@@ -19,7 +19,7 @@ import torch
 
 from vidstyle.atomic import atomic_output
 from vidstyle.backends.engine_header import EngineHeader, write_engine
-from vidstyle.backends.base import INPUT_NAME
+from vidstyle.backends.base import INPUT_NAME, STYLE_INPUT_NAME
 from vidstyle.backends.tensorrt_backend import TensorRTBackend, device_identity, require_tensorrt
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.colour import fit_max_side, resize
@@ -28,7 +28,7 @@ from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image
 from vidstyle.modelfile import StyleModel, default_model_path
 
-from .onnx import DEFAULT_OPSET, export_onnx, onnx_sha256
+from .onnx import DEFAULT_OPSET, export_onnx, onnx_sha256, parity_style_weights
 from .parity import compare
 
 if TYPE_CHECKING:
@@ -72,13 +72,15 @@ def parse_network(logger: trt.ILogger, onnx_bytes: bytes) -> tuple[trt.Builder, 
     return builder, network, parser
 
 
-def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes) -> trt.IBuilderConfig:
+def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes, *, styles: int = 1) -> trt.IBuilderConfig:
     import tensorrt as trt
 
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, WORKSPACE_BYTES)
     profile = builder.create_optimization_profile()
     profile.set_shape(INPUT_NAME, *(trt.Dims(list(shape)) for shape in shapes))
+    if styles > 1:  # the style weights follow the images' batch axis
+        profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], styles]) for shape in shapes))
     config.add_optimization_profile(profile)
     cache = config.create_timing_cache(cache_bytes)
     config.set_timing_cache(cache, False)
@@ -129,7 +131,7 @@ def build_engine(
     cache_bytes = cache_file.read_bytes() if cache_file.is_file() else b""
     started = time.perf_counter()
     builder, network, _parser = parse_network(logger, Path(onnx_path).read_bytes())
-    config = make_config(builder, shapes, cache_bytes)
+    config = make_config(builder, shapes, cache_bytes, styles=model.net.styles)
     plan = builder.build_serialized_network(network, config)
     if plan is None:
         raise VidstyleError("TensorRT failed to build the engine (see its log above)")
@@ -148,6 +150,7 @@ def build_engine(
         max_shape=shapes[2],
         source_model=source_model,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        style_names=tuple(model.card.style_names) if model.net.styles > 1 else (),
     )
     image = check_image if check_image is not None else sample_image(shapes[2])
     with atomic_output(output) as tmp:
@@ -168,8 +171,9 @@ def sample_image(max_shape: Shape) -> torch.Tensor:
 
 
 def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image: torch.Tensor) -> float:
-    """PSNR of the engine against torch fp32 on one image ([1, 3, H, W] in [0, 1])."""
+    """PSNR of the engine against torch fp32 on one image ([1, 3, H, W] in [0, 1]); for a
+    multi-style net the worst of a one-hot and a mixed style vector."""
     ctx = resolve_context("cuda", "fp32")
+    inputs = [(image.to(ctx.device), w if w is None else w.to(ctx.device)) for w in parity_style_weights(1, model.net.styles)]
     with TorchBackend(model.net, ctx) as reference, TensorRTBackend.from_file(engine_path, ctx) as engine:
-        (check,) = compare(reference, engine, [image.to(ctx.device)])
-    return check.psnr_db
+        return min(check.psnr_db for check in compare(reference, engine, inputs))

@@ -45,3 +45,14 @@ def test_engine_file_without_header_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"\x00" * 100)
     with pytest.raises(VidstyleError, match="no header"):
         read_engine(path)
+
+
+def test_a_multi_style_header_records_its_styles_and_an_old_one_means_one(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    path = tmp_path / "multi.engine"
+    write_engine(path, _header(style_names=("candy", "mosaic", "udnie")), b"PLAN")
+    header, _ = read_engine(path)
+    assert header.style_names == ("candy", "mosaic", "udnie") and header.style_count == 3
+    old = {k: v for k, v in asdict(_header()).items() if k != "style_names"}  # written before styles existed
+    assert EngineHeader.from_dict(json.loads(json.dumps(old))).style_count == 1

@@ -31,6 +31,13 @@ class EngineHeader:
     max_shape: tuple[int, int, int, int]
     source_model: str = ""
     created: str = ""
+    # A multi-style engine takes [B, len(style_names)] style weights as a second input; a
+    # single-style one (and headers written before styles existed) records one or none.
+    style_names: tuple[str, ...] = ()
+
+    @property
+    def style_count(self) -> int:
+        return max(1, len(self.style_names))
 
     def to_bytes(self) -> bytes:
         payload = json.dumps(asdict(self), sort_keys=True).encode()
@@ -41,8 +48,9 @@ class EngineHeader:
         # Keys this version does not know (older headers carried an unused "extra") are skipped.
         known = {f.name for f in fields(cls)}
         values: dict[str, Any] = {key: value for key, value in data.items() if key in known}
-        for key in ("min_shape", "opt_shape", "max_shape"):
-            values[key] = tuple(values[key])
+        for key in ("min_shape", "opt_shape", "max_shape", "style_names"):
+            if key in values:
+                values[key] = tuple(values[key])
         return cls(**values)
 
 

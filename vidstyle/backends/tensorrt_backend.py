@@ -7,13 +7,14 @@ set_tensor_address, execute_async_v3) is used, which both have.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from .base import INPUT_NAME, OUTPUT_NAME, Backend
+from .base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME, Backend
 from .engine_header import EngineHeader, check_header, profile_message, read_engine, shape_in_profile
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class TensorRTBackend(Backend):
         check_header(header, path=path, tensorrt_version=trt.__version__, gpu_name=gpu_name, compute_capability=capability)
         self.header = header
         self.ctx = ctx
+        self.style_names = header.style_names or (Path(header.source_model).stem or "style",)
         self.logger: trt.ILogger = trt.Logger(trt.Logger.WARNING)
         self.runtime: trt.Runtime = trt.Runtime(self.logger)
         self.engine: trt.ICudaEngine = self.runtime.deserialize_cuda_engine(plan)
@@ -68,6 +70,7 @@ class TensorRTBackend(Backend):
         self._shape: tuple[int, int, int, int] | None = None
         self._input: torch.Tensor | None = None
         self._output: torch.Tensor | None = None
+        self._styles: torch.Tensor | None = None
         self._graph: torch.cuda.CUDAGraph | None = None
 
     @classmethod
@@ -86,6 +89,11 @@ class TensorRTBackend(Backend):
         self._output = torch.empty(shape, device=self.ctx.device, dtype=torch.float32)
         self.context.set_tensor_address(INPUT_NAME, self._input.data_ptr())
         self.context.set_tensor_address(OUTPUT_NAME, self._output.data_ptr())
+        if self.header.style_count > 1:
+            # Uniform until the first batch copies its own weights in (a captured graph reads this buffer).
+            self._styles = torch.full((shape[0], self.header.style_count), 1.0 / self.header.style_count, device=self.ctx.device)
+            self.context.set_input_shape(STYLE_INPUT_NAME, list(self._styles.shape))
+            self.context.set_tensor_address(STYLE_INPUT_NAME, self._styles.data_ptr())
         self._graph = None
         self._enqueue()  # first run does TensorRT's lazy setup outside any graph capture
         if self.cuda_graph:
@@ -100,14 +108,18 @@ class TensorRTBackend(Backend):
             raise VidstyleError("TensorRT execute_async_v3 failed")
 
     def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
-        if style_weights is not None:
-            # Engines are built from single-input graphs for now; a multi-style ONNX file runs on onnxruntime.
-            raise VidstyleError("this TensorRT engine takes no style weights; run a multi-style model with --backend torch or onnxruntime")
+        count = self.header.style_count
+        if count == 1 and style_weights is not None:
+            raise VidstyleError("this TensorRT engine holds one style and takes no style weights")
+        if count > 1 and (style_weights is None or tuple(style_weights.shape) != (images.shape[0], count)):
+            raise VidstyleError(f"this TensorRT engine holds {count} styles; pass style weights of shape [{images.shape[0]}, {count}]")
         shape = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         if shape != self._shape:
             self._prepare(shape)
         assert self._input is not None and self._output is not None
         self._input.copy_(images, non_blocking=True)
+        if self._styles is not None and style_weights is not None:
+            self._styles.copy_(style_weights, non_blocking=True)
         if self._graph is not None:
             self._graph.replay()
         else:
@@ -117,5 +129,5 @@ class TensorRTBackend(Backend):
     def _release(self) -> None:
         # Graph and buffers before the context, the context before the engine and runtime.
         self._graph = None
-        self._input = self._output = None
+        self._input = self._output = self._styles = None
         del self.context, self.engine, self.runtime
