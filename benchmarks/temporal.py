@@ -1,7 +1,7 @@
-"""Flicker table: `python -m benchmarks.temporal --plain A.safetensors --stable B.safetensors CLIP...`.
+"""Flicker table: `python -m benchmarks.temporal --model M.safetensors [--compare LABEL=OTHER.safetensors] CLIP...`.
 
-For each clip: the input's own warping error, the plain net, the stability-trained net and
-the plain net with `--temporal-blend`, each with its end-to-end fps; plus a strip of
+For each clip: the input's own warping error, the model plain and with `--temporal-blend`,
+and any models to compare against, each with its end-to-end fps; plus a strip of
 consecutive frames. Writes JSON and a markdown table.
 """
 
@@ -48,8 +48,8 @@ def strip(paths: list[Path], out: Path, *, start: int = 40, count: int = 4, heig
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.temporal")
     parser.add_argument("clips", nargs="+")
-    parser.add_argument("--plain", required=True)
-    parser.add_argument("--stable", required=True)
+    parser.add_argument("--model", help="the model under test (default: the bundled one)")
+    parser.add_argument("--compare", action="append", default=[], metavar="LABEL=MODEL", help="another model for a row of its own (repeatable)")
     parser.add_argument("--blend", type=float, default=0.5)
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--device", default="cpu")
@@ -57,8 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--strip", default="docs/temporal-strip.jpg")
     args = parser.parse_args(argv)
 
-    runs = [("plain net", args.plain, 0.0), ("stability-trained net", args.stable, 0.0), (f"plain net + --temporal-blend {args.blend}", args.plain, args.blend)]
-    result: dict[str, Any] = {"environment": describe(resolve_context(args.device)), "max_side": args.max_side, "clips": {}}
+    runs = [("model", args.model, 0.0), (f"model + --temporal-blend {args.blend}", args.model, args.blend)]
+    runs += [(label, model, 0.0) for label, _, model in (spec.partition("=") for spec in args.compare)]
+    model_name = Path(args.model).name if args.model else "bundled default"
+    result: dict[str, Any] = {
+        "environment": describe(resolve_context(args.device)), "max_side": args.max_side, "model": model_name, "blend": args.blend,
+        "precision": "fp32", "batch": 4, "clips": {},
+    }
     with tempfile.TemporaryDirectory(prefix="vidstyle-temporal-") as tmp:
         for clip in args.clips:
             rows = []
@@ -78,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if clip == args.clips[0]:
                 strip([Path(clip), *outputs], Path(args.strip))
     Path(args.out).write_text(json.dumps(result, indent=2))
-    lines = ["| clip | row | warping error | x input | x plain net | fps |", "|---|---|---|---|---|---|"]
+    lines = ["| clip | row | warping error | x input | x model plain | fps |", "|---|---|---|---|---|---|"]
     for clip, rows in result["clips"].items():
         for row in rows:
             fps = f"{row['fps']:.1f}" if row["fps"] else "-"

@@ -107,3 +107,10 @@ def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[n
     card = load_model().card
     assert rows[0].split()[:3] == ["default", ",".join(card.style_names), "default.safetensors"]
     assert str(card.steps) in rows[0].split()
+
+
+def test_a_saved_model_gets_the_same_permissions_as_any_new_file(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    path = save_model(tmp_path / "m.safetensors", TransformerNet(width=0.25), ModelCard(width=0.25))
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777

@@ -111,7 +111,10 @@ def save_model(path: str | os.PathLike[str], net: TransformerNet, card: ModelCar
     state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in net.state_dict().items()}
     metadata = {_FORMAT_KEY: FORMAT, _CARD_KEY: card.to_json(), _CHECKSUM_KEY: tensor_checksum(state)}
     with atomic_output(path) as tmp:
+        mode = tmp.stat().st_mode & 0o777
         save_file(state, str(tmp), metadata=metadata)
+        # safetensors writes its file owner-only (0600); keep the mode any new file would get here.
+        os.chmod(tmp, mode)
     return Path(path)
 
 
