@@ -26,6 +26,7 @@ def test_a_resumed_log_drops_steps_past_the_checkpoint_and_adds_new_columns(tmp_
     assert fields == ["total", "step", "stability"]
     assert [r["step"] for r in rows] == ["1", "2", "3", "4"]
     assert rows[3]["total"] == "40.0" and rows[0]["stability"] == ""
+    assert resumed.first_total == 1.0  # step 1's, for the model card
 
 
 def test_a_new_log_writes_its_header_once(tmp_path: Path) -> None:

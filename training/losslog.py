@@ -15,6 +15,8 @@ class LossLog:
     def __init__(self, path: Path, *, after_step: int = 0) -> None:
         self.path = path
         self.after_step = after_step
+        # Step 1's total, from this run or the one it resumes: the model card's first_total.
+        self.first_total: float | None = None
         self.handle: TextIO | None = None
         self.writer: csv.DictWriter[str] | None = None
 
@@ -28,6 +30,8 @@ class LossLog:
                 # columns and only the rows up to the resumed step.
                 fields = list(dict.fromkeys(old[0] + fields))
                 kept = [row for row in old[1] if float(row.get("step") or 0) <= self.after_step]
+                if kept and kept[0].get("total"):
+                    self.first_total = float(kept[0]["total"])
                 with atomic_output(self.path) as tmp, open(tmp, "w", newline="") as handle:
                     rewriter = csv.DictWriter(handle, fieldnames=fields)
                     rewriter.writeheader()
@@ -37,6 +41,8 @@ class LossLog:
             self.writer = csv.DictWriter(handle, fieldnames=fields, restval="")
             if old is None:
                 self.writer.writeheader()
+        if self.first_total is None and "total" in record:
+            self.first_total = float(record["total"])
         self.writer.writerow(record)
         assert self.handle is not None
         self.handle.flush()

@@ -246,7 +246,9 @@ def train(config: TrainConfig) -> TrainResult:
 
     tail = history[-min(20, len(history)) :]
     final = tail_means(tail)
-    if history:
+    if log_csv is not None and log_csv.first_total is not None:
+        final["first_total"] = log_csv.first_total  # step 1's, also for a resumed run
+    elif history:
         final["first_total"] = history[0]["total"]
     entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
     card = ModelCard(
