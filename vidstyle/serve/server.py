@@ -57,8 +57,8 @@ def load_served_model(
     """The one backend all viewers share, and what /info tells the page about it."""
     stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
     name = backend_for(model, backend)
-    # A multi-style model lists its styles (the page's style selector hook reads them from /info).
-    names = stylizer.names if len(stylizer.names) > 1 else []
+    # The model's style names (several for a multi-style model; the page's style selector hook reads them).
+    names = list(stylizer.stylizers[0].backend.style_names)
     model_name = Path(str(model)).stem if model is not None else stylizer.names[0]
     info = {"model": model_name, "backend": name, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": names}
     return stylizer, info
