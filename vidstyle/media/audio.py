@@ -36,8 +36,9 @@ class AudioCarrier(StreamCarrier):
             self.action = f"{label}: copied ({codec}, not re-encoded)"
         else:
             target = "libopus" if output.format.name == "webm" else "aac"
-            self.out_stream = cast(AudioStream, output.add_stream(target, rate=self.in_stream.codec_context.sample_rate or 48000))
-            self.resampler = av.AudioResampler(format=self.out_stream.codec_context.format, layout=self.out_stream.codec_context.layout, rate=self.out_stream.codec_context.rate)
+            self.encoder = cast(AudioStream, output.add_stream(target, rate=cast(AudioStream, self.in_stream).codec_context.sample_rate or 48000))
+            self.out_stream = self.encoder
+            self.resampler = av.AudioResampler(format=self.encoder.codec_context.format, layout=self.encoder.codec_context.layout, rate=self.encoder.codec_context.rate)
             self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
         # Decoded audio keeps its priming samples for the encoder; only copied packets are skipped.
         self.skip_priming = self.skip_priming and self.copy
@@ -52,10 +53,10 @@ class AudioCarrier(StreamCarrier):
             return
         for frame in frames:
             for resampled in self.resampler.resample(cast(AudioFrame, frame)):
-                for out in self.out_stream.encode(resampled):
+                for out in self.encoder.encode(resampled):
                     self.output.mux(out)
 
     def _flush(self) -> None:
         if not self.copy:
-            for out in self.out_stream.encode(None):
+            for out in self.encoder.encode(None):
                 self.output.mux(out)
