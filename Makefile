@@ -27,8 +27,8 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	mkdir -p out
-	$(VENV)/bin/vidstyle stylize -y vidstyle/assets/sample.mp4 out/sample-styled.mp4 --max-side 480 --preset veryfast
-	$(VENV)/bin/vidstyle image -y vidstyle/assets/sample.jpg out/sample-styled.jpg
+	$(VENV)/bin/vidstyle stylize -y vidstyle/assets/sample.mp4 -o out/sample-styled.mp4 --max-side 480 --preset veryfast
+	$(VENV)/bin/vidstyle image -y vidstyle/assets/sample.jpg -o out/sample-styled.jpg
 	@echo "demo: wrote out/sample-styled.mp4 and out/sample-styled.jpg"
 
 # The browser tests drive Debian's chromium through Playwright (Playwright's own browser

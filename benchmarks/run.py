@@ -22,6 +22,7 @@ from vidstyle.media.probe import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
 from vidstyle.jobs.video import stylize_video
+from vidstyle.progress import progress_bar
 
 from . import stages
 from .environment import describe
@@ -53,6 +54,17 @@ def csv(text: str | None, default: list[str]) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()] if text else default
 
 
+def batch_sizes(text: str | None, default: list[str]) -> list[int]:
+    """--batch-size as a list of positive integers, or one line saying what it takes."""
+    try:
+        sizes = [int(part) for part in csv(text, default)]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise VidstyleError(f"--batch-size takes positive integers separated by commas, got {text!r}")
+    return sizes
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = resolve_context(args.device, "fp32")
     cuda = ctx.is_cuda
@@ -69,7 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     precisions = csv(args.precisions, ["fp16", "fp32"] if cuda else ["fp32"])
     repeats = args.repeats or (2 if args.quick else 5)
     n_frames = args.frames or (8 if args.quick else 48)
-    batches = [int(b) for b in csv(args.batches, ["1", "2"] if args.quick else (["1", "8"] if cuda else ["1", "4"]))]
+    batches = batch_sizes(args.batches, ["1", "2"] if args.quick else (["1", "8"] if cuda else ["1", "4"]))
     source_frames = stages.decode_frames(source, n_frames)
     if args.max_side:
         h, w = source_frames[0].shape[:2]
@@ -84,15 +96,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model": {"source": Path(model.source).name, "width": model.card.width, "macs_per_pixel": macs_per_pixel(model.net)},
         "stages": [], "models": [], "end_to_end": [], "naive_baseline": [], "summary": {}, "skipped": skipped,
     }
-    with tempfile.TemporaryDirectory(prefix="vidstyle-bench-") as tmp:
+    models_per_size = sum(len(batches) for b in backends for p in precisions if b != "onnxruntime" or p == "fp32")
+    presets = 1 if args.quick else 3
+    # decode, upload, download, upload YUV, the encode presets, the models, the naive baseline, each backend end to end
+    planned = len(sizes) * (4 + presets + models_per_size + 1 + len(backends)) + (0 if args.skip_paper else 1 if args.quick else 2)
+    bar = progress_bar(total=planned, enabled=not getattr(args, "quiet", False), unit="measurement", desc="bench")
+    with bar, tempfile.TemporaryDirectory(prefix="vidstyle-bench-") as tmp:
         for name, (height, width) in sizes:
-            result["summary"][name] = bench_size(result, model, ctx, name, height, width, source_frames, source, Path(tmp), backends, precisions, batches, repeats, args)
-    if not args.skip_paper:
-        result["paper_check"] = paper_check(model, ctx, quick=args.quick)
+            result["summary"][name] = bench_size(result, model, ctx, name, height, width, source_frames, source, Path(tmp), backends, precisions, batches, repeats, args, bar)
+        if not args.skip_paper:
+            result["paper_check"] = paper_check(model, ctx, quick=args.quick, bar=bar)
     return result
 
 
-def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: int, width: int, source_frames: list[Any], source: str, tmp: Path, backends: list[str], precisions: list[str], batches: list[int], repeats: int, args: argparse.Namespace) -> dict[str, Any]:
+def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: int, width: int, source_frames: list[Any], source: str, tmp: Path, backends: list[str], precisions: list[str], batches: list[int], repeats: int, args: argparse.Namespace, bar: Any) -> dict[str, Any]:
     frames = stages.scaled_frames(source_frames, height, width)
     clip = Path(source) if args.max_side else write_clip(frames, tmp / f"{name}.mp4")
     tag = {"size": name}
@@ -106,6 +123,7 @@ def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: 
             stage_rows.append(stages.decode_only(clip, ctx, repeats=max(1, repeats // 2), decoder="h264_cuvid"))
         except Exception as exc:  # noqa: BLE001 - record why NVDEC did not work, keep going
             result["skipped"].append(f"NVDEC h264_cuvid: {type(exc).__name__}: {str(exc)[:120]}")
+    bar.update(4 + (1 if args.quick else 3))
     model_rows = []
     onnx_path = export_for_bench(model, tmp) if "onnxruntime" in backends else None
     for backend in backends:
@@ -116,7 +134,9 @@ def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: 
             for batch in batches:
                 engine = onnx_path if backend == "onnxruntime" else None
                 model_rows.append(stages.model_only(model, frames, run_ctx, backend=backend, batch=batch, repeats=repeats, engine=engine))
+                bar.update(1)
     naive = stages.naive_baseline(model, frames, ctx, repeats=repeats)
+    bar.update(1)
     best = max(model_rows, key=lambda t: t.fps)
     preset = "ultrafast" if args.quick else "veryfast"
     e2e_rows = []
@@ -127,6 +147,7 @@ def bench_size(result: dict[str, Any], model: Any, ctx: Any, name: str, height: 
         row.config["model_fps_same_config"] = mine.fps
         row.config["end_to_end_vs_model"] = row.fps / mine.fps if mine.fps else None
         e2e_rows.append(row)
+        bar.update(1)
     e2e = next(r for r in e2e_rows if r.config["backend"] == best.config["backend"])
     for row in [*stage_rows, *model_rows, naive, *e2e_rows]:
         row.config.update(tag)
@@ -184,7 +205,7 @@ def end_to_end(clip: Path, out: Path, model: Any, ctx: Any, *, batch: int, max_s
     return timing
 
 
-def paper_check(model: Any, ctx: Any, *, quick: bool) -> dict[str, Any]:
+def paper_check(model: Any, ctx: Any, *, quick: bool, bar: Any = None) -> dict[str, Any]:
     """Johnson et al. report ~1000x: feed-forward time vs Gatys with 500 L-BFGS steps."""
     from vidstyle.training.gatys import GatysConfig, run_gatys
 
@@ -199,6 +220,8 @@ def paper_check(model: Any, ctx: Any, *, quick: bool) -> dict[str, Any]:
         per_step = (time.perf_counter() - started) / measured_steps
         gatys_500 = per_step * 500
         rows[str(size)] = {"feed_forward_ms": ff.ms_p50, "gatys_500_steps_s": gatys_500, "gatys_steps_measured": measured_steps, "ratio": gatys_500 * 1000 / ff.ms_p50}
+        if bar is not None:
+            bar.update(1)
     return rows
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from PIL import Image
 
 from vidstyle.context import resolve_context
-from vidstyle.temporal import paired_frames, warping_error
+from vidstyle.temporal import measure_flicker
 from vidstyle.jobs.video import stylize_video
 
 from .environment import describe
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for label, model, blend in runs:
                 out = Path(tmp) / f"{Path(clip).stem}-{len(outputs)}.mp4"
                 done = stylize_video(clip, out, model=model, device=args.device, max_side=args.max_side, temporal_blend=blend, preset="veryfast", progress=False)
-                report = warping_error(paired_frames(clip, str(out)))
+                report = measure_flicker(clip, str(out))
                 rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "fps": done.fps, "frames": report.frames})
                 outputs.append(out)
                 input_error = report.input_warping_error

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vidstyle.context import resolve_context
+from vidstyle.errors import VidstyleError
 from vidstyle.training.precision import BF16_FLAGS, choose_precision, cpu_flags
 from vidstyle.training.trainer import TrainConfig, train
 
@@ -22,10 +23,20 @@ from .environment import describe
 WARMUP_STEPS = 3  # the first steps pay oneDNN/cuDNN kernel selection
 
 
+def train_batch_size(args: argparse.Namespace) -> int:
+    """--batch-size with --train: one number (training has no list of batch sizes to sweep)."""
+    from .run import batch_sizes
+
+    sizes = batch_sizes(args.batches, ["4"])
+    if len(sizes) != 1:
+        raise VidstyleError(f"bench --train takes one --batch-size, got {args.batches}")
+    return sizes[0]
+
+
 def train_run(args: argparse.Namespace, precision: str, folder: Path) -> list[dict[str, float]]:
     config = TrainConfig(
         data=args.data, style=args.style, output=str(folder / f"{precision}.safetensors"), steps=args.train_steps,
-        image_size=args.image_size, batch_size=args.batch_size, loss_net=args.loss_net, device=args.device,
+        image_size=args.image_size, batch_size=train_batch_size(args), loss_net=args.loss_net, device=args.device,
         precision=precision, seed=0, checkpoint_every=10**9, preview_every=0, progress=False, run_dir=str(folder / precision),
     )
     return train(config).history
@@ -58,7 +69,7 @@ def run_training_bench(args: argparse.Namespace) -> dict[str, Any]:
             seconds = statistics.median(timed)
             rows[precision] = {
                 "s_per_step": seconds,
-                "img_per_s": args.batch_size / seconds,
+                "img_per_s": train_batch_size(args) / seconds,
                 "timed_steps": len(timed),
                 "loss_first": history[0]["total"],
                 "loss_last": history[-1]["total"],
@@ -72,7 +83,7 @@ def run_training_bench(args: argparse.Namespace) -> dict[str, Any]:
         "environment": describe(ctx),
         "cpu_bf16_flags": [flag for flag in BF16_FLAGS if flag in flags],
         "config": {
-            "image_size": args.image_size, "batch_size": args.batch_size, "steps": args.train_steps,
+            "image_size": args.image_size, "batch_size": train_batch_size(args), "steps": args.train_steps,
             "warmup_steps": WARMUP_STEPS, "loss_net": args.loss_net, "data": Path(args.data).name, "style": Path(args.style).name,
         },
         "results": rows,

@@ -14,6 +14,7 @@ import copy
 import io
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,9 @@ def check_parity(onnx_path: str | os.PathLike[str], model: StyleModel, *, seed: 
         return compare(reference, candidate, inputs)
 
 
+ONNX_STEPS = 3  # export, checker, parity
+
+
 def export_onnx(
     model: StyleModel,
     output: str | os.PathLike[str],
@@ -139,16 +143,21 @@ def export_onnx(
     fp16: bool = False,
     tolerance: float = 1e-4,
     min_psnr_db: float = 40.0,
+    on_step: Callable[[str], None] | None = None,
 ) -> OnnxReport:
     """Export, run the checker and the parity check, and only then move the file into place
-    (a failed check leaves any previous file at `output` as it was)."""
+    (a failed check leaves any previous file at `output` as it was). `on_step` is called with
+    the name of each of its ONNX_STEPS as it starts (a progress bar's hook)."""
+    step = on_step or (lambda name: None)
     newest = onnx.defs.onnx_opset_version()
     if not 17 <= opset <= newest:
         raise VidstyleError(f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} (the installed onnx)")
+    step("torch.onnx export")
     proto = export_onnx_proto(model, opset=opset, fp16=fp16)
     written = written_opset(proto)
     if written != opset:  # the exporter falls back to its own opset when it cannot convert
         raise VidstyleError(f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); nothing was written")
+    step("onnx.checker")
     try:
         onnx.checker.check_model(proto, full_check=True)
     except onnx.checker.ValidationError as exc:
@@ -157,6 +166,7 @@ def export_onnx(
     # Written beside the target, checked through the backend that will run it, renamed only if good.
     with atomic_output(output) as tmp:
         onnx.save_model(proto, str(tmp))
+        step("onnxruntime vs torch")
         try:
             report.parity = check_parity(tmp, model)
         except Exception as exc:  # noqa: BLE001 - onnxruntime reports missing kernels as generic errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image
 from vidstyle.modelfile import StyleModel, default_model_path
 
-from .onnx import DEFAULT_OPSET, export_onnx, onnx_sha256, parity_style_weights
+from .onnx import DEFAULT_OPSET, ONNX_STEPS, export_onnx, onnx_sha256, parity_style_weights
 from .parity import compare
 
 if TYPE_CHECKING:
@@ -87,6 +88,9 @@ def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_
     return config
 
 
+ENGINE_STEPS = ONNX_STEPS + 1
+
+
 def export_engine(
     model: StyleModel,
     output: str | os.PathLike[str],
@@ -96,12 +100,16 @@ def export_engine(
     shapes: tuple[Shape, Shape, Shape] = (DEFAULT_MIN, DEFAULT_OPT, DEFAULT_MAX),
     source_model: str = "",
     timing_cache: str | os.PathLike[str] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> EngineReport:
-    """The ONNX (kept beside the engine, .onnx or .fp16.onnx), then the checked engine."""
+    """The ONNX (kept beside the engine, .onnx or .fp16.onnx), then the checked engine.
+    `on_step` hears each of the ENGINE_STEPS by name as it starts."""
     require_tensorrt()  # before spending time on the ONNX export
     onnx_path = Path(output).with_suffix(".fp16.onnx" if fp16 else ".onnx")
-    export_onnx(model, onnx_path, opset=opset, fp16=fp16)
+    export_onnx(model, onnx_path, opset=opset, fp16=fp16, on_step=on_step)
     precision = "fp16" if fp16 else "fp32"
+    if on_step is not None:
+        on_step("TensorRT build and check")  # one step: the build's own phases are not visible from here
     return build_engine(onnx_path, output, model, shapes=shapes, precision=precision, source_model=source_model, timing_cache=timing_cache)
 
 

@@ -52,7 +52,11 @@ class DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "default" in text.lower() or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
+        if action.required and action.option_strings:
+            return f"{text} (required)"
+        if isinstance(action, argparse.BooleanOptionalAction):
+            return f"{text} (default: {action.option_strings[0 if action.default else 1]})"
+        if "default" in text.lower() or "(required)" in text or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
             return text
         if isinstance(action, argparse._StoreTrueAction):
             return f"{text} (default: off)"
@@ -113,7 +117,12 @@ def configure_logging(*, quiet: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if len(extra) == 1 and not extra[0].startswith("-") and getattr(args, "legacy_output", "") is None:
+        args.legacy_output = extra[0]  # OUTPUT after the options, as the old two-positional form allowed
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
     # Python handles signals on the main thread only; an embedding caller's thread keeps its own.

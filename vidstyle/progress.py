@@ -3,8 +3,9 @@ CI, a pipe) one plain line every few seconds instead of a pile of carriage retur
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO, TypeVar
 
 from tqdm import tqdm
@@ -36,3 +37,26 @@ def progress_bar(iterable: Iterable[T] | None = None, *, enabled: bool, total: i
     if sys.stderr.isatty():
         return tqdm(iterable, dynamic_ncols=True, **options)
     return tqdm(iterable, file=_Lines(sys.stderr), mininterval=LOG_INTERVAL_SECONDS, ncols=80, **options)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def step_bar(total: int, *, enabled: bool, desc: str) -> Iterator[Callable[[str], None]]:
+    """A bar over a few long named steps (an export, its checks): the block calls the yielded
+    function with each step's name as it starts; a step counts as done when the next starts,
+    the last when the block ends without an error."""
+    bar = progress_bar(total=total, enabled=enabled, unit="step", desc=desc)
+    started = False
+
+    def step(name: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started = True
+        bar.set_postfix_str(name)
+
+    try:
+        yield step
+        if started:
+            bar.update(1)
+    finally:
+        bar.close()

@@ -6,7 +6,7 @@ backward flow agree (the occlusion check of Sundaram et al. 2010 / Ruder et al. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -138,27 +138,32 @@ class TemporalBlender:
         return np.stack([self(s, y) for s, y in zip(sources, stylized)])
 
 
-def paired_frames(input_path: str, stylized_path: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Decode two clips in lockstep; the stylized one may carry padding to even size (cropped off)."""
-    from .media.decode import read_batches
+def measure_flicker(input_path: str, stylized_path: str, *, max_side: int = 480, progress: bool = False) -> FlickerReport:
+    """`vidstyle flicker`: the warping error of a stylized clip against its input's own, on
+    frames paired by timestamp; clips that differ in length or rate get one warning line."""
+    import logging
+    from pathlib import Path
 
-    a, b = read_batches(input_path, 1), read_batches(stylized_path, 1)
-    for first, second in zip(a, b):
-        source = first.data[0].numpy()
-        stylized = second.data[0].numpy()[: source.shape[0], : source.shape[1]]
-        yield source, stylized
-
-
-def measure_flicker(input_path: str, stylized_path: str, *, max_side: int = 480) -> FlickerReport:
-    """`vidstyle flicker`: the warping error of a stylized clip against its input's own."""
     from .errors import VidstyleError
     from .media.probe import probe
+    from .pairing import PairCounts, paired_frames
+    from .progress import progress_bar
 
     first, second = probe(input_path), probe(stylized_path)
     # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
     if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
         raise VidstyleError(f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}")
+    rates = (float(first.average_rate or 25), float(second.average_rate or 25))
+    counts = PairCounts(rates=rates)
+    # Half the longer frame interval: a frame at the other clip's rate always has a partner this close.
+    pairs = paired_frames(input_path, stylized_path, counts, tolerance_seconds=0.5 / min(rates))
+    bar = progress_bar(pairs, enabled=progress, total=second.frame_count, unit="frame", desc=Path(stylized_path).name)
     try:
-        return warping_error(paired_frames(input_path, stylized_path), max_side=max_side)
+        with bar:
+            report = warping_error(bar, max_side=max_side)
     except ValueError as exc:
         raise VidstyleError(str(exc)) from None
+    warning = counts.mismatch(Path(input_path).name, Path(stylized_path).name)
+    if warning:
+        logging.getLogger("vidstyle").warning("%s", warning)
+    return report

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import VidstyleError
 from .frames import Frame
 
 if TYPE_CHECKING:
@@ -77,12 +76,21 @@ class WindowDisplay:
         self.cv2.destroyAllWindows()
 
 
-def check_display() -> None:
-    """Fail with one line, before opening anything, when a window cannot be shown."""
+# The window needs OpenCV's GUI build; the headless build is the default dependency.
+GUI_INSTALL = "pip install 'vidstyle[gui]' && pip install --force-reinstall --no-deps opencv-python"
+
+
+def opencv_has_gui() -> bool:
     import cv2
 
-    gui = "GUI:" in cv2.getBuildInformation() and "NONE" not in cv2.getBuildInformation().split("GUI:")[1].splitlines()[0]
+    build = cv2.getBuildInformation()
+    return "GUI:" in build and "NONE" not in build.split("GUI:")[1].splitlines()[0]
+
+
+def display_problem() -> str | None:
+    """Why no window can be shown here, in a few words; None when one can."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise VidstyleError("no display available (DISPLAY is not set); use --display none with --virtual-cam or --record")
-    if not gui:
-        raise VidstyleError("this OpenCV has no GUI support (opencv-python-headless); use --display none with --virtual-cam or --record, or install opencv-python for a window")
+        return "no display (DISPLAY is not set)"
+    if not opencv_has_gui():
+        return f"this OpenCV is the headless build; for windows: {GUI_INSTALL}"
+    return None

@@ -1,5 +1,6 @@
 """Media correctness of `stylize`: timestamps into MKV, odd sizes with FFV1, truthful decode
-notes, streams not carried named, a kept partial file's audio ending with its video."""
+notes, every audio track carried and streams not carried named, a kept partial file's audio
+ending with its video."""
 
 import threading
 from fractions import Fraction
@@ -67,7 +68,7 @@ def test_damaged_packets_are_not_called_truncation(tmp_path: Path, tiny_model: P
 
 
 def _two_audio_tracks(path: Path) -> Path:
-    """A clip with a second audio track, which the writer does not carry."""
+    """A clip with a second audio track."""
     first = make_clip(path.with_name("base.mkv"), frames=6, audio=True)
     with av.open(str(first)) as src, av.open(str(path), "w") as out:
         video = out.add_stream_from_template(src.streams.video[0])
@@ -83,15 +84,15 @@ def _two_audio_tracks(path: Path) -> Path:
     return path
 
 
-def test_streams_not_carried_are_named_in_one_note(tmp_path: Path, tiny_model: Path) -> None:
+def test_every_audio_track_is_carried_and_dropped_ones_named_in_one_note(tmp_path: Path, tiny_model: Path) -> None:
     src = _two_audio_tracks(tmp_path / "two.mkv")
     result = run(src, tmp_path / "out.mkv", tiny_model)
-    named = [n for n in result.notes if "not carried over" in n]
-    assert len(named) == 1 and "audio #2" in named[0], result.notes
+    with av.open(str(tmp_path / "out.mkv")) as out:
+        assert [s.type for s in out.streams] == ["video", "audio", "audio"]
+    assert not [n for n in result.notes if "not carried over" in n], result.notes
+    assert result.audio == "audio: copied (aac, not re-encoded); audio #2: copied (aac, not re-encoded)"
     muted = run(src, tmp_path / "muted.mkv", tiny_model, audio=False)
-    assert [n for n in muted.notes if "not carried over" in n] == [
-        "not carried over: audio (aac, as asked), audio #2 (aac) (the first video and first audio stream are)"
-    ]
+    assert [n for n in muted.notes if "not carried over" in n] == ["not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"]
 
 
 def test_kept_partial_audio_ends_with_its_video(tmp_path: Path, tiny_model: Path) -> None:

@@ -29,6 +29,29 @@ def seconds(text: str) -> float:
     return value
 
 
+def add_output_argument(parser: argparse.ArgumentParser, help: str, *, required: bool = True, positional_alias: bool = False) -> None:
+    """-o/--output, the one spelling of "where the result goes" in every command.
+
+    positional_alias: the command took OUTPUT as its second positional before -o existed;
+    scripts that still pass it keep working (output_from_args reconciles the two).
+    """
+    # With the old positional also accepted, argparse cannot require -o; output_from_args does.
+    shown = f"{help} (required)" if required and positional_alias else help
+    parser.add_argument("-o", "--output", required=required and not positional_alias, metavar="PATH", help=shown)
+    if positional_alias:
+        parser.add_argument("legacy_output", nargs="?", metavar="OUTPUT", help=argparse.SUPPRESS)
+
+
+def output_from_args(args: argparse.Namespace) -> str:
+    """The output path, from -o or the old positional; neither or both is a usage error."""
+    from vidstyle.errors import VidstyleError
+
+    given = [path for path in (args.output, getattr(args, "legacy_output", None)) if path is not None]
+    if len(given) != 1:
+        raise VidstyleError("give the output once, as -o PATH" if given else "an output is required: -o PATH")
+    return str(given[0])
+
+
 def add_trim_arguments(parser: argparse.ArgumentParser) -> None:
     """ffmpeg's -ss, -t, -to and -frames:v, under the names its users know."""
     group = parser.add_argument_group("trimming (audio is trimmed to match)")

@@ -7,12 +7,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .common import add_output_argument
+
 if TYPE_CHECKING:
     from vidstyle.modelfile import StyleModel
 
 EXAMPLES = (
     "vidstyle export starry.safetensors --format onnx                  # starry.onnx, checked against torch",
-    "vidstyle export starry.safetensors --format onnx --fp16 --output starry-fp16.onnx",
+    "vidstyle export starry.safetensors --format onnx --fp16 -o starry-fp16.onnx",
     "vidstyle export starry.safetensors --format engine --fp16 --opt-shape 8x1080x1920 --max-shape 8x1088x1920",
 )
 
@@ -20,7 +22,7 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .safetensors style model")
     parser.add_argument("--format", required=True, choices=["onnx", "engine"], help="onnx, or a TensorRT engine (needs TensorRT and a CUDA GPU)")
-    parser.add_argument("--output", help="output path (default: MODEL with .onnx or .engine)")
+    add_output_argument(parser, "output path (default: MODEL with .onnx or .engine)", required=False)
     parser.add_argument("--opset", type=int, default=18, help="ONNX opset, 17 or newer (default 18)")
     parser.add_argument("--fp16", action="store_true", help="convolutions in fp16, instance norm and I/O in fp32, inside the graph")
     parser.add_argument("--min-shape", default="1x64x64", help="engine profile minimum, BxHxW (default 1x64x64)")
@@ -31,8 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
-    from vidstyle.export.onnx import export_onnx
+    from vidstyle.export.onnx import ONNX_STEPS, export_onnx
     from vidstyle.modelfile import load_model
+    from vidstyle.progress import step_bar
 
     log = logging.getLogger("vidstyle")
     model = load_model(args.model)
@@ -41,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(output, inputs=[args.model, args.timing_cache], overwrite=args.overwrite)
     if args.format == "engine":
         return _engine(args, model, output, log)
-    report = export_onnx(model, output, opset=args.opset, fp16=args.fp16)
+    with step_bar(ONNX_STEPS, enabled=not args.quiet, desc=output.name) as step:
+        report = export_onnx(model, output, opset=args.opset, fp16=args.fp16, on_step=step)
     log.info("%s", report.checker)
     for check in report.parity:
         size = "x".join(map(str, check.size))
@@ -53,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace, model: StyleModel, output: Path, log: logging.Logger) -> int:
-    from vidstyle.export.tensorrt import export_engine, parse_shape
+    from vidstyle.export.tensorrt import ENGINE_STEPS, export_engine, parse_shape
+    from vidstyle.progress import step_bar
 
     shapes = (parse_shape(args.min_shape), parse_shape(args.opt_shape), parse_shape(args.max_shape))
-    report = export_engine(model, output, opset=args.opset, fp16=args.fp16, shapes=shapes, source_model=str(args.model), timing_cache=args.timing_cache)
+    with step_bar(ENGINE_STEPS, enabled=not args.quiet, desc=output.name) as step:
+        report = export_engine(model, output, opset=args.opset, fp16=args.fp16, shapes=shapes, source_model=str(args.model), timing_cache=args.timing_cache, on_step=step)
     log.info("built %s in %.1f s; TensorRT vs torch fp32 on a natural image: PSNR %.1f dB", output, report.build_seconds, report.psnr_db)
     return 0

@@ -5,27 +5,28 @@ from __future__ import annotations
 import argparse
 import logging
 
-from .common import add_loss_net_arguments, config_from_args, positive_int
+from .common import add_loss_net_arguments, add_output_argument, config_from_args, positive_int
 
 EXAMPLES = (
-    "vidstyle gatys tubingen.jpg starry_night.jpg --output out.png --size 512",
-    "vidstyle gatys photo.jpg a.jpg b.jpg --style-blend 0.7,0.3 --output mix.png --original-colors",
-    "vidstyle gatys photo.jpg --mode content --content-layers relu3_1 --output recon.png   # content reconstruction",
-    "vidstyle gatys photo.jpg starry.jpg --mode texture --output texture.png               # texture synthesis",
-    "vidstyle gatys --video clip.mp4 --every 30 starry.jpg --output refs/                 # reference frames",
+    "vidstyle gatys tubingen.jpg starry_night.jpg -o out.png --max-side 512",
+    "vidstyle gatys photo.jpg a.jpg b.jpg --style-blend 0.7,0.3 -o mix.png --original-colors",
+    "vidstyle gatys photo.jpg --mode content --content-layers relu3_1 -o recon.png   # content reconstruction",
+    "vidstyle gatys photo.jpg starry.jpg --mode texture -o texture.png               # texture synthesis",
+    "vidstyle gatys --video clip.mp4 --every 30 starry.jpg -o refs/                 # reference frames",
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="CONTENT STYLE [STYLE ...] (with --video: STYLE [STYLE ...])")
-    parser.add_argument("--output", required=True, help="output image (a folder with --video)")
+    add_output_argument(parser, "output image (a folder with --video)")
     parser.add_argument("--style-blend", help="comma-separated weights, one per style image (default: equal)")
-    parser.add_argument("--steps", type=positive_int, default=300)
-    parser.add_argument("--size", type=positive_int, default=512, help="longer side of the result (default 512)")
-    parser.add_argument("--style-size", type=positive_int, help="longer side of the style images (default: --size)")
-    parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"])
+    parser.add_argument("--steps", type=positive_int, default=300, metavar="N", help="optimiser iterations")
+    parser.add_argument("--max-side", dest="size", type=positive_int, default=512, metavar="N", help="longer side of the result (default 512)")
+    parser.add_argument("--size", dest="size", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
+    parser.add_argument("--style-size", type=positive_int, metavar="N", help="longer side of the style images (default: --max-side)")
+    parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"], help="L-BFGS (Gatys et al.) or Adam")
     parser.add_argument("--lr", type=float, help="learning rate (default 1 for L-BFGS, 0.02 for Adam)")
-    parser.add_argument("--init", default="content", choices=["content", "noise"])
+    parser.add_argument("--init", default="content", choices=["content", "noise"], help="the image the optimisation starts from")
     parser.add_argument(
         "--mode",
         default="transfer",
@@ -37,10 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tv-weight", default="1e-2x", help="total-variation weight, a number or Nx as for --style-weight (default 1e-2x)")
     parser.add_argument("--original-colors", action="store_true", help="transfer luminance only, keeping the content's colours")
     parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")
-    parser.add_argument("--every", type=positive_int, default=30, help="with --video: one reference frame every N frames")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--every", type=positive_int, default=30, metavar="N", help="with --video: one reference frame every N frames")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where it runs (default: cuda if available)")
     parser.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"], help="bf16 runs the loss net in bf16 (the image and L-BFGS stay fp32); auto picks it where the hardware makes it faster (default fp32)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seeds the noise image")
     add_loss_net_arguments(parser)
 
 

@@ -6,18 +6,18 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import add_runtime_arguments, add_style_arguments, style_options
+from .common import add_output_argument, add_runtime_arguments, add_style_arguments, output_from_args, style_options
 
 EXAMPLES = (
-    "vidstyle image photo.jpg photo-styled.jpg",
-    "vidstyle image photo.jpg out.png --model starry.safetensors --max-side 1024",
-    "vidstyle image photos/ styled/        # a folder into a folder",
+    "vidstyle image photo.jpg -o photo-styled.jpg",
+    "vidstyle image photo.jpg -o out.png --model starry.safetensors --max-side 1024",
+    "vidstyle image photos/ -o styled/        # a folder into a folder",
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="an image file, or a folder of images")
-    parser.add_argument("output", help="the output image (a folder that exists, when INPUT is a folder)")
+    add_output_argument(parser, "the output image (a folder that exists, when INPUT is a folder)", positional_alias=True)
     add_runtime_arguments(parser)
     add_style_arguments(parser)
 
@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
     from vidstyle.errors import VidstyleError
 
+    args.output = output_from_args(args)
     folder = Path(args.input).is_dir()
     if not folder:  # before loading the model: a refused output costs nothing
         check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)

@@ -10,25 +10,28 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import add_runtime_arguments, add_style_arguments, add_trim_arguments, positive_int, style_options, trim_from_args
+from .common import add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, output_from_args, positive_int, style_options, trim_from_args
 
 EXAMPLES = (
-    "vidstyle stylize input.mp4 output.mp4",
-    "vidstyle stylize input.mp4 output.mp4 --max-side 480            # faster on a CPU",
-    "vidstyle stylize in.mkv out.mp4 --device cuda --precision fp16 --batch 8 --preset veryfast",
-    "vidstyle stylize in.mp4 out.mkv --codec ffv1                    # lossless",
-    "vidstyle stylize in.mp4 clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
-    "vidstyle stylize in.mp4 out.mp4 --model four.safetensors --style-schedule 0s:candy,4s:starry",
+    "vidstyle stylize input.mp4 -o output.mp4",
+    "vidstyle stylize input.mp4 -o output.mp4 --max-side 480            # faster on a CPU",
+    "vidstyle stylize in.mkv -o out.mp4 --device cuda --precision fp16 --batch-size 8 --preset veryfast",
+    "vidstyle stylize in.mp4 -o out.mkv --codec ffv1                    # lossless",
+    "vidstyle stylize in.mp4 -o clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
+    "vidstyle stylize in.mp4 -o out.mp4 --model four.safetensors --style-schedule 0s:candy,4s:starry",
 )
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
-    parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
+    add_output_argument(parser, "the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)", positional_alias=True)
     add_runtime_arguments(parser, backend=True)
     add_style_arguments(parser, schedule=True)
-    parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
+    parser.add_argument("--batch-size", type=positive_int, default=4, metavar="N", help="frames per inference batch (default 4)")
+    parser.add_argument("--batch", type=positive_int, dest="batch_size", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
-    parser.add_argument("--colour-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
+    parser.add_argument("--color-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
+    parser.add_argument("--colour-convert", dest="color_convert", choices=["host", "device"], default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     enc = parser.add_argument_group("encoding")
     enc.add_argument("--codec", help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; libx265, ffv1, ...)")
     enc.add_argument("--crf", type=int, help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; range 0-51 for x264/x265, 0-63 for vp9/av1)")
@@ -44,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
+    args.output = output_from_args(args)
     # Before the slow parts (a temporary ONNX export, loading the model).
     check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
     with _onnx_for(args) as model:
@@ -79,7 +83,7 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
             backend=args.backend,
             device=args.device,
             precision=args.precision,
-            batch=args.batch,
+            batch=args.batch_size,
             max_side=args.max_side,
             codec=args.codec,
             crf=args.crf,
@@ -92,7 +96,7 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
             compile=args.compile,
             audio=not args.no_audio,
             temporal_blend=args.temporal_blend,
-            colour_convert=args.colour_convert,
+            colour_convert=args.color_convert,
             progress=not args.quiet,
         )
     except KeyboardInterrupt:

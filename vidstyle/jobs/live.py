@@ -8,7 +8,6 @@ on the caller's thread.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -17,29 +16,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from ..atomic import atomic_output, check_output_path
+from ..atomic import atomic_output
 from ..backends import backend_for, create_backend, describe_run
 from ..context import resolve_context
 from ..errors import VidstyleError
-from ..frames import Frame, FrameBatch
-from ..media.capture import FrameSource, open_source
-from ..media.encode import VideoWriter
-from ..media.options import EncodeOptions
+from ..frames import Frame
+from ..media.capture import FileFrames, FrameSource, is_file_source, open_source
 from ..modelfile import load_model
 from ..pipeline import run_pipeline
 from ..stylizer import FrameStylizer
 from ..stylemix import StyleChoice, style_index
 from .livestyles import LiveStylizer
+from .live_outputs import Display, LiveOutputs, check_outputs, choose_window
 
 log = logging.getLogger("vidstyle")
-STATUS_EVERY_SECONDS = 5.0  # without a window, a progress line this often
 
 
 def load_live_stylizer(
@@ -98,20 +93,27 @@ def run_live(
     stop: threading.Event | None = None,
     stats: LiveStats | None = None,
     on_idle: Callable[[], bool] | None = None,
+    every_frame: bool = False,
 ) -> dict[str, float | int]:
-    """Capture and infer in threads; `show(frame)` runs on the calling thread, False quits."""
+    """Capture and infer in threads; `show(frame)` runs on the calling thread, False quits.
+
+    Live, the newest frame wins and a stale one is dropped (counted: displayed + dropped =
+    captured); every_frame (a file not played in real time) queues them instead, so none is lost.
+    """
     stop = stop or threading.Event()
     stats = stats if stats is not None else LiveStats()
 
     def captured() -> Iterator[Frame]:
         for i, pixels in enumerate(itertools.islice(frames(stop), max_frames)):
-            yield Frame(pixels=pixels, captured_seconds=time.perf_counter(), index=i)
+            # A file's own timestamp is read as each frame is yielded, on this same thread.
+            source_seconds = frames.last_seconds if isinstance(frames, FileFrames) else None
+            yield Frame(pixels=pixels, captured_seconds=time.perf_counter(), index=i, source_seconds=source_seconds)
 
     def display(frame: Frame) -> bool:
         stats.record(frame, time.perf_counter())
         return show(frame)
 
-    result = run_pipeline(captured(), stylizer, display, channel="latest", stop=stop, on_idle=on_idle)
+    result = run_pipeline(captured(), stylizer, display, channel="queue" if every_frame else "latest", stop=stop, on_idle=on_idle)
     return stats.summary(result.dropped, result.produced)
 
 
@@ -119,10 +121,10 @@ def run_camera(
     source: str,
     stylizer: LiveStylizer | Callable[[], LiveStylizer],
     *,
-    display: Literal["window", "none"] = "window",
+    display: Display = "auto",
     record: str | os.PathLike[str] | None = None,
     virtual_cam: bool = False,
-    realtime: bool = False,
+    realtime: bool = True,
     max_frames: int | None = None,
     stats_json: str | os.PathLike[str] | None = None,
     stop: threading.Event | None = None,
@@ -131,17 +133,21 @@ def run_camera(
     """The camera session: checks first, then the live loop until the source ends, `q`,
     max_frames, `stop` or Ctrl-C (a normal way to stop: the recording is kept).
 
-    `stylizer` may be a function that loads one, so a bad display or path fails before
-    any model is loaded. Neither output may be the source, nor exist unless `overwrite`.
+    A file source plays at its own timestamps (realtime) with late frames dropped, or, with
+    realtime=False, every frame goes through as fast as the model allows. `stylizer` may be a
+    function that loads one, so a bad display or path fails before any model is loaded.
+    Neither output may be the source, nor exist unless `overwrite`.
     """
-    check_outputs(display=display, record=record, stats_json=stats_json, inputs=[source], overwrite=overwrite)
+    window = choose_window(display, record=record, virtual_cam=virtual_cam)
+    check_outputs(record=record, stats_json=stats_json, inputs=[source], overwrite=overwrite)
     frames = open_source(source, realtime=realtime)
+    every_frame = is_file_source(source) and not realtime
     stylizer = stylizer if isinstance(stylizer, LiveStylizer) else stylizer()
     stats = LiveStats()
-    outputs = LiveOutputs(stylizer, stats, window=display == "window", record=record, virtual_cam=virtual_cam)
+    outputs = LiveOutputs(stylizer, stats, window=window, record=record, virtual_cam=virtual_cam)
     ok = False
     try:
-        summary = run_live(frames, stylizer, outputs.show, max_frames=max_frames, stop=stop, stats=stats, on_idle=outputs.idle)
+        summary = run_live(frames, stylizer, outputs.show, max_frames=max_frames, stop=stop, stats=stats, on_idle=outputs.idle, every_frame=every_frame)
         ok = True
     except KeyboardInterrupt:
         ok = True
@@ -154,117 +160,3 @@ def run_camera(
     if summary["frames_displayed"] == 0:
         raise VidstyleError(f"no frames came from {source}")
     return summary
-
-
-def check_outputs(
-    *,
-    display: Literal["window", "none"],
-    record: str | os.PathLike[str] | None,
-    stats_json: str | os.PathLike[str] | None,
-    inputs: Sequence[str | os.PathLike[str] | None] = (),
-    overwrite: bool = True,
-) -> None:
-    """Fail with one line before the camera or any model is opened."""
-    if display == "window":
-        from ..window import check_display
-
-        check_display()
-    for output in (record, stats_json):
-        if output:
-            check_output_path(output, inputs=inputs, overwrite=overwrite)
-
-
-class LiveOutputs:
-    """Where stylized frames go: a window, a recording, a virtual camera. The recording and the
-    virtual camera open at the first frame, whose size they take."""
-
-    def __init__(self, stylizer: LiveStylizer, stats: LiveStats, *, window: bool, record: str | os.PathLike[str] | None, virtual_cam: bool) -> None:
-        self.stats = stats
-        self.record = record
-        self.virtual_cam = virtual_cam
-        self.recorder: Recorder | None = None
-        self.camera: Any = None
-        self.window: Any = None
-        if window:
-            from ..window import WindowDisplay
-
-            self.window = WindowDisplay(stylizer, stats=stats)
-        self.last_status_seconds = time.perf_counter()
-
-    def show(self, frame: Frame) -> bool:
-        assert frame.stylized is not None
-        height, width = frame.stylized.shape[:2]
-        if self.record and self.recorder is None:
-            self.recorder = Recorder(self.record, width, height)
-        if self.virtual_cam and self.camera is None:
-            self.camera = open_virtual_camera(width, height)
-        if self.recorder is not None:
-            self.recorder.write(frame)
-        if self.camera is not None:
-            self.camera.send(frame.stylized)
-        if self.window is not None:
-            return bool(self.window(frame))
-        if time.perf_counter() - self.last_status_seconds > STATUS_EVERY_SECONDS:
-            self.last_status_seconds = time.perf_counter()
-            recent = sorted(self.stats.latencies_ms[-50:])
-            log.info("%d frames shown, latency p50 %.0f ms", self.stats.displayed, recent[len(recent) // 2] if recent else 0)
-        return True
-
-    def idle(self) -> bool:
-        """Keys still work while no new frame is ready."""
-        return bool(self.window.idle()) if self.window is not None else True
-
-    def close(self, *, ok: bool) -> None:
-        try:
-            if self.recorder is not None:
-                self.recorder.close(ok=ok)
-        finally:
-            if self.camera is not None:
-                self.camera.close()
-            if self.window is not None:
-                self.window.close()
-
-
-class Recorder:
-    """`--record`: the same atomic writer as `stylize`; pts are capture times in milliseconds."""
-
-    def __init__(self, path: str | os.PathLike[str], width: int, height: int) -> None:
-        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), preset="veryfast")
-        self._stack = contextlib.ExitStack()
-        tmp = self._stack.enter_context(atomic_output(path))
-        self.writer = VideoWriter(tmp, options)
-        self._first_seconds: float | None = None
-        self._last_pts = -1
-
-    def write(self, frame: Frame) -> None:
-        if frame.stylized is None:
-            return
-        if self._first_seconds is None:
-            self._first_seconds = frame.captured_seconds
-        pts = max(self._last_pts + 1, round(1000 * (frame.captured_seconds - self._first_seconds)))
-        self._last_pts = pts
-        self.writer.write(FrameBatch(data=torch.from_numpy(frame.stylized)[None], pts=(pts,), time_base=Fraction(1, 1000)))
-
-    def close(self, *, ok: bool = True) -> None:
-        """Finalise and move into place (ok), or discard the temp file after an error."""
-        try:
-            self.writer.close()
-        except Exception:
-            ok = False
-            raise
-        finally:
-            if ok:
-                self._stack.close()
-            else:
-                self._stack.__exit__(RuntimeError, RuntimeError("recording failed"), None)
-
-
-def open_virtual_camera(width: int, height: int) -> Any:
-    try:
-        import pyvirtualcam
-    except ImportError:
-        raise VidstyleError("a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
-    try:
-        return pyvirtualcam.Camera(width=width, height=height, fps=30, fmt=pyvirtualcam.PixelFormat.RGB)
-    except RuntimeError as exc:
-        raise VidstyleError(f"no virtual camera backend is available: {exc} (on Linux: sudo modprobe v4l2loopback)") from None

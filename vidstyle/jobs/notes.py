@@ -1,5 +1,5 @@
 """What a `stylize` run says about its input: damaged packets and truncation, each by its
-name, and the streams it does not carry over."""
+name."""
 
 from __future__ import annotations
 
@@ -26,11 +26,3 @@ def _ends_before_its_duration(stats: DecodeStats, info: VideoInfo) -> bool:
     frame_seconds = 1 / float(info.average_rate) if info.average_rate else 0.1
     slack = max(3 * frame_seconds, 0.05 * info.duration_seconds)
     return stats.last_seconds - stats.first_seconds < info.duration_seconds - slack
-
-
-def dropped_note(info: VideoInfo, *, audio_carried: bool) -> str | None:
-    """Streams that are not carried over, named, so none is lost silently."""
-    dropped = list(info.other_streams)
-    if not audio_carried and info.audio_codecs:
-        dropped.insert(0, f"audio ({info.audio_codecs[0]}, as asked)")
-    return f"not carried over: {', '.join(dropped)} (the first video and first audio stream are)" if dropped else None

@@ -35,7 +35,7 @@ from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
 from ..progress import progress_bar
-from .notes import decode_notes, dropped_note
+from .notes import decode_notes
 from ..stylemix import StyleChoice
 from ..stylizer import FrameStylizer
 from ..temporal import TemporalBlender
@@ -73,7 +73,7 @@ class VideoPlan:
     batch: int
     max_side: int | None
     encode: EncodeOptions
-    audio_source: Path | None
+    audio: bool  # carry the input's audio tracks (its subtitles are carried where the container holds them)
     pixel_format: PixelFormat
     temporal_blend: float
     keep_partial: bool
@@ -142,7 +142,7 @@ def stylize_video(
     log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
     stats = DecodeStats()
-    notes = [note for note in [dropped_note(plan.info, audio_carried=plan.audio_source is not None)] if note]
+    notes: list[str] = []
     audio_note = "audio: none in the input"
     written = partial_path_for(plan.output) if plan.keep_partial else plan.output
     frames = 0
@@ -213,7 +213,7 @@ def plan_video(
         input=Path(input), output=Path(output), info=info,
         model=model if isinstance(model, StyleModel) else (load_model(model) if backend == "torch" else None), ctx=resolve_context(device, precision),
         backend=backend, engine=engine, compile=compile, batch=batch, max_side=max_side, encode=encode,
-        audio_source=Path(input) if audio and info.audio_codecs else None,
+        audio=audio,
         pixel_format="yuv420p" if colour_convert == "device" and even else "rgb24",
         temporal_blend=temporal_blend, keep_partial=keep_partial, trim=trim, styles=styles,
     )
@@ -229,11 +229,13 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
         styles = plan.styles.resolve(list(backend.style_names))  # before the temp file: a bad name leaves nothing
         stylizer = FrameStylizer(backend, plan.ctx, max_side=plan.max_side, matrix=matrix, full_range=plan.info.full_range, styles=styles)
         with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
-            writer = VideoWriter(tmp, plan.encode, audio_source=plan.audio_source, audio_trim=plan.trim)
+            writer = VideoWriter(tmp, plan.encode, carry_from=plan.input, audio=plan.audio, trim=plan.trim)
             if writer.padded:
                 notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
             if writer.audio_action:
                 notes.append(writer.audio_action)
+            if writer.dropped:  # one line, so that no stream is lost silently
+                notes.append(f"not carried over: {', '.join(writer.dropped)}")
             blender = TemporalBlender(plan.temporal_blend) if plan.temporal_blend > 0 else None
             yield VideoSession(stylizer=stylizer, writer=writer, blender=blender)
 

@@ -25,24 +25,45 @@ def open_source(source: str, *, realtime: bool) -> FrameSource:
     if not is_file_source(source):
         return lambda stop: device_frames(source, stop=stop)
     probe(source)
-    return lambda stop: file_frames(source, realtime=realtime, stop=stop)
+    return FileFrames(source, realtime=realtime)
+
+
+class FileFrames:
+    """A video file as a live source: paced at its own timestamps like a camera (realtime), or
+    every frame as fast as the consumer takes them.
+
+    Paced, the file's clock waits when the decoder falls behind (a stall, as a player buffers)
+    instead of the frames being thrown away: frames are dropped only where the model cannot
+    keep up, by the live loop's latest-wins mailbox, which counts them.
+    """
+
+    def __init__(self, path: str, *, realtime: bool) -> None:
+        self.path = path
+        self.realtime = realtime
+        self.last_seconds = 0.0  # the pts of the frame just yielded
+
+    def __call__(self, stop: threading.Event) -> Iterator[np.ndarray]:
+        start_wall: float | None = None
+        start_pts = 0.0
+        for batch in read_batches(self.path, 1):
+            if stop.is_set():
+                return
+            pts = batch.pts_seconds[0]
+            if self.realtime:
+                if start_wall is None:
+                    start_wall, start_pts = time.perf_counter(), pts
+                delay = (pts - start_pts) - (time.perf_counter() - start_wall)
+                if delay < 0:  # decoded late: this frame is due now, and the clock moves with it
+                    start_wall -= delay
+                elif stop.wait(delay):  # a long gap still ends promptly on a stop
+                    return
+            self.last_seconds = pts
+            yield batch.data[0].numpy()
 
 
 def file_frames(path: str, *, realtime: bool, stop: threading.Event) -> Iterator[np.ndarray]:
     """uint8 RGB frames of a file; with realtime, paced at the file's own timestamps."""
-    start_wall: float | None = None
-    start_pts = 0.0
-    for batch in read_batches(path, 1):
-        if stop.is_set():
-            return
-        if realtime:
-            pts = batch.pts_seconds[0]
-            if start_wall is None:
-                start_wall, start_pts = time.perf_counter(), pts
-            delay = (pts - start_pts) - (time.perf_counter() - start_wall)
-            if delay > 0:
-                time.sleep(delay)
-        yield batch.data[0].numpy()
+    return FileFrames(path, realtime=realtime)(stop)
 
 
 def device_frames(source: str, *, stop: threading.Event) -> Iterator[np.ndarray]:

@@ -22,6 +22,7 @@ from av.video.stream import VideoStream
 from ..errors import MediaError
 from ..frames import FrameBatch
 from .audio import AudioCarrier
+from .streams import StreamCarrier, SubtitleCarrier, plan_carriers
 from .options import EncodeOptions, Trim
 from .probe import av_error_line
 
@@ -38,10 +39,17 @@ class VideoWriter:
     """Encodes FrameBatches to `path`; finalise with close(), which leaves a playable file."""
 
     def __init__(
-        self, path: str | os.PathLike[str], options: EncodeOptions, *, audio_source: str | os.PathLike[str] | None = None, audio_trim: Trim = Trim()
+        self,
+        path: str | os.PathLike[str],
+        options: EncodeOptions,
+        *,
+        carry_from: str | os.PathLike[str] | None = None,
+        audio: bool = True,
+        trim: Trim = Trim(),
     ) -> None:
-        """`audio_source`: a file whose first audio stream is carried over (None: no audio),
-        the part `audio_trim` keeps of it."""
+        """`carry_from`: a file whose audio tracks (unless not `audio`) and the subtitles this
+        container can hold are carried over, the part `trim` keeps of them; what is not
+        carried is listed, by name and why, in `dropped`."""
         self.path = Path(path)
         self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
         self.even_w, self.even_h = even_size_needed(self.pix_fmt) if options.codec not in ODD_SIZE_CODECS else (False, False)
@@ -75,7 +83,13 @@ class VideoWriter:
         if options.rotation_degrees:
             stream.set_display_rotation(options.rotation_degrees)
         self.stream = stream
-        self.audio = AudioCarrier(audio_source, self.output, trim=audio_trim) if audio_source is not None else None
+        self.carriers: list[StreamCarrier] = []
+        self.dropped: list[str] = []
+        if carry_from is not None:
+            planned, self.dropped = plan_carriers(carry_from, self.output, audio=audio)
+            for kind, index in planned:
+                carrier = AudioCarrier if kind == "audio" else SubtitleCarrier
+                self.carriers.append(carrier(carry_from, self.output, trim=trim, index=index))
         try:  # the header now, so what the muxer or encoder refuses is known before any frame
             self.output.start_encoding()
         except (av.error.FFmpegError, ValueError) as exc:
@@ -87,8 +101,8 @@ class VideoWriter:
 
     @property
     def audio_action(self) -> str | None:
-        """What happened to the audio, in words; None when none is carried."""
-        return self.audio.action if self.audio else None
+        """What happened to the audio and subtitles, in words; None when none is carried."""
+        return "; ".join(c.action for c in self.carriers if isinstance(c, (AudioCarrier, SubtitleCarrier))) or None
 
     def write(self, batch: FrameBatch) -> None:
         """Frames may arrive at the net's size (scaled down when decoded); the stream has the
@@ -101,10 +115,10 @@ class VideoWriter:
                 self.output.mux(packet)
             self.frames_written += 1
         self._last_seconds = batch.pts_seconds[-1]
-        if self.audio:
+        for carrier in self.carriers:
             # Audio up to the video written so far and no further: the muxer interleaves by
             # time anyway, and a file cut here (an interruption) ends its audio with its video.
-            self.audio.mux_until(batch.pts_seconds[-1])
+            carrier.mux_until(batch.pts_seconds[-1])
 
     def _full_size(self, pixels: np.ndarray) -> np.ndarray:
         if pixels.shape[:2] != (self.height, self.width):
@@ -121,12 +135,12 @@ class VideoWriter:
         try:
             for packet in self.stream.encode(None):
                 self.output.mux(packet)
-            if self.audio:
-                to_the_end = complete and self.audio.trim.max_frames is None
-                self.audio.mux_until(None if to_the_end else self._last_seconds + 1 / float(self.rate_fps))
+            for carrier in self.carriers:
+                to_the_end = complete and carrier.trim.max_frames is None
+                carrier.mux_until(None if to_the_end else self._last_seconds + 1 / float(self.rate_fps))
         finally:
-            if self.audio:
-                self.audio.close()
+            for carrier in self.carriers:
+                carrier.close()
             self.output.close()
 
 

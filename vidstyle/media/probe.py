@@ -29,8 +29,6 @@ class VideoInfo:
     audio_codecs: tuple[str, ...]
     colorspace: str = "bt601"  # the Y'CbCr matrix: bt709 when the stream says so, else bt601
     full_range: bool = False
-    # Streams beyond the first video and first audio, as "subtitle #2 (subrip)": not carried over.
-    other_streams: tuple[str, ...] = ()
 
 
 def av_error_line(exc: BaseException) -> str:
@@ -87,17 +85,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             audio_codecs=tuple(s.codec_context.name for s in container.streams.audio),
             colorspace="bt709" if ctx.colorspace == 1 else "bt601",  # AVCOL_SPC_BT709
             full_range=ctx.color_range == 2,  # AVCOL_RANGE_JPEG
-            other_streams=_other_streams(container, stream),
         )
-
-
-def _other_streams(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> tuple[str, ...]:
-    first_audio = container.streams.audio[0] if container.streams.audio else None
-    return tuple(
-        f"{s.type} #{s.index} ({s.codec_context.name if s.codec_context else 'unknown'})"
-        for s in container.streams
-        if s is not video and s is not first_audio
-    )
 
 
 def _duration_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:

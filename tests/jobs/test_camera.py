@@ -1,0 +1,83 @@
+"""`vidstyle camera` with a file source: real-time play by default, every frame with
+--no-realtime, and where frames go (--display auto|on|off, or one error line)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from clips import make_clip, read_video
+from conftest import assert_one_error_line
+from vidstyle.cli import main
+
+RATE, FRAMES = 20, 40  # a 2-second clip
+
+
+@pytest.fixture
+def no_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+def camera(cli, src: Path, tiny_model: Path, *args: object):  # type: ignore[no-untyped-def]
+    return cli("camera", "--source", src, "--model", tiny_model, "--device", "cpu", "--max-side", "64", *args)
+
+
+def test_file_source_plays_in_real_time(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "clip.mp4", frames=FRAMES, rate=RATE)
+    stats, record = tmp_path / "stats.json", tmp_path / "rec.mp4"
+    started = time.perf_counter()
+    result = camera(cli, src, tiny_model, "--display", "off", "--record", record, "--stats-json", stats)
+    elapsed = time.perf_counter() - started
+    assert result.code == 0, result.err
+    data = json.loads(stats.read_text())
+    assert elapsed >= (FRAMES - 1) / RATE * 0.95  # paced at the file's own clock, not as fast as decoding goes
+    assert data["frames_captured"] == FRAMES
+    assert data["frames_displayed"] + data["frames_dropped"] == FRAMES  # every late frame counted
+    assert data["frames_displayed"] >= 2, data  # how many the net keeps up with depends on the machine
+    frames, times, _ = read_video(record)
+    assert len(frames) == data["frames_displayed"]
+    assert times[-1] - times[0] == pytest.approx((FRAMES - 1) / RATE, abs=0.15)
+
+
+def test_no_realtime_processes_every_frame(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "clip.mp4", frames=FRAMES, rate=RATE)
+    stats, record = tmp_path / "stats.json", tmp_path / "rec.mp4"
+    result = camera(cli, src, tiny_model, "--no-realtime", "--display", "off", "--record", record, "--stats-json", stats)
+    assert result.code == 0, result.err
+    data = json.loads(stats.read_text())
+    assert (data["frames_captured"], data["frames_displayed"], data["frames_dropped"]) == (FRAMES, FRAMES, 0)
+    _, times, _ = read_video(record)
+    assert times == pytest.approx([i / RATE for i in range(FRAMES)], abs=2e-3)  # the file's own timing
+
+
+@pytest.mark.parametrize("display", ["off", "auto"])
+def test_no_output_at_all_is_one_error_line(display: str, tmp_path: Path, tiny_model: Path, cli, no_display: None) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "clip.mp4", frames=3)
+    result = camera(cli, src, tiny_model, "--display", display, "--stats-json", tmp_path / "s.json")
+    assert_one_error_line(result, "nothing to show or write", "--record", "--virtual-cam")
+    assert "no display" in result.err or display == "off"
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_display_on_without_a_display_is_one_error_line(tmp_path: Path, tiny_model: Path, cli, no_display: None) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "clip.mp4", frames=3)
+    result = camera(cli, src, tiny_model, "--display", "on", "--record", tmp_path / "r.mp4")
+    assert_one_error_line(result, "cannot open a window", "no display", "--display off")
+    assert not (tmp_path / "r.mp4").exists()
+
+
+def test_display_auto_without_a_window_notes_it_once_and_records(
+    tmp_path: Path, tiny_model: Path, no_display: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = make_clip(tmp_path / "clip.mp4", frames=6, rate=30)
+    record = tmp_path / "r.mp4"
+    code = main(["camera", "--source", str(src), "--model", str(tiny_model), "--device", "cpu", "--record", str(record)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "window" in line]
+    assert notes == ["vidstyle: no window: no display (DISPLAY is not set); frames go to --record only"]
+    assert len(read_video(record)[0]) >= 1

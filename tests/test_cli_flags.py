@@ -1,0 +1,97 @@
+"""One name per concept across subcommands: the old spellings still parse to the same values
+but are hidden, -o is the output everywhere, and README's flag table lists every option.
+(That every option's help shows its default is tests/test_cli.py's.)"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_one_error_line
+from vidstyle.cli import build_parser, main
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(list(argv))
+
+
+# (new spelling argv, old spelling argv): both must parse to the same namespace.
+SAME = [
+    (["stylize", "in.mp4", "-o", "out.mp4", "--batch-size", "8", "--color-convert", "device"], ["stylize", "in.mp4", "out.mp4", "--batch", "8", "--colour-convert", "device"]),
+    (["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--max-side", "64"], ["gatys", "c.jpg", "s.jpg", "--output", "x.png", "--size", "64"]),
+    (["camera", "--display", "off", "--frames", "5"], ["camera", "--display", "none", "--max-frames", "5"]),
+    (["camera", "--display", "on"], ["camera", "--display", "window"]),
+    (["flicker", "a.mp4", "b.mp4", "--stats-json", "f.json"], ["flicker", "a.mp4", "b.mp4", "--json", "f.json"]),
+    (
+        ["bench", "--batch-size", "1,2", "--precision", "fp32", "--backend", "torch", "-o", "b.json", "--steps", "3"],
+        ["bench", "--batches", "1,2", "--precisions", "fp32", "--backends", "torch", "--out", "b.json", "--train-steps", "3"],
+    ),
+    (["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"], ["train", "--data", "d", "--style", "s.jpg", "--output", "m.safetensors"]),
+]
+
+
+def normal(args: argparse.Namespace) -> dict[str, object]:
+    """The namespace with an old positional OUTPUT moved to where -o puts it."""
+    values = vars(args)
+    legacy = values.pop("legacy_output", None)
+    return values | ({"output": legacy} if legacy is not None else {})
+
+
+@pytest.mark.parametrize(("new", "old"), SAME, ids=[new[0] + "-" + "-".join(a for a in old if a.startswith("--")) for new, old in SAME])
+def test_old_spellings_parse_the_same(new: list[str], old: list[str]) -> None:
+    assert normal(parse(*new)) == normal(parse(*old))
+
+
+def test_old_positional_output_still_works_before_or_after_options(tmp_path: Path) -> None:
+    for argv in (["stylize", "in.mp4", "out.mp4", "--max-side", "8"], ["stylize", "in.mp4", "--max-side", "8", "out.mp4"]):
+        args, extra = build_parser().parse_known_args(argv)
+        assert (args.output, args.legacy_output or extra[0]) == (None, "out.mp4")
+
+
+def test_output_twice_or_missing_is_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    image = tmp_path / "in.png"
+    from conftest import write_test_image
+
+    write_test_image(image)
+    assert_one_error_line(cli("image", image, tmp_path / "a.png", "-o", tmp_path / "b.png"), "output once", "-o")
+    assert_one_error_line(cli("image", image), "output is required", "-o")
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
+
+
+def test_unknown_extra_arguments_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["stylize", "in.mp4", "-o", "out.mp4", "stray", "more"])
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "unrecognized arguments: stray more" in lines[0]
+
+
+def test_hidden_aliases_are_not_in_any_help() -> None:
+    old = ["--batch ", "--batches", "--colour-convert", "--size ", "--max-frames", "--json ", "--precisions", "--backends", "--out ", "--train-steps"]
+    for name, parser in subcommands().items():
+        text = parser.format_help()
+        assert not [o for o in old if o in text.replace("--batch-size", "")], name
+
+
+def test_readme_flag_table_lists_every_option() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("### Flags", 1)[1].split("Things worth knowing", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    listed = {flag.strip() for row in rows for flag in row.split(" | ")[0].replace("`", "").replace("|", "").split(", ")}
+    missing = {
+        (name, option)
+        for name, parser in subcommands().items()
+        for action in parser._actions
+        if action.help is not argparse.SUPPRESS and not isinstance(action, argparse._HelpAction)
+        for option in action.option_strings
+        if option.startswith("--") and option not in listed
+    }
+    assert not missing, f"options missing from README's flag table: {sorted(missing)}"
