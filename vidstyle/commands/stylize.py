@@ -23,6 +23,12 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     parser.add_argument("output", help="the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
+    add_video_arguments(parser)
+    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
+
+
+def add_video_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say how each file is stylized; `vidstyle batch` takes the same ones."""
     add_runtime_arguments(parser, backend=True)
     parser.add_argument("--batch", type=positive_int, default=4, help="frames per inference batch (default 4)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
@@ -35,7 +41,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     add_trim_arguments(parser)
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
-    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
+
+
+def video_options(args: argparse.Namespace) -> dict[str, Any]:
+    """stylize_video's keywords from add_video_arguments' flags (the model is passed apart)."""
+    return {
+        "backend": args.backend, "device": args.device, "precision": args.precision, "batch": args.batch,
+        "max_side": args.max_side, "codec": args.codec, "crf": args.crf, "preset": args.preset, "pix_fmt": args.pix_fmt,
+        "trim": trim_from_args(args), "compile": args.compile, "audio": not args.no_audio,
+        "temporal_blend": args.temporal_blend, "colour_convert": args.colour_convert,
+    }
+
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
@@ -71,26 +87,8 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
     partial = partial_path_for(args.output)
     try:
         result = stylize_video(
-            args.input,
-            args.output,
-            model=model,
-            backend=args.backend,
-            device=args.device,
-            precision=args.precision,
-            batch=args.batch,
-            max_side=args.max_side,
-            codec=args.codec,
-            crf=args.crf,
-            preset=args.preset,
-            pix_fmt=args.pix_fmt,
-            keep_partial=args.keep_partial,
-            trim=trim_from_args(args),
-            overwrite=args.overwrite,
-            compile=args.compile,
-            audio=not args.no_audio,
-            temporal_blend=args.temporal_blend,
-            colour_convert=args.colour_convert,
-            progress=not args.quiet,
+            args.input, args.output, model=model, keep_partial=args.keep_partial, overwrite=args.overwrite,
+            progress=not args.quiet, **video_options(args),
         )
     except KeyboardInterrupt:
         kept = args.keep_partial and partial.exists()
