@@ -60,13 +60,14 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("vidstyle")
     # Before the slow parts (a temporary ONNX export, loading the model).
     check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
-    with _onnx_for(args) as model:
+    with onnx_for(args) as model:
         return _stylize(args, model, stylize_video, log)
 
 
 @contextlib.contextmanager
-def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
-    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run."""
+def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[str | None]:
+    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run,
+    in a hidden folder inside `folder` when given (batch puts it where every worker can read it)."""
     from vidstyle.backends import backend_for
 
     if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
@@ -75,8 +76,10 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
     from vidstyle.export.onnx import export_onnx
     from vidstyle.modelfile import load_model
 
-    with tempfile.TemporaryDirectory(prefix="vidstyle-") as folder:
-        path = str(Path(folder) / "model.onnx")
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
+        path = str(Path(tmp) / "model.onnx")
         export_onnx(load_model(args.model), path)
         yield path
 

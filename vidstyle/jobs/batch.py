@@ -72,7 +72,8 @@ def stylize_batch(
     has already called ray.init() keeps its own session, whatever `ray` says.
     An output that exists is skipped unless `overwrite`, so running again resumes. A file that
     fails is a row with its error; the others go on. `video_options` are stylize_video's
-    keywords (codec, max_side, trim, ...). With `report`, batch-report.json is written into
+    keywords (codec, max_side, trim, ...); for the onnxruntime backend pass an .onnx `model`.
+    With `report`, batch-report.json is written into
     `output_dir`. Returns one row per file, in input order.
     """
     _check_video_options(video_options)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..backends import backend_for
+from ..backends import SUFFIX_BACKENDS
 from ..modelfile import StyleModel, load_model
 from .batch import BatchRow
 from .video import stylize_video
@@ -42,24 +41,14 @@ class BatchWorker:
         self.options = video_options
         self.overwrite = overwrite
         self.progress = progress  # a Ray actor counting frames for the driver's bar, or None
-        self._exported: tempfile.TemporaryDirectory[str] | None = None
-        self.model = self._load(model, video_options.get("backend"))
+        self.model = self._load(model)
 
-    def _load(self, model: StyleModel | str | os.PathLike[str] | None, backend: str | None) -> StyleModel | str:
-        """Once per worker: the weights, or the ONNX graph that --backend onnxruntime needs from a
-        .safetensors model (exported here, beside the worker, since the driver's temp folder may
-        be on another machine). Engines and ONNX files are opened per file by stylize_video."""
-        if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in (".onnx", ".engine"):
+    @staticmethod
+    def _load(model: StyleModel | str | os.PathLike[str] | None) -> StyleModel | str:
+        """Once per worker: the weights. ONNX files and engines are opened per file by stylize_video."""
+        if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
             return str(model)
-        loaded = model if isinstance(model, StyleModel) else load_model(model)
-        if backend_for(model, backend) != "onnxruntime":
-            return loaded
-        from ..export.onnx import export_onnx
-
-        self._exported = tempfile.TemporaryDirectory(prefix="vidstyle-")
-        path = str(Path(self._exported.name) / "model.onnx")
-        export_onnx(loaded, path)
-        return path
+        return model if isinstance(model, StyleModel) else load_model(model)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         rows = [self.stylize_one(Path(str(i)), Path(str(o))) for i, o in zip(batch["input"], batch["output"])]
