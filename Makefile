@@ -14,7 +14,7 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) $(TORCH_SPEC)
-	$(PIP) -e ".[test,serve]"
+	$(PIP) -e ".[test,serve,scale]"
 	# tensorrt-stubs names the real TensorRT as a dependency, which cannot be installed
 	# without NVIDIA's index; the stubs alone are all mypy needs.
 	$(PIP) --no-deps "tensorrt-stubs>=10.0"
@@ -39,7 +39,7 @@ chromium:
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py
+	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gatys": ("gatys", "optimisation-based style transfer (Gatys et al.) for reference images or frames"),
     "image": ("image", "stylize an image, or a folder of images"),
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
+    "batch": ("batch", "stylize many video files on a Ray cluster, or with Ray on this machine"),
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
     "serve": ("serve", "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),

@@ -25,6 +25,12 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
     add_output_argument(parser, "the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)", positional_alias=True)
+    add_video_arguments(parser)
+    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
+
+
+def add_video_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say how each file is stylized; `vidstyle batch` takes the same ones."""
     add_runtime_arguments(parser, backend=True)
     add_style_arguments(parser, schedule=True)
     parser.add_argument("--batch-size", type=positive_int, default=4, metavar="N", help="frames per inference batch (default 4)")
@@ -40,7 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     add_trim_arguments(parser)
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
-    parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
+
+
+def video_options(args: argparse.Namespace) -> dict[str, Any]:
+    """stylize_video's keywords from add_video_arguments' flags (the model is passed apart)."""
+    return {
+        "backend": args.backend, "device": args.device, "precision": args.precision, "batch": args.batch_size,
+        "max_side": args.max_side, "codec": args.codec, "crf": args.crf, "preset": args.preset, "pix_fmt": args.pix_fmt,
+        "trim": trim_from_args(args), "compile": args.compile, "audio": not args.no_audio,
+        "temporal_blend": args.temporal_blend, "colour_convert": args.color_convert, **style_options(args),
+    }
+
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
@@ -50,13 +66,14 @@ def run(args: argparse.Namespace) -> int:
     args.output = output_from_args(args)
     # Before the slow parts (a temporary ONNX export, loading the model).
     check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
-    with _onnx_for(args) as model:
+    with onnx_for(args) as model:
         return _stylize(args, model, stylize_video, log)
 
 
 @contextlib.contextmanager
-def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
-    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run."""
+def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[str | None]:
+    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run,
+    in a hidden folder inside `folder` when given (batch puts it where every worker can read it)."""
     from vidstyle.backends import backend_for
 
     if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
@@ -65,8 +82,10 @@ def _onnx_for(args: argparse.Namespace) -> Iterator[str | None]:
     from vidstyle.export.onnx import export_onnx
     from vidstyle.modelfile import load_model
 
-    with tempfile.TemporaryDirectory(prefix="vidstyle-") as folder:
-        path = str(Path(folder) / "model.onnx")
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
+        path = str(Path(tmp) / "model.onnx")
         export_onnx(load_model(args.model), path)
         yield path
 
@@ -77,27 +96,8 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
     partial = partial_path_for(args.output)
     try:
         result = stylize_video(
-            args.input,
-            args.output,
-            model=model,
-            backend=args.backend,
-            device=args.device,
-            precision=args.precision,
-            batch=args.batch_size,
-            max_side=args.max_side,
-            codec=args.codec,
-            crf=args.crf,
-            preset=args.preset,
-            pix_fmt=args.pix_fmt,
-            keep_partial=args.keep_partial,
-            trim=trim_from_args(args),
-            **style_options(args),
-            overwrite=args.overwrite,
-            compile=args.compile,
-            audio=not args.no_audio,
-            temporal_blend=args.temporal_blend,
-            colour_convert=args.color_convert,
-            progress=not args.quiet,
+            args.input, args.output, model=model, keep_partial=args.keep_partial, overwrite=args.overwrite,
+            progress=not args.quiet, **video_options(args),
         )
     except KeyboardInterrupt:
         kept = args.keep_partial and partial.exists()

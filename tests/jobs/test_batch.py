@@ -1,0 +1,104 @@
+"""`vidstyle batch` on real Ray (started in this process, 2 CPUs) and real clips made here."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clips import audio_duration_seconds, make_clip, read_video
+from conftest import assert_one_error_line
+from vidstyle.jobs.batch import find_videos
+
+FRAMES = 6
+
+
+@pytest.fixture(scope="module")
+def ray_session() -> Iterator[None]:
+    """One small Ray for the module: the CLI joins a session its program already started."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _inputs(root: Path) -> Path:
+    (root / "sub").mkdir(parents=True)
+    make_clip(root / "a.mp4", frames=FRAMES, audio=True)
+    make_clip(root / "sub" / "b.mkv", frames=FRAMES, audio=True)
+    (root / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(2000))  # an MP4 in name only
+    return root
+
+
+@pytest.mark.slow
+def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    inputs, out = _inputs(tmp_path / "in"), tmp_path / "out"
+    args = ["batch", inputs, "--output-dir", out, "--model", tiny_model, "--device", "cpu", "--workers", "2", "--preset", "ultrafast"]
+    first = cli(*args)
+    assert first.code == 1, first.err  # one file failed
+    outputs = [out / "a.mp4", out / "sub" / "b.mkv"]
+    for path in outputs:
+        frames, _, _ = read_video(path)
+        assert len(frames) == FRAMES
+        assert (audio_duration_seconds(path) or 0) > 0.3
+    report = json.loads((out / "batch-report.json").read_text())
+    assert (report["done"], report["failed"], report["skipped"]) == (2, 1, 0)
+    rows = {Path(row["input"]).name: row for row in report["files"]}
+    assert rows["a.mp4"]["frames"] == rows["b.mkv"]["frames"] == FRAMES and rows["a.mp4"]["fps"] > 0
+    assert rows["broken.mp4"]["status"] == "failed" and "broken.mp4" in rows["broken.mp4"]["error"]
+    assert rows["a.mp4"]["error"] is None and rows["a.mp4"]["worker_peak_rss_mb"] > 0
+    table = first.out.splitlines()
+    assert table[0].split() == ["file", "frames", "fps", "status"]
+    assert sum(line.endswith(" done") for line in table) == 2 and sum(line.endswith(" failed") for line in table) == 1
+    assert sorted(p.name for p in out.rglob("*")) == ["a.mp4", "b.mkv", "batch-report.json", "sub"]  # no temp files left
+
+    # Again: the finished files are skipped, not rewritten; the broken one is tried and fails again.
+    before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in outputs}
+    second = cli(*args)
+    assert second.code == 1
+    assert {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in outputs} == before
+    report = json.loads((out / "batch-report.json").read_text())
+    assert (report["done"], report["failed"], report["skipped"]) == (0, 1, 2)
+
+
+def test_without_ray_it_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
+    make_clip(tmp_path / "a.mp4", frames=2)
+    assert_one_error_line(cli("batch", tmp_path, "--output-dir", tmp_path / "out"), "pip install 'vidstyle[scale]'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_inputs_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("ray")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    assert_one_error_line(cli("batch", tmp_path / "empty", "--output-dir", tmp_path / "out"), "no videos")
+    assert_one_error_line(cli("batch", tmp_path / "missing.mp4", "--output-dir", tmp_path / "out"), "input not found")
+    make_clip(tmp_path / "a.mp4", frames=2)
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "file.txt"), "is a file")
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out", "--crf", "99"), "crf")
+
+
+def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
+    for name in ("v/a.mp4", "v/deep/b.avi", "v/.c.partial.mp4", "v/notes.txt", "w/a.mp4"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    out = tmp_path / "v" / "styled"  # inside an input folder: its files are never inputs
+    (out / "old.mp4").parent.mkdir()
+    (out / "old.mp4").write_bytes(b"")
+    items = find_videos([tmp_path / "v"], out)
+    assert [(i.input.name, i.output.relative_to(out).as_posix()) for i in items] == [("a.mp4", "a.mp4"), ("b.avi", "deep/b.mp4")]
+    items = find_videos([f"{tmp_path}/v/**/*.avi"], out)
+    assert [i.output.relative_to(out).as_posix() for i in items] == ["deep/b.mp4"]
+    with pytest.raises(Exception, match="would both be written"):
+        find_videos([tmp_path / "v" / "a.mp4", tmp_path / "w" / "a.mp4"], out)
+
+
+def test_the_rest_of_the_cli_does_not_import_ray() -> None:
+    code = "import sys, vidstyle.cli, vidstyle.jobs.batch; vidstyle.cli.build_parser(); print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"

@@ -1,0 +1,218 @@
+"""`vidstyle batch` as a library call: many video files, one row each, stylized by workers that
+Ray schedules (on a cluster, or on this machine), each file through the ordinary stylize_video.
+
+This module finds the files, plans their outputs, and writes the report; the Ray part is in
+batch_ray (imported only when there is work for it) and the worker in batch_worker.
+"""
+
+from __future__ import annotations
+
+import glob
+import inspect
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..atomic import atomic_output, check_not_an_input
+from ..errors import MediaError, VidstyleError
+from ..media.rules import CONTAINERS
+from ..modelfile import StyleModel
+
+# What a folder or a pattern is searched for: the containers FFmpeg reads that people keep video in.
+VIDEO_SUFFIXES = tuple(CONTAINERS) + (".avi", ".ts", ".mts", ".m2ts", ".flv", ".wmv", ".mpg", ".mpeg", ".3gp", ".ogv")
+# An input whose container vidstyle cannot write keeps its name with this suffix instead.
+FALLBACK_SUFFIX = ".mp4"
+REPORT_NAME = "batch-report.json"
+INSTALL_HINT = "pip install 'vidstyle[scale]'"
+Status = Literal["done", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    input: Path
+    output: Path
+
+
+@dataclass
+class BatchRow:
+    """One file's result, as a worker returns it and as batch-report.json lists it."""
+
+    input: str
+    output: str
+    status: Status
+    frames: int = 0
+    fps: float = 0.0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    worker_peak_rss_mb: float | None = None  # the worker process's peak so far: what a worker costs
+
+
+def stylize_batch(
+    inputs: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None = None,
+    ray: str = "auto",
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    report: bool = True,
+    **video_options: Any,
+) -> list[BatchRow]:
+    """Stylize every video found in `inputs` (files, folders searched recursively, glob patterns)
+    into `output_dir`, mirroring the input tree, one Ray worker per `gpus_per_worker` GPUs.
+
+    `ray`: "auto" joins the cluster in RAY_ADDRESS or one running on this machine, else starts
+    Ray here; "local" always starts it here; anything else is a cluster address. A program that
+    has already called ray.init() keeps its own session, whatever `ray` says.
+    An output that exists is skipped unless `overwrite`, so running again resumes. A file that
+    fails is a row with its error; the others go on. `video_options` are stylize_video's
+    keywords (codec, max_side, trim, ...); for the onnxruntime backend pass an .onnx `model`.
+    With `report`, batch-report.json is written into
+    `output_dir`. Returns one row per file, in input order.
+    """
+    _check_video_options(video_options)
+    try:
+        import ray as _  # noqa: F401  (only to say how to install it before any work)
+    except ImportError:
+        raise VidstyleError(f"`vidstyle batch` runs on Ray, which is not installed: {INSTALL_HINT}") from None
+    out_dir = _output_folder(output_dir)
+    items = find_videos(inputs, out_dir)
+    todo = [item for item in items if overwrite or not item.output.exists()]
+    rows = {item.input: BatchRow(str(item.input), str(item.output), "skipped") for item in items if item not in todo}
+    if todo:
+        from .batch_ray import run_on_ray
+
+        for row in run_on_ray(
+            todo, model=model, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite,
+            progress=progress, video_options=video_options,
+        ):
+            rows[Path(row.input)] = row
+    ordered = [rows[item.input] for item in items]
+    if report:
+        write_report(ordered, out_dir / REPORT_NAME)
+    return ordered
+
+
+def find_videos(inputs: Sequence[str | os.PathLike[str]], output_dir: Path) -> list[BatchItem]:
+    """Each input file with its output: folders keep their tree below them, a pattern its tree
+    below the part without wildcards, a named file its name. Hidden files (other runs' temp
+    files) and anything already inside `output_dir` are left out, so a run whose output folder
+    sits among its inputs never takes its own outputs as new work."""
+    if not inputs:
+        raise VidstyleError("no inputs given")
+    found: dict[Path, tuple[Path, Path]] = {}  # resolved input -> (as spelled, path relative to the output folder)
+    for spec in map(str, inputs):
+        for file, relative in _expand(spec, output_dir):
+            found.setdefault(file.resolve(), (file, relative))
+    if not found:
+        raise VidstyleError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) found in {' '.join(map(str, inputs))}")
+    items: list[BatchItem] = []
+    taken: dict[Path, Path] = {}
+    for file, relative in found.values():
+        suffix = relative.suffix if relative.suffix.lower() in CONTAINERS else FALLBACK_SUFFIX
+        target = output_dir / relative.with_suffix(suffix)
+        if target in taken:
+            raise VidstyleError(f"{taken[target]} and {file} would both be written to {target}")
+        taken[target] = file
+        check_not_an_input(target, found)
+        items.append(BatchItem(file, target))
+    return items
+
+
+def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
+    path = Path(spec)
+    if path.is_file():
+        return [(path, Path(path.name))]
+    if path.is_dir():
+        return _videos_below(path, sorted(path.rglob("*")), output_dir)
+    if not glob.has_magic(spec):
+        raise VidstyleError(f"input not found: {spec}")
+    root = Path(*_literal_prefix(path.parts))
+    matches: list[Path] = []
+    for match in sorted(Path(m) for m in glob.glob(spec, recursive=True)):
+        matches += sorted(match.rglob("*")) if match.is_dir() else [match]
+    return _videos_below(root, matches, output_dir)
+
+
+def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
+    """The folders of a pattern before its first wildcard: `clips/**/*.mp4` -> clips."""
+    prefix = []
+    for part in parts[:-1]:
+        if glob.has_magic(part):
+            break
+        prefix.append(part)
+    return prefix or ["."]
+
+
+def _videos_below(root: Path, candidates: list[Path], output_dir: Path) -> list[tuple[Path, Path]]:
+    out = output_dir.resolve()
+    videos = []
+    for file in candidates:
+        relative = file.relative_to(root)
+        if file.suffix.lower() not in VIDEO_SUFFIXES or not file.is_file() or any(p.startswith(".") and p not in (".", "..") for p in relative.parts):
+            continue
+        if file.resolve().is_relative_to(out):
+            continue
+        videos.append((file, relative))
+    return videos
+
+
+def _output_folder(path: str | os.PathLike[str]) -> Path:
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise VidstyleError(f"--output-dir is a file, not a folder: {folder}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VidstyleError(f"cannot create the output folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise VidstyleError(f"output folder is not writable: {folder}")
+    return folder
+
+
+def _check_video_options(options: dict[str, Any]) -> None:
+    """Fail before Ray starts, not once per file in every worker: unknown keywords and encoder
+    settings that no output could use."""
+    from ..media.encode import check_encoder
+    from ..media.rules import encoder_options
+    from .video import stylize_video
+
+    own = {"input", "output", "model", "overwrite", "progress", "on_batch", "stop", "keep_partial"}
+    unknown = set(options) - (set(inspect.signature(stylize_video).parameters) - own)
+    if unknown:
+        raise TypeError(f"stylize_batch got unexpected keyword(s): {', '.join(sorted(unknown))}")
+    codec = options.get("codec")
+    if codec is not None:
+        check_encoder(codec)
+        encoder_options(codec, options.get("crf"), options.get("preset"))
+    elif options.get("crf") is not None or options.get("preset") is not None:
+        encoder_options("libx264", options.get("crf"), options.get("preset"))
+    if options.get("batch", 1) < 1:
+        raise MediaError(f"batch must be at least 1, got {options['batch']}")
+
+
+def write_report(rows: Sequence[BatchRow], path: Path) -> Path:
+    """batch-report.json, moved into place only when complete (a reader never sees half of it)."""
+    counts = {status: sum(row.status == status for row in rows) for status in ("done", "failed", "skipped")}
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps({**counts, "files": [asdict(row) for row in rows]}, indent=2) + "\n")
+    return path
+
+
+def format_table(rows: Sequence[BatchRow]) -> str:
+    """The end-of-run table: file, frames, fps, status (a failure's reason on its own line)."""
+    names = [row.input for row in rows]
+    width = max([len("file"), *map(len, names)])
+    lines = [f"{'file':<{width}}  {'frames':>6}  {'fps':>6}  status"]
+    for row in rows:
+        frames, fps = (str(row.frames), f"{row.fps:.1f}") if row.status == "done" else ("-", "-")
+        lines.append(f"{row.input:<{width}}  {frames:>6}  {fps:>6}  {row.status}")
+        if row.error:
+            lines.append(f"{'':<{width}}  {'':>6}  {'':>6}    {row.error}")
+    return "\n".join(lines)

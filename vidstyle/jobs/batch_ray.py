@@ -1,0 +1,213 @@
+"""The Ray side of `vidstyle batch`: connect (or start Ray here), size the workers, run one row
+per file through BatchWorker actors with Ray Data, and keep one progress bar over files and
+frames. Only stylize_batch imports this module, so nothing else in vidstyle loads Ray."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+
+from ..errors import MediaError, VidstyleError
+from ..media.options import Trim
+from ..media.probe import probe
+from ..modelfile import StyleModel
+from ..progress import progress_bar
+from .batch import BatchItem, BatchRow
+from .batch_worker import NOTE_SEPARATOR, BatchWorker
+
+log = logging.getLogger("vidstyle")
+
+# Ray started here: the rows are file names, never frames (each worker reads and writes its
+# files itself), so a small object store is plenty, and the dashboard would only cost memory.
+LOCAL_OPTIONS: dict[str, Any] = {"include_dashboard": False, "object_store_memory": 128 * 2**20}
+POLL_SECONDS = 1.0  # how often the frame count is read for the bar
+
+
+@ray.remote(num_cpus=0)
+class FrameCounter:
+    """Frames encoded so far, across all workers: a file can take minutes, so the bar moves by
+    frames, not only when a file ends."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def add(self, frames: int) -> None:
+        self.frames += frames
+
+    def total(self) -> int:
+        return self.frames
+
+
+@dataclass(frozen=True)
+class Workers:
+    count: int
+    gpus: float  # per worker
+    cpus: float  # per worker, as Ray reserves them; torch gets as many threads
+
+
+def run_on_ray(
+    todo: Sequence[BatchItem],
+    *,
+    model: StyleModel | str | os.PathLike[str] | None,
+    address: str,
+    workers: int | None,
+    gpus_per_worker: float | None,
+    overwrite: bool,
+    progress: bool,
+    video_options: dict[str, Any],
+) -> Iterator[BatchRow]:
+    """Yield one row per file as the workers finish them (in any order). If Ray itself fails
+    (a worker process dies, the cluster goes away), the files without a row yet fail with that."""
+    started_here = connect(address)
+    try:
+        plan = size_workers(workers, gpus_per_worker, files=len(todo))
+        log.info("ray: %d worker(s), %g GPU and %g CPU each", plan.count, plan.gpus, plan.cpus)
+        yield from _run(todo, plan, model=model, overwrite=overwrite, progress=progress, video_options=video_options)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def connect(address: str) -> bool:
+    """Join or start Ray; True when this call started it (and so must shut it down). A program
+    that already called ray.init() keeps its session."""
+    if ray.is_initialized():
+        return False
+    # Our own bar and table say what happens; Ray's driver logs and notices and the workers'
+    # output would bury them (a file's failure comes back in its row).
+    quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
+    try:
+        if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+            try:
+                ray.init(address="auto", **quiet)
+            except ConnectionError:  # no cluster running on this machine
+                ray.init(address="local", **LOCAL_OPTIONS, **quiet)
+        elif address == "local":
+            ray.init(address="local", **LOCAL_OPTIONS, **quiet)
+        else:
+            ray.init(address=None if address == "auto" else address, **quiet)
+    except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
+        where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+        raise VidstyleError(f"cannot start or join Ray at {where!r}: {' '.join(str(exc).split())[:300]}") from None
+    return True
+
+
+def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: int | None = None) -> Workers:
+    """By default one worker per GPU when the cluster has GPUs, else one worker using a whole node;
+    never more workers than `files` (each would load the model for nothing)."""
+    total = ray.cluster_resources()
+    gpus = float(total.get("GPU", 0))
+    per_gpu = (1.0 if gpus else 0.0) if gpus_per_worker is None else float(gpus_per_worker)
+    if per_gpu > 0 and gpus == 0:
+        raise VidstyleError("the Ray cluster has no GPUs; pass --gpus-per-worker 0 to run on CPUs")
+    count = workers if workers is not None else (max(1, int(gpus // per_gpu)) if per_gpu else 1)
+    count = min(count, files) if files else count
+    if per_gpu * count > gpus:
+        raise VidstyleError(f"{count} worker(s) x {per_gpu:g} GPU need more than the cluster's {gpus:g} GPU(s); lower --workers")
+    if per_gpu:
+        return Workers(count, per_gpu, 1.0)  # the net runs on the GPU; the CPU decodes and encodes
+    node_cpus = max((float(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")), default=1.0)
+    share = min(node_cpus, float(total.get("CPU", 1)) / count)
+    # Ray takes fractions of a CPU only below one; above, whole CPUs.
+    return Workers(count, 0.0, float(int(share)) if share >= 1 else share)
+
+
+def _run(
+    todo: Sequence[BatchItem], plan: Workers, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any]
+) -> Iterator[BatchRow]:
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # one bar for the whole run, ours
+    # Nor Ray Data's lines per stage (and its notice that its bars are off): failures come back in rows.
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    counter = FrameCounter.remote()  # type: ignore[attr-defined]
+    # Workers run in folders of their own (on other machines, too): they get absolute paths.
+    pending = {os.path.abspath(item.input): item for item in todo}
+    rows = ray.data.from_items(
+        [{"input": path, "output": os.path.abspath(item.output)} for path, item in pending.items()], override_num_blocks=len(todo)
+    )
+    results = rows.map_batches(
+        BatchWorker,
+        batch_size=1,
+        fn_constructor_args=(model, video_options),
+        fn_constructor_kwargs={"overwrite": overwrite, "threads": max(1, int(plan.cpus)), "progress": counter if progress else None},
+        # A file waits for a free worker rather than in a busy worker's queue: files take
+        # seconds to hours, and a queue would leave workers idle at the end.
+        compute=ray.data.ActorPoolStrategy(size=plan.count, max_tasks_in_flight_per_actor=1),
+        num_gpus=plan.gpus,
+        num_cpus=plan.cpus,
+    )
+    finished: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
+
+    def collect() -> None:
+        try:
+            for row in results.iter_rows():
+                finished.put(row)
+        except BaseException as exc:  # noqa: BLE001  handed to the caller's thread
+            finished.put(exc)
+        finally:
+            finished.put(None)
+
+    # A trim keeps only part of each file, so the headers' frame counts would overstate the work.
+    known = progress and video_options.get("trim", Trim()) == Trim()
+    bar = progress_bar(total=_frame_total(todo) if known else None, enabled=progress, unit="frame", desc="batch")
+    counted = 0
+    threading.Thread(target=collect, name="vidstyle-batch-results", daemon=True).start()
+    try:
+        while True:
+            try:
+                got = finished.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                got = _NOTHING
+            if progress:
+                now = ray.get(counter.total.remote())
+                bar.update(now - counted)
+                counted = now
+            if got is _NOTHING:
+                continue
+            if got is None:
+                break
+            if isinstance(got, BaseException):
+                reason = f"not finished: Ray failed: {' '.join(str(got).split())[:300]}"
+                log.error("%s", reason)
+                for item in pending.values():
+                    yield BatchRow(str(item.input), str(item.output), "failed", error=reason)
+                return
+            item = pending.pop(str(got["input"]))
+            row = _row(got, item)
+            bar.set_postfix_str(f"{len(todo) - len(pending)}/{len(todo)} files", refresh=False)
+            if row.status == "failed":
+                log.warning("%s failed: %s", row.input, row.error)
+            yield row
+    finally:
+        bar.close()
+
+
+_NOTHING: Any = object()
+
+
+def _row(raw: dict[str, Any], item: BatchItem) -> BatchRow:
+    """A worker's row, with the paths spelled as the caller gave them."""
+    return BatchRow(
+        input=str(item.input), output=str(item.output), status=raw["status"], frames=int(raw["frames"]), fps=float(raw["fps"]),
+        seconds=float(raw["seconds"]), notes=[n for n in str(raw["notes"]).split(NOTE_SEPARATOR) if n], error=str(raw["error"]) or None,
+        worker_peak_rss_mb=float(raw["worker_peak_rss_mb"]),
+    )
+
+
+def _frame_total(todo: Sequence[BatchItem]) -> int | None:
+    """The bar's length: each file's frame count from its header (a file that cannot be read
+    adds nothing here; its worker reports why)."""
+    total = 0
+    for item in todo:
+        try:
+            total += probe(item.input).frame_count or 0
+        except MediaError:
+            pass
+    return total or None
