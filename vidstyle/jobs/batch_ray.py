@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,11 @@ log = logging.getLogger("vidstyle")
 # files itself), so a small object store is plenty, and the dashboard would only cost memory.
 LOCAL_OPTIONS: dict[str, Any] = {"include_dashboard": False, "object_store_memory": 128 * 2**20}
 POLL_SECONDS = 1.0  # how often the frame count is read for the bar
+# Ray Data would restart a dead worker and retry its file forever, so one file that kills its
+# worker (out of memory, a crash in a decoder) would never let the run end. Instead the run
+# stops, the files without a row are reported as failed, and running again resumes. Ray 2.60
+# takes this only as a deprecated extra keyword (gone in 2.64: the [scale] extra stops before it).
+_NO_RESTARTS: dict[str, Any] = {"max_restarts": 0}
 
 
 @ray.remote(num_cpus=0)
@@ -132,17 +138,9 @@ def _run(
     rows = ray.data.from_items(
         [{"input": path, "output": os.path.abspath(item.output)} for path, item in pending.items()], override_num_blocks=len(todo)
     )
-    results = rows.map_batches(
-        BatchWorker,
-        batch_size=1,
-        fn_constructor_args=(model, video_options),
-        fn_constructor_kwargs={"overwrite": overwrite, "threads": max(1, int(plan.cpus)), "progress": counter if progress else None},
-        # A file waits for a free worker rather than in a busy worker's queue: files take
-        # seconds to hours, and a queue would leave workers idle at the end.
-        compute=ray.data.ActorPoolStrategy(size=plan.count, max_tasks_in_flight_per_actor=1),
-        num_gpus=plan.gpus,
-        num_cpus=plan.cpus,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        results = _map(rows, plan, model=model, overwrite=overwrite, counter=counter if progress else None, video_options=video_options)
     finished: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
 
     def collect() -> None:
@@ -190,6 +188,21 @@ def _run(
 
 
 _NOTHING: Any = object()
+
+
+def _map(rows: Any, plan: Workers, *, model: Any, overwrite: bool, counter: Any, video_options: dict[str, Any]) -> Any:
+    return rows.map_batches(
+        BatchWorker,
+        batch_size=1,
+        fn_constructor_args=(model, video_options),
+        fn_constructor_kwargs={"overwrite": overwrite, "threads": max(1, int(plan.cpus)), "progress": counter},
+        # A file waits for a free worker rather than in a busy worker's queue: files take
+        # seconds to hours, and a queue would leave workers idle at the end.
+        compute=ray.data.ActorPoolStrategy(size=plan.count, max_tasks_in_flight_per_actor=1),
+        num_gpus=plan.gpus,
+        num_cpus=plan.cpus,
+        **_NO_RESTARTS,
+    )
 
 
 def _row(raw: dict[str, Any], item: BatchItem) -> BatchRow:
