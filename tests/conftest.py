@@ -38,6 +38,14 @@ def random_norms(net: TransformerNet) -> TransformerNet:
 THREE_STYLES = ("candy", "mosaic", "udnie")
 
 
+def net_output(model: Path, pixels: np.ndarray, weights: list[float]) -> np.ndarray:
+    """The model's net run directly on uint8 RGB pixels with these style weights, rounded to uint8."""
+    x = torch.from_numpy(np.array(pixels)).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        y = load_model(model).net(x, torch.tensor([weights], dtype=torch.float32))
+    return (y[0].permute(1, 2, 0) * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
+
+
 @pytest.fixture(scope="session")
 def three_style_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random three-style model named like a real one."""

@@ -74,6 +74,13 @@ class ModelCard:
                 data[key] = tuple(data[key])
         return cls(**data)
 
+    @classmethod
+    def from_export(cls, text: str) -> ModelCard:
+        """The card an exported file carries: the model's, plus keys the exporter adds (precision)."""
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls.from_json(json.dumps({k: v for k, v in data.items() if k in known}))
+
     @property
     def style_count(self) -> int:
         return len(self.styles) or 1

@@ -68,6 +68,11 @@ class StyleSchedule:
     seconds: tuple[float, ...]
     weights: tuple[torch.Tensor, ...]
 
+    @classmethod
+    def constant(cls, weights: torch.Tensor) -> StyleSchedule:
+        """The same weights at every time."""
+        return cls((0.0,), (weights,))
+
     def at(self, pts_seconds: float) -> torch.Tensor:
         i = bisect.bisect_right(self.seconds, pts_seconds)
         if i == 0:
@@ -108,6 +113,11 @@ class StyleChoice:
     mix: str | None = None
     schedule: str | None = None
 
+    @classmethod
+    def of(cls, style: str | int | None = None, mix: str | None = None, schedule: str | None = None) -> StyleChoice:
+        """From the library's keywords, where a style may also be given as an int index."""
+        return cls(style=None if style is None else str(style), mix=mix, schedule=schedule)
+
     def __post_init__(self) -> None:
         given = [flag for flag, value in (("style", self.style), ("style mix", self.mix), ("style schedule", self.schedule)) if value is not None]
         if len(given) > 1:
@@ -118,8 +128,8 @@ class StyleChoice:
         if self.schedule is not None:
             schedule = parse_schedule(self.schedule, names)
         elif self.mix is not None:
-            schedule = StyleSchedule((0.0,), (parse_mix(self.mix, names),))
+            schedule = StyleSchedule.constant(parse_mix(self.mix, names))
         else:
             # A multi-style model with no choice runs its first style, as a single-style one would.
-            schedule = StyleSchedule((0.0,), (one_hot(style_index(self.style or "0", names), len(names)),))
+            schedule = StyleSchedule.constant(one_hot(style_index(self.style or "0", names), len(names)))
         return None if len(names) == 1 else schedule

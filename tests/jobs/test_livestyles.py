@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from conftest import net_output
 from vidstyle import load_model
 from vidstyle.backends import create_backend
 from vidstyle.context import resolve_context
@@ -31,13 +32,6 @@ def run(stylizer: LiveStylizer, pixels: np.ndarray) -> np.ndarray:
     frame = stylizer(Frame(pixels=pixels, captured_seconds=0.0, index=0))
     assert frame.stylized is not None
     return frame.stylized
-
-
-def net_output(model: Path, pixels: np.ndarray, weights: list[float]) -> np.ndarray:
-    x = torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255
-    with torch.no_grad():
-        y = load_model(model).net(x, torch.tensor([weights], dtype=torch.float32))
-    return (y[0].permute(1, 2, 0) * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
 
 
 def test_each_style_of_a_multi_style_model_is_an_entry(three_style_model: Path, tiny_model: Path) -> None:

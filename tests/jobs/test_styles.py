@@ -8,18 +8,9 @@ import torch
 from PIL import Image
 
 from clips import make_clip, read_video
-from conftest import THREE_STYLES, assert_one_error_line, write_test_image
+from conftest import THREE_STYLES, assert_one_error_line, net_output, write_test_image
 from vidstyle import load_model
 from vidstyle.jobs.image import stylize_image
-
-
-def reference(model: Path, image: np.ndarray, weights: list[float]) -> np.ndarray:
-    """The net run directly on the image with these style weights, rounded as the CLI rounds."""
-    net = load_model(model).net
-    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
-    with torch.no_grad():
-        y = net(x, torch.tensor([weights], dtype=torch.float32))
-    return (y[0].permute(1, 2, 0) * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
 
 
 def test_image_style_by_name_index_and_mix_match_the_net(tmp_path: Path, three_style_model: Path) -> None:
@@ -29,9 +20,9 @@ def test_image_style_by_name_index_and_mix_match_the_net(tmp_path: Path, three_s
     mixed = stylize_image(pixels, model=three_style_model, device="cpu", style_mix="candy:3,mosaic:1")
     default = stylize_image(pixels, model=three_style_model, device="cpu")
     assert np.array_equal(by_name, by_index)
-    assert np.abs(by_name.astype(int) - reference(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
-    assert np.abs(mixed.astype(int) - reference(three_style_model, pixels, [0.75, 0.25, 0]).astype(int)).max() <= 1
-    assert np.abs(default.astype(int) - reference(three_style_model, pixels, [1, 0, 0]).astype(int)).max() <= 1
+    assert np.abs(by_name.astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
+    assert np.abs(mixed.astype(int) - net_output(three_style_model, pixels, [0.75, 0.25, 0]).astype(int)).max() <= 1
+    assert np.abs(default.astype(int) - net_output(three_style_model, pixels, [1, 0, 0]).astype(int)).max() <= 1
     assert np.abs(by_name.astype(int) - default.astype(int)).mean() > 5  # the styles really differ
 
 

@@ -5,7 +5,6 @@ On CUDA the input and output stay on the GPU through IO binding to torch tensors
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import torch
 
 from ..context import RunContext
 from ..errors import VidstyleError
+from ..modelfile import ModelCard
 from .base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME, Backend
 
 
@@ -64,12 +64,11 @@ class OnnxRuntimeBackend(Backend):
     def _read_style_names(self) -> tuple[str, ...]:
         """From the model card the exporter stores in the file; numbered when a file has none."""
         card_text = self.session.get_modelmeta().custom_metadata_map.get("vidstyle.card")
-        card = json.loads(card_text) if card_text else {}
-        if card.get("styles"):
-            return tuple(str(entry["name"]) for entry in card["styles"])
+        if card_text:
+            return tuple(ModelCard.from_export(card_text).style_names)
         style_input = [node for node in self.session.get_inputs() if node.name == STYLE_INPUT_NAME]
         count = style_input[0].shape[1] if style_input and isinstance(style_input[0].shape[1], int) else 1
-        return tuple(str(i) for i in range(count)) if count > 1 else (Path(str(card.get("style_image") or "style")).stem,)
+        return tuple(str(i) for i in range(count))
 
     def _style_feed(self, style_weights: torch.Tensor | None) -> dict[str, np.ndarray]:
         if style_weights is None and self.takes_style:

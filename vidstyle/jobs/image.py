@@ -43,7 +43,7 @@ def stylize_image(
     A multi-style model runs `style` (a name or index; default its first) or a `style_mix`
     such as "starry:0.7,candy:0.3".
     """
-    choice = StyleChoice(style=None if style is None else str(style), mix=style_mix)
+    choice = StyleChoice.of(style, style_mix)
     source = image if isinstance(image, str | os.PathLike) else None
     if output is not None:
         check_output_path(output, inputs=[source], overwrite=overwrite)
@@ -103,7 +103,7 @@ def stylize_folder(
         if not overwrite and target.exists():
             raise OutputExistsError(f"{target} already exists")
     net = model if isinstance(model, StyleModel) else load_model(model)
-    StyleChoice(style=None if style is None else str(style), mix=style_mix).resolve(net.card.style_names)  # a bad name fails before any file
+    StyleChoice.of(style, style_mix).resolve(net.card.style_names)  # a bad name fails before any file
     written = []
     for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
         try:

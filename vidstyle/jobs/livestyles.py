@@ -51,7 +51,7 @@ class LiveStylizer:
         # Each multi-style stylizer starts on its own first style, or where the caller set it.
         for stylizer in self.stylizers:
             if stylizer.styles is None and len(stylizer.backend.style_names) > 1:
-                stylizer.styles = StyleSchedule((0.0,), (one_hot(0, len(stylizer.backend.style_names)),))
+                stylizer.styles = StyleSchedule.constant(one_hot(0, len(stylizer.backend.style_names)))
 
     @property
     def names(self) -> list[str]:
@@ -62,7 +62,7 @@ class LiveStylizer:
         self.index = (self.index + step) % len(self.entries)
         entry = self.entries[self.index]
         if entry.weights is not None:
-            self.stylizers[entry.stylizer].styles = StyleSchedule((0.0,), (entry.weights,))
+            self.stylizers[entry.stylizer].styles = StyleSchedule.constant(entry.weights)
         return entry.name
 
     def fade(self, step: int = 1, seconds: float = FADE_SECONDS) -> str:

@@ -137,7 +137,7 @@ def stylize_video(
         input, output, model=model, backend=backend, engine=engine, device=device, precision=precision, batch=batch,
         max_side=max_side, codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, keep_partial=keep_partial,
         overwrite=overwrite, trim=trim, compile=compile, audio=audio, temporal_blend=temporal_blend, colour_convert=colour_convert,
-        styles=StyleChoice(style=None if style is None else str(style), mix=style_mix, schedule=style_schedule),
+        styles=StyleChoice.of(style, style_mix, style_schedule),
     )
     log.info("%s", describe_run(plan.model or plan.engine, plan.backend, plan.ctx))
     started = time.perf_counter()
@@ -258,11 +258,13 @@ def run_video(
     total = plan.info.frame_count if plan.trim == Trim() else plan.trim.max_frames
     bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
-    first_seconds: list[float] = []  # a style schedule runs on the output's clock: 0s is its first frame
+    first_seconds: float | None = None  # a style schedule runs on the output's clock: 0s is its first frame
 
     def transform(frames: FrameBatch) -> FrameBatch:
-        first_seconds[:] = first_seconds or [frames.pts_seconds[0]]
-        times = [t - first_seconds[0] for t in frames.pts_seconds]
+        nonlocal first_seconds
+        if first_seconds is None:
+            first_seconds = frames.pts_seconds[0]
+        times = [t - first_seconds for t in frames.pts_seconds]
         stylized = session.stylizer(frames.data, frames.pixel_format, times)
         if session.blender is not None:  # runs in the one transform thread, so frames stay in order
             sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
