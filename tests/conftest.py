@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from vidstyle import ModelCard, TransformerNet, load_model, save_model  # noqa: E402
 from vidstyle.cli import main  # noqa: E402
-from vidstyle.net import ConditionalInstanceNorm  # noqa: E402
+from vidstyle.net import ConditionalInstanceNorm, redundant_biases  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +32,15 @@ def random_norms(net: TransformerNet) -> TransformerNet:
     for module in norms:
         torch.nn.init.normal_(module.weight, 1.0, 0.5)
         torch.nn.init.normal_(module.bias, 0.0, 0.5)
+    return net
+
+
+def with_old_conv_biases(net: TransformerNet) -> TransformerNet:
+    """The layout older files were written from: a (random) bias on every conv, those in front of
+    a norm included. Filling the empty `bias` slot keeps the parameter order of that layout."""
+    for name in redundant_biases(net):
+        conv = net.get_submodule(name.rsplit(".", 1)[0])
+        conv.bias = torch.nn.Parameter(torch.randn(conv.out_channels))
     return net
 
 

@@ -37,3 +37,27 @@ def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
         assert fresh_opt.state[param]["exp_avg"].shape == param.shape
     fresh(torch.rand(1, 3, 32, 32)).mean().backward()
     fresh_opt.step()  # would raise on a [C] moment against a [1, C] gradient
+
+
+def test_a_checkpoint_whose_net_had_a_bias_in_front_of_each_norm_resumes_with_its_moments() -> None:
+    from conftest import with_old_conv_biases
+
+    torch.manual_seed(1)
+    old = with_old_conv_biases(TransformerNet(width=0.25))
+    opt = torch.optim.Adam(old.parameters(), lr=1e-3)
+    for _ in range(2):
+        old(torch.rand(1, 3, 32, 32)).mean().backward()
+        opt.step()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    ckpt = {"step": 2, "model": old.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(), "rng_cpu": torch.get_rng_state(), "rng_cuda": []}
+
+    fresh = TransformerNet(width=0.25)
+    fresh_opt = torch.optim.Adam(fresh.parameters(), lr=1e-3)
+    assert restore_checkpoint(ckpt, fresh, fresh_opt, scaler) == 2
+    old_params = dict(old.named_parameters())
+    for name, param in fresh.named_parameters():
+        assert torch.equal(param, old_params[name])
+        assert torch.equal(fresh_opt.state[param]["exp_avg"], opt.state[old_params[name]]["exp_avg"]), name
+    fresh(torch.rand(1, 3, 32, 32)).mean().backward()
+    fresh_opt.step()
+

@@ -73,3 +73,21 @@ def test_style_mix_is_linear_in_the_norm_parameters() -> None:
 def test_multi_style_net_needs_style_weights() -> None:
     with pytest.raises(ValueError, match=r"holds 3 styles; pass style_weights of shape \[B, 3\]"):
         TransformerNet(width=0.25, styles=3)(torch.rand(1, 3, 8, 8))
+
+
+def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output() -> None:
+    from conftest import random_norms, with_old_conv_biases
+
+    from vidstyle.net import redundant_biases, upgrade_state
+
+    torch.manual_seed(3)
+    old = with_old_conv_biases(random_norms(TransformerNet(width=0.25, styles=2)))
+    new = TransformerNet(width=0.25, styles=2)
+    # 3 encoder convs, 2 per residual block, 2 decoder convs; the output conv keeps its bias.
+    assert len(redundant_biases(new)) == 3 + 5 * 2 + 2
+    assert set(old.state_dict()) - set(new.state_dict()) == redundant_biases(new)
+    new.load_state_dict(upgrade_state(old.state_dict(), new))
+    x, w = torch.rand(2, 3, 21, 30), torch.tensor([[1.0, 0.0], [0.3, 0.7]])
+    with torch.no_grad():
+        torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-6)
+

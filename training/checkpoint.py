@@ -48,10 +48,11 @@ def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimiz
     """Load weights, optimizer, scaler and RNG; returns the step the checkpoint reached.
 
     Checkpoints from before multi-style hold [C] norm rows and Adam moments; both are
-    reshaped to today's [N, C] so an old long run can still be finished.
+    reshaped to today's [N, C], and the moments of conv biases the net no longer has are
+    dropped, so an old long run can still be finished.
     """
     net.load_state_dict(upgrade_state(ckpt["model"], net))
-    opt.load_state_dict(ckpt["optimizer"])
+    opt.load_state_dict(_moments_by_name(ckpt["optimizer"], list(ckpt["model"]), [name for name, _ in net.named_parameters()]))
     for param, state in opt.state.items():
         for key, value in list(state.items()):
             if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape and value.numel() == param.numel():
@@ -61,6 +62,21 @@ def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimiz
     if ckpt["rng_cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
     return int(ckpt["step"])
+
+
+def _moments_by_name(saved: dict, old_names: list[str], new_names: list[str]) -> dict:  # type: ignore[type-arg]
+    """An optimizer state over every parameter of an older net, kept for the parameters that remain.
+
+    The state indexes parameters by position in net.parameters(), which for this net (no buffers)
+    is the order of its state dict, so the saved model's keys name each position.
+    """
+    groups = saved["param_groups"]
+    if old_names == new_names or len(groups) != 1 or len(groups[0]["params"]) != len(old_names):
+        return saved  # the same net, or an optimizer over part of it (a fine-tune's norm rows)
+    position = {name: i for i, name in enumerate(old_names)}
+    old = [groups[0]["params"][position[name]] for name in new_names]
+    state = {new: saved["state"][index] for new, index in enumerate(old) if index in saved["state"]}
+    return {"state": state, "param_groups": [dict(groups[0], params=list(range(len(new_names))))]}
 
 
 def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]

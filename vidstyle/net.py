@@ -16,11 +16,16 @@ SIZE_MULTIPLE = 4
 
 
 class ConvLayer(nn.Sequential):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, *, bias: bool = True) -> None:
         super().__init__(
             nn.ReflectionPad2d(kernel_size // 2),
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride),
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride, bias=bias),
         )
+
+
+# A conv that feeds an instance norm has no bias: the norm subtracts each channel's mean, which
+# cancels a per-channel bias exactly. Such a bias is a weight with a zero gradient, and Adam turns
+# the rounding noise in a zero gradient into steps of the full learning rate.
 
 
 class TakesStyle:
@@ -65,13 +70,13 @@ class StyleBlock(nn.ModuleList, TakesStyle):
 
 class ConvNormReLU(StyleBlock):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, styles: int, stride: int = 1) -> None:
-        super().__init__([ConvLayer(in_channels, out_channels, kernel_size, stride), ConditionalInstanceNorm(out_channels, styles), nn.ReLU()])
+        super().__init__([ConvLayer(in_channels, out_channels, kernel_size, stride, bias=False), ConditionalInstanceNorm(out_channels, styles), nn.ReLU()])
 
 
 class ResidualBlock(nn.Module, TakesStyle):
     def __init__(self, channels: int, styles: int) -> None:
         super().__init__()
-        self.body = StyleBlock([ConvNormReLU(channels, channels, 3, styles), ConvLayer(channels, channels, 3), ConditionalInstanceNorm(channels, styles)])
+        self.body = StyleBlock([ConvNormReLU(channels, channels, 3, styles), ConvLayer(channels, channels, 3, bias=False), ConditionalInstanceNorm(channels, styles)])
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return x + self.body(x, style_weights)
@@ -122,10 +127,18 @@ class TransformerNet(nn.Module):
         return y[..., :height, :width]
 
 
+def redundant_biases(net: TransformerNet) -> set[str]:
+    """Names older files used for the conv biases in front of each norm (see ConvLayer)."""
+    return {f"{name}.bias" for name, module in net.named_modules() if isinstance(module, nn.Conv2d) and module.bias is None}
+
+
 def upgrade_state(state: dict[str, torch.Tensor], net: TransformerNet) -> dict[str, torch.Tensor]:
-    """Single-style files from before multi-style stored each norm's gamma/beta as [C]; now [N, C]."""
+    """Older files to today's layout: single-style files stored each norm's gamma/beta as [C]
+    (now [N, C]), and files held a bias on every conv (dropped where a norm cancels it, so the
+    output is unchanged)."""
     wanted = net.state_dict()
-    return {k: v.reshape(wanted[k].shape) if k in wanted and v.dim() == 1 and wanted[k].dim() == 2 else v for k, v in state.items()}
+    dropped = redundant_biases(net)
+    return {k: v.reshape(wanted[k].shape) if k in wanted and v.dim() == 1 and wanted[k].dim() == 2 else v for k, v in state.items() if k not in dropped}
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
