@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from vidstyle.atomic import Interrupted, atomic_output
+from vidstyle.atomic import Interrupted, atomic_output, leftover_temp_files
 from vidstyle.errors import VidstyleError
 
 
@@ -98,3 +98,27 @@ def test_unwritable_folder_is_one_clear_error(tmp_path: Path) -> None:
     finally:
         folder.chmod(0o700)
     assert list(folder.iterdir()) == []
+
+
+def test_leftover_temp_files_are_what_a_killed_writer_left_and_nothing_else(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "clip.mp4"
+    since = time.time() - 1.0
+    killed = subprocess.run(
+        [sys.executable, "-c", "import os, signal, sys\nfrom vidstyle.atomic import atomic_output\n"
+         "with atomic_output(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), signal.SIGKILL)", str(out)],
+    )
+    assert killed.returncode == -9
+    left = [p for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].name.startswith(".clip.") and left[0].read_bytes() == b"half"
+    # Names that are not atomic_output's temp files for clip.mp4, and one of its own from before `since`.
+    others = [".clip.partial.mp4", ".clip.0123abcd.partial.mkv", ".clip2.0123abcd.partial.mp4", ".clip.0123abcdef.partial.mp4", "clip.partial.mp4"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"x")
+    old = tmp_path / ".clip.89abcdef.partial.mp4"
+    old.write_bytes(b"x")
+    os.utime(old, (since - 60, since - 60))
+    assert leftover_temp_files(out, since=since) == left

@@ -95,3 +95,9 @@ def test_readme_flag_table_lists_every_option() -> None:
         if option.startswith("--") and option not in listed
     }
     assert not missing, f"options missing from README's flag table: {sorted(missing)}"
+
+
+def test_overwrite_help_says_what_y_means_for_each_command() -> None:
+    helps = {name: next(a.help for a in parser._actions if "-y" in a.option_strings) for name, parser in subcommands().items()}
+    assert "skip" in helps["batch"] and "refuse" not in helps["batch"]  # batch resumes; it never refuses
+    assert all("refuse" in text for name, text in helps.items() if name != "batch"), helps

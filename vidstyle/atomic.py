@@ -5,8 +5,10 @@ unless asked."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from .errors import OutputExistsError, VidstyleError
 
 PathLike = str | os.PathLike[str]
+_TOKEN_BYTES = 4  # of the random part of a temp file's name
 
 
 class Interrupted(Exception):
@@ -93,7 +96,7 @@ def _create_beside(out: Path) -> Path:
     the umask exactly as for a plain open(). Reading the umask would mean setting it
     (os.umask), which races with any other thread creating files."""
     for _ in range(100):
-        tmp = out.parent / f".{out.stem}.{secrets.token_hex(4)}.partial{out.suffix}"
+        tmp = _temp_path(out, secrets.token_hex(_TOKEN_BYTES))
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
@@ -102,6 +105,27 @@ def _create_beside(out: Path) -> Path:
             raise VidstyleError(f"cannot write in {out.parent or '.'}: {exc.strerror}") from None
         return tmp
     raise VidstyleError(f"cannot create a temporary file beside {out}")
+
+
+def _temp_path(out: Path, token: str) -> Path:
+    return out.parent / f".{out.stem}.{token}.partial{out.suffix}"
+
+
+def leftover_temp_files(path: PathLike, *, since: float) -> list[Path]:
+    """Temp files atomic_output made for `path` that are still there and were written at or
+    after `since` (a time.time()): what a process killed outright (SIGKILL, an out-of-memory
+    kill) leaves behind, since it cannot remove them. Only names of exactly that pattern match."""
+    out = Path(path)
+    pattern = re.compile(re.escape(f".{out.stem}.") + f"[0-9a-f]{{{2 * _TOKEN_BYTES}}}" + re.escape(f".partial{out.suffix}"))
+    found = []
+    for candidate in out.parent.glob(f".{glob.escape(out.stem)}.*"):
+        try:
+            recent = candidate.stat().st_mtime >= since
+        except OSError:
+            continue
+        if recent and pattern.fullmatch(candidate.name):
+            found.append(candidate)
+    return found
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:

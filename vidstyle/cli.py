@@ -80,14 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, notes or codec logs")
     parser.add_argument("--version", action="version", version=f"vidstyle {__version__}")
-    # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an earlier -q.
-    quiet = argparse.ArgumentParser(add_help=False)
-    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
-    quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help="replace outputs that exist (default: refuse)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
+        # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an
+        # earlier -q. One parent per command: argparse shares a parent's actions, and a command
+        # may say what -y means for it (batch skips what exists rather than refusing).
+        quiet = argparse.ArgumentParser(add_help=False)
+        quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
+        quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
         sub_parser = sub.add_parser(
             name,
             help=help_text,

@@ -102,3 +102,49 @@ def test_the_rest_of_the_cli_does_not_import_ray() -> None:
     code = "import sys, vidstyle.cli, vidstyle.jobs.batch; vidstyle.cli.build_parser(); print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_a_file_whose_result_ray_lost_is_done_if_its_output_was_written_during_the_run(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    import time
+
+    from vidstyle.jobs.batch import BatchItem
+    from vidstyle.jobs.batch_ray import row_without_result
+
+    since = time.time() - 1.0
+    written, missing, older = (BatchItem(tmp_path / f"{n}.mp4", tmp_path / "out" / f"{n}.mp4") for n in ("written", "missing", "older"))
+    written.output.parent.mkdir()
+    written.output.write_bytes(b"a finished file")  # atomic_output renames only finished files into place
+    older.output.write_bytes(b"there before the run (a -y run whose worker died)")
+    os.utime(older.output, (since - 60, since - 60))
+    rows = [row_without_result(item, "not finished: Ray failed: worker died", since=since) for item in (written, missing, older)]
+    assert [r.status for r in rows] == ["done", "failed", "failed"]
+    assert "lost when Ray failed" in rows[0].notes[0] and rows[0].error is None
+    assert rows[1].error == rows[2].error == "not finished: Ray failed: worker died"
+
+
+@pytest.mark.slow
+def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: Path) -> None:
+    """SIGTERM while a worker writes: Ray's shutdown kills the worker outright, so its hidden temp
+    file can only be removed by the driver."""
+    pytest.importorskip("ray")
+    import signal
+    import time
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    make_clip(inputs / "long.mp4", frames=900, width=320, height=240, rate=30)
+    command = [sys.executable, "-m", "vidstyle", "batch", str(inputs), "--output-dir", str(out), "--model", str(tiny_model),
+               "--device", "cpu", "--ray", "local", "--workers", "1", "--preset", "ultrafast"]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not list(out.glob(".long.*.partial.mp4")) and batch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(out.glob(".long.*.partial.mp4")), "the worker never started writing"
+        batch.send_signal(signal.SIGTERM)
+        _, stderr = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+    assert batch.returncode != 0, stderr[-2000:]
+    assert sorted(p.name for p in out.rglob("*")) == [], stderr[-2000:]  # no temp file, no half output, no report

@@ -14,6 +14,7 @@ EXAMPLES = (
     "vidstyle batch videos/ --output-dir styled/ --ray ray://head:10001 --device cuda --gpus-per-worker 1",
     "vidstyle batch videos/ --output-dir styled/                       # again: resumes, finished files are skipped",
 )
+OVERWRITE_HELP = "redo outputs that exist (default: skip them, so running a batch again resumes it)"
 
 
 def non_negative_float(text: str) -> float:

@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 import ray
 
+from ..atomic import leftover_temp_files
 from ..errors import MediaError, VidstyleError
 from ..media.options import Trim
 from ..media.probe import probe
@@ -72,13 +74,19 @@ def run_on_ray(
     """Yield one row per file as the workers finish them (in any order). If Ray itself fails
     (a worker process dies, the cluster goes away), the files without a row yet fail with that."""
     started_here = connect(address)
+    since = time.time() - 1.0  # a second's slack for file systems with coarse timestamps
     try:
         plan = size_workers(workers, gpus_per_worker, files=len(todo))
         log.info("ray: %d worker(s), %g GPU and %g CPU each", plan.count, plan.gpus, plan.cpus)
-        yield from _run(todo, plan, model=model, overwrite=overwrite, progress=progress, video_options=video_options)
+        yield from _run(todo, plan, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
     finally:
         if started_here:
             ray.shutdown()
+            # Shutting Ray down (on Ctrl-C, or after a worker died) kills the workers outright,
+            # so a file in progress keeps its hidden temp file unless it is removed here.
+            for item in todo:
+                for leftover in leftover_temp_files(item.output, since=since):
+                    leftover.unlink(missing_ok=True)
 
 
 def connect(address: str) -> bool:
@@ -126,7 +134,7 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
 
 
 def _run(
-    todo: Sequence[BatchItem], plan: Workers, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any]
+    todo: Sequence[BatchItem], plan: Workers, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
@@ -175,7 +183,7 @@ def _run(
                 reason = f"not finished: Ray failed: {' '.join(str(got).split())[:300]}"
                 log.error("%s", reason)
                 for item in pending.values():
-                    yield BatchRow(str(item.input), str(item.output), "failed", error=reason)
+                    yield row_without_result(item, reason, since=since)
                 return
             item = pending.pop(str(got["input"]))
             row = _row(got, item)
@@ -203,6 +211,18 @@ def _map(rows: Any, plan: Workers, *, model: Any, overwrite: bool, counter: Any,
         num_cpus=plan.cpus,
         **_NO_RESTARTS,
     )
+
+
+def row_without_result(item: BatchItem, reason: str, *, since: float) -> BatchRow:
+    """The row of a file whose result Ray lost when it failed. Outputs are renamed into place
+    only once complete, so one written since the run began is a finished file, not a failure."""
+    try:
+        written = item.output.stat().st_mtime >= since
+    except OSError:
+        written = False
+    if written:
+        return BatchRow(str(item.input), str(item.output), "done", notes=["finished, but its frame count and fps were lost when Ray failed"])
+    return BatchRow(str(item.input), str(item.output), "failed", error=reason)
 
 
 def _row(raw: dict[str, Any], item: BatchItem) -> BatchRow:
