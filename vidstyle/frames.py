@@ -92,6 +92,7 @@ class Frame:
     index: int
     stylized: np.ndarray | None = None
     style_index: int = 0
+    style_label: str = ""  # the style (or mix) it was stylized with, as the window shows it
     source_seconds: float | None = None  # a file's own timestamp: a recording keeps the file's timing
 
     def __repr__(self) -> str:

@@ -101,6 +101,12 @@ def parse_schedule(spec: str, names: list[str]) -> StyleSchedule:
     return StyleSchedule(tuple(p[0] for p in points), tuple(p[1] for p in points))
 
 
+def describe_mix(weights: torch.Tensor, names: list[str]) -> str:
+    """'candy 70% + starry 30%': the styles a weight vector uses, largest first."""
+    parts = sorted(((float(w), name) for w, name in zip(weights.tolist(), names, strict=True) if w > 0), reverse=True)
+    return " + ".join(f"{name} {100 * w / sum(w for w, _ in parts):.0f}%" for w, name in parts)
+
+
 @dataclass(frozen=True)
 class StyleChoice:
     """The user's pick, as typed (--style, --style-mix, --style-schedule): at most one of them.

@@ -57,3 +57,16 @@ def test_switch_changes_style_at_the_next_frame_and_fade_blends_over_one_second(
     assert np.abs(run(stylizer, pixels).astype(int) - quarter.astype(int)).max() <= 1
     clock.seconds += 1.0
     assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
+
+
+def test_each_frame_is_labelled_with_the_style_or_mix_it_was_stylized_with(three_style_model: Path) -> None:
+    from vidstyle.jobs.live import load_live_stylizer as live_stylizer
+    from vidstyle.stylemix import StyleChoice
+
+    pixels = np.zeros((24, 32, 3), dtype=np.uint8)
+    mixed = live_stylizer([three_style_model], device="cpu", styles=StyleChoice(mix="udnie:0.3,candy:0.7"))
+    assert mixed(Frame(pixels=pixels, captured_seconds=0.0, index=0)).style_label == "candy 70% + udnie 30%"
+    assert mixed.switch(+1) == "mosaic"
+    assert mixed(Frame(pixels=pixels, captured_seconds=0.0, index=1)).style_label == "mosaic"
+    picked = live_stylizer([three_style_model], device="cpu", styles=StyleChoice(style="udnie"))
+    assert picked(Frame(pixels=pixels, captured_seconds=0.0, index=0)).style_label == "udnie"

@@ -30,7 +30,7 @@ from ..media.capture import FileFrames, FrameSource, is_file_source, open_source
 from ..modelfile import load_model
 from ..pipeline import run_pipeline
 from ..stylizer import FrameStylizer
-from ..stylemix import StyleChoice, style_index
+from ..stylemix import StyleChoice, describe_mix, style_index
 from .livestyles import LiveStylizer
 from .live_outputs import Display, LiveOutputs, check_outputs, choose_window
 
@@ -55,8 +55,12 @@ def load_live_stylizer(
     if stylizers:
         stylizers[0].styles = styles.resolve(list(stylizers[0].backend.style_names))
     live = LiveStylizer(stylizers, names)
+    first = list(stylizers[0].backend.style_names) if stylizers else []
     if styles.style is not None and stylizers[0].styles is not None:
-        live.index = style_index(styles.style, list(stylizers[0].backend.style_names))
+        live.index = style_index(styles.style, first)
+        live.label = live.entries[live.index].name
+    elif styles.mix is not None and stylizers[0].styles is not None:
+        live.label = describe_mix(stylizers[0].styles.at(0.0), first)
     return live
 
 

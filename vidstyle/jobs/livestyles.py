@@ -48,6 +48,7 @@ class LiveStylizer:
                 label = (lambda style: f"{name}:{style}") if len(self.stylizers) > 1 else (lambda style: style)
                 self.entries += [_Entry(i, one_hot(k, len(styles)), label(style)) for k, style in enumerate(styles)]
         self.index = 0
+        self.label = self.entries[0].name  # what the window shows: the entry, or a mix set by the caller
         # Each multi-style stylizer starts on its own first style, or where the caller set it.
         for stylizer in self.stylizers:
             if stylizer.styles is None and len(stylizer.backend.style_names) > 1:
@@ -63,6 +64,7 @@ class LiveStylizer:
         entry = self.entries[self.index]
         if entry.weights is not None:
             self.stylizers[entry.stylizer].styles = StyleSchedule.constant(entry.weights)
+        self.label = entry.name
         return entry.name
 
     def fade(self, step: int = 1, seconds: float = FADE_SECONDS) -> str:
@@ -76,6 +78,7 @@ class LiveStylizer:
         start = stylizer.style_weights(1, [now])
         self.index = (self.index + step) % len(self.entries)
         stylizer.styles = StyleSchedule((now, now + seconds), (start[0] if start is not None else current.weights, target.weights))
+        self.label = target.name
         return target.name
 
     def __call__(self, frame: Frame) -> Frame:
@@ -84,4 +87,5 @@ class LiveStylizer:
         # The schedule runs on the clock the fade was started with, read as each frame is inferred.
         frame.stylized = stylizer(torch.from_numpy(frame.pixels)[None], pts_seconds=[self.clock()])[0].numpy()
         frame.style_index = self.index
+        frame.style_label = self.label
         return frame
