@@ -92,7 +92,9 @@ class TensorRTBackend(Backend):
         if self.header.style_count > 1:
             # Uniform until the first batch copies its own weights in (a captured graph reads this buffer).
             self._styles = torch.full((shape[0], self.header.style_count), 1.0 / self.header.style_count, device=self.ctx.device)
-            self.context.set_input_shape(STYLE_INPUT_NAME, list(self._styles.shape))
+            if not self.context.set_input_shape(STYLE_INPUT_NAME, list(self._styles.shape)):
+                # The engine's style profile follows the image batch; a mismatch means the engine was built otherwise.
+                raise VidstyleError(f"this TensorRT engine does not take style weights of shape {list(self._styles.shape)}; rebuild it with `vidstyle export {self.header.source_model or 'MODEL'} --format engine`")
             self.context.set_tensor_address(STYLE_INPUT_NAME, self._styles.data_ptr())
         self._graph = None
         self._enqueue()  # first run does TensorRT's lazy setup outside any graph capture
