@@ -63,6 +63,14 @@ def labelled_row(tiles: list[Image.Image], labels: list[str], gap: int) -> Image
     return row
 
 
+def save_sheet(sheet: Image.Image, out: Path) -> None:
+    """Through a temp file, so a failed run leaves the old picture in place."""
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+    sheet.save(tmp, quality=90)
+    tmp.replace(out)
+    print(f"wrote {out} ({sheet.width}x{sheet.height})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="style model (default: the bundled one)")
@@ -91,11 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         sheet.paste(row, (0, y))
         y += row.height + 6
-    out = Path(args.out)
-    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
-    sheet.save(tmp, quality=90)
-    tmp.replace(out)
-    print(f"wrote {out} ({sheet.width}x{sheet.height})")
+    save_sheet(sheet, Path(args.out))
     return 0
 
 
