@@ -96,7 +96,7 @@ def test_bundled_model_loads_by_name_and_a_wrong_name_lists_the_bundled_ones() -
     assert load_model("default").source == str(default_model_path())
     with pytest.raises(ModelFileError) as info:
         load_model("no-such-style")
-    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default"
+    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles"
 
 
 def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[no-untyped-def]
@@ -107,6 +107,18 @@ def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[n
     card = load_model().card
     assert rows[0].split()[:3] == ["default", ",".join(card.style_names), "default.safetensors"]
     assert str(card.steps) in rows[0].split()
+    assert rows[1].split()[:3] == ["four-styles", "mosaic,candy,starry_night,the_scream", "four-styles.safetensors"]
+
+
+def test_bundled_four_style_model_is_small_and_gives_four_different_pictures() -> None:
+    model = load_model("four-styles")
+    assert model.net.styles == 4 and model.card.loss_net == "hed-vgg16" and model.card.image_size >= 256
+    assert Path(model.source).stat().st_size <= 8 * 1024 * 1024
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        pictures = [model.net(x, torch.eye(4)[[k]]) for k in range(4)]
+    # Four styles, four different pictures: no row was left at its starting point.
+    assert min(float((a - b).abs().mean()) for i, a in enumerate(pictures) for b in pictures[i + 1:]) > 0.01
 
 
 def test_a_saved_model_gets_the_same_permissions_as_any_new_file(tmp_path: Path) -> None:
