@@ -1,6 +1,6 @@
 # Two commands for a fresh Linux machine with Python 3.11+ (no GPU, no display needed):
 #   make demo   create .venv, install, stylize the bundled sample clip into out/
-#   make test   create .venv if missing, install the test extras, run the suite
+#   make test   create .venv if missing, install the test extras and OpenCV's GUI build, run the suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: demo test install lint bench-quick clean chromium
+.PHONY: demo test install gui lint bench-quick clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,21 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/vidstyle image -y vidstyle/assets/sample.jpg -o out/sample-styled.jpg
 	@echo "demo: wrote out/sample-styled.mp4 and out/sample-styled.jpg"
 
+# The camera window test (and `vidstyle camera`'s window) needs OpenCV's GUI build, the `gui` extra.
+# It installs the same cv2 module as the headless build, a core dependency, so it is put over that
+# one's files, at the same version so that cv2 does not change for the rest of the suite.
+$(VENV)/.gui: $(VENV)/.installed
+	$(PIP) --force-reinstall --no-deps "opencv-python==$$($(PY) -c 'from importlib.metadata import version; print(version("opencv-python-headless"))')"
+	touch $@
+
+gui: $(VENV)/.gui
+
 # The browser tests drive Debian's chromium through Playwright (Playwright's own browser
 # download is not reachable); install it when it is missing and apt-get is there to do it.
 chromium:
 	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.gui chromium
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
 	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py

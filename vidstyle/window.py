@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import VidstyleError
 from .frames import Frame
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ class WindowDisplay:
         self.fullscreen = False
         self.stats = stats
         self._shown_size: tuple[int, ...] | None = None
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+        open_window()  # a no-op when `vidstyle camera` opened it before loading PyAV
 
     def handle_key(self, key: int) -> bool:
         """The keys' actions (n/p go through LiveStylizer.switch, m through LiveStylizer.fade); False means quit."""
@@ -74,6 +76,45 @@ class WindowDisplay:
 
     def close(self) -> None:
         self.cv2.destroyAllWindows()
+
+
+def open_window() -> None:
+    """Create the window, which starts OpenCV's Qt and its X (xcb) platform plugin.
+
+    Call it before anything imports PyAV (vidstyle.media does). Both wheels bundle libxcb-shm,
+    libxcb-shape and libxcb-xfixes under the same file names (libxcb-shm-0be6dfbf.so...), but
+    PyAV's copies are linked to PyAV's own private libxcb, OpenCV's to the system libxcb.so.1
+    that Qt opens its X connection with. The dynamic loader reuses an already loaded library of
+    that name, so once PyAV is in, Qt calls PyAV's copies with a connection from the other libxcb
+    and spins in xcb_wait_for_reply for ever, inside namedWindow. Loaded first, OpenCV's copies
+    are the ones reused; PyAV only needs its own for FFmpeg's X11 screen grab, which vidstyle
+    never opens. Creating a window that already exists does nothing.
+    """
+    import cv2
+
+    shadowed = shadowed_x_libraries()
+    if shadowed:
+        names = ", ".join(Path(lib).name for lib in shadowed)
+        raise VidstyleError(
+            f"cannot open a window in this process: {names} were loaded from {Path(shadowed[0]).parent} before OpenCV's GUI "
+            "and Qt would hang on them; open the window before importing av (vidstyle.window.open_window)"
+        )
+    cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+
+
+def shadowed_x_libraries() -> list[str]:
+    """X libraries that OpenCV's GUI build bundles but that this process already loaded from
+    another package's copy under the same name (see open_window); [] where that cannot be read."""
+    import cv2
+
+    site = Path(cv2.__file__).resolve().parent.parent
+    bundled = {lib.name for libs in site.glob("opencv*.libs") for lib in libs.iterdir() if lib.name.startswith(("libxcb", "libX"))}
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:  # not Linux: no xcb, nothing to shadow
+        return []
+    loaded = {Path(fields[5]) for fields in (line.split(maxsplit=5) for line in maps.splitlines()) if len(fields) == 6}
+    return sorted(str(lib) for lib in loaded if lib.name in bundled and not lib.parent.name.startswith("opencv"))
 
 
 # The window needs OpenCV's GUI build; the headless build is the default dependency.

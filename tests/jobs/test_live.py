@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -123,21 +124,45 @@ def _window_test_missing() -> str | None:
     return None
 
 
-@pytest.mark.display
-@pytest.mark.skipif(_window_test_missing() is not None, reason=str(_window_test_missing()))
-def test_real_window_under_xvfb(tmp_path: Path, tiny_model: Path) -> None:
-    src = make_clip(tmp_path / "cam.mp4", frames=60, width=160, height=120, rate=30)
-    xvfb = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "640x480x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+needs_window = pytest.mark.skipif(_window_test_missing() is not None, reason=str(_window_test_missing()))
+
+
+@pytest.fixture
+def xvfb_env() -> Iterator[dict[str, str]]:
+    """This environment with DISPLAY set to a fresh Xvfb on a free display number; Xvfb writes
+    that number to -displayfd once it accepts clients, so there is no sleep and no clash."""
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24"], pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
     try:
-        time.sleep(1.0)
-        env = dict(os.environ, DISPLAY=":97")
-        stats = tmp_path / "stats.json"
-        done = subprocess.run(
-            [sys.executable, "-m", "vidstyle", "camera", "--source", str(src), "--frames", "40", "--model", str(tiny_model), "--device", "cpu", "--stats-json", str(stats)],
-            env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        assert "no window" not in done.stderr  # auto chose the window: nothing else to send frames to
-        assert json.loads(stats.read_text())["frames_displayed"] > 0
+        with os.fdopen(read) as pipe:
+            number = pipe.readline().strip()
+        assert number, "Xvfb did not start"
+        yield dict(os.environ, DISPLAY=f":{number}")
     finally:
         xvfb.terminate()
+        xvfb.wait()
+
+
+@pytest.mark.display
+@needs_window
+def test_real_window_under_xvfb(tmp_path: Path, tiny_model: Path, xvfb_env: dict[str, str]) -> None:
+    src = make_clip(tmp_path / "cam.mp4", frames=60, width=160, height=120, rate=30)
+    stats = tmp_path / "stats.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "vidstyle", "camera", "--source", str(src), "--frames", "40", "--model", str(tiny_model), "--device", "cpu", "--stats-json", str(stats)],
+        env=xvfb_env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no window" not in done.stderr  # auto chose the window: nothing else to send frames to
+    assert json.loads(stats.read_text())["frames_displayed"] > 0
+
+
+@pytest.mark.display
+@needs_window
+def test_window_after_pyav_fails_with_a_reason_not_a_hang(xvfb_env: dict[str, str]) -> None:
+    """PyAV loaded before OpenCV's GUI used to hang namedWindow (vidstyle.window.open_window
+    says why): now a clear error where PyAV's X libraries shadow OpenCV's, a window where not."""
+    code = "import av\nfrom vidstyle.window import open_window\nopen_window()"
+    done = subprocess.run([sys.executable, "-c", code], env=xvfb_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 or "open the window before importing av" in done.stderr, done.stderr

@@ -39,6 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidstyle.window import display_problem, open_window
+
+    # The window opens before vidstyle.jobs.live (and through it PyAV) is imported: with PyAV
+    # loaded first, OpenCV's Qt hangs creating it (vidstyle.window.open_window says why).
+    # run_camera makes the same choice again and reuses this window.
+    if args.display != "off" and display_problem() is None:
+        open_window()
     from vidstyle.jobs.live import load_live_stylizer, run_camera
     from vidstyle.stylemix import StyleChoice
 
