@@ -79,3 +79,15 @@ def test_quiet_silences_codec_logs(tmp_path: Path, tiny_model: Path) -> None:
     assert loud.returncode == quiet.returncode == 0, quiet.stderr
     assert "wrote" in loud.stderr  # our own notes still show without -q
     assert quiet.stderr == ""
+
+
+def test_quiet_leaves_pyav_logging_off(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Any av.logging level installs PyAV's Python log callback, which takes the GIL from FFmpeg's
+    decoder threads: a frame-threaded decoder freed while the GIL is held can then hang."""
+    import av.logging
+
+    from clips import make_clip
+
+    src = make_clip(tmp_path / "in.mp4", frames=3)
+    assert cli("-q", "flicker", src, src).code == 0
+    assert av.logging.get_level() is None

@@ -106,10 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 def configure_logging(*, quiet: bool) -> None:
     """Our notes go to stderr as `vidstyle: ...`; other libraries' loggers are left alone,
     except that -q also silences the codecs' own lines (x265's info, libvpx's warnings)."""
-    if quiet:
-        import av.logging
+    from .media.options import quiet_codec_logs
 
-        av.logging.set_level(av.logging.ERROR)
+    quiet_codec_logs(quiet)
     log = logging.getLogger("vidstyle")
     log.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)

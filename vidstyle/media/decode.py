@@ -71,29 +71,35 @@ def read_batches(
         if trim.start_seconds > 0:  # to the keyframe before the start; the frames up to it are skipped
             container.seek(shift, stream=stream, backward=True)
         kept = 0
-        for frame in _decode_tolerant(container, stream, codec, stats):
-            # Some raw streams carry no pts; continue the sequence at the nominal rate.
-            current = frame.pts if frame.pts is not None else last_pts + step
-            last_pts = current
-            keep = trim.keeps(float(current * time_base))
-            if keep is None or (trim.max_frames is not None and kept >= trim.max_frames):
-                _drain(codec)
-                break
-            if not keep:
-                continue
-            kept += 1
-            current -= shift
-            stats.last_seconds = float(current * time_base)
-            stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
-            frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
-            pts.append(current)
-            if len(frames) == batch_size:
+        try:
+            for frame in _decode_tolerant(container, stream, codec, stats):
+                # Some raw streams carry no pts; continue the sequence at the nominal rate.
+                current = frame.pts if frame.pts is not None else last_pts + step
+                last_pts = current
+                keep = trim.keeps(float(current * time_base))
+                if keep is None or (trim.max_frames is not None and kept >= trim.max_frames):
+                    _drain(codec)
+                    break
+                if not keep:
+                    continue
+                kept += 1
+                current -= shift
+                stats.last_seconds = float(current * time_base)
+                stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
+                frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
+                pts.append(current)
+                if len(frames) == batch_size:
+                    yield _batch(frames, pts, time_base, stats.frames, pixel_format)
+                    stats.frames += len(frames)
+                    frames, pts = [], []
+            if frames:
                 yield _batch(frames, pts, time_base, stats.frames, pixel_format)
                 stats.frames += len(frames)
-                frames, pts = [], []
-        if frames:
-            yield _batch(frames, pts, time_base, stats.frames, pixel_format)
-            stats.frames += len(frames)
+        except GeneratorExit:
+            # The consumer stopped early (a break, itertools.islice) and closes us at a yield:
+            # a frame-threaded decoder freed with frames still in its threads can wait forever.
+            _drain(codec)
+            raise
 
 
 def _drain(codec: VideoCodecContext) -> None:

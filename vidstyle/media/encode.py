@@ -14,7 +14,6 @@ from typing import cast
 
 import av
 import av.error
-import av.logging
 import numpy as np
 import torch
 from av.video.stream import VideoStream
@@ -23,7 +22,7 @@ from ..errors import MediaError
 from ..frames import FrameBatch
 from .audio import AudioCarrier
 from .streams import StreamCarrier, SubtitleCarrier, plan_carriers
-from .options import EncodeOptions, Trim
+from .options import EncodeOptions, Trim, codec_logs_quiet
 from .probe import av_error_line
 
 # Encoders that understand x264-style crf/preset options.
@@ -33,6 +32,7 @@ PRESET_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libsvtav1"})
 ODD_SIZE_CODECS = frozenset({"ffv1"})
 FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
+
 
 
 class VideoWriter:
@@ -74,9 +74,8 @@ class VideoWriter:
         if options.preset and options.codec in PRESET_CODECS:
             codec_options["preset"] = options.preset
         if options.codec == "libx265":
-            # x265 prints to stderr itself, past FFmpeg's log; follow FFmpeg's level so -q reaches it.
-            level = av.logging.get_level()
-            codec_options["x265-params"] = "log-level=error" if level is not None and level <= av.logging.ERROR else "log-level=warning"
+            # x265 prints to stderr itself, past FFmpeg's log, so -q has to reach it here.
+            codec_options["x265-params"] = "log-level=error" if codec_logs_quiet() else "log-level=warning"
         stream.codec_context.options = codec_options
         if options.threads:
             stream.codec_context.thread_count = options.threads

@@ -53,3 +53,17 @@ class Trim:
         if self.end_seconds is not None and seconds >= self.end_seconds:
             return None
         return seconds >= self.start_seconds - 1e-6
+
+# Whether codecs that print for themselves (x265) keep to errors: set once by the CLI's -q.
+# It is not av.logging's level on purpose: any level there installs PyAV's Python log callback,
+# which takes the GIL from FFmpeg's decoder threads, and a frame-threaded decoder freed while
+# the GIL is held then waits forever (PyAV issues 751 and 909).
+_CODEC_LOGS = {"quiet": False}
+
+
+def quiet_codec_logs(quiet: bool) -> None:
+    _CODEC_LOGS["quiet"] = quiet
+
+
+def codec_logs_quiet() -> bool:
+    return _CODEC_LOGS["quiet"]
