@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an
         # earlier -q. One parent per command: argparse shares a parent's actions, and a command
         # may say what -y means for it (batch skips what exists rather than refusing).
-        quiet = argparse.ArgumentParser(add_help=False)
+        quiet = OneLineParser(add_help=False)
         quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
         quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
         sub_parser = sub.add_parser(
