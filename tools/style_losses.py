@@ -1,0 +1,69 @@
+"""Content and style loss of models on the same pictures against one style image, as JSON.
+
+For comparing a style of a multi-style model with a single-style model of that style:
+
+    python tools/style_losses.py --style candy.jpg --images a.jpg b.jpg \
+        --model four=four-styles.safetensors:candy --model single=candy.safetensors --out losses.json
+
+Each --model is LABEL=PATH, with :STYLE to pick a multi-style model's style. The losses use the
+loss net, layers and weights on the first model's card, so they are the terms training minimised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+import vidstyle
+from vidstyle.training.losses import content_loss, style_loss
+from vidstyle.training.styles import load_targets
+from vidstyle.training.vgg import build_loss_net
+from vidstyle.images import read_image
+from vidstyle.stylemix import style_index
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--style", required=True, help="the style image the losses are measured against")
+    parser.add_argument("--images", nargs="+", required=True, help="content pictures")
+    parser.add_argument("--model", action="append", required=True, metavar="LABEL=PATH[:STYLE]")
+    parser.add_argument("--max-side", type=int, default=256, help="longer side of each picture (default 256)")
+    parser.add_argument("--out", required=True, help="the JSON file to write")
+    args = parser.parse_args(argv)
+
+    specs = [(label, *path.rpartition(":")[::2]) if ":" in path else (label, path, "") for label, _, path in (m.partition("=") for m in args.model)]
+    models = {label: (vidstyle.load_model(path), style) for label, path, style in specs}
+    card = next(iter(models.values()))[0].card
+    loss_net = build_loss_net(card.loss_net, content_layers=card.content_layers, style_layers=card.style_layers)
+    vgg = loss_net.features.eval()
+    grams = load_targets([args.style], vgg, loss_net.style_layers, max_side=512, device=torch.device("cpu")).grams[0]
+    result: dict[str, object] = {"style": Path(args.style).name, "images": [Path(p).name for p in args.images], "max_side": args.max_side,
+                                 "loss_net": card.loss_net, "content_weight": card.content_weight, "style_weight": card.style_weight, "models": {}}
+    for label, (model, style) in models.items():
+        rows = []
+        for path in args.images:
+            x = read_image(path, max_side=args.max_side)
+            weights = None
+            if model.net.styles > 1:
+                weights = torch.nn.functional.one_hot(torch.tensor([style_index(style, model.card.style_names)]), model.net.styles).float()
+            with torch.no_grad():
+                y = model.net(x, weights)
+                feats_y, feats_x = vgg(y), vgg(x)
+                rows.append((float(content_loss(feats_y, feats_x, loss_net.content_layers)), float(style_loss(feats_y, grams, loss_net.style_layers))))
+        content = card.content_weight * sum(r[0] for r in rows) / len(rows)
+        style_term = card.style_weight * sum(r[1] for r in rows) / len(rows)
+        result["models"][label] = {"model": model.source, "style": style or None, "content": content, "style_term": style_term}  # type: ignore[index]
+        print(f"{label}: content {content:.1f}, style {style_term:.1f}")
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    tmp.replace(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
