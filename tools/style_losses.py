@@ -2,7 +2,7 @@
 
 For comparing a style of a multi-style model with a single-style model of that style:
 
-    python tools/style_losses.py --style candy.jpg --images a.jpg b.jpg \
+    python -m tools.style_losses --style candy.jpg --images a.jpg b.jpg \
         --model four=four-styles.safetensors:candy --model single=candy.safetensors --out losses.json
 
 Each --model is LABEL=PATH, with :STYLE to pick a multi-style model's style. The losses use the
@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 
 import vidstyle
+from benchmarks.environment import describe
+from vidstyle.context import resolve_context
 from vidstyle.training.losses import content_loss, style_loss
 from vidstyle.training.styles import load_targets
 from vidstyle.training.vgg import build_loss_net
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     loss_net = build_loss_net(card.loss_net, content_layers=card.content_layers, style_layers=card.style_layers)
     vgg = loss_net.features.eval()
     grams = load_targets([args.style], vgg, loss_net.style_layers, max_side=512, device=torch.device("cpu")).grams[0]
-    result: dict[str, object] = {"style": Path(args.style).name, "images": [Path(p).name for p in args.images], "max_side": args.max_side,
+    result: dict[str, object] = {"environment": describe(resolve_context("cpu")), "style": Path(args.style).name, "images": [Path(p).name for p in args.images], "max_side": args.max_side,
                                  "loss_net": card.loss_net, "content_weight": card.content_weight, "style_weight": card.style_weight, "models": {}}
     for label, (model, style) in models.items():
         rows = []
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((float(content_loss(feats_y, feats_x, loss_net.content_layers)), float(style_loss(feats_y, grams, loss_net.style_layers))))
         content = card.content_weight * sum(r[0] for r in rows) / len(rows)
         style_term = card.style_weight * sum(r[1] for r in rows) / len(rows)
-        result["models"][label] = {"model": model.source, "style": style or None, "content": content, "style_term": style_term}  # type: ignore[index]
+        result["models"][label] = {"model": Path(model.source).name, "steps": model.card.steps, "image_size": model.card.image_size, "style": style or None, "content": content, "style_term": style_term}  # type: ignore[index]
         print(f"{label}: content {content:.1f}, style {style_term:.1f}")
     out = Path(args.out)
     tmp = out.with_name(f".{out.name}.partial")
