@@ -18,7 +18,9 @@ def test_repr_is_shape_only() -> None:
     text = repr(batch(n=4, height=600, width=800))
     assert text == "FrameBatch(4 x 800x600 rgb24, frames 20..23, time_base=1/100)"
     frame = Frame(pixels=np.zeros((480, 640, 3), np.uint8), captured_seconds=1.5, index=7)
-    assert repr(frame) == "Frame(#7 640x480, not stylized, style 0)"
+    assert repr(frame) == "Frame(#7 640x480, not stylized)"
+    frame.style_label = "candy 70% + udnie 30%"
+    assert repr(frame) == "Frame(#7 640x480, not stylized, candy 70% + udnie 30%)"
 
 
 def test_slice_keeps_pts_and_indices() -> None:

@@ -91,11 +91,11 @@ class Frame:
     captured_seconds: float  # time.perf_counter() at capture
     index: int
     stylized: np.ndarray | None = None
-    style_index: int = 0
     style_label: str = ""  # the style (or mix) it was stylized with, as the window shows it
     source_seconds: float | None = None  # a file's own timestamp: a recording keeps the file's timing
 
     def __repr__(self) -> str:
         height, width = self.pixels.shape[:2]
         done = "stylized" if self.stylized is not None else "not stylized"
-        return f"Frame(#{self.index} {width}x{height}, {done}, style {self.style_index})"
+        style = f", {self.style_label}" if self.style_label else ""
+        return f"Frame(#{self.index} {width}x{height}, {done}{style})"

@@ -55,7 +55,7 @@ class WindowDisplay:
         assert frame.stylized is not None
         image = np.concatenate([frame.pixels, frame.stylized], axis=1) if self.side_by_side else frame.stylized
         bgr = np.ascontiguousarray(image[..., ::-1])
-        name = frame.style_label or self.stylizer.names[frame.style_index]
+        name = frame.style_label
         status = f"{name} | {HELP}"
         if self.stats and self.stats.latencies_ms:
             recent = self.stats.latencies_ms[-30:]

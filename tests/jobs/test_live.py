@@ -91,10 +91,10 @@ def test_style_switch_takes_effect_within_one_frame(tmp_path: Path, tiny_model: 
     other = save_model(tmp_path / "other.safetensors", TransformerNet(width=0.25), ModelCard(width=0.25))
     src = make_clip(tmp_path / "cam.mp4", frames=20, width=64, height=48, rate=10)  # slow enough to show every frame
     stylizer = live_stylizer([tiny_model, other])
-    seen: list[int] = []
+    seen: list[str] = []
 
     def show(frame: Frame) -> bool:
-        seen.append(frame.style_index)
+        seen.append(frame.style_label)
         if len(seen) == 4:
             stylizer.switch(+1)  # the path the `n` key takes
         return True
@@ -102,7 +102,7 @@ def test_style_switch_takes_effect_within_one_frame(tmp_path: Path, tiny_model: 
     run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show)
     after = seen[4:]
     assert after, seen
-    assert all(index == 1 for index in after[1:]), seen  # at most one frame in flight keeps the old style
+    assert all(label == "other" for label in after[1:]), seen  # at most one frame in flight keeps the old style
     assert stylizer.switch(+1) == tiny_model.stem and stylizer.switch(-1) == "other"
 
 

@@ -86,6 +86,5 @@ class LiveStylizer:
         stylizer = self.stylizers[entry.stylizer]
         # The schedule runs on the clock the fade was started with, read as each frame is inferred.
         frame.stylized = stylizer(torch.from_numpy(frame.pixels)[None], pts_seconds=[self.clock()])[0].numpy()
-        frame.style_index = self.index
         frame.style_label = self.label
         return frame
