@@ -17,6 +17,7 @@ import torch
 from PIL import Image, ImageDraw
 
 import vidstyle
+from vidstyle.atomic import atomic_output
 from vidstyle.training import GatysConfig, run_gatys
 
 LABEL_HEIGHT = 22
@@ -65,9 +66,8 @@ def labelled_row(tiles: list[Image.Image], labels: list[str], gap: int) -> Image
 
 def save_sheet(sheet: Image.Image, out: Path) -> None:
     """Through a temp file, so a failed run leaves the old picture in place."""
-    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
-    sheet.save(tmp, quality=90)
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        sheet.save(tmp, quality=90)
     print(f"wrote {out} ({sheet.width}x{sheet.height})")
 
 

@@ -18,6 +18,7 @@ import torch
 
 import vidstyle
 from vidstyle.images import read_image
+from vidstyle.stylemix import one_hot
 
 
 def mean_levels(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             image = read_image(path, max_side=args.max_side)
             # Every style of a multi-style model is checked: each has norm rows of its own.
             for row, name in enumerate(full.card.style_names):
-                weights = torch.nn.functional.one_hot(torch.tensor([row]), full.net.styles).float()
+                weights = one_hot(row, full.net.styles)[None]
                 with torch.no_grad():
                     difference = mean_levels(full.net(image, weights), half.net(image, weights))
                 worst = max(worst, difference)

@@ -20,12 +20,13 @@ import torch
 
 import vidstyle
 from benchmarks.environment import describe
+from vidstyle.atomic import atomic_output
 from vidstyle.context import resolve_context
 from vidstyle.training.losses import content_loss, style_loss
 from vidstyle.training.styles import load_targets
 from vidstyle.training.vgg import build_loss_net
 from vidstyle.images import read_image
-from vidstyle.stylemix import style_index
+from vidstyle.stylemix import one_hot, style_index
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,33 +38,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="the JSON file to write")
     args = parser.parse_args(argv)
 
-    specs = [(label, *path.rpartition(":")[::2]) if ":" in path else (label, path, "") for label, _, path in (m.partition("=") for m in args.model)]
-    models = {label: (vidstyle.load_model(path), style) for label, path, style in specs}
+    models = {}
+    for spec in args.model:
+        label, _, rest = spec.partition("=")
+        path, _, style = rest.partition(":")
+        models[label] = (vidstyle.load_model(path), style)
     card = next(iter(models.values()))[0].card
     loss_net = build_loss_net(card.loss_net, content_layers=card.content_layers, style_layers=card.style_layers)
     vgg = loss_net.features.eval()
     grams = load_targets([args.style], vgg, loss_net.style_layers, max_side=512, device=torch.device("cpu")).grams[0]
     result: dict[str, object] = {"environment": describe(resolve_context("cpu")), "style": Path(args.style).name, "images": [Path(p).name for p in args.images], "max_side": args.max_side,
                                  "loss_net": card.loss_net, "content_weight": card.content_weight, "style_weight": card.style_weight, "models": {}}
+    with torch.no_grad():  # each picture and its content features once, for every model
+        pictures = [read_image(path, max_side=args.max_side) for path in args.images]
+        targets = [vgg(x) for x in pictures]
     for label, (model, style) in models.items():
+        weights = one_hot(style_index(style, model.card.style_names), model.net.styles)[None] if model.net.styles > 1 else None
         rows = []
-        for path in args.images:
-            x = read_image(path, max_side=args.max_side)
-            weights = None
-            if model.net.styles > 1:
-                weights = torch.nn.functional.one_hot(torch.tensor([style_index(style, model.card.style_names)]), model.net.styles).float()
+        for x, feats_x in zip(pictures, targets):
             with torch.no_grad():
-                y = model.net(x, weights)
-                feats_y, feats_x = vgg(y), vgg(x)
-                rows.append((float(content_loss(feats_y, feats_x, loss_net.content_layers)), float(style_loss(feats_y, grams, loss_net.style_layers))))
+                feats_y = vgg(model.net(x, weights))
+            rows.append((float(content_loss(feats_y, feats_x, loss_net.content_layers)), float(style_loss(feats_y, grams, loss_net.style_layers))))
         content = card.content_weight * sum(r[0] for r in rows) / len(rows)
         style_term = card.style_weight * sum(r[1] for r in rows) / len(rows)
         result["models"][label] = {"model": Path(model.source).name, "steps": model.card.steps, "image_size": model.card.image_size, "style": style or None, "content": content, "style_term": style_term}  # type: ignore[index]
         print(f"{label}: content {content:.1f}, style {style_term:.1f}")
-    out = Path(args.out)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(out)
+    with atomic_output(args.out) as tmp:
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

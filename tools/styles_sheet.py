@@ -18,7 +18,7 @@ from PIL import Image
 
 import vidstyle
 from gallery import labelled_row, load_rgb, save_sheet, to_pil
-from vidstyle.stylemix import parse_mix
+from vidstyle.stylemix import describe_mix, one_hot, parse_mix
 
 
 def painting_tile(folder: Path, image_name: str, size: int) -> Image.Image:
@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.model} holds one style; this sheet is for multi-style models")
     mix = parse_mix(args.mix or f"{names[0]}:0.5,{names[1]}:0.5", names)
     content = load_rgb(args.content, args.size)
-    columns = [(name, [float(i == row) for i in range(len(names))]) for row, name in enumerate(names)]
-    columns.append((f"mix {args.mix or f'{names[0]} 50% + {names[1]} 50%'}", mix.tolist()))
+    columns = [(name, one_hot(row, len(names))) for row, name in enumerate(names)]
+    columns.append((f"mix {describe_mix(mix, names)}", mix))
     outputs = []
     with torch.no_grad():
         for _, weights in columns:
-            outputs.append(to_pil(model.net(content, torch.tensor([weights]))))
+            outputs.append(to_pil(model.net(content, weights[None])))
     images = {entry["name"]: entry.get("image", "") for entry in model.card.styles}
     paintings = [painting_tile(Path(args.paintings), images.get(name, ""), args.size) for name, _ in columns[:-1]]
     top = labelled_row([to_pil(content), *paintings], [Path(args.content).name, *[f"style: {n}" for n in names]], gap=6)
