@@ -18,6 +18,7 @@ from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..stylemix import StyleChoice
 from ..backends import backend_for
 from .app import ServeLimits, build_app, needs_token, new_token
+from .jitter import use_marker_jitter_buffer
 from .peers import SharedStylizer
 from .source import SourceLoop
 
@@ -80,6 +81,7 @@ def serve(
     that source instead of sending a webcam.
     """
     token = new_token() if needs_token(host) else None
+    use_marker_jitter_buffer()  # a browser frame goes on when its last packet is in, not a frame later
     shared = SharedStylizer(stylizer)
     loop = SourceLoop(source, open_source(source, realtime=True), shared) if source is not None else None
     app = build_app(shared, info or {}, token=token, limits=limits, source=loop)
