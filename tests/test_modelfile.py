@@ -96,7 +96,7 @@ def test_bundled_model_loads_by_name_and_a_wrong_name_lists_the_bundled_ones() -
     assert load_model("default").source == str(default_model_path())
     with pytest.raises(ModelFileError) as info:
         load_model("no-such-style")
-    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles"
+    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles, mosaic-steady"
 
 
 def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +108,14 @@ def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[n
     assert rows[0].split()[:3] == ["default", ",".join(card.style_names), "default.safetensors"]
     assert str(card.steps) in rows[0].split()
     assert rows[1].split()[:3] == ["four-styles", "mosaic,candy,starry_night,the_scream", "four-styles.safetensors"]
+    assert rows[2].split()[:3] == ["mosaic-steady", "mosaic", "mosaic-steady.safetensors"]
+
+
+def test_bundled_steady_model_is_the_default_trained_on_with_a_stronger_stability_weight() -> None:
+    default, steady = load_model("default"), load_model("mosaic-steady")
+    assert steady.card.style_names == default.card.style_names
+    assert steady.card.stability_weight == 10 * default.card.stability_weight and steady.card.steps > default.card.steps
+    assert Path(steady.source).stat().st_size <= 4 * 1024 * 1024  # stored in fp16, like the default
 
 
 def test_bundled_four_style_model_is_small_and_gives_four_different_pictures() -> None:
