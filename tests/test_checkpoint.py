@@ -61,3 +61,20 @@ def test_a_checkpoint_whose_net_had_a_bias_in_front_of_each_norm_resumes_with_it
     fresh(torch.rand(1, 3, 32, 32)).mean().backward()
     fresh_opt.step()
 
+
+
+def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
+    torch.manual_seed(2)
+    net = TransformerNet(width=0.25)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    net(torch.rand(1, 3, 32, 32)).mean().backward()
+    opt.step()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    ckpt = {"step": 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(), "rng_cpu": torch.get_rng_state(), "rng_cuda": []}
+
+    fresh = TransformerNet(width=0.25)
+    fresh_opt = torch.optim.Adam(fresh.parameters(), lr=5e-4)  # `--lr 5e-4 --resume last.pt`
+    restore_checkpoint(ckpt, fresh, fresh_opt, scaler)
+    assert [group["lr"] for group in fresh_opt.param_groups] == [5e-4]
+    first = next(iter(net.parameters()))
+    assert torch.equal(fresh_opt.state[next(iter(fresh.parameters()))]["exp_avg"], opt.state[first]["exp_avg"])

@@ -52,7 +52,12 @@ def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimiz
     dropped, so an old long run can still be finished.
     """
     net.load_state_dict(upgrade_state(ckpt["model"], net))
+    asked_lrs = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(_moments_by_name(ckpt["optimizer"], list(ckpt["model"]), [name for name, _ in net.named_parameters()]))
+    # The saved state holds the lr the run started with; `opt` was built with the --lr given now,
+    # and a resumed run takes its other flags from this invocation too (stability weight, steps).
+    for group, lr in zip(opt.param_groups, asked_lrs):
+        group["lr"] = lr
     for param, state in opt.state.items():
         for key, value in list(state.items()):
             if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape and value.numel() == param.numel():
