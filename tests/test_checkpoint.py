@@ -9,12 +9,18 @@ def squeezed(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in state.items()}
 
 
-def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
-    torch.manual_seed(0)
-    net = TransformerNet(width=0.25)
+def one_adam_step(net: torch.nn.Module) -> torch.optim.Adam:
+    """The optimizer after one step at lr 1e-3, so its state holds moments for every parameter."""
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     net(torch.rand(1, 3, 32, 32)).mean().backward()
     opt.step()
+    return opt
+
+
+def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25)
+    opt = one_adam_step(net)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     optimizer_state = opt.state_dict()
     old_moments = {i: {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in s.items()} for i, s in optimizer_state["state"].items()}
@@ -62,13 +68,10 @@ def test_a_checkpoint_whose_net_had_a_bias_in_front_of_each_norm_resumes_with_it
     fresh_opt.step()
 
 
-
 def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
     torch.manual_seed(2)
     net = TransformerNet(width=0.25)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    net(torch.rand(1, 3, 32, 32)).mean().backward()
-    opt.step()
+    opt = one_adam_step(net)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     ckpt = {"step": 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(), "rng_cpu": torch.get_rng_state(), "rng_cuda": []}
 
