@@ -13,8 +13,8 @@ import dataclasses
 import sys
 
 import vidstyle
-from vidstyle.net import TransformerNet
 from vidstyle.stylemix import style_index
+from vidstyle.training.styles import keep_styles
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = vidstyle.load_model(args.model)
     rows = [style_index(style, model.card.style_names) for style in args.styles]
-    net = TransformerNet(width=model.net.width, residual_blocks=len(model.net.residuals), styles=len(rows))
-    net.load_state_dict({k: v[rows] if v.dim() == 2 else v for k, v in model.net.state_dict().items()})
+    net = keep_styles(model.net, rows)
     card = dataclasses.replace(model.card, styles=tuple(model.card.styles[i] for i in rows))
     vidstyle.save_model(args.output, net, card)
     print(f"wrote {args.output}: {', '.join(card.style_names)}")

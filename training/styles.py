@@ -7,6 +7,7 @@ existing model and trains only those rows, with the shared convs frozen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,14 +82,20 @@ def one_hot_weights(row: int, batch: int, rows: int, device: torch.device) -> to
 
 def extend_styles(net: TransformerNet, new: int) -> TransformerNet:
     """A copy of `net` with `new` more norm rows, each started from the mean of the existing rows."""
-    grown = TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=net.styles + new)
-    state = {}
-    for name, value in net.state_dict().items():
-        if value.dim() == 2:  # a norm's [N, C] gamma or beta
-            value = torch.cat([value, value.mean(dim=0, keepdim=True).expand(new, -1)])
-        state[name] = value
-    grown.load_state_dict(state)
-    return grown
+    return _with_norm_rows(net, net.styles + new, lambda rows: torch.cat([rows, rows.mean(dim=0, keepdim=True).expand(new, -1)]))
+
+
+def keep_styles(net: TransformerNet, kept: list[int]) -> TransformerNet:
+    """A copy of `net` with only the norm rows `kept`, in that order. The convs are shared, so
+    each kept style gives exactly the pictures it gave before."""
+    return _with_norm_rows(net, len(kept), lambda rows: rows[kept])
+
+
+def _with_norm_rows(net: TransformerNet, styles: int, new_rows: Callable[[torch.Tensor], torch.Tensor]) -> TransformerNet:
+    """A `styles`-style copy of `net`: every norm's [N, C] gamma and beta through `new_rows`, the rest as is."""
+    copy = TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=styles)
+    copy.load_state_dict({name: new_rows(value) if value.dim() == 2 else value for name, value in net.state_dict().items()})
+    return copy
 
 
 def train_only_rows_from(net: TransformerNet, first_row: int) -> list[torch.nn.Parameter]:
