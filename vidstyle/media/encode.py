@@ -34,7 +34,6 @@ FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
 
 
-
 class VideoWriter:
     """Encodes FrameBatches to `path`; finalise with close(), which leaves a playable file."""
 

@@ -54,6 +54,7 @@ class Trim:
             return None
         return seconds >= self.start_seconds - 1e-6
 
+
 # Whether codecs that print for themselves (x265) keep to errors: set once by the CLI's -q.
 # It is not av.logging's level on purpose: any level there installs PyAV's Python log callback,
 # which takes the GIL from FFmpeg's decoder threads, and a frame-threaded decoder freed while
