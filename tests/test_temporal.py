@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from clips import make_clip
-from vidstyle.temporal import TemporalBlender, warping_error
+from vidstyle.temporal import TemporalBlender, blend_weight, warping_error
 from vidstyle.training.stability import random_affine, stability_loss, warp
 
 
@@ -55,6 +55,40 @@ def test_runtime_blend_reduces_flicker() -> None:
     blender = TemporalBlender(0.6)
     blended = [blender(src, out) for src, out in zip(frames, noisy)]
     assert warping_error(zip(frames, blended)).stylized_warping_error < 0.7 * warping_error(zip(frames, noisy)).stylized_warping_error
+
+
+def test_blend_weight_is_alpha_where_the_flow_predicts_the_input_and_near_zero_where_it_misses() -> None:
+    rng = np.random.default_rng(3)
+    source = rng.integers(0, 200, (6, 8, 3), dtype=np.uint8)
+    mask = np.ones((6, 8), bool)
+    mask[0, 0] = False
+    missed = source.copy()
+    missed[3:, :] += 51  # 0.2 off
+    missed[2, :] += 3  # about H.264 noise: 0.012 off
+    before = (source.copy(), missed.copy(), mask.copy())
+    weight = blend_weight(0.9, mask, missed, source)
+    assert weight.shape == (6, 8)
+    assert weight[0, 0] == 0.0
+    np.testing.assert_allclose(weight[1], 0.9)
+    np.testing.assert_allclose(weight[2], 0.9 * np.exp(-((3 / 255 / 0.05) ** 2)), rtol=1e-5)
+    assert weight[2].min() > 0.85
+    assert weight[3:].max() < 1e-6
+    for a, b in zip(before, (source, missed, mask)):
+        np.testing.assert_array_equal(a, b)  # inputs untouched
+
+
+def test_blend_lets_a_sudden_change_through_instead_of_ghosting() -> None:
+    """A light switched on: the flow is still (and passes its check), but the picture changed,
+    so the new stylized frame must come out as it is, not mixed with the old one."""
+    dark = moving_texture(frames=1)[0] // 2
+    lit = dark + 100
+    old_style, new_style = np.full_like(dark, 40), np.full_like(dark, 220)
+    for sigma, expect_through in ((0.05, True), (float("inf"), False)):
+        blender = TemporalBlender(0.9, sigma=sigma)
+        blender(dark, old_style)
+        out = blender(lit, new_style)
+        through = np.abs(out.astype(int) - new_style).mean() < 2
+        assert through == expect_through, sigma
 
 
 def test_stylize_with_blend_and_flicker_cli(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]

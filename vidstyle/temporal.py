@@ -112,14 +112,29 @@ def _masked_abs(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
     return float(diff[mask].mean(axis=-1).sum())
 
 
+# How far (RGB in [0, 1], mean over channels) the warped previous input may miss the current
+# input before the blend backs off: above H.264 noise on a still camera (about 0.01), below the
+# change at a moving object's edge, where the flow check passes but the flow is wrong and a
+# full-weight blend drags the old picture along as a smear.
+BLEND_SIGMA = 0.05
+
+
+def blend_weight(alpha: float, mask: np.ndarray, warped_source: np.ndarray, source: np.ndarray, *, sigma: float = BLEND_SIGMA) -> np.ndarray:
+    """Per-pixel weight (H, W) for the warped previous output: `alpha` where the flow is reliable
+    and predicts the current input, falling off as exp(-(d/sigma)^2) with the prediction's miss d."""
+    miss = np.abs(warped_source.astype(np.float32) - source.astype(np.float32)).mean(axis=-1) / 255.0
+    return alpha * mask.astype(np.float32) * np.exp(-((miss / sigma) ** 2))
+
+
 class TemporalBlender:
     """`stylize --temporal-blend A`: mix the flow-warped previous output into the current one
-    where the flow is reliable, with weight A."""
+    with weight A where the flow is reliable and the warped previous input matches this one."""
 
-    def __init__(self, alpha: float, *, max_side: int = 320) -> None:
+    def __init__(self, alpha: float, *, max_side: int = 320, sigma: float = BLEND_SIGMA) -> None:
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"temporal blend must be in [0, 1), got {alpha}")
         self.alpha = alpha
+        self.sigma = sigma
         self.estimator = FlowEstimator(max_side=max_side)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -127,9 +142,10 @@ class TemporalBlender:
         if self._previous is None or self._previous[0].shape != source.shape:
             blended = stylized
         else:
-            flow, mask = self.estimator.backward(self._previous[0], source)
-            warped = remap(self._previous[1], flow).astype(np.float32)
-            weight = (self.alpha * mask.astype(np.float32))[..., None]
+            previous_source, previous_output = self._previous
+            flow, mask = self.estimator.backward(previous_source, source)
+            weight = blend_weight(self.alpha, mask, remap(previous_source, flow), source, sigma=self.sigma)[..., None]
+            warped = remap(previous_output, flow).astype(np.float32)
             blended = np.clip((1.0 - weight) * stylized.astype(np.float32) + weight * warped + 0.5, 0, 255).astype(np.uint8)
         self._previous = (source, blended)
         return blended

@@ -45,7 +45,7 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     enc.add_argument("--pix-fmt", help="output pixel format (default yuv420p where the codec has it)")
     enc.add_argument("--no-audio", action="store_true", help="drop audio instead of carrying it over")
     add_trim_arguments(parser)
-    parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable (0: off; try 0.5)")
+    parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable and the input agrees (0: off; try 0.9)")
 
 
 def video_options(args: argparse.Namespace) -> dict[str, Any]:
