@@ -50,24 +50,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("clips", nargs="+")
     parser.add_argument("--model", help="the model under test (default: the bundled one)")
     parser.add_argument("--compare", action="append", default=[], metavar="LABEL=MODEL", help="another model for a row of its own (repeatable)")
-    parser.add_argument("--blend", type=float, default=0.5)
+    parser.add_argument("--blend", type=float, action="append", metavar="A", help="a --temporal-blend weight for a row of its own (repeatable; default: 0.5)")
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/temporal.json")
     parser.add_argument("--strip", default="docs/temporal-strip.jpg")
+    parser.add_argument("--strip-start", type=int, default=40, metavar="N", help="the strip's first frame (default: 40)")
     args = parser.parse_args(argv)
 
-    runs = [("model", args.model, 0.0), (f"model + --temporal-blend {args.blend}", args.model, args.blend)]
+    blends = args.blend or [0.5]
+    runs = [("model", args.model, 0.0)] + [(f"model + --temporal-blend {blend}", args.model, blend) for blend in blends]
     runs += [(label, model, 0.0) for label, _, model in (spec.partition("=") for spec in args.compare)]
     model_name = Path(args.model).name if args.model else "bundled default"
     result: dict[str, Any] = {
-        "environment": describe(resolve_context(args.device)), "max_side": args.max_side, "model": model_name, "blend": args.blend,
+        "environment": describe(resolve_context(args.device)), "max_side": args.max_side, "model": model_name, "blends": blends,
         "precision": "fp32", "batch": 4, "clips": {},
     }
     with tempfile.TemporaryDirectory(prefix="vidstyle-temporal-") as tmp:
         for clip in args.clips:
             rows = []
-            outputs = []
+            outputs: list[Path] = []
             for label, model, blend in runs:
                 out = Path(tmp) / f"{Path(clip).stem}-{len(outputs)}.mp4"
                 done = stylize_video(clip, out, model=model, device=args.device, max_side=args.max_side, temporal_blend=blend, preset="veryfast", progress=False)
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 row["ratio_to_plain"] = row["warping_error"] / plain if plain else None
             result["clips"][Path(clip).name] = rows
             if clip == args.clips[0]:
-                strip([Path(clip), *outputs], Path(args.strip))
+                strip([Path(clip), *outputs], Path(args.strip), start=args.strip_start)
     Path(args.out).write_text(json.dumps(result, indent=2))
     lines = ["| clip | row | warping error | x input | x model plain | fps |", "|---|---|---|---|---|---|"]
     for clip, rows in result["clips"].items():
