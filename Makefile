@@ -48,7 +48,7 @@ chromium:
 test: $(VENV)/.gui chromium
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py
+	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache

@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+
+def save_with_table(out: Path, result: dict[str, Any], header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Write `result` as JSON to `out` and its markdown table beside it (same name, .md); return the table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(row) + " |" for row in rows]
+    table = "\n".join(lines)
+    out.write_text(json.dumps(result, indent=2))
+    out.with_suffix(".md").write_text(table + "\n")
+    return table
 
 
 def _fmt(value: Any, digits: int = 1) -> str:

@@ -8,7 +8,6 @@ consecutive frames. Writes JSON and a markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from vidstyle.temporal import measure_flicker
 from vidstyle.jobs.video import stylize_video
 
 from .environment import describe
+from .report import save_with_table
 
 
 def strip(paths: list[Path], out: Path, *, start: int = 40, count: int = 4, height: int = 144) -> None:
@@ -84,15 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result["clips"][Path(clip).name] = rows
             if clip == args.clips[0]:
                 strip([Path(clip), *outputs], Path(args.strip), start=args.strip_start)
-    Path(args.out).write_text(json.dumps(result, indent=2))
-    lines = ["| clip | row | warping error | x input | x model plain | fps |", "|---|---|---|---|---|---|"]
-    for clip, rows in result["clips"].items():
-        for row in rows:
-            fps = f"{row['fps']:.1f}" if row["fps"] else "-"
-            lines.append(f"| {clip} | {row['row']} | {row['warping_error']:.4f} | {row['ratio_to_input']:.2f} | {row['ratio_to_plain']:.2f} | {fps} |")
-    table = "\n".join(lines)
-    Path(args.out).with_suffix(".md").write_text(table + "\n")
-    print(table)
+    cells = [
+        [clip, r["row"], f"{r['warping_error']:.4f}", f"{r['ratio_to_input']:.2f}", f"{r['ratio_to_plain']:.2f}", f"{r['fps']:.1f}" if r["fps"] else "-"]
+        for clip, rows in result["clips"].items() for r in rows
+    ]
+    print(save_with_table(Path(args.out), result, ["clip", "row", "warping error", "x input", "x model plain", "fps"], cells))
     return 0
 
 
