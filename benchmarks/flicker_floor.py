@@ -5,11 +5,12 @@ a fraction of a pixel here and there, and where it is, an edge that moves exactl
 content still leaves a residual that grows with the edge's contrast. So a stylization with
 sharper, stronger edges than its input scores above 1x even if it never flickers.
 
-This measures that floor: filters that cannot flicker (each output pixel a fixed function of
-the input pixels around it) go through the same decode -> --max-side -> encode path as
-`stylize`, and each row reports its warping error beside its edge energy (mean Sobel
-gradient magnitude of the frames as written, at --max-side); the model's rows are the same
-two numbers for `stylize`, plain and with each `--blend`.
+This measures how much: filters with no flicker of their own (each output pixel a fixed
+function of the input pixels around it, so they change only where the input does, passing on
+its noise) go through the decode -> --max-side -> encode path of `stylize`, and each row
+reports its warping error beside its edge energy (mean |Gx| + |Gy| of the unnormalised Sobel
+on the grey frames as written, decoded at --max-side); the model's rows are the same two
+numbers for `stylize`, plain and with each `--blend`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ FILTERS: dict[str, Filter] = {
 
 
 def edge_energy(path: Path, *, max_side: int) -> float:
-    """Mean gradient magnitude of a clip's frames decoded at `max_side` (grey levels per pixel)."""
+    """Mean |Gx| + |Gy| (unnormalised Sobel) of a clip's grey frames decoded at `max_side`."""
     sums = [float(_gradient(frame).mean()) for batch in read_batches(path, 4, max_side=max_side) for frame in batch.data.numpy()]
     return sum(sums) / len(sums)
 

@@ -68,4 +68,5 @@ def test_warping_error_grows_with_edges_that_cannot_flicker(tmp_path: Path) -> N
     assert chain[0]["ratio_to_input"] < chain[1]["ratio_to_input"] < chain[2]["ratio_to_input"]
     assert rows["contrast x2"]["edge_energy"] > rows["identity (resampled to --max-side and back)"]["edge_energy"]
     assert all(rows[name]["warping_error"] > 0 and rows[name]["edge_energy"] > 0 for name in ("model", "model + --temporal-blend 0.9"))
+    assert rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]  # the blend steadies the model
     assert out.with_suffix(".md").read_text().count("| pan.mp4 |") == 7
