@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: demo test install gui lint bench-quick clean chromium
+.PHONY: demo test install gui lint bench-quick clean system-packages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,12 +40,16 @@ $(VENV)/.gui: $(VENV)/.installed
 
 gui: $(VENV)/.gui
 
-# The browser tests drive Debian's chromium through Playwright (Playwright's own browser
-# download is not reachable); install it when it is missing and apt-get is there to do it.
-chromium:
-	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+# Debian packages for the tests that use real parts: chromium, which the browser tests drive
+# through Playwright (Playwright's own browser download is not reachable), and Xvfb, the virtual
+# screen of the camera window test. Installed when missing and apt-get is there to do it.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
+	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then apt-get update -q && apt-get install -y -q $$missing; fi
 
-test: $(VENV)/.gui chromium
+test: $(VENV)/.gui system-packages
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
 	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py
