@@ -92,22 +92,38 @@ def write_filtered(clip: str, out: Path, apply: Filter, *, max_side: int) -> Non
         writer.close()
 
 
-def measure_clip(clip: str, tmp: Path, *, model: str | None, blends: Sequence[float], max_side: int, device: str) -> list[dict[str, Any]]:
+def stylized_row(clip: str, out: Path, label: str, *, model: str | None, style: str | None, blend: float, max_side: int, device: str) -> dict[str, Any]:
+    stylize_video(clip, out, model=model, style=style, device=device, max_side=max_side, temporal_blend=blend, preset="veryfast", progress=False)
+    report = measure_flicker(clip, str(out))
+    return {"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)}
+
+
+def measure_clip(
+    clip: str, tmp: Path, *, model: str | None, blends: Sequence[float], compare: Sequence[tuple[str, str, str | None]], max_side: int, device: str,
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for n, (label, apply) in enumerate(FILTERS.items()):
         out = tmp / f"{Path(clip).stem}-filter{n}.mp4"
         write_filtered(clip, out, apply, max_side=max_side)
         report = measure_flicker(clip, str(out))
         rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)})
-    for blend in (0.0, *blends):
-        out = tmp / f"{Path(clip).stem}-model-{blend}.mp4"
-        stylize_video(clip, out, model=model, device=device, max_side=max_side, temporal_blend=blend, preset="veryfast", progress=False)
-        report = measure_flicker(clip, str(out))
+    for n, blend in enumerate((0.0, *blends)):
         label = f"model + --temporal-blend {blend}" if blend else "model"
-        rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)})
+        rows.append(stylized_row(clip, tmp / f"{Path(clip).stem}-model{n}.mp4", label, model=model, style=None, blend=blend, max_side=max_side, device=device))
+    for n, (label, other, style) in enumerate(compare):
+        rows.append(stylized_row(clip, tmp / f"{Path(clip).stem}-compare{n}.mp4", label, model=other, style=style, blend=0.0, max_side=max_side, device=device))
     reference = {"row": "input (reference)", "warping_error": report.input_warping_error, "ratio_to_input": 1.0}
     rows.insert(0, reference | {"edge_energy": edge_energy(Path(clip), max_side=max_side)})
     return rows
+
+
+def compare_spec(text: str) -> tuple[str, str, str | None]:
+    """LABEL=MODEL or LABEL=MODEL:STYLE -> (label, model, style)."""
+    label, _, rest = text.partition("=")
+    model, _, style = rest.partition(":")
+    if not label or not model:
+        raise argparse.ArgumentTypeError(f"expected LABEL=MODEL[:STYLE], got {text!r}")
+    return label, model, style or None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("clips", nargs="+")
     parser.add_argument("--model", help="the model for the last row (default: the bundled one)")
     parser.add_argument("--blend", type=float, action="append", default=[], metavar="A", help="a --temporal-blend weight for a model row of its own (repeatable)")
+    parser.add_argument("--compare", type=compare_spec, action="append", default=[], metavar="LABEL=MODEL[:STYLE]", help="another model (or one style of a multi-style model) for a plain row of its own (repeatable)")
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/flicker-floor.json")
@@ -122,11 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     result: dict[str, Any] = {
         "environment": describe(resolve_context(args.device)), "max_side": args.max_side,
-        "model": Path(args.model).name if args.model else "bundled default", "blends": args.blend, "precision": "fp32", "batch": 4, "clips": {},
+        "model": Path(args.model).name if args.model else "bundled default", "blends": args.blend, "compare": [list(spec) for spec in args.compare], "precision": "fp32", "batch": 4, "clips": {},
     }
     with tempfile.TemporaryDirectory(prefix="vidstyle-floor-") as tmp:
         for clip in args.clips:
-            result["clips"][Path(clip).name] = measure_clip(clip, Path(tmp), model=args.model, blends=args.blend, max_side=args.max_side, device=args.device)
+            result["clips"][Path(clip).name] = measure_clip(clip, Path(tmp), model=args.model, blends=args.blend, compare=args.compare, max_side=args.max_side, device=args.device)
     cells = [
         [clip, r["row"], f"{r['warping_error']:.4f}", f"{r['ratio_to_input']:.2f}", f"{r['edge_energy']:.1f}"]
         for clip, rows in result["clips"].items() for r in rows

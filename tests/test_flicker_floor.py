@@ -1,8 +1,9 @@
-"""benchmarks.flicker_floor: filters that cannot flicker, and how their warping error grows
+"""benchmarks.flicker_floor: filters with no flicker of their own, and how their warping error grows
 with their edges, on a real (tiny) panning clip."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -12,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks.flicker_floor import contrast, main, outlines
+from benchmarks.flicker_floor import compare_spec, contrast, main, outlines
 
 WIDTH, HEIGHT, FRAMES = 96, 64, 12
 
@@ -53,14 +54,14 @@ def test_outlines_darken_edges_only() -> None:
     assert (lined[:, 3:5] < frame[:, 3:5]).all()  # along the step: darker
 
 
-def test_warping_error_grows_with_edges_that_cannot_flicker(tmp_path: Path) -> None:
+def test_warping_error_grows_with_the_edges_of_filters_that_follow_the_input(tmp_path: Path) -> None:
     clip = panning_clip(tmp_path / "pan.mp4")
     out = tmp_path / "floor.json"
-    assert main([str(clip), "--max-side", "64", "--blend", "0.9", "--out", str(out)]) == 0
+    assert main([str(clip), "--max-side", "64", "--blend", "0.9", "--compare", "again=default:mosaic", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["max_side"] == 64 and result["batch"] == 4 and result["precision"] == "fp32" and result["blends"] == [0.9] and "device" in result["environment"]
+    assert result["max_side"] == 64 and result["batch"] == 4 and result["precision"] == "fp32" and result["blends"] == [0.9] and result["compare"] == [["again", "default", "mosaic"]] and "device" in result["environment"]
     rows = {row["row"]: row for row in result["clips"]["pan.mp4"]}
-    assert list(rows) == ["input (reference)", "identity (resampled to --max-side and back)", "contrast x2", "outlines x1", "outlines x2", "model", "model + --temporal-blend 0.9"]
+    assert list(rows) == ["input (reference)", "identity (resampled to --max-side and back)", "contrast x2", "outlines x1", "outlines x2", "model", "model + --temporal-blend 0.9", "again"]
     assert rows["input (reference)"]["ratio_to_input"] == 1.0
     assert rows["identity (resampled to --max-side and back)"]["ratio_to_input"] == pytest.approx(1.0, abs=0.3)
     chain = [rows[name] for name in ("identity (resampled to --max-side and back)", "outlines x1", "outlines x2")]
@@ -69,4 +70,12 @@ def test_warping_error_grows_with_edges_that_cannot_flicker(tmp_path: Path) -> N
     assert rows["contrast x2"]["edge_energy"] > rows["identity (resampled to --max-side and back)"]["edge_energy"]
     assert all(rows[name]["warping_error"] > 0 and rows[name]["edge_energy"] > 0 for name in ("model", "model + --temporal-blend 0.9"))
     assert rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]  # the blend steadies the model
-    assert out.with_suffix(".md").read_text().count("| pan.mp4 |") == 7
+    assert rows["again"]["warping_error"] == pytest.approx(rows["model"]["warping_error"])  # the same model, by name and style
+    assert out.with_suffix(".md").read_text().count("| pan.mp4 |") == 8
+
+
+def test_compare_spec_takes_an_optional_style() -> None:
+    assert compare_spec("scream=four-styles:the_scream") == ("scream", "four-styles", "the_scream")
+    assert compare_spec("old=old.safetensors") == ("old", "old.safetensors", None)
+    with pytest.raises(argparse.ArgumentTypeError, match="LABEL=MODEL"):
+        compare_spec("=four-styles")
