@@ -16,6 +16,7 @@ numbers for `stylize`, plain and with each `--blend`.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 
 from vidstyle.context import resolve_context
+from vidstyle.errors import VidstyleError
 from vidstyle.jobs.video import stylize_video
 from vidstyle.media.decode import read_batches
 from vidstyle.media.encode import VideoWriter
@@ -92,29 +94,29 @@ def write_filtered(clip: str, out: Path, apply: Filter, *, max_side: int) -> Non
         writer.close()
 
 
-def stylized_row(clip: str, out: Path, label: str, *, model: str | None, style: str | None, blend: float, max_side: int, device: str) -> dict[str, Any]:
-    stylize_video(clip, out, model=model, style=style, device=device, max_side=max_side, temporal_blend=blend, preset="veryfast", progress=False)
+def measured_row(clip: str, out: Path, label: str, *, max_side: int) -> tuple[dict[str, Any], float]:
+    """The row for `out` against `clip`, and the input's own warping error."""
     report = measure_flicker(clip, str(out))
-    return {"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)}
+    row = {"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)}
+    return row, report.input_warping_error
 
 
 def measure_clip(
     clip: str, tmp: Path, *, model: str | None, blends: Sequence[float], compare: Sequence[tuple[str, str, str | None]], max_side: int, device: str,
 ) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+    stem = Path(clip).stem
+    outputs: list[tuple[str, Path]] = []
     for n, (label, apply) in enumerate(FILTERS.items()):
-        out = tmp / f"{Path(clip).stem}-filter{n}.mp4"
-        write_filtered(clip, out, apply, max_side=max_side)
-        report = measure_flicker(clip, str(out))
-        rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)})
-    for n, blend in enumerate((0.0, *blends)):
-        label = f"model + --temporal-blend {blend}" if blend else "model"
-        rows.append(stylized_row(clip, tmp / f"{Path(clip).stem}-model{n}.mp4", label, model=model, style=None, blend=blend, max_side=max_side, device=device))
-    for n, (label, other, style) in enumerate(compare):
-        rows.append(stylized_row(clip, tmp / f"{Path(clip).stem}-compare{n}.mp4", label, model=other, style=style, blend=0.0, max_side=max_side, device=device))
-    reference = {"row": "input (reference)", "warping_error": report.input_warping_error, "ratio_to_input": 1.0}
-    rows.insert(0, reference | {"edge_energy": edge_energy(Path(clip), max_side=max_side)})
-    return rows
+        outputs.append((label, tmp / f"{stem}-filter{n}.mp4"))
+        write_filtered(clip, outputs[-1][1], apply, max_side=max_side)
+    runs: list[tuple[str, str | None, str | None, float]] = [(f"model + --temporal-blend {b}" if b else "model", model, None, b) for b in (0.0, *blends)]
+    runs += [(label, other, style, 0.0) for label, other, style in compare]
+    for n, (label, which, style, blend) in enumerate(runs):
+        outputs.append((label, tmp / f"{stem}-model{n}.mp4"))
+        stylize_video(clip, outputs[-1][1], model=which, style=style, device=device, max_side=max_side, temporal_blend=blend, preset="veryfast", progress=False)
+    measured = [measured_row(clip, out, label, max_side=max_side) for label, out in outputs]
+    reference = {"row": "input (reference)", "warping_error": measured[0][1], "ratio_to_input": 1.0, "edge_energy": edge_energy(Path(clip), max_side=max_side)}
+    return [reference] + [row for row, _ in measured]
 
 
 def compare_spec(text: str) -> tuple[str, str, str | None]:
@@ -129,7 +131,7 @@ def compare_spec(text: str) -> tuple[str, str, str | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.flicker_floor")
     parser.add_argument("clips", nargs="+")
-    parser.add_argument("--model", help="the model for the last row (default: the bundled one)")
+    parser.add_argument("--model", help="the model under test (default: the bundled one)")
     parser.add_argument("--blend", type=float, action="append", default=[], metavar="A", help="a --temporal-blend weight for a model row of its own (repeatable)")
     parser.add_argument("--compare", type=compare_spec, action="append", default=[], metavar="LABEL=MODEL[:STYLE]", help="another model (or one style of a multi-style model) for a plain row of its own (repeatable)")
     parser.add_argument("--max-side", type=int, default=256)
@@ -141,9 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "environment": describe(resolve_context(args.device)), "max_side": args.max_side,
         "model": Path(args.model).name if args.model else "bundled default", "blends": args.blend, "compare": [list(spec) for spec in args.compare], "precision": "fp32", "batch": 4, "clips": {},
     }
-    with tempfile.TemporaryDirectory(prefix="vidstyle-floor-") as tmp:
-        for clip in args.clips:
-            result["clips"][Path(clip).name] = measure_clip(clip, Path(tmp), model=args.model, blends=args.blend, compare=args.compare, max_side=args.max_side, device=args.device)
+    try:
+        with tempfile.TemporaryDirectory(prefix="vidstyle-floor-") as tmp:
+            for clip in args.clips:
+                result["clips"][Path(clip).name] = measure_clip(
+                    clip, Path(tmp), model=args.model, blends=args.blend, compare=args.compare, max_side=args.max_side, device=args.device,
+                )
+    except VidstyleError as exc:  # a missing clip or model: one line, and no results file
+        print(f"flicker_floor: {exc}", file=sys.stderr)
+        return 1
     cells = [
         [clip, r["row"], f"{r['warping_error']:.4f}", f"{r['ratio_to_input']:.2f}", f"{r['edge_energy']:.1f}"]
         for clip, rows in result["clips"].items() for r in rows

@@ -11,13 +11,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from vidstyle.atomic import atomic_output
+
 
 def save_with_table(out: Path, result: dict[str, Any], header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Write `result` as JSON to `out` and its markdown table beside it (same name, .md); return the table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(row) + " |" for row in rows]
     table = "\n".join(lines)
-    out.write_text(json.dumps(result, indent=2))
-    out.with_suffix(".md").write_text(table + "\n")
+    for path, text in ((out, json.dumps(result, indent=2)), (out.with_suffix(".md"), table + "\n")):
+        with atomic_output(path) as tmp:  # an interrupted run leaves the previous results whole
+            tmp.write_text(text)
     return table
 
 

@@ -80,3 +80,11 @@ def test_compare_spec_takes_an_optional_style() -> None:
     assert compare_spec("old=old.safetensors") == ("old", "old.safetensors", None)
     with pytest.raises(argparse.ArgumentTypeError, match="LABEL=MODEL"):
         compare_spec("=four-styles")
+
+
+def test_a_missing_clip_is_one_line_and_no_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "floor.json"
+    assert main([str(tmp_path / "nothing.mp4"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"flicker_floor: input not found: {tmp_path / 'nothing.mp4'}"]
+    assert list(tmp_path.iterdir()) == []
