@@ -89,5 +89,7 @@ def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output()
     new.load_state_dict(upgrade_state(old.state_dict(), new))
     x, w = torch.rand(2, 3, 21, 30), torch.tensor([[1.0, 0.0], [0.3, 0.7]])
     with torch.no_grad():
-        torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-6)
+        # The dropped biases cancel exactly only in exact arithmetic: twenty float32 layers differ
+        # by a few 1e-6 depending on the CPU's kernels. A wrong upgrade is off by 1e-2 or more.
+        torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-5)
 
