@@ -80,7 +80,7 @@ def test_single_style_file_from_before_multi_style_loads_and_matches_its_golden_
     golden = load_file(data / "single-style-v1-golden.safetensors")
     assert model.net.styles == 1 and model.card.style_names == ["mosaic"]
     with torch.no_grad():
-        torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=1e-5)  # fused vs split instance norm: float rounding only
+        torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=5e-5)  # fused vs split norm and other CPUs: float rounding only (3.6e-6 here)
 
 
 def test_multi_style_card_round_trips_its_styles(tmp_path: Path) -> None:
