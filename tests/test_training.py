@@ -180,3 +180,22 @@ def test_late_decode_failures_are_counted_with_worker_processes(image_folder: Pa
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=3, workers=1))
     assert result.skipped_files >= 1
+
+
+def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    common = ["--data", image_folder, "--style", style, "--steps", "2", "--image-size", "64", "--batch-size", "2", "--width", "0.25",
+              "--loss-net", "vgg19-random", "--precision", "fp32", "--checkpoint-every", "1", "--preview-every", "2", "-q"]
+    first = tmp_path / "m.safetensors"
+    assert cli("train", *common, "--output", first).code == 0
+    run = tmp_path / "m-run"
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert {"last.pt", "losses.csv", "preview-000002.jpg"} <= set(before)
+    first.unlink()  # the model is gone, the run folder with its checkpoint is not
+    result = cli("train", *common, "--output", first)
+    assert_one_error_line(result, "already holds a training run", "--resume", "-y")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before and not first.exists()
+    assert cli("train", *common, "--output", first, "--resume", run / "last.pt", "--steps", "3").code == 0  # resuming is allowed
+    assert cli("train", *common, "--output", first, "-y", "--steps", "1", "--preview-every", "1").code == 0
+    assert sorted(p.name for p in run.iterdir()) == ["last.pt", "losses.csv", "preview-000001.jpg"]  # the old run's previews went with it
+    assert len((run / "losses.csv").read_text().splitlines()) == 2  # header and the new run's one step

@@ -19,6 +19,22 @@ if TYPE_CHECKING:
     from .trainer import TrainConfig
 
 
+RUN_FILES = ("last.pt", "losses.csv")
+
+
+def claim_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool) -> None:
+    """A run folder can hold hours of work, so a new run starts in one that already holds a run
+    only when it resumes that run's checkpoint, or with overwrite (-y), which first removes the
+    old run's files so its previews do not mix with the new ones."""
+    held = [run_dir / name for name in RUN_FILES if (run_dir / name).exists()]
+    if not held or (resume is not None and Path(resume).resolve().parent == run_dir.resolve()):
+        return
+    if not overwrite:
+        raise VidstyleError(f"{run_dir} already holds a training run ({held[0].name}); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over")
+    for path in [*held, *run_dir.glob("preview-*.jpg")]:
+        path.unlink()
+
+
 def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
     state = {
         "step": step,

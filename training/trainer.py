@@ -18,7 +18,7 @@ from vidstyle.images import read_image, write_image
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
-from .checkpoint import check_resumable, restore_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import check_resumable, claim_run_dir, restore_checkpoint, load_checkpoint, save_checkpoint
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
@@ -60,6 +60,7 @@ class TrainConfig:
     half_weights: bool = False
     resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
     progress: bool = True
+    overwrite: bool = False  # start over in a run folder that holds another run (see claim_run_dir)
 
 
 @dataclass
@@ -139,6 +140,7 @@ def train(config: TrainConfig) -> TrainResult:
     local = local_batch(config.batch_size, ranks)
     run_dir = run_dir_for(config)
     if ranks.is_main:
+        claim_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite)
         run_dir.mkdir(parents=True, exist_ok=True)
 
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)

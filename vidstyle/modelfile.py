@@ -148,11 +148,16 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
     raise ModelFileError(f"no model file or bundled model named {name_or_path!r}; bundled: {', '.join(bundled) or 'none'}")
 
 
+_EXPORTED = {".onnx": "ONNX model", ".engine": "TensorRT engine"}  # runnable by a backend, not loadable as a net
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
     """Load a model file, or a bundled model by name (the bundled default when `path` is None)."""
     file = resolve_model_path(path)
     if not file.is_file():
         raise ModelFileError(f"model file not found: {file}")
+    if file.suffix.lower() in _EXPORTED:
+        raise ModelFileError(f"{file} is an exported {_EXPORTED[file.suffix.lower()]}; this command takes the .safetensors model it was exported from (stylize, camera and serve run it directly)")
     try:
         with safe_open(str(file), framework="pt") as handle:
             metadata: dict[str, Any] = handle.metadata() or {}
