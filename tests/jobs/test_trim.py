@@ -40,3 +40,17 @@ def test_trim_out_of_order_is_one_line(clip: Path, tmp_path: Path, tiny_model: P
     assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "2", "--to", "1"), "must come after its start")
     assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "abc"), "expected seconds")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_a_start_past_the_end_is_one_line_before_the_model_loads(clip: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("stylize", clip, tmp_path / "o.mp4", "--model", tmp_path / "never-read.safetensors", "--start", "5")
+    assert_one_error_line(result, "start 5 s is past the end of in.mp4 (4.0 s long)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_a_time_trim_shows_a_total_and_an_eta(clip: Path, tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vidstyle.cli import main
+
+    assert main(["stylize", str(clip), str(tmp_path / "o.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "32", "--start", "1", "--duration", "1.5"]) == 0
+    bars = [line for line in capsys.readouterr().err.splitlines() if line.startswith("in.mp4:")]
+    assert bars and "18/18" in bars[-1], bars

@@ -198,6 +198,8 @@ def plan_video(
     if model_path is not None and Path(model_path).suffix.lower() in SUFFIX_BACKENDS:
         engine, model = str(model_path), None
     info = probe(input)
+    if info.duration_seconds is not None and trim.start_seconds >= info.duration_seconds:
+        raise MediaError(f"start {trim.start_seconds:g} s is past the end of {Path(input).name} ({info.duration_seconds:.1f} s long)")
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
     # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
     codec = choose_codec(Path(output), codec, codec_name=check_encoder(codec) if codec else None)
@@ -255,7 +257,8 @@ def run_video(
     on an error or a stop, so a kept partial file plays.
     """
     writer = session.writer
-    total = plan.info.frame_count if plan.trim == Trim() else plan.trim.max_frames
+    info = plan.info
+    total = plan.trim.frames_kept(frame_count=info.frame_count, rate_fps=float(info.average_rate) if info.average_rate else None, duration_seconds=info.duration_seconds)
     bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
     first_seconds: float | None = None  # a style schedule runs on the output's clock: 0s is its first frame

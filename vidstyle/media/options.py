@@ -54,6 +54,15 @@ class Trim:
             return None
         return seconds >= self.start_seconds - 1e-6
 
+    def frames_kept(self, *, frame_count: int | None, rate_fps: float | None, duration_seconds: float | None) -> int | None:
+        """About how many frames the part holds, for a progress bar's total and ETA; None when unknown."""
+        if self == Trim():
+            return frame_count
+        end = self.end_seconds if duration_seconds is None else min(self.end_seconds or duration_seconds, duration_seconds)
+        by_time = None if end is None or not rate_fps else max(1, round((end - self.start_seconds) * rate_fps))
+        known = [n for n in (by_time, self.max_frames) if n is not None]
+        return min(known) if known else None
+
 
 # Whether codecs that print for themselves (x265) keep to errors: set once by the CLI's -q.
 # It is not av.logging's level on purpose: any level there installs PyAV's Python log callback,
