@@ -199,3 +199,17 @@ def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, t
     assert cli("train", *common, "--output", first, "-y", "--steps", "1", "--preview-every", "1").code == 0
     assert sorted(p.name for p in run.iterdir()) == ["last.pt", "losses.csv", "preview-000001.jpg"]  # the old run's previews went with it
     assert len((run / "losses.csv").read_text().splitlines()) == 2  # header and the new run's one step
+
+
+def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() -> None:
+    from vidstyle.training.gatys import GatysConfig, _optimise
+
+    x = torch.tensor([-1.5, 2.0, -1.2, 1.0], requires_grad=True)  # Rosenbrock from a bad start: several tries per step
+
+    def rosenbrock() -> tuple[torch.Tensor, dict[str, float]]:
+        total = (100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2).sum()
+        return total, {"total": float(total.detach())}
+
+    steps: list[int] = []
+    _optimise(GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append)
+    assert sum(steps) == 5  # torch's default evaluation cap stopped this at 4

@@ -156,8 +156,10 @@ def _optimise(
     if config.optimizer == "lbfgs":
         # One call with max_iter=steps: torch's L-BFGS keeps its line-search state only
         # within a call, and stepping it one iteration per call stalls after the first.
+        # max_eval lets each iteration's line search take its 25 tries: torch's default
+        # (1.25 x max_iter evaluations in all) ended short runs after 2 of 5 iterations.
         lbfgs = torch.optim.LBFGS(
-            [image], lr=config.lr or 1.0, max_iter=config.steps, history_size=50,
+            [image], lr=config.lr or 1.0, max_iter=config.steps, max_eval=config.steps * 25, history_size=50,
             line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0,
         )
 
