@@ -81,3 +81,11 @@ def test_display_auto_without_a_window_notes_it_once_and_records(
     notes = [line for line in err.splitlines() if "window" in line]
     assert notes == ["vidstyle: no window: no display (DISPLAY is not set); frames go to --record only"]
     assert len(read_video(record)[0]) >= 1
+
+
+def test_a_missing_camera_is_one_line_without_opencv_chatter(tmp_path: Path, tiny_model: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    record = tmp_path / "rec.mp4"
+    code = main(["-q", "camera", "--source", "97", "--model", str(tiny_model), "--device", "cpu", "--display", "off", "--record", str(record)])
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]  # OpenCV writes to fd 2 itself
+    assert code != 0 and lines == ["vidstyle camera: error: cannot open camera source '97' (no such device, or no permission)"], lines
+    assert not record.exists()

@@ -70,7 +70,14 @@ def device_frames(source: str, *, stop: threading.Event) -> Iterator[np.ndarray]
     """A camera index, device path or URL through OpenCV VideoCapture, as uint8 RGB."""
     import cv2
 
-    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    # OpenCV logs a dozen lines while it tries each backend on a missing camera; the one line
+    # below says what matters, so its logging is off for the open alone.
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if not capture.isOpened():
         raise VidstyleError(f"cannot open camera source {source!r} (no such device, or no permission)")
     try:
