@@ -71,7 +71,7 @@ def test_unknown_extra_arguments_are_one_line(capsys: pytest.CaptureFixture[str]
         main(["stylize", "in.mp4", "-o", "out.mp4", "stray", "more"])
     assert exc.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and "unrecognized arguments: stray more" in lines[0]
+    assert lines == ["vidstyle stylize: error: unrecognized arguments: stray more (see vidstyle stylize --help)"]
 
 
 def test_hidden_aliases_are_not_in_any_help() -> None:

@@ -123,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if len(extra) == 1 and not extra[0].startswith("-") and getattr(args, "legacy_output", "") is None:
         args.legacy_output = extra[0]  # OUTPUT after the options, as the old two-positional form allowed
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    elif extra:  # the command's own parser, so the line names the command whose --help lists its options
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
     # Python handles signals on the main thread only; an embedding caller's thread keeps its own.
