@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from tqdm import tqdm
 
 from vidstyle.errors import VidstyleError
 from vidstyle.colour import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
+from vidstyle.progress import progress_bar
 
 from .losses import blended_grams, content_loss, style_loss, tv_loss
 from .precision import choose_precision
@@ -125,7 +125,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
         # L-BFGS's first step and tolerances are absolute, while these losses range from
         # 1e-5 to 1e-1 with size and loss net: optimise relative to the starting value.
         scale = max(evaluate()[1]["total"], 1e-12)
-    bar = tqdm(total=config.steps, disable=not config.progress, unit="step", dynamic_ncols=True)
+    bar = progress_bar(total=config.steps, enabled=config.progress, unit="step", desc="gatys")
 
     def record(terms: dict[str, float]) -> None:
         history.append(terms)

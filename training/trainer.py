@@ -9,12 +9,12 @@ from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from vidstyle.atomic import check_output_path
 from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
+from vidstyle.progress import progress_bar
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
@@ -183,7 +183,7 @@ def train(config: TrainConfig) -> TrainResult:
     log_csv = LossLog(run_dir / "losses.csv", after_step=start) if ranks.is_main else None
     per_style = len(styles) > 1
     last_style: dict[str, float] = {}
-    bar = tqdm(total=config.steps, initial=start, disable=not (config.progress and ranks.is_main), unit="step", dynamic_ncols=True)
+    bar = progress_bar(total=config.steps, initial=start, enabled=config.progress and ranks.is_main, unit="step", desc=Path(config.output).name)
     tic = time.perf_counter()
     net.train()
     late_failures = 0

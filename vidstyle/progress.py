@@ -31,9 +31,9 @@ class _Lines:
         self.stream.flush()
 
 
-def progress_bar(iterable: Iterable[T] | None = None, *, enabled: bool, total: int | None = None, unit: str, desc: str = "") -> tqdm[T]:
+def progress_bar(iterable: Iterable[T] | None = None, *, enabled: bool, total: int | None = None, unit: str, desc: str = "", initial: int = 0) -> tqdm[T]:
     """A tqdm bar on a terminal; a line every LOG_INTERVAL_SECONDS when stderr is not one."""
-    options: dict[str, Any] = {"total": total, "disable": not enabled, "unit": unit, "desc": desc}
+    options: dict[str, Any] = {"total": total, "disable": not enabled, "unit": unit, "desc": desc, "initial": initial}
     if sys.stderr.isatty():
         return tqdm(iterable, dynamic_ncols=True, **options)
     return tqdm(iterable, file=_Lines(sys.stderr), mininterval=LOG_INTERVAL_SECONDS, ncols=80, **options)  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=float, default=1.0, help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one")
     parser.add_argument("--seed", type=int, default=0, help="seeds the net's initialisation and the data order")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where training runs (default: cuda if available)")
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"], help="auto: bf16 (or fp16 with a scaler) on CUDA, fp32 on CPU")
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"], help="auto: bf16 (or fp16 with a scaler) on CUDA; on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 (default auto)")
     parser.add_argument("--checkpoint-every", type=positive_int, default=500, metavar="N", help="write RUN/last.pt every N steps")
     parser.add_argument("--preview-every", type=int, default=500, metavar="N", help="write a preview image every N steps (0: never)")
     parser.add_argument("--run-dir", metavar="DIR", help="checkpoints, previews and losses.csv (default: OUTPUT stem + '-run')")
