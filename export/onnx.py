@@ -14,6 +14,7 @@ import copy
 import io
 import json
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,8 +81,10 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     shapes: dict[str, Any] = {"x": dims} | ({"style_weights": {0: batch}} if styles > 1 else {})
     # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
     # the file works for any H and W; it chats on stdout, which is not ours to fill. Its
-    # warnings are left alone: they may be the only sign that an export went wrong.
-    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+    # warnings are left alone: they may be the only sign that an export went wrong. The one
+    # exception is its note that the style weights share the image's batch axis, as meant.
+    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*axis name: batch will not be used, since it shares the same shape constraints")
         program = torch.onnx.export(
             net,
             example,
