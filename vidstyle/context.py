@@ -42,9 +42,9 @@ def resolve_context(device: str = "auto", precision: str = "fp32") -> RunContext
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VidstyleError("device cuda was asked for, but torch sees no CUDA GPU; use device cpu")
+        raise VidstyleError("device cuda was asked for, but torch sees no CUDA GPU; use --device cpu")
     if device not in ("cpu",) and not device.startswith("cuda"):
         raise VidstyleError(f"unknown device {device!r}; choose auto, cpu or cuda")
     if precision == "fp16" and not device.startswith("cuda"):
-        raise VidstyleError("fp16 needs a CUDA device; on CPU use precision fp32 or bf16")
+        raise VidstyleError("fp16 needs a CUDA device; on CPU use --precision fp32 or bf16")
     return RunContext(device=torch.device(device), precision=precision)  # type: ignore[arg-type]

@@ -100,11 +100,11 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = Fal
     """Which of a multi-style model's styles to run (`vidstyle models` lists them)."""
     group = parser.add_argument_group("styles of a multi-style model").add_mutually_exclusive_group()
     group.add_argument("--style", metavar="NAME|INDEX", help="one of the model's styles, by name or 0-based index (default: its first)")
-    group.add_argument("--style-mix", metavar="MIX", help='a weighted blend of the model\'s styles, like "starry:0.7,candy:0.3" (default: none)')
+    group.add_argument("--style-mix", metavar="MIX", help='a weighted blend of the model\'s styles, like "starry_night:0.7,candy:0.3" (default: none)')
     if schedule:
         group.add_argument(
             "--style-schedule", metavar="PLAN",
-            help='styles over time, like "0s:candy,4s:starry,8s:candy"; weights are interpolated linearly between the times, which count from the first output frame (default: none)',
+            help='styles over time, like "0s:candy,4s:starry_night,8s:candy"; weights are interpolated linearly between the times, which count from the first output frame (default: none)',
         )
 
 

@@ -6,7 +6,7 @@ import argparse
 
 EXAMPLES = (
     "vidstyle models                       # the bundled models, their styles and how they were trained",
-    "vidstyle stylize in.mp4 out.mp4 --model default",
+    "vidstyle stylize in.mp4 -o out.mp4 --model default",
 )
 
 
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [("name", "styles", "file", "size", "loss net", "steps", "train px")]
     for name, path in bundled_models().items():
         card = load_model(path).card
-        rows.append((name, ",".join(card.style_names), path.name, f"{path.stat().st_size / 2**20:.1f} MB", card.loss_net or "?", str(card.steps), str(card.image_size)))
+        rows.append((name, ",".join(card.style_names), path.name, f"{path.stat().st_size / 1e6:.1f} MB", card.loss_net or "?", str(card.steps), str(card.image_size)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -18,7 +18,7 @@ EXAMPLES = (
     "vidstyle stylize in.mkv -o out.mp4 --device cuda --precision fp16 --batch-size 8 --preset veryfast",
     "vidstyle stylize in.mp4 -o out.mkv --codec ffv1                    # lossless",
     "vidstyle stylize in.mp4 -o clip.mp4 --start 1:30 --duration 10      # 10 s from 1 min 30 s, audio too",
-    "vidstyle stylize in.mp4 -o out.mp4 --model four.safetensors --style-schedule 0s:candy,4s:starry",
+    "vidstyle stylize in.mp4 -o out.mp4 --model four-styles --style-schedule 0s:candy,4s:starry_night",
 )
 
 
