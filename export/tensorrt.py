@@ -104,7 +104,7 @@ def export_engine(
 ) -> EngineReport:
     """The ONNX (kept beside the engine, .onnx or .fp16.onnx), then the checked engine.
     `on_step` hears each of the ENGINE_STEPS by name as it starts."""
-    require_tensorrt()  # before spending time on the ONNX export
+    require_tensorrt(instead="export with --format onnx")  # before spending time on the ONNX export
     onnx_path = Path(output).with_suffix(".fp16.onnx" if fp16 else ".onnx")
     export_onnx(model, onnx_path, opset=opset, fp16=fp16, on_step=on_step)
     precision = "fp16" if fp16 else "fp32"

@@ -20,7 +20,7 @@ from .engine_header import EngineHeader, check_header, profile_message, read_eng
 if TYPE_CHECKING:
     import tensorrt as trt
 
-def require_tensorrt() -> None:
+def require_tensorrt(*, instead: str = "use the torch or onnxruntime backend") -> None:
     """Raise a clear error unless the real TensorRT imports (tensorrt-stubs alone is an empty namespace).
 
     Callers then `import tensorrt as trt` themselves, so mypy checks every call against the stubs.
@@ -30,7 +30,7 @@ def require_tensorrt() -> None:
     except ImportError:
         tensorrt = None  # type: ignore[assignment]
     if tensorrt is None or not hasattr(tensorrt, "Runtime"):
-        raise VidstyleError("TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or use the torch or onnxruntime backend")
+        raise VidstyleError(f"TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or {instead}")
 
 
 def tensorrt_available() -> bool:

@@ -33,15 +33,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
+    from vidstyle.errors import VidstyleError
     from vidstyle.export.onnx import ONNX_STEPS, export_onnx
     from vidstyle.modelfile import load_model
     from vidstyle.progress import step_bar
 
     log = logging.getLogger("vidstyle")
-    model = load_model(args.model)
     suffix = ".onnx" if args.format == "onnx" else ".engine"
     output = Path(args.output or Path(args.model).with_suffix(suffix))
+    if output.suffix.lower() != suffix:  # the suffix is what picks the backend that runs the file
+        raise VidstyleError(f"--format {args.format} writes a {suffix} file, so the output must end in {suffix}, not {output.name!r}")
     check_output_path(output, inputs=[args.model, args.timing_cache], overwrite=args.overwrite)
+    model = load_model(args.model)
     if args.format == "engine":
         return _engine(args, model, output, log)
     with step_bar(ONNX_STEPS, enabled=not args.quiet, desc=output.name) as step:
