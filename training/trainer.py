@@ -60,7 +60,7 @@ class TrainConfig:
     half_weights: bool = False
     resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
     progress: bool = True
-    overwrite: bool = False  # start over in a run folder that holds another run (see claim_run_dir)
+    overwrite: bool = True  # replace the output and start over in a run folder that holds a run, as the API's writers do; the CLI refuses without -y
 
 
 @dataclass
@@ -115,7 +115,7 @@ def check_config(config: TrainConfig) -> None:
 
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
-    check_output_path(config.output)
+    check_output_path(config.output, overwrite=config.overwrite)
     check_config(config)
     for weight in (config.style_weight, config.tv_weight):
         parse_weight(str(weight))  # a bad weight fails before any slow setup
