@@ -91,6 +91,47 @@ def atomic_output(
         _move_into_place(tmp, out)
 
 
+class MadeOutputs:
+    """The files and folders a run of several outputs creates, so that they can be taken back."""
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.folders: list[Path] = []
+
+    def folder(self, path: PathLike) -> Path:
+        """mkdir -p, remembering each level that did not exist."""
+        folder = Path(path)
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        for level in reversed(missing):
+            level.mkdir()
+            self.folders.append(level)
+        return folder
+
+    def file(self, path: PathLike) -> Path:
+        """A file about to be written: remembered when it is new (a replaced one, asked for with
+        overwrite, is a finished file either way and stays)."""
+        out = Path(path)
+        if not (out.exists() or out.is_symlink()):
+            self.files.append(out)
+        return out
+
+
+@contextlib.contextmanager
+def made_outputs() -> Iterator[MadeOutputs]:
+    """For commands that write many files one by one: an error, Ctrl-C or SIGTERM inside the
+    block removes every file and folder the block created, so a failed run leaves nothing new."""
+    made = MadeOutputs()
+    try:
+        yield made
+    except BaseException:
+        for file in reversed(made.files):
+            file.unlink(missing_ok=True)
+        for folder in reversed(made.folders):
+            with contextlib.suppress(OSError):  # not empty: something else was put there meanwhile
+                folder.rmdir()
+        raise
+
+
 def _create_beside(out: Path) -> Path:
     """A new, empty, hidden file beside `out`, created with mode 0666 so the kernel applies
     the umask exactly as for a plain open(). Reading the umask would mean setting it

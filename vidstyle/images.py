@@ -51,12 +51,14 @@ def write_image_uint8(
     return out
 
 
-def write_image(image: torch.Tensor, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
-    """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]."""
+def write_image(
+    image: torch.Tensor, path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = (), overwrite: bool = True
+) -> Path:
+    """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]. Never over one of `inputs`."""
     from .colour import float_to_uint8
 
     batch = image if image.ndim == 4 else image[None]
-    return write_image_uint8(float_to_uint8(batch)[0], path, overwrite=overwrite)
+    return write_image_uint8(float_to_uint8(batch)[0], path, inputs=inputs, overwrite=overwrite)
 
 
 def list_images(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import assert_one_error_line, write_test_image
@@ -56,3 +57,32 @@ def test_api_errors_do_not_quote_cli_flags(tmp_path: Path, tiny_model: Path) -> 
         with pytest.raises(VidstyleError) as caught:
             stylize_video(src, tmp_path / "out.mp4", model=tiny_model, device="cpu", progress=False, **kwargs)  # type: ignore[arg-type]
         assert "--" not in str(caught.value), caught.value
+
+
+def test_folder_run_stopped_midway_takes_back_what_it_made(image_folder: Path, tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidstyle.jobs import image
+
+    out = tmp_path / "styled"
+    out.mkdir()
+    (out / "keep.txt").write_text("the user's own file")
+    real, calls = image.stylize_image, []
+
+    def stop_on_the_fourth(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(Path(args[1]))
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # what Ctrl-C or the CLI's SIGTERM handler raises
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(image, "stylize_image", stop_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        image.stylize_folder(image_folder, out, model=tiny_model, device="cpu")
+    assert calls[2].parent == out / "sub"  # three files were written, one in a folder the run made
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_folder_output_inside_its_input_is_refused(image_folder: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    inside = image_folder / "styled"
+    inside.mkdir()
+    before = sorted(image_folder.rglob("*"))
+    assert_one_error_line(cli("image", image_folder, inside, "--model", tiny_model), "is inside the input folder")
+    assert sorted(image_folder.rglob("*")) == before

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.video:
         from vidstyle.training.reference import write_reference_frames
 
-        written = write_reference_frames(args.video, args.output, config, every=args.every)
+        written = write_reference_frames(args.video, args.output, config, every=args.every, overwrite=args.overwrite)
         log.info("wrote %d reference frame(s) to %s", len(written), args.output)
         return 0
     from vidstyle.atomic import check_output_path

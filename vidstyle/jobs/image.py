@@ -11,7 +11,7 @@ from PIL import Image
 
 from ..backends import create_backend
 from ..context import resolve_context
-from ..atomic import check_not_an_input, check_output_path
+from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
 from ..modelfile import StyleModel, load_model
@@ -94,6 +94,8 @@ def stylize_folder(
     src, dst = Path(source), Path(destination)
     if not dst.is_dir():
         raise MediaError(f"output folder does not exist: {dst}")
+    if dst.resolve().is_relative_to(src.resolve()):  # the input is searched recursively
+        raise MediaError(f"output folder {dst} is inside the input folder {src}: a later run would take its results as inputs")
     files = list_images(src)
     if not files:
         raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
@@ -105,17 +107,18 @@ def stylize_folder(
     net = model if isinstance(model, StyleModel) else load_model(model)
     StyleChoice.of(style, style_mix).resolve(net.card.style_names)  # a bad name fails before any file
     written = []
-    for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
-        try:
-            pixels = read_image_uint8(file)
-        except MediaError:
-            if skipped is None:
-                raise
-            skipped.append(file)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        stylize_image(pixels, target, model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
-        written.append(target)
+    with made_outputs() as made:  # an error or an interrupt takes back the files this run made
+        for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
+            try:
+                pixels = read_image_uint8(file)
+            except MediaError:
+                if skipped is None:
+                    raise
+                skipped.append(file)
+                continue
+            made.folder(target.parent)
+            stylize_image(pixels, made.file(target), model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
+            written.append(target)
     return written
 
 
