@@ -89,3 +89,18 @@ def test_a_missing_camera_is_one_line_without_opencv_chatter(tmp_path: Path, tin
     lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]  # OpenCV writes to fd 2 itself
     assert code != 0 and lines == ["vidstyle camera: error: cannot open camera source '97' (no such device, or no permission)"], lines
     assert not record.exists()
+
+
+def test_camera_outputs_never_clobber_each_other_or_the_model(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = make_clip(tmp_path / "clip.mp4", frames=4, rate=RATE)
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(tiny_model.read_bytes())
+    before = model.read_bytes()
+    off = ("--display", "off", "--no-realtime")
+    same = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "o.mp4")
+    assert_one_error_line(same, "the recording and the stats json are the same file")
+    over_model = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", model, "-y")
+    assert_one_error_line(over_model, "is the input")
+    as_image = camera(cli, src, model, *off, "--record", tmp_path / "o.jpg")
+    assert_one_error_line(as_image, "o.jpg is an image name")
+    assert model.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "m.safetensors"]

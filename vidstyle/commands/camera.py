@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         max_frames=args.frames,
         stats_json=args.stats_json,
         overwrite=args.overwrite,
+        inputs=models,
     )
     logging.getLogger("vidstyle").info(
         "%d frames shown, %d dropped as late, %.1f fps, latency p50 %.0f ms p95 %.0f ms",

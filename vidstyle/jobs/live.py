@@ -133,6 +133,7 @@ def run_camera(
     stats_json: str | os.PathLike[str] | None = None,
     stop: threading.Event | None = None,
     overwrite: bool = True,
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
 ) -> dict[str, float | int]:
     """The camera session: checks first, then the live loop until the source ends, `q`,
     max_frames, `stop` or Ctrl-C (a normal way to stop: the recording is kept).
@@ -140,10 +141,10 @@ def run_camera(
     A file source plays at its own timestamps (realtime) with late frames dropped, or, with
     realtime=False, every frame goes through as fast as the model allows. `stylizer` may be a
     function that loads one, so a bad display or path fails before any model is loaded.
-    Neither output may be the source, nor exist unless `overwrite`.
+    Neither output may be the source or one of `inputs` (the model files), nor exist unless `overwrite`.
     """
     window = choose_window(display, record=record, virtual_cam=virtual_cam)
-    check_outputs(record=record, stats_json=stats_json, inputs=[source], overwrite=overwrite)
+    check_outputs(record=record, stats_json=stats_json, inputs=[source, *inputs], overwrite=overwrite)
     frames = open_source(source, realtime=realtime)
     every_frame = is_file_source(source) and not realtime
     stylizer = stylizer if isinstance(stylizer, LiveStylizer) else stylizer()
@@ -159,7 +160,7 @@ def run_camera(
     finally:
         outputs.close(ok=ok)
     if stats_json:
-        with atomic_output(stats_json) as tmp:
+        with atomic_output(stats_json, inputs=[source, *inputs], overwrite=overwrite) as tmp:
             tmp.write_text(json.dumps(summary | {"styles": stylizer.names}, indent=2))
     if summary["frames_displayed"] == 0:
         raise VidstyleError(f"no frames came from {source}")

@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Sequence
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import torch
@@ -17,6 +18,7 @@ from ..atomic import atomic_output, check_output_path
 from ..errors import VidstyleError
 from ..frames import Frame, FrameBatch
 from ..media.encode import VideoWriter
+from ..media.rules import container_for
 from ..media.options import EncodeOptions
 
 if TYPE_CHECKING:
@@ -53,6 +55,10 @@ def check_outputs(
     overwrite: bool = True,
 ) -> None:
     """Fail with one line before the camera or any model is opened."""
+    if record:
+        container_for(Path(record))  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
+    if record and stats_json and os.path.abspath(record) == os.path.abspath(stats_json):
+        raise VidstyleError(f"the recording and the stats JSON are the same file ({stats_json}); give each its own")
     for output in (record, stats_json):
         if output:
             check_output_path(output, inputs=inputs, overwrite=overwrite)
