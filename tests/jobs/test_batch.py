@@ -81,6 +81,21 @@ def test_bad_inputs_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[n
     make_clip(tmp_path / "a.mp4", frames=2)
     assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "file.txt"), "is a file")
     assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out", "--crf", "99"), "crf")
+    assert not (tmp_path / "out").exists()  # no run above made its output folder
+
+
+def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "ray", None)  # had any of these reached Ray, the line would say to install it
+    make_clip(tmp_path / "a.mp4", frames=2)
+    truncated = tmp_path / "trunc.safetensors"
+    truncated.write_bytes(tiny_model.read_bytes()[:2000])
+    out = ["--output-dir", tmp_path / "out"]
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", truncated), "trunc.safetensors", "not a readable safetensors")
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tmp_path / "nope.onnx"), "model file not found")
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--style-mix", "nosuch:1"), "nosuch")
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--temporal-blend", "1.5"), "temporal blend")
+    assert_one_error_line(cli("batch", "", *out, "--model", tiny_model), "empty input path")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "trunc.safetensors"]
 
 
 def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
@@ -146,5 +161,6 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
         _, stderr = batch.communicate(timeout=120)
     finally:
         batch.kill()
-    assert batch.returncode != 0, stderr[-2000:]
-    assert sorted(p.name for p in out.rglob("*")) == [], stderr[-2000:]  # no temp file, no half output, no report
+    # Our handler, not Ray's (which exits or aborts with a stack dump, skipping the clean-up).
+    assert batch.returncode == 128 + signal.SIGTERM and "vidstyle batch: terminated" in stderr, stderr[-2000:]
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))  # no temp file, no half output, no report, no folder

@@ -79,17 +79,19 @@ def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[st
     if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
         yield args.model
         return
+    from vidstyle.atomic import made_outputs
     from vidstyle.export.onnx import export_onnx
     from vidstyle.modelfile import load_model
 
-    if folder is not None:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
-        model = load_model(args.model)
-        path = str(Path(tmp) / (Path(model.source).stem + ".onnx"))
-        logging.getLogger("vidstyle").info("exporting %s to a temporary ONNX for onnxruntime (removed after the run)", Path(model.source).name)
-        export_onnx(model, path)
-        yield path
+    model = load_model(args.model)
+    with made_outputs() as made:  # a folder made here goes again if the run fails before writing into it
+        if folder is not None:
+            made.folder(folder)
+        with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
+            path = str(Path(tmp) / (Path(model.source).stem + ".onnx"))
+            logging.getLogger("vidstyle").info("exporting %s to a temporary ONNX for onnxruntime (removed after the run)", Path(model.source).name)
+            export_onnx(model, path)
+            yield path
 
 
 def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..atomic import atomic_output, check_not_an_input
+from ..atomic import atomic_output, check_not_an_input, made_outputs
 from ..errors import MediaError, VidstyleError
 from ..media.rules import CONTAINERS
 from ..modelfile import StyleModel
@@ -77,22 +77,26 @@ def stylize_batch(
     `output_dir`. Returns one row per file, in input order.
     """
     _check_video_options(video_options)
+    _check_model(model, video_options)
+    out_dir = _output_folder(output_dir)
+    items = find_videos(inputs, out_dir)
     try:
         import ray as _  # noqa: F401  (only to say how to install it before any work)
     except ImportError:
         raise VidstyleError(f"`vidstyle batch` runs on Ray, which is not installed: {INSTALL_HINT}") from None
-    out_dir = _output_folder(output_dir)
-    items = find_videos(inputs, out_dir)
     todo = [item for item in items if overwrite or not item.output.exists()]
     rows = {item.input: BatchRow(str(item.input), str(item.output), "skipped") for item in items if item not in todo}
-    if todo:
-        from .batch_ray import run_on_ray
+    # A folder this run makes goes again if the run fails before anything is in it.
+    with made_outputs() as made:
+        made.folder(out_dir)
+        if todo:
+            from .batch_ray import run_on_ray
 
-        for row in run_on_ray(
-            todo, model=model, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite,
-            progress=progress, video_options=video_options,
-        ):
-            rows[Path(row.input)] = row
+            for row in run_on_ray(
+                todo, model=model, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite,
+                progress=progress, video_options=video_options,
+            ):
+                rows[Path(row.input)] = row
     ordered = [rows[item.input] for item in items]
     if report:
         write_report(ordered, out_dir / REPORT_NAME)
@@ -126,6 +130,8 @@ def find_videos(inputs: Sequence[str | os.PathLike[str]], output_dir: Path) -> l
 
 
 def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
+    if not spec.strip():  # Path("") is the working folder: everything below it would be stylized
+        raise VidstyleError("an empty input path; name a file, a folder or a pattern")
     path = Path(spec)
     if path.is_file():
         return [(path, Path(path.name))]
@@ -164,16 +170,32 @@ def _videos_below(root: Path, candidates: list[Path], output_dir: Path) -> list[
 
 
 def _output_folder(path: str | os.PathLike[str]) -> Path:
+    """The output folder, checked; it is made only once there is work (see stylize_batch)."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise VidstyleError(f"--output-dir is a file, not a folder: {folder}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VidstyleError(f"cannot create the output folder {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise VidstyleError(f"output folder is not writable: {folder}")
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise VidstyleError(f"output folder is not writable: {existing}")
     return folder
+
+
+def _check_model(model: StyleModel | str | os.PathLike[str] | None, options: dict[str, Any]) -> None:
+    """A bad model, style name or blend fails here, once, not in every worker after Ray starts."""
+    from ..backends import SUFFIX_BACKENDS
+    from ..errors import ModelFileError
+    from ..modelfile import load_model
+    from ..stylemix import StyleChoice
+
+    blend = options.get("temporal_blend", 0.0)
+    if not 0.0 <= blend < 1.0:
+        raise MediaError(f"temporal blend must be in [0, 1), got {blend}")
+    if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
+        if not Path(model).is_file():
+            raise ModelFileError(f"model file not found: {model}")
+        return  # an exported model's styles are checked by its backend, in the worker
+    names = (model if isinstance(model, StyleModel) else load_model(model)).card.style_names
+    StyleChoice.of(options.get("style"), options.get("style_mix"), options.get("style_schedule")).resolve(names)
 
 
 def _check_video_options(options: dict[str, Any]) -> None:

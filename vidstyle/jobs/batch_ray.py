@@ -4,9 +4,11 @@ frames. Only stylize_batch imports this module, so nothing else in vidstyle load
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
+import signal
 import threading
 import time
 import warnings
@@ -81,6 +83,12 @@ def run_on_ray(
         yield from _run(todo, plan, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
     finally:
         if started_here:
+            # The results thread may still be inside Ray Data; a Ray call it makes after the
+            # shutdown would start a fresh local Ray (auto-init) that nobody shuts down.
+            with contextlib.suppress(ImportError, AttributeError):
+                from ray._private import auto_init_hook
+
+                auto_init_hook.enable_auto_connect = False
             ray.shutdown()
             # Shutting Ray down (on Ctrl-C, or after a worker died) kills the workers outright,
             # so a file in progress keeps its hidden temp file unless it is removed here.
@@ -97,6 +105,10 @@ def connect(address: str) -> bool:
     # Our own bar and table say what happens; Ray's driver logs and notices and the workers'
     # output would bury them (a file's failure comes back in its row).
     quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
+    # ray.init() puts its own SIGTERM handlers in (one aborts the process with a stack dump),
+    # which would skip every clean-up; the caller's handler goes back once Ray is up.
+    on_main = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
     try:
         if address == "auto" and not os.environ.get("RAY_ADDRESS"):
             try:
@@ -110,6 +122,9 @@ def connect(address: str) -> bool:
     except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
         where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
         raise VidstyleError(f"cannot start or join Ray at {where!r}: {' '.join(str(exc).split())[:300]}") from None
+    finally:
+        if on_main and sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
     return True
 
 
