@@ -213,3 +213,48 @@ def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() 
     steps: list[int] = []
     _optimise(GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append)
     assert sum(steps) == 5  # torch's default evaluation cap stopped this at 4
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--content-weight", "nan"], "content weight must be 0 or more"),
+        (["--stability-weight", "-5"], "stability weight must be 0 or more"),
+        (["--preview-every", "-1"], "preview every must be 0 or more"),
+        (["--workers", "-1"], "workers must be 0 or more"),
+        (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
+    ],
+)
+def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(flags: list[str], needle: str, image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    out = tmp_path / "m.safetensors"
+    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", out, "--loss-net", "vgg19-random", *flags), needle)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]
+
+
+def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    before = sorted(image_folder.rglob("*"))
+    result = cli("train", "--data", image_folder, "--style", style, "-o", image_folder / "m.safetensors", "--loss-net", "vgg19-random")
+    assert_one_error_line(result, "is inside the training data", "previews would become training images")
+    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", image_folder / "sub"), "inside the training data")
+    assert sorted(image_folder.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--style-blend", "abc"], "--style-blend takes numbers"),
+        (["--style-blend", "-1"], "style blend weights must be 0 or more"),
+        (["--lr", "-1"], "learning rate must be a positive"),
+        (["--content-weight", "nan"], "content weight must be 0 or more"),
+        (["--max-side", "16"], "would be 16x13 px"),
+        (["--style-size", "8"], "the style would be 8x7 px"),
+        (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
+    ],
+)
+def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    content, style = write_test_image(tmp_path / "c.png", 48, 40), write_test_image(tmp_path / "s.png", 48, 40, seed=2)
+    result = cli("gatys", content, style, "-o", tmp_path / "g.png", "--loss-net", "vgg19-random", "--steps", "1", "--max-side", "32", *flags)
+    assert_one_error_line(result, needle)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]

@@ -18,6 +18,7 @@ from vidstyle.progress import progress_bar
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 
+from .config import TrainConfig, check_config, run_dir_for
 from .checkpoint import check_resumable, claim_run_dir, restore_checkpoint, load_checkpoint, save_checkpoint
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
@@ -27,40 +28,7 @@ from .styles import StyleTargets, card_styles, extend_styles, load_targets, one_
 from .losslog import LossLog
 from .precision import training_context
 from .vgg import LossNet, build_loss_net
-from .weights import InitialTerms, Weight, parse_weight, resolve_weights
-
-
-@dataclass
-class TrainConfig:
-    data: str
-    style: str | list[str]  # several images train one multi-style network
-    output: str
-    steps: int = 2000
-    image_size: int = 256
-    batch_size: int = 4
-    lr: float = 1e-3
-    content_weight: float = 1.0
-    style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
-    tv_weight: Weight = "1e-3x"
-    stability_weight: float = 0.0
-    style_size: int | None = 512
-    content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
-    style_layers: tuple[str, ...] = ()
-    loss_net: str = "auto"
-    vgg_weights: str | None = None
-    width: float = 1.0
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    checkpoint_every: int = 500
-    preview_every: int = 500
-    run_dir: str | None = None
-    resume: str | None = None
-    workers: int = 0
-    half_weights: bool = False
-    resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
-    progress: bool = True
-    overwrite: bool = True  # replace the output and start over in a run folder that holds a run, as the API's writers do; the CLI refuses without -y
+from .weights import InitialTerms, parse_weight, resolve_weights
 
 
 @dataclass
@@ -69,13 +37,6 @@ class TrainResult:
     history: list[dict[str, float]]
     skipped_files: int
     run_dir: Path
-
-
-def run_dir_for(config: TrainConfig) -> Path:
-    if config.run_dir:
-        return Path(config.run_dir)
-    out = Path(config.output)
-    return out.with_name(out.stem + "-run")
 
 
 def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
@@ -95,22 +56,6 @@ def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, 
             style.append(float(style_loss(feats_y, grams, loss_net.style_layers)))
             tv.append(float(tv_loss(y.float())))
     return InitialTerms(sum(content) / len(content), sum(style) / len(style), sum(tv) / len(tv))
-
-
-# The loss nets pool four times before their deepest style layer, which needs at least 1 pixel.
-MIN_IMAGE_SIZE = 16
-
-
-def check_config(config: TrainConfig) -> None:
-    """Numbers that would fail deep inside training (or train on NaN), refused up front."""
-    for name in ("image_size", "style_size"):
-        value = getattr(config, name)
-        if value is not None and value < MIN_IMAGE_SIZE:
-            raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
-    if not (math.isfinite(config.lr) and config.lr > 0):
-        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
-    if not (math.isfinite(config.width) and config.width > 0):
-        raise VidstyleError(f"width must be a positive number, got {config.width}")
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -138,12 +83,11 @@ def train(config: TrainConfig) -> TrainResult:
     device = f"cuda:{ranks.local_rank}" if ranks.world > 1 and cuda else config.device
     ctx, use_scaler = training_context(device, precision)
     local = local_batch(config.batch_size, ranks)
-    run_dir = run_dir_for(config)
+    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
+    run_dir = run_dir_for(config)  # made only after every check above, so a refused run leaves no folder
     if ranks.is_main:
         claim_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite)
         run_dir.mkdir(parents=True, exist_ok=True)
-
-    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)

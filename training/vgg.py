@@ -22,7 +22,7 @@ from torchvision.models import VGG16_Weights, VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
 from vidstyle.atomic import file_sha256
-from vidstyle.errors import WeightsUnavailableError
+from vidstyle.errors import VidstyleError, WeightsUnavailableError
 
 from . import hed
 
@@ -100,7 +100,7 @@ class VGGFeatures(nn.Module):
         names = trunk.arch.layer_names()
         unknown = [name for name in layers if name not in names]
         if unknown:
-            raise ValueError(f"unknown VGG layer(s) {unknown} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}")
+            raise VidstyleError(f"unknown VGG layer(s) {', '.join(unknown)} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}")
         last = max(names.index(name) for name in layers)
         modules = list(trunk.features.children())[: last + 1]
         for i, module in enumerate(modules):

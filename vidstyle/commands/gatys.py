@@ -54,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if len(images) < needed:
         raise VidstyleError("give a content image and at least one style image" if not args.video else "give at least one style image")
     content = "" if args.video else images.pop(0)
-    blend = [float(w) for w in args.style_blend.split(",")] if args.style_blend else []
+    try:
+        blend = [float(w) for w in args.style_blend.split(",")] if args.style_blend else []
+    except ValueError:
+        raise VidstyleError(f"--style-blend takes numbers separated by commas, like 0.7,0.3; got {args.style_blend!r}") from None
     config = config_from_args(GatysConfig, args, content=content, styles=images, style_blend=blend)
     log = logging.getLogger("vidstyle")
     if args.video:

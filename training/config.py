@@ -1,0 +1,77 @@
+"""What a training run is asked to do, and the checks on it that need no data or model."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidstyle.errors import VidstyleError
+
+from .weights import Weight
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    style: str | list[str]  # several images train one multi-style network
+    output: str
+    steps: int = 2000
+    image_size: int = 256
+    batch_size: int = 4
+    lr: float = 1e-3
+    content_weight: float = 1.0
+    style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
+    tv_weight: Weight = "1e-3x"
+    stability_weight: float = 0.0
+    style_size: int | None = 512
+    content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
+    style_layers: tuple[str, ...] = ()
+    loss_net: str = "auto"
+    vgg_weights: str | None = None
+    width: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    checkpoint_every: int = 500
+    preview_every: int = 500
+    run_dir: str | None = None
+    resume: str | None = None
+    workers: int = 0
+    half_weights: bool = False
+    resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
+    progress: bool = True
+    overwrite: bool = True  # replace the output and start over in a run folder that holds a run, as the API's writers do; the CLI refuses without -y
+
+
+def run_dir_for(config: TrainConfig) -> Path:
+    if config.run_dir:
+        return Path(config.run_dir)
+    out = Path(config.output)
+    return out.with_name(out.stem + "-run")
+
+
+# The loss nets pool four times before their deepest style layer, which needs at least 1 pixel.
+MIN_IMAGE_SIZE = 16
+
+
+def check_config(config: TrainConfig) -> None:
+    """Numbers that would fail deep inside training (or train on NaN), refused up front."""
+    for name in ("image_size", "style_size"):
+        value = getattr(config, name)
+        if value is not None and value < MIN_IMAGE_SIZE:
+            raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
+    if not (math.isfinite(config.width) and config.width > 0):
+        raise VidstyleError(f"width must be a positive number, got {config.width}")
+    for name in ("content_weight", "stability_weight"):
+        value = getattr(config, name)
+        if not (math.isfinite(value) and value >= 0):
+            raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {value}")
+    run_dir, data = run_dir_for(config).resolve(), Path(config.data).resolve()
+    if run_dir.is_relative_to(data):
+        raise VidstyleError(f"the run folder {run_dir_for(config)} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")
+    for name in ("preview_every", "workers"):
+        if getattr(config, name) < 0:
+            raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {getattr(config, name)}")
