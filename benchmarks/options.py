@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from vidstyle.commands.common import LOSS_NETS
+from vidstyle.commands.common import LOSS_NETS, positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,12 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(name, dest=dest, metavar="LIST", help=text)
         parser.add_argument(old, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument("--sizes", help="comma list of 180p,360p,720p,1080p,2160p or WxH (default: 360p on CPU, 720p,1080p on CUDA)")
-    parser.add_argument("--max-side", type=int, metavar="N", help="benchmark one input file as `stylize --max-side N` would run it (default: off, --sizes decides)")
+    parser.add_argument("--max-side", type=positive_int, metavar="N", help="benchmark one input file as `stylize --max-side N` would run it (default: off, --sizes decides)")
     parser.add_argument("--input", help="source clip (default: the bundled sample)")
     parser.add_argument("--model", help="style model (default: the bundled one)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
-    parser.add_argument("--repeats", type=int, help="timed repeats per measurement, the median reported (default: 2 with --quick, else 5)")
-    parser.add_argument("--frames", type=int, metavar="N", help="frames per end-to-end clip (default: 8 with --quick, else 48)")
+    parser.add_argument("--repeats", type=positive_int, help="timed repeats per measurement, the median reported (default: 2 with --quick, else 5)")
+    parser.add_argument("--frames", type=positive_int, metavar="N", help="frames per end-to-end clip (default: 8 with --quick, else 48)")
     parser.add_argument("--skip-paper", action="store_true", help="skip the Gatys vs feed-forward comparison")
     parser.add_argument("-o", "--output", dest="out", metavar="PATH", help="JSON path (default: benchmarks/results/<device>-<date>.json)")
     parser.add_argument("--out", dest="out", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--train", action="store_true", help="benchmark training instead of inference")
     train.add_argument("--data", metavar="DIR", help="training images (required with --train)")
     train.add_argument("--style", metavar="IMG", help="style image (required with --train)")
-    train.add_argument("--steps", dest="train_steps", type=int, default=50, metavar="N", help="steps per precision, from the same seed (default 50)")
-    train.add_argument("--train-steps", dest="train_steps", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
-    train.add_argument("--image-size", type=int, default=256, metavar="N", help="training crop size (default 256)")
+    train.add_argument("--steps", dest="train_steps", type=positive_int, default=50, metavar="N", help="steps per precision, from the same seed (default 50)")
+    train.add_argument("--train-steps", dest="train_steps", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
+    train.add_argument("--image-size", type=positive_int, default=256, metavar="N", help="training crop size (default 256)")
     train.add_argument("--loss-net", default="auto", choices=LOSS_NETS, help="as for `vidstyle train` (default auto)")

@@ -41,6 +41,8 @@ def parse_size(text: str) -> tuple[str, tuple[int, int]]:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise VidstyleError(f"sizes are {', '.join(SIZES)} or WxH like 960x540; got {text!r}") from None
+    if min(width, height) < 16:
+        raise VidstyleError(f"a benchmark size needs at least 16 px a side; got {text!r}")
     return text, (height, width)
 
 
@@ -76,6 +78,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not tensorrt_available():
         skipped.append("tensorrt: not installed here (needs TensorRT and a CUDA GPU)")
     wanted = csv(args.backends, usable)
+    unknown = [b for b in wanted if b not in ("torch", "onnxruntime", "tensorrt")]
+    if unknown or not wanted:
+        raise VidstyleError(f"unknown backend {', '.join(unknown) or '(none)'}; choose from torch, onnxruntime, tensorrt")
     backends = [b for b in wanted if b in usable]
     skipped += [f"{b}: not usable here" for b in wanted if b not in usable]
     precisions = csv(args.precisions, ["fp16", "fp32"] if cuda else ["fp32"])

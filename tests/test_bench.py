@@ -3,7 +3,10 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks_schema import REQUIRED_SUMMARY_KEYS, REQUIRED_TIMING_KEYS
+from conftest import assert_one_error_line
 
 
 def test_quick_bench_writes_the_documented_schema(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -52,3 +55,20 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
     assert_one_error_line(cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read")
     assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--out", out), "sizes are")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--max-side", "-5"], "--max-side: must be a positive integer"),
+        (["--repeats", "-1"], "--repeats: must be a positive integer"),
+        (["--frames", "0"], "--frames: must be a positive integer"),
+        (["--sizes", "0x0"], "at least 16 px a side"),
+        (["--backend", "nosuch"], "unknown backend nosuch"),
+        (["--train", "--steps", "-1"], "--steps: must be a positive integer"),
+    ],
+)
+def test_bad_bench_numbers_are_one_line_and_no_file(flags: list[str], needle: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("bench", "--quick", "--skip-paper", "-o", tmp_path / "r.json", *flags)
+    assert_one_error_line(result, needle)
+    assert list(tmp_path.iterdir()) == []
