@@ -101,3 +101,16 @@ def test_overwrite_help_says_what_y_means_for_each_command() -> None:
     helps = {name: next(a.help for a in parser._actions if "-y" in a.option_strings) for name, parser in subcommands().items()}
     assert "skip" in helps["batch"] and "refuse" not in helps["batch"]  # batch resumes; it never refuses
     assert all("refuse" in text for name, text in helps.items() if name != "batch"), helps
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["image", "", "-o", "o.jpg"], "an argument"), (["export", "", "--format", "onnx"], "an argument"), (["train", "--data", "", "--style", "s.png", "-o", "m.safetensors"], "--data")],
+)
+def test_an_empty_argument_is_one_line_not_the_working_folder(args: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # "" would otherwise have meant this folder
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f'vidstyle {args[0]}: error: {named} is empty ("") (see vidstyle {args[0]} --help)']
+    assert list(tmp_path.iterdir()) == []

@@ -120,12 +120,18 @@ def configure_logging(*, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(tokens)
+    # The command's own parser, so a usage line names the command whose --help lists its options.
+    command_parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    if "" in tokens:  # Path("") is the working folder: an empty path would quietly mean "here"
+        at = tokens.index("")
+        named = tokens[at - 1] if at and tokens[at - 1].startswith("-") else "an argument"
+        command_parser.error(f"{named} is empty (\"\")")
     if len(extra) == 1 and not extra[0].startswith("-") and getattr(args, "legacy_output", "") is None:
         args.legacy_output = extra[0]  # OUTPUT after the options, as the old two-positional form allowed
-    elif extra:  # the command's own parser, so the line names the command whose --help lists its options
-        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    elif extra:
+        command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
     # Python handles signals on the main thread only; an embedding caller's thread keeps its own.

@@ -94,7 +94,7 @@ def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(tmp_path: Path
     assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tmp_path / "nope.onnx"), "model file not found")
     assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--style-mix", "nosuch:1"), "nosuch")
     assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--temporal-blend", "1.5"), "temporal blend")
-    assert_one_error_line(cli("batch", "", *out, "--model", tiny_model), "empty input path")
+    assert_one_error_line(cli("batch", "", *out, "--model", tiny_model), "an argument is empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "trunc.safetensors"]
 
 
@@ -111,6 +111,8 @@ def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
     assert [i.output.relative_to(out).as_posix() for i in items] == ["deep/b.mp4"]
     with pytest.raises(Exception, match="would both be written"):
         find_videos([tmp_path / "v" / "a.mp4", tmp_path / "w" / "a.mp4"], out)
+    with pytest.raises(Exception, match="an empty input path"):  # not the working folder
+        find_videos([""], out)
 
 
 def test_the_rest_of_the_cli_does_not_import_ray() -> None:
