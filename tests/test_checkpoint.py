@@ -1,3 +1,6 @@
+from pathlib import Path
+
+import pytest
 import torch
 
 from vidstyle.net import TransformerNet
@@ -81,3 +84,20 @@ def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
     assert [group["lr"] for group in fresh_opt.param_groups] == [5e-4]
     first = next(iter(net.parameters()))
     assert torch.equal(fresh_opt.state[next(iter(fresh.parameters()))]["exp_avg"], opt.state[first]["exp_avg"])
+
+
+def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidstyle.errors import VidstyleError
+    from vidstyle.training.checkpoint import save_checkpoint
+    from vidstyle.training.trainer import TrainConfig
+
+    def full_disk(state: object, path: object) -> None:
+        Path(str(path)).write_bytes(b"half a zip")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 4672 vs 4560")  # what torch.save says
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    net = TransformerNet(width=0.25)
+    opt = torch.optim.Adam(net.parameters())
+    with pytest.raises(VidstyleError, match=r"cannot write the checkpoint .*last.pt \(disk full\?\): \[enforce fail"):
+        save_checkpoint(tmp_path / "last.pt", 1, net, opt, torch.amp.GradScaler("cpu", enabled=False), TrainConfig(data="d", style="s", output="o"), "fp32")
+    assert list(tmp_path.iterdir()) == []

@@ -46,8 +46,11 @@ def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.opti
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "config": json.dumps(asdict(config)),
     }
-    with atomic_output(path) as tmp:
-        torch.save(state, tmp)
+    try:
+        with atomic_output(path) as tmp:
+            torch.save(state, tmp)
+    except RuntimeError as exc:  # torch's zip writer reports a full disk as a RuntimeError, not an OSError
+        raise VidstyleError(f"cannot write the checkpoint {path} (disk full?): {str(exc).splitlines()[0][:200]}") from None
 
 
 def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
