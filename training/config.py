@@ -69,6 +69,8 @@ def check_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if not (math.isfinite(value) and value >= 0):
             raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {value}")
+    if run_dir_for(config).exists() and not run_dir_for(config).is_dir():
+        raise VidstyleError(f"the run folder {run_dir_for(config)} is a file; choose another --run-dir")
     run_dir, data = run_dir_for(config).resolve(), Path(config.data).resolve()
     if run_dir.is_relative_to(data):
         raise VidstyleError(f"the run folder {run_dir_for(config)} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")
