@@ -239,6 +239,7 @@ def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path
     assert_one_error_line(result, "is inside the training data", "previews would become training images")
     assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", image_folder / "sub"), "inside the training data")
     assert sorted(image_folder.rglob("*")) == before
+    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.xyz"), "must end in .safetensors, not 'm.xyz'")
     result = cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", style, "--loss-net", "vgg19-random")
     assert_one_error_line(result, "style.png is a file; choose another --run-dir")
 

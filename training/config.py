@@ -69,6 +69,8 @@ def check_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if not (math.isfinite(value) and value >= 0):
             raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {value}")
+    if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
+        raise VidstyleError(f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}")
     if run_dir_for(config).exists() and not run_dir_for(config).is_dir():
         raise VidstyleError(f"the run folder {run_dir_for(config)} is a file; choose another --run-dir")
     run_dir, data = run_dir_for(config).resolve(), Path(config.data).resolve()
