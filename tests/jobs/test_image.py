@@ -86,3 +86,10 @@ def test_folder_output_inside_its_input_is_refused(image_folder: Path, tiny_mode
     before = sorted(image_folder.rglob("*"))
     assert_one_error_line(cli("image", image_folder, inside, "--model", tiny_model), "is inside the input folder")
     assert sorted(image_folder.rglob("*")) == before
+
+
+def test_folder_into_a_new_folder_makes_it_but_not_its_parents(image_folder: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert_one_error_line(cli("image", image_folder, "-o", tmp_path / "a" / "b", "--model", tiny_model), "output folder's parent does not exist")
+    assert not (tmp_path / "a").exists()
+    assert cli("image", image_folder, "-o", tmp_path / "new", "--model", tiny_model, "--device", "cpu").code == 0
+    assert sorted(p.relative_to(tmp_path / "new").as_posix() for p in (tmp_path / "new").rglob("*.png")) == ["img0.png", "img2.png", "sub/img1.png", "sub/img3.png"]

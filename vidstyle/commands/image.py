@@ -17,7 +17,7 @@ EXAMPLES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="an image file, or a folder of images")
-    add_output_argument(parser, "the output image (a folder that exists, when INPUT is a folder)", positional_alias=True)
+    add_output_argument(parser, "the output image (a folder, made if missing, when INPUT is a folder)", positional_alias=True)
     add_runtime_arguments(parser)
     add_style_arguments(parser)
 

@@ -85,15 +85,17 @@ def stylize_folder(
     style: str | int | None = None,
     style_mix: str | None = None,
 ) -> list[Path]:
-    """Stylize every image under `source` into `destination` (which must exist), keeping relative paths.
+    """Stylize every image under `source` into `destination` (made if missing), keeping relative paths.
 
     Every target is checked before any work: none may be one of the inputs, and none may
     exist unless `overwrite`. An unreadable file is skipped and appended to `skipped`, and
     the others are still written; with `skipped` None the first one raises.
     """
     src, dst = Path(source), Path(destination)
-    if not dst.is_dir():
-        raise MediaError(f"output folder does not exist: {dst}")
+    if dst.exists() and not dst.is_dir():
+        raise MediaError(f"the output for a folder of images is a folder; {dst} is a file")
+    if not dst.parent.is_dir():
+        raise MediaError(f"output folder's parent does not exist: {dst.parent}")
     if dst.resolve().is_relative_to(src.resolve()):  # the input is searched recursively
         raise MediaError(f"output folder {dst} is inside the input folder {src}: a later run would take its results as inputs")
     files = list_images(src)
@@ -107,7 +109,8 @@ def stylize_folder(
     net = model if isinstance(model, StyleModel) else load_model(model)
     StyleChoice.of(style, style_mix).resolve(net.card.style_names)  # a bad name fails before any file
     written = []
-    with made_outputs() as made:  # an error or an interrupt takes back the files this run made
+    with made_outputs() as made:  # an error or an interrupt takes back the files (and folders) this run made
+        made.folder(dst)
         for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
             try:
                 pixels = read_image_uint8(file)
