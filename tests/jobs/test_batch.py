@@ -166,3 +166,13 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
     # Our handler, not Ray's (which exits or aborts with a stack dump, skipping the clean-up).
     assert batch.returncode == 128 + signal.SIGTERM and "vidstyle batch: terminated" in stderr, stderr[-2000:]
     assert not out.exists(), sorted(p.name for p in out.rglob("*"))  # no temp file, no half output, no report, no folder
+
+
+def test_ray_init_native_chatter_is_muted_and_stderr_comes_back(capfd: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ray")
+    from vidstyle.jobs.batch_ray import native_stderr_muted
+
+    with native_stderr_muted():
+        os.write(2, b"gcs_client.cc:210: Failed to get cluster ID\n")  # what Ray's C++ client writes itself
+    os.write(2, b"our own line\n")
+    assert capfd.readouterr().err == "our own line\n"

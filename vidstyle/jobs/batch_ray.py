@@ -9,6 +9,7 @@ import logging
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -97,6 +98,21 @@ def run_on_ray(
                     leftover.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def native_stderr_muted() -> Iterator[None]:
+    """Ray's C++ client writes a line a second to file descriptor 2 while it retries an address
+    that does not answer; the one error line after it says the same. Only for ray.init()."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def connect(address: str) -> bool:
     """Join or start Ray; True when this call started it (and so must shut it down). A program
     that already called ray.init() keeps its session."""
@@ -109,16 +125,19 @@ def connect(address: str) -> bool:
     # which would skip every clean-up; the caller's handler goes back once Ray is up.
     on_main = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
+    if address not in ("auto", "local") or os.environ.get("RAY_ADDRESS"):
+        log.info("joining the Ray cluster at %s (an address that does not answer takes a while to fail)", address if address != "auto" else os.environ["RAY_ADDRESS"])
     try:
-        if address == "auto" and not os.environ.get("RAY_ADDRESS"):
-            try:
-                ray.init(address="auto", **quiet)
-            except ConnectionError:  # no cluster running on this machine
+        with native_stderr_muted():
+            if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+                try:
+                    ray.init(address="auto", **quiet)
+                except ConnectionError:  # no cluster running on this machine
+                    ray.init(address="local", **LOCAL_OPTIONS, **quiet)
+            elif address == "local":
                 ray.init(address="local", **LOCAL_OPTIONS, **quiet)
-        elif address == "local":
-            ray.init(address="local", **LOCAL_OPTIONS, **quiet)
-        else:
-            ray.init(address=None if address == "auto" else address, **quiet)
+            else:
+                ray.init(address=None if address == "auto" else address, **quiet)
     except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
         where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
         raise VidstyleError(f"cannot start or join Ray at {where!r}: {' '.join(str(exc).split())[:300]}") from None
