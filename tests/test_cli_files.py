@@ -41,7 +41,10 @@ def test_image_never_writes_over_its_input(spelling: str, tmp_path: Path, tiny_m
 def test_export_never_writes_over_the_model(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     model = tmp_path / "m.safetensors"
     model.write_bytes(tiny_model.read_bytes())
-    assert_one_error_line(cli("-y", "export", model, "--format", "onnx", "--output", model), "is the input")
+    assert_one_error_line(cli("-y", "export", model, "--format", "onnx", "--output", model), "must end in .onnx")
+    alias = tmp_path / "m.onnx"  # the same file under an .onnx name
+    os.link(model, alias)
+    assert_one_error_line(cli("-y", "export", model, "--format", "onnx", "--output", alias), "is the input")
     assert model.read_bytes() == tiny_model.read_bytes()
 
 
@@ -82,7 +85,7 @@ def test_existing_output_needs_overwrite(tmp_path: Path, tiny_model: Path, cli) 
 def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
     style = write_test_image(tmp_path / "style.png", pattern=True)
-    out = tmp_path / ("out.json" if command == "flicker" else "out.mp4")
+    out = tmp_path / {"flicker": "out.json", "export": "out.onnx", "gatys": "out.png", "train": "out.safetensors"}.get(command, "out.mp4")
     out.write_bytes(b"keep me")
     args = {
         "stylize": [src, out, "--model", tiny_model],
@@ -104,5 +107,5 @@ def test_image_folder_refuses_existing_targets_before_any_work(image_folder: Pat
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["img1.png"]
     # A folder into itself would write over every input, -y or not.
     before = {p: p.read_bytes() for p in image_folder.rglob("*.png")}
-    assert_one_error_line(cli("-y", "image", image_folder, image_folder, "--model", tiny_model, "--device", "cpu"), "is the input")
+    assert_one_error_line(cli("-y", "image", image_folder, image_folder, "--model", tiny_model, "--device", "cpu"), "is inside the input folder")
     assert {p: p.read_bytes() for p in image_folder.rglob("*.png")} == before

@@ -14,12 +14,12 @@ from vidstyle.atomic import check_output_path
 from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
-from vidstyle.progress import progress_bar
 from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
+from vidstyle.progress import progress_bar
 
-from .config import TrainConfig, check_config, run_dir_for
 from .checkpoint import check_resumable, claim_run_dir, restore_checkpoint, load_checkpoint, save_checkpoint
+from .config import TrainConfig, check_config, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
