@@ -261,3 +261,49 @@ def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_p
     result = cli("gatys", content, style, "-o", tmp_path / "g.png", "--loss-net", "vgg19-random", "--steps", "1", "--max-side", "32", *flags)
     assert_one_error_line(result, needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]
+
+
+def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    common = ["--data", image_folder, "--style", style, "--image-size", "32", "--batch-size", "1", "--width", "0.25",
+              "--loss-net", "vgg19-random", "--precision", "fp32", "--checkpoint-every", "1", "--preview-every", "1", "-q"]
+    assert cli("train", *common, "--steps", "2", "-o", tmp_path / "other.safetensors").code == 0
+    assert cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors").code == 0
+    run = tmp_path / "m-run"
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    late = cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors", "-y", "--resume", tmp_path / "other-run" / "last.pt")
+    assert_one_error_line(late, "checkpoint is already at step 2")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # -y gave nothing away for a run that never started
+    inside = run / "preview-000009.jpg"  # a style image that looks like one of the run's previews
+    inside.write_bytes(style.read_bytes())
+    assert_one_error_line(cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors", "-y", "--style", inside), "is the input")
+    assert inside.read_bytes() == style.read_bytes()
+
+
+def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidstyle.training import trainer
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # at the first preview, before the first checkpoint
+
+    monkeypatch.setattr(trainer, "write_image", stop)
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    config = small_config(image_folder, style, tmp_path / "m.safetensors", run_dir=str(tmp_path / "deep" / "run"), preview_every=1, checkpoint_every=5)
+    with pytest.raises(KeyboardInterrupt):
+        train(config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]
+
+
+def test_cli_more_bad_train_inputs_are_one_line(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    tiny = write_test_image(tmp_path / "tiny.png", 8, 8)
+    out = tmp_path / "m.safetensors"
+    base = ["--data", image_folder, "-o", out, "--loss-net", "vgg19-random", "--steps", "1", "--image-size", "32"]
+    assert_one_error_line(cli("train", *base, "--style", tiny), "tiny.png would be 8x8 px")
+    assert_one_error_line(cli("train", *base, "--style", style, "--seed", str(2**70)), "seed must be from 0")
+    assert_one_error_line(cli("train", *base, "--style", style, "--run-dir", out), "the run folder and the output are both")
+    assert_one_error_line(cli("train", *base, "--style", style, "--content-layers", "relu1_1,,relu2_1"), "a layer list has an empty item")
+    (tmp_path / "m-run").mkdir()
+    (tmp_path / "m-run" / "losses.csv").write_text("step,total\n")
+    assert_one_error_line(cli("train", *base, "--style", style), "holds an earlier run's losses.csv but no checkpoint to resume", "-y")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-run", "photos", "style.png", "tiny.png"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
-from vidstyle.atomic import atomic_output
+from vidstyle.atomic import atomic_output, check_not_an_input
 from vidstyle.errors import VidstyleError
 from vidstyle.net import upgrade_state
 
@@ -19,20 +20,29 @@ if TYPE_CHECKING:
     from .trainer import TrainConfig
 
 
-RUN_FILES = ("last.pt", "losses.csv")
+_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg")  # what a run writes into its folder
 
 
-def claim_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool) -> None:
-    """A run folder can hold hours of work, so a new run starts in one that already holds a run
-    only when it resumes that run's checkpoint, or with overwrite (-y), which first removes the
-    old run's files so its previews do not mix with the new ones."""
-    held = [run_dir / name for name in RUN_FILES if (run_dir / name).exists()]
+def run_files(run_dir: Path) -> list[Path]:
+    """The files a training run wrote into `run_dir`, and nothing else that may be there."""
+    return sorted(p for p in run_dir.glob("*") if _RUN_FILE.fullmatch(p.name) and p.is_file()) if run_dir.is_dir() else []
+
+
+def check_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool, inputs: list[str]) -> list[Path]:
+    """A run folder can hold hours of work, so a new run starts in one that holds another run
+    only when it resumes that run's checkpoint, or with overwrite (-y). Returns the old run's
+    files that the new run replaces, to be removed once every other check has passed, so that
+    its previews do not mix with the new ones; never one of `inputs`."""
+    held = run_files(run_dir)
     if not held or (resume is not None and Path(resume).resolve().parent == run_dir.resolve()):
-        return
+        return []
     if not overwrite:
-        raise VidstyleError(f"{run_dir} already holds a training run ({held[0].name}); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over")
-    for path in [*held, *run_dir.glob("preview-*.jpg")]:
-        path.unlink()
+        if (run_dir / "last.pt").exists():
+            raise VidstyleError(f"{run_dir} already holds a training run (last.pt); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over")
+        raise VidstyleError(f"{run_dir} holds an earlier run's {held[0].name} but no checkpoint to resume; pass -y to start over")
+    for path in held:
+        check_not_an_input(path, inputs)
+    return held
 
 
 def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
@@ -70,7 +80,10 @@ def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimiz
     reshaped to today's [N, C], and the moments of conv biases the net no longer has are
     dropped, so an old long run can still be finished.
     """
-    net.load_state_dict(upgrade_state(ckpt["model"], net))
+    try:
+        net.load_state_dict(upgrade_state(ckpt["model"], net))
+    except RuntimeError as exc:  # shapes that differ: another style count or architecture
+        raise VidstyleError(f"the checkpoint does not fit this net (trained with other styles?): {str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}") from None
     asked_lrs = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(_moments_by_name(ckpt["optimizer"], list(ckpt["model"]), [name for name, _ in net.named_parameters()]))
     # The saved state holds the lr the run started with; `opt` was built with the --lr given now,

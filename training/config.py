@@ -73,6 +73,10 @@ def check_config(config: TrainConfig) -> None:
         raise VidstyleError(f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}")
     if run_dir_for(config).exists() and not run_dir_for(config).is_dir():
         raise VidstyleError(f"the run folder {run_dir_for(config)} is a file; choose another --run-dir")
+    if run_dir_for(config).resolve() == Path(config.output).resolve():
+        raise VidstyleError(f"the run folder and the output are both {config.output}; give --run-dir another name")
+    if not 0 <= config.seed < 2**63:
+        raise VidstyleError(f"seed must be from 0 to 2**63 - 1, got {config.seed}")
     run_dir, data = run_dir_for(config).resolve(), Path(config.data).resolve()
     if run_dir.is_relative_to(data):
         raise VidstyleError(f"the run folder {run_dir_for(config)} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")

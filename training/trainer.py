@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from vidstyle.atomic import check_output_path
+from vidstyle.atomic import MadeOutputs, check_output_path
 from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
@@ -18,8 +19,8 @@ from vidstyle.modelfile import ModelCard, load_model, save_model
 from vidstyle.net import TransformerNet
 from vidstyle.progress import progress_bar
 
-from .checkpoint import check_resumable, claim_run_dir, restore_checkpoint, load_checkpoint, save_checkpoint
-from .config import TrainConfig, check_config, run_dir_for
+from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
+from .config import MIN_IMAGE_SIZE, TrainConfig, check_config, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
@@ -59,7 +60,25 @@ def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, 
 
 
 def train(config: TrainConfig) -> TrainResult:
-    """Train a style model and write it to config.output; checkpoints and previews go to the run dir."""
+    """Train a style model and write it to config.output; checkpoints and previews go to the run dir.
+
+    A run folder this call made goes again when the run fails or is stopped before its first
+    checkpoint (there is nothing to resume); one with a checkpoint stays for --resume."""
+    made = MadeOutputs()
+    try:
+        return _train(config, made)
+    except BaseException:
+        run_dir = run_dir_for(config)
+        if made.folders and not (run_dir / "last.pt").exists():
+            for path in run_files(run_dir):
+                path.unlink(missing_ok=True)
+            for folder in reversed(made.folders):
+                with contextlib.suppress(OSError):  # something else was put there meanwhile
+                    folder.rmdir()
+        raise
+
+
+def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     check_output_path(config.output, overwrite=config.overwrite)
     check_config(config)
     for weight in (config.style_weight, config.tv_weight):
@@ -67,8 +86,12 @@ def train(config: TrainConfig) -> TrainResult:
     style_paths = [config.style] if isinstance(config.style, str) else list(config.style)
     if not style_paths:
         raise VidstyleError("give at least one style image")
-    for path in style_paths:
-        read_image(path, max_side=64)  # fail before any slow setup when a style is unreadable
+    for path in style_paths:  # an unreadable or tiny style fails before any slow setup
+        height, width = read_image(path, max_side=config.style_size).shape[-2:]
+        if min(height, width) < MIN_IMAGE_SIZE:
+            raise VidstyleError(f"the style {path} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side")
+    run_dir = run_dir_for(config)
+    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or ""])
     base = load_model(config.resume_from) if config.resume_from else None
     files, skipped = readable_images(find_images(config.data))
     if not files:
@@ -84,10 +107,6 @@ def train(config: TrainConfig) -> TrainResult:
     ctx, use_scaler = training_context(device, precision)
     local = local_batch(config.batch_size, ranks)
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
-    run_dir = run_dir_for(config)  # made only after every check above, so a refused run leaves no folder
-    if ranks.is_main:
-        claim_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite)
-        run_dir.mkdir(parents=True, exist_ok=True)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
@@ -113,6 +132,10 @@ def train(config: TrainConfig) -> TrainResult:
     start = restore_checkpoint(ckpt, net, opt, scaler) if ckpt is not None else 0
     if start >= config.steps:
         raise VidstyleError(f"checkpoint is already at step {start}; ask for more than {start} steps")
+    if ranks.is_main:  # every check has passed: only now does an old run (with -y) give way
+        for old in replaced:
+            old.unlink(missing_ok=True)
+        made.folder(run_dir)
 
     loader = DataLoader(
         dataset,

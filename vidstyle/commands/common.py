@@ -133,7 +133,15 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def layers(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+    """"relu1_1, relu2_1" -> a tuple; "" is the loss net's own layers, and an empty item is a typo."""
+    from vidstyle.errors import VidstyleError
+
+    if not text.strip():
+        return ()
+    parts = tuple(part.strip() for part in text.split(","))
+    if not all(parts):
+        raise VidstyleError(f"a layer list has an empty item: {text!r}; separate layer names with single commas")
+    return parts
 
 
 def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: object) -> T:
