@@ -105,7 +105,12 @@ def test_overwrite_help_says_what_y_means_for_each_command() -> None:
 
 @pytest.mark.parametrize(
     ("args", "named"),
-    [(["image", "", "-o", "o.jpg"], "an argument"), (["export", "", "--format", "onnx"], "an argument"), (["train", "--data", "", "--style", "s.png", "-o", "m.safetensors"], "--data")],
+    [
+        (["image", "", "-o", "o.jpg"], "an argument"),
+        (["export", "", "--format", "onnx"], "an argument"),
+        (["train", "--data", "", "--style", "s.png", "-o", "m.safetensors"], "--data"),
+        (["export", "m.safetensors", "--format", "onnx", "--output="], "--output"),  # the same, spelled with =
+    ],
 )
 def test_an_empty_argument_is_one_line_not_the_working_folder(args: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)  # "" would otherwise have meant this folder

@@ -124,10 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(tokens)
     # The command's own parser, so a usage line names the command whose --help lists its options.
     command_parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
-    if "" in tokens:  # Path("") is the working folder: an empty path would quietly mean "here"
-        at = tokens.index("")
-        named = tokens[at - 1] if at and tokens[at - 1].startswith("-") else "an argument"
-        command_parser.error(f"{named} is empty (\"\")")
+    # Path("") is the working folder: an empty path, "" or --opt=, would quietly mean "here".
+    for at, token in enumerate(tokens):
+        if token == "" or (token.startswith("--") and token.endswith("=")):
+            named = token[:-1] if token else tokens[at - 1] if at and tokens[at - 1].startswith("-") else "an argument"
+            command_parser.error(f"{named} is empty (\"\")")
     if len(extra) == 1 and not extra[0].startswith("-") and getattr(args, "legacy_output", "") is None:
         args.legacy_output = extra[0]  # OUTPUT after the options, as the old two-positional form allowed
     elif extra:

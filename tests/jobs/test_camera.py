@@ -99,6 +99,10 @@ def test_camera_outputs_never_clobber_each_other_or_the_model(tmp_path: Path, ti
     off = ("--display", "off", "--no-realtime")
     same = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "o.mp4")
     assert_one_error_line(same, "the recording and the stats json are the same file")
+    (tmp_path / "alias").symlink_to(tmp_path)  # the same file again, through a linked folder
+    same = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "alias" / "o.mp4", "-y")
+    assert_one_error_line(same, "the recording and the stats json are the same file")
+    (tmp_path / "alias").unlink()
     over_model = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", model, "-y")
     assert_one_error_line(over_model, "is the input")
     as_image = camera(cli, src, model, *off, "--record", tmp_path / "o.jpg")

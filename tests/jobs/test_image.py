@@ -93,3 +93,11 @@ def test_folder_into_a_new_folder_makes_it_but_not_its_parents(image_folder: Pat
     assert not (tmp_path / "a").exists()
     assert cli("image", image_folder, "-o", tmp_path / "new", "--model", tiny_model, "--device", "cpu").code == 0
     assert sorted(p.relative_to(tmp_path / "new").as_posix() for p in (tmp_path / "new").rglob("*.png")) == ["img0.png", "img2.png", "sub/img1.png", "sub/img3.png"]
+
+
+def test_a_folder_of_only_unreadable_files_leaves_no_output_folder(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.jpg").write_text("not a picture")
+    assert_one_error_line(cli("image", bad, "-o", tmp_path / "out", "--model", tiny_model), "none of the 1 image(s)", "could be read")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]

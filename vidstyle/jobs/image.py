@@ -122,6 +122,8 @@ def stylize_folder(
             made.folder(target.parent)
             stylize_image(pixels, made.file(target), model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
             written.append(target)
+        if not written:  # every file was skipped: the folder made for them goes too
+            raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")
     return written
 
 

@@ -57,7 +57,7 @@ def check_outputs(
     """Fail with one line before the camera or any model is opened."""
     if record:
         container_for(Path(record))  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
-    if record and stats_json and os.path.abspath(record) == os.path.abspath(stats_json):
+    if record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json):  # through any symlinked folder
         raise VidstyleError(f"the recording and the stats JSON are the same file ({stats_json}); give each its own")
     for output in (record, stats_json):
         if output:
