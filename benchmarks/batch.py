@@ -42,7 +42,8 @@ def ray_daemons_rss_mb() -> float:
 def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
     import ray
 
-    from vidstyle.jobs.batch_ray import connect, size_workers
+    from vidstyle.jobs.batch_ray import size_workers
+    from vidstyle.jobs.ray_session import connect
 
     counts = [int(n) for n in args.workers.split(",")]
     info = probe(args.input)

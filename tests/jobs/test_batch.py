@@ -170,7 +170,7 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
 
 def test_ray_init_native_chatter_is_muted_and_stderr_comes_back(capfd: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("ray")
-    from vidstyle.jobs.batch_ray import native_stderr_muted
+    from vidstyle.jobs.ray_session import native_stderr_muted
 
     with native_stderr_muted():
         os.write(2, b"gcs_client.cc:210: Failed to get cluster ID\n")  # what Ray's C++ client writes itself

@@ -7,6 +7,7 @@ batch_ray (imported only when there is work for it) and the worker in batch_work
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import inspect
 import json
@@ -92,11 +93,14 @@ def stylize_batch(
         if todo:
             from .batch_ray import run_on_ray
 
-            for row in run_on_ray(
+            # closing(): a stop that lands here, between two rows, still shuts Ray down and removes
+            # the workers' temp files before the folder is looked at, not whenever Python collects it.
+            with contextlib.closing(run_on_ray(
                 todo, model=model, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite,
                 progress=progress, video_options=video_options,
-            ):
-                rows[Path(row.input)] = row
+            )) as finished:
+                for row in finished:
+                    rows[Path(row.input)] = row
     ordered = [rows[item.input] for item in items]
     if report:
         write_report(ordered, out_dir / REPORT_NAME)

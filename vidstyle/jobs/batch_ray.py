@@ -4,22 +4,18 @@ frames. Only stylize_batch imports this module, so nothing else in vidstyle load
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
-import signal
-import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ray
 
-from ..atomic import leftover_temp_files
 from ..errors import MediaError, VidstyleError
 from ..media.options import Trim
 from ..media.probe import probe
@@ -27,33 +23,16 @@ from ..modelfile import StyleModel
 from ..progress import progress_bar
 from .batch import BatchItem, BatchRow
 from .batch_worker import NOTE_SEPARATOR, BatchWorker
+from .ray_session import FrameCounter, connect, shut_down
 
 log = logging.getLogger("vidstyle")
 
-# Ray started here: the rows are file names, never frames (each worker reads and writes its
-# files itself), so a small object store is plenty, and the dashboard would only cost memory.
-LOCAL_OPTIONS: dict[str, Any] = {"include_dashboard": False, "object_store_memory": 128 * 2**20}
 POLL_SECONDS = 1.0  # how often the frame count is read for the bar
 # Ray Data would restart a dead worker and retry its file forever, so one file that kills its
 # worker (out of memory, a crash in a decoder) would never let the run end. Instead the run
 # stops, the files without a row are reported as failed, and running again resumes. Ray 2.60
 # takes this only as a deprecated extra keyword (gone in 2.64: the [scale] extra stops before it).
 _NO_RESTARTS: dict[str, Any] = {"max_restarts": 0}
-
-
-@ray.remote(num_cpus=0)
-class FrameCounter:
-    """Frames encoded so far, across all workers: a file can take minutes, so the bar moves by
-    frames, not only when a file ends."""
-
-    def __init__(self) -> None:
-        self.frames = 0
-
-    def add(self, frames: int) -> None:
-        self.frames += frames
-
-    def total(self) -> int:
-        return self.frames
 
 
 @dataclass(frozen=True)
@@ -73,78 +52,21 @@ def run_on_ray(
     overwrite: bool,
     progress: bool,
     video_options: dict[str, Any],
-) -> Iterator[BatchRow]:
+) -> Generator[BatchRow, None, None]:
     """Yield one row per file as the workers finish them (in any order). If Ray itself fails
     (a worker process dies, the cluster goes away), the files without a row yet fail with that."""
     started_here = connect(address)
     since = time.time() - 1.0  # a second's slack for file systems with coarse timestamps
+    completed, counter = False, None
     try:
         plan = size_workers(workers, gpus_per_worker, files=len(todo))
         log.info("ray: %d worker(s), %g GPU and %g CPU each", plan.count, plan.gpus, plan.cpus)
-        yield from _run(todo, plan, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
+        counter = FrameCounter.remote()  # type: ignore[attr-defined]
+        yield from _run(todo, plan, counter, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
+        completed = True
     finally:
         if started_here:
-            # The results thread may still be inside Ray Data; a Ray call it makes after the
-            # shutdown would start a fresh local Ray (auto-init) that nobody shuts down.
-            with contextlib.suppress(ImportError, AttributeError):
-                from ray._private import auto_init_hook
-
-                auto_init_hook.enable_auto_connect = False
-            ray.shutdown()
-            # Shutting Ray down (on Ctrl-C, or after a worker died) kills the workers outright,
-            # so a file in progress keeps its hidden temp file unless it is removed here.
-            for item in todo:
-                for leftover in leftover_temp_files(item.output, since=since):
-                    leftover.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def native_stderr_muted() -> Iterator[None]:
-    """Ray's C++ client writes a line a second to file descriptor 2 while it retries an address
-    that does not answer; the one error line after it says the same. Only for ray.init()."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def connect(address: str) -> bool:
-    """Join or start Ray; True when this call started it (and so must shut it down). A program
-    that already called ray.init() keeps its session."""
-    if ray.is_initialized():
-        return False
-    # Our own bar and table say what happens; Ray's driver logs and notices and the workers'
-    # output would bury them (a file's failure comes back in its row).
-    quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
-    # ray.init() puts its own SIGTERM handlers in (one aborts the process with a stack dump),
-    # which would skip every clean-up; the caller's handler goes back once Ray is up.
-    on_main = threading.current_thread() is threading.main_thread()
-    sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
-    if address not in ("auto", "local") or os.environ.get("RAY_ADDRESS"):
-        log.info("joining the Ray cluster at %s (an address that does not answer takes a while to fail)", address if address != "auto" else os.environ["RAY_ADDRESS"])
-    try:
-        with native_stderr_muted():
-            if address == "auto" and not os.environ.get("RAY_ADDRESS"):
-                try:
-                    ray.init(address="auto", **quiet)
-                except ConnectionError:  # no cluster running on this machine
-                    ray.init(address="local", **LOCAL_OPTIONS, **quiet)
-            elif address == "local":
-                ray.init(address="local", **LOCAL_OPTIONS, **quiet)
-            else:
-                ray.init(address=None if address == "auto" else address, **quiet)
-    except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
-        where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
-        raise VidstyleError(f"cannot start or join Ray at {where!r}: {' '.join(str(exc).split())[:300]}") from None
-    finally:
-        if on_main and sigterm is not None:
-            signal.signal(signal.SIGTERM, sigterm)
-    return True
+            shut_down(todo, counter, since=since, completed=completed)
 
 
 def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: int | None = None) -> Workers:
@@ -168,13 +90,12 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
 
 
 def _run(
-    todo: Sequence[BatchItem], plan: Workers, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
+    todo: Sequence[BatchItem], plan: Workers, counter: Any, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
     # Nor Ray Data's lines per stage (and its notice that its bars are off): failures come back in rows.
     logging.getLogger("ray.data").setLevel(logging.ERROR)
-    counter = FrameCounter.remote()  # type: ignore[attr-defined]
     # Workers run in folders of their own (on other machines, too): they get absolute paths.
     pending = {os.path.abspath(item.input): item for item in todo}
     rows = ray.data.from_items(
@@ -182,7 +103,7 @@ def _run(
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
-        results = _map(rows, plan, model=model, overwrite=overwrite, counter=counter if progress else None, video_options=video_options)
+        results = _map(rows, plan, model=model, overwrite=overwrite, counter=counter, video_options=video_options)
     finished: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
 
     def collect() -> None:
@@ -201,10 +122,7 @@ def _run(
     threading.Thread(target=collect, name="vidstyle-batch-results", daemon=True).start()
     try:
         while True:
-            try:
-                got = finished.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                got = _NOTHING
+            got = _next_result(finished)
             if progress:
                 now = ray.get(counter.total.remote())
                 bar.update(now - counted)
@@ -230,6 +148,20 @@ def _run(
 
 
 _NOTHING: Any = object()
+
+
+def _next_result(finished: queue.Queue[Any]) -> Any:
+    """The next result, or _NOTHING after POLL_SECONDS. It polls and sleeps rather than blocking
+    in Queue.get: a Ctrl-C or SIGTERM that lands inside Queue.get's condition wait can surface
+    as "RuntimeError: release unlocked lock" instead of the interrupt."""
+    deadline = time.monotonic() + POLL_SECONDS
+    while True:
+        try:
+            return finished.get_nowait()
+        except queue.Empty:
+            if time.monotonic() >= deadline:
+                return _NOTHING
+            time.sleep(0.05)
 
 
 def _map(rows: Any, plan: Workers, *, model: Any, overwrite: bool, counter: Any, video_options: dict[str, Any]) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,8 @@ class BatchWorker:
         self.options = video_options
         self.overwrite = overwrite
         self.progress = progress  # a Ray actor counting frames for the driver's bar, or None
+        if progress is not None:  # so that a stopped run can end this process (see ray_session.shut_down)
+            progress.register.remote(socket.gethostname(), os.getpid())
         self.model = self._load(model)
 
     @staticmethod

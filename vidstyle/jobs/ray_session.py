@@ -1,0 +1,141 @@
+"""The Ray session of `vidstyle batch`: join or start Ray, count frames and workers, and shut
+down so that a stopped run leaves no worker process or temp file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import ray
+
+from ..atomic import leftover_temp_files
+from ..errors import VidstyleError
+from .batch import BatchItem
+
+log = logging.getLogger("vidstyle")
+
+# Ray started here: the rows are file names, never frames (each worker reads and writes its
+# files itself), so a small object store is plenty, and the dashboard would only cost memory.
+LOCAL_OPTIONS: dict[str, Any] = {"include_dashboard": False, "object_store_memory": 128 * 2**20}
+
+
+@ray.remote(num_cpus=0)
+class FrameCounter:
+    """Frames encoded so far, across all workers: a file can take minutes, so the bar moves by
+    frames, not only when a file ends. Workers also register here, so that a stopped run can
+    end the ones on this machine (see shut_down)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.workers: set[tuple[str, int]] = set()
+
+    def add(self, frames: int) -> None:
+        self.frames += frames
+
+    def total(self) -> int:
+        return self.frames
+
+    def register(self, host: str, pid: int) -> None:
+        self.workers.add((host, pid))
+
+    def worker_processes(self) -> list[tuple[str, int]]:
+        return sorted(self.workers)
+
+
+def shut_down(todo: Sequence[BatchItem], counter: Any, *, since: float, completed: bool) -> None:
+    """Stop the Ray this run started, and leave no worker or temp file behind when the run was
+    stopped or failed."""
+    # The results thread may still be inside Ray Data; a Ray call it makes after the
+    # shutdown would start a fresh local Ray (auto-init) that nobody shuts down.
+    with contextlib.suppress(ImportError, AttributeError):
+        from ray._private import auto_init_hook
+
+        auto_init_hook.enable_auto_connect = False
+    # That thread's Ray Data then logs a traceback per call into the stopped Ray: noise.
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+    local = [] if completed or counter is None else local_worker_pids(counter)
+    ray.shutdown()
+    for pid in local:  # a worker can outlive the shutdown by seconds, still encoding
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    remove_temp_files(todo, since=since, grace_seconds=0.0 if completed else 2.0)
+
+
+def local_worker_pids(counter: Any) -> list[int]:
+    """The workers this run started on this machine, as they registered."""
+    try:
+        registered = ray.get(counter.worker_processes.remote(), timeout=5)
+    except Exception:  # noqa: BLE001  Ray may be failing already; the temp-file sweep still runs
+        return []
+    return [pid for host, pid in registered if host == socket.gethostname() and pid != os.getpid()]
+
+
+def remove_temp_files(todo: Sequence[BatchItem], *, since: float, grace_seconds: float = 2.0) -> None:
+    """Shutting Ray down (on Ctrl-C, or after a worker died) kills the workers outright, so a file
+    in progress keeps its hidden temp file unless it is removed here. A worker can outlive
+    ray.shutdown() by a moment and still open one, so the folders are watched a little longer."""
+    deadline = time.monotonic() + grace_seconds
+    while True:
+        for item in todo:
+            for leftover in leftover_temp_files(item.output, since=since):
+                leftover.unlink(missing_ok=True)
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def native_stderr_muted() -> Iterator[None]:
+    """Ray's C++ client writes a line a second to file descriptor 2 while it retries an address
+    that does not answer; the one error line after it says the same. Only for ray.init()."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def connect(address: str) -> bool:
+    """Join or start Ray; True when this call started it (and so must shut it down). A program
+    that already called ray.init() keeps its session."""
+    if ray.is_initialized():
+        return False
+    # Our own bar and table say what happens; Ray's driver logs and notices and the workers'
+    # output would bury them (a file's failure comes back in its row).
+    quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
+    # ray.init() puts its own SIGTERM handlers in (one aborts the process with a stack dump),
+    # which would skip every clean-up; the caller's handler goes back once Ray is up.
+    on_main = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
+    if address not in ("auto", "local") or os.environ.get("RAY_ADDRESS"):
+        log.info("joining the Ray cluster at %s (an address that does not answer takes a while to fail)", address if address != "auto" else os.environ["RAY_ADDRESS"])
+    try:
+        with native_stderr_muted():
+            if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+                try:
+                    ray.init(address="auto", **quiet)
+                except ConnectionError:  # no cluster running on this machine
+                    ray.init(address="local", **LOCAL_OPTIONS, **quiet)
+            elif address == "local":
+                ray.init(address="local", **LOCAL_OPTIONS, **quiet)
+            else:
+                ray.init(address=None if address == "auto" else address, **quiet)
+    except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
+        where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+        raise VidstyleError(f"cannot start or join Ray at {where!r}: {' '.join(str(exc).split())[:300]}") from None
+    finally:
+        if on_main and sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
+    return True
