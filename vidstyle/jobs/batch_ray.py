@@ -57,16 +57,17 @@ def run_on_ray(
     (a worker process dies, the cluster goes away), the files without a row yet fail with that."""
     started_here = connect(address)
     since = time.time() - 1.0  # a second's slack for file systems with coarse timestamps
-    completed, counter = False, None
+    completed = False
+    workers_seen: list[tuple[str, int]] = []
     try:
         plan = size_workers(workers, gpus_per_worker, files=len(todo))
         log.info("ray: %d worker(s), %g GPU and %g CPU each", plan.count, plan.gpus, plan.cpus)
         counter = FrameCounter.remote()  # type: ignore[attr-defined]
-        yield from _run(todo, plan, counter, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
+        yield from _run(todo, plan, counter, workers_seen, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
         completed = True
     finally:
         if started_here:
-            shut_down(todo, counter, since=since, completed=completed)
+            shut_down(todo, workers_seen, since=since, completed=completed)
 
 
 def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: int | None = None) -> Workers:
@@ -90,7 +91,7 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
 
 
 def _run(
-    todo: Sequence[BatchItem], plan: Workers, counter: Any, *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
+    todo: Sequence[BatchItem], plan: Workers, counter: Any, workers_seen: list[tuple[str, int]], *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
@@ -123,6 +124,7 @@ def _run(
     try:
         while True:
             got = _next_result(finished)
+            workers_seen[:] = ray.get(counter.worker_processes.remote())  # for a stop, when Ray may not answer
             if progress:
                 now = ray.get(counter.total.remote())
                 bar.update(now - counted)

@@ -50,9 +50,16 @@ class FrameCounter:
         return sorted(self.workers)
 
 
-def shut_down(todo: Sequence[BatchItem], counter: Any, *, since: float, completed: bool) -> None:
+def shut_down(todo: Sequence[BatchItem], workers: list[tuple[str, int]], *, since: float, completed: bool) -> None:
     """Stop the Ray this run started, and leave no worker or temp file behind when the run was
-    stopped or failed."""
+    stopped or failed. `workers` are those that registered, as last read while Ray was well:
+    a Ctrl-C or SIGTERM sent to the whole process group has hit Ray's own processes too, and a
+    Ray call now may never return, so the workers and their files go before Ray is asked anything."""
+    if not completed:
+        for pid in local_pids(workers):  # a worker can outlive its raylet by seconds, still encoding
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        remove_temp_files(todo, since=since, grace_seconds=1.0)
     # The results thread may still be inside Ray Data; a Ray call it makes after the
     # shutdown would start a fresh local Ray (auto-init) that nobody shuts down.
     with contextlib.suppress(ImportError, AttributeError):
@@ -61,21 +68,13 @@ def shut_down(todo: Sequence[BatchItem], counter: Any, *, since: float, complete
         auto_init_hook.enable_auto_connect = False
     # That thread's Ray Data then logs a traceback per call into the stopped Ray: noise.
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)
-    local = [] if completed or counter is None else local_worker_pids(counter)
     ray.shutdown()
-    for pid in local:  # a worker can outlive the shutdown by seconds, still encoding
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    remove_temp_files(todo, since=since, grace_seconds=0.0 if completed else 2.0)
+    remove_temp_files(todo, since=since, grace_seconds=0.0 if completed else 1.0)
 
 
-def local_worker_pids(counter: Any) -> list[int]:
-    """The workers this run started on this machine, as they registered."""
-    try:
-        registered = ray.get(counter.worker_processes.remote(), timeout=5)
-    except Exception:  # noqa: BLE001  Ray may be failing already; the temp-file sweep still runs
-        return []
-    return [pid for host, pid in registered if host == socket.gethostname() and pid != os.getpid()]
+def local_pids(workers: list[tuple[str, int]]) -> list[int]:
+    """The registered workers that run on this machine."""
+    return [pid for host, pid in workers if host == socket.gethostname() and pid != os.getpid()]
 
 
 def remove_temp_files(todo: Sequence[BatchItem], *, since: float, grace_seconds: float = 2.0) -> None:
