@@ -201,68 +201,6 @@ def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, t
     assert len((run / "losses.csv").read_text().splitlines()) == 2  # header and the new run's one step
 
 
-def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() -> None:
-    from vidstyle.training.gatys import GatysConfig, _optimise
-
-    x = torch.tensor([-1.5, 2.0, -1.2, 1.0], requires_grad=True)  # Rosenbrock from a bad start: several tries per step
-
-    def rosenbrock() -> tuple[torch.Tensor, dict[str, float]]:
-        total = (100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2).sum()
-        return total, {"total": float(total.detach())}
-
-    steps: list[int] = []
-    _optimise(GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append)
-    assert sum(steps) == 5  # torch's default evaluation cap stopped this at 4
-
-
-@pytest.mark.parametrize(
-    ("flags", "needle"),
-    [
-        (["--content-weight", "nan"], "content weight must be 0 or more"),
-        (["--stability-weight", "-5"], "stability weight must be 0 or more"),
-        (["--preview-every", "-1"], "preview every must be 0 or more"),
-        (["--workers", "-1"], "workers must be 0 or more"),
-        (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
-    ],
-)
-def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(flags: list[str], needle: str, image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    style = write_test_image(tmp_path / "style.png")
-    out = tmp_path / "m.safetensors"
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", out, "--loss-net", "vgg19-random", *flags), needle)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]
-
-
-def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    style = write_test_image(tmp_path / "style.png")
-    before = sorted(image_folder.rglob("*"))
-    result = cli("train", "--data", image_folder, "--style", style, "-o", image_folder / "m.safetensors", "--loss-net", "vgg19-random")
-    assert_one_error_line(result, "is inside the training data", "previews would become training images")
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", image_folder / "sub"), "inside the training data")
-    assert sorted(image_folder.rglob("*")) == before
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.xyz"), "must end in .safetensors, not 'm.xyz'")
-    result = cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", style, "--loss-net", "vgg19-random")
-    assert_one_error_line(result, "style.png is a file; choose another --run-dir")
-
-
-@pytest.mark.parametrize(
-    ("flags", "needle"),
-    [
-        (["--style-blend", "abc"], "--style-blend takes numbers"),
-        (["--style-blend", "-1"], "style blend weights must be 0 or more"),
-        (["--lr", "-1"], "learning rate must be a positive"),
-        (["--content-weight", "nan"], "content weight must be 0 or more"),
-        (["--max-side", "16"], "would be 16x13 px"),
-        (["--style-size", "8"], "the style would be 8x7 px"),
-        (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
-    ],
-)
-def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    content, style = write_test_image(tmp_path / "c.png", 48, 40), write_test_image(tmp_path / "s.png", 48, 40, seed=2)
-    result = cli("gatys", content, style, "-o", tmp_path / "g.png", "--loss-net", "vgg19-random", "--steps", "1", "--max-side", "32", *flags)
-    assert_one_error_line(result, needle)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]
-
-
 def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
     common = ["--data", image_folder, "--style", style, "--image-size", "32", "--batch-size", "1", "--width", "0.25",
@@ -292,18 +230,3 @@ def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(ima
     with pytest.raises(KeyboardInterrupt):
         train(config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]
-
-
-def test_cli_more_bad_train_inputs_are_one_line(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    style = write_test_image(tmp_path / "style.png")
-    tiny = write_test_image(tmp_path / "tiny.png", 8, 8)
-    out = tmp_path / "m.safetensors"
-    base = ["--data", image_folder, "-o", out, "--loss-net", "vgg19-random", "--steps", "1", "--image-size", "32"]
-    assert_one_error_line(cli("train", *base, "--style", tiny), "tiny.png would be 8x8 px")
-    assert_one_error_line(cli("train", *base, "--style", style, "--seed", str(2**70)), "seed must be from 0")
-    assert_one_error_line(cli("train", *base, "--style", style, "--run-dir", out), "the run folder and the output are both")
-    assert_one_error_line(cli("train", *base, "--style", style, "--content-layers", "relu1_1,,relu2_1"), "a layer list has an empty item")
-    (tmp_path / "m-run").mkdir()
-    (tmp_path / "m-run" / "losses.csv").write_text("step,total\n")
-    assert_one_error_line(cli("train", *base, "--style", style), "holds an earlier run's losses.csv but no checkpoint to resume", "-y")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-run", "photos", "style.png", "tiny.png"]
