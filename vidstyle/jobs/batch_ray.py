@@ -4,6 +4,7 @@ frames. Only stylize_batch imports this module, so nothing else in vidstyle load
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -124,7 +125,8 @@ def _run(
     try:
         while True:
             got = _next_result(finished)
-            workers_seen[:] = ray.get(counter.worker_processes.remote())  # for a stop, when Ray may not answer
+            with contextlib.suppress(Exception):  # kept for a stop, when Ray may no longer answer
+                workers_seen[:] = ray.get(counter.worker_processes.remote(), timeout=5)
             if progress:
                 now = ray.get(counter.total.remote())
                 bar.update(now - counted)
