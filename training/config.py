@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from vidstyle.errors import VidstyleError
 
 from .weights import Weight
@@ -55,31 +57,42 @@ def run_dir_for(config: TrainConfig) -> Path:
 MIN_IMAGE_SIZE = 16
 
 
+def positive_finite(label: str, value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise VidstyleError(f"{label} must be a positive finite number, got {value}")
+
+
+def non_negative(label: str, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise VidstyleError(f"{label} must be 0 or more, got {value}")
+
+
+def check_picture_side(label: str, picture: torch.Tensor) -> None:
+    """A picture the loss network would pool to nothing, refused in one line."""
+    height, width = picture.shape[-2:]
+    if min(height, width) < MIN_IMAGE_SIZE:
+        raise VidstyleError(f"{label} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side")
+
+
 def check_config(config: TrainConfig) -> None:
     """Numbers that would fail deep inside training (or train on NaN), refused up front."""
     for name in ("image_size", "style_size"):
         value = getattr(config, name)
         if value is not None and value < MIN_IMAGE_SIZE:
             raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
-    if not (math.isfinite(config.lr) and config.lr > 0):
-        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
+    positive_finite("learning rate", config.lr)
     if not (math.isfinite(config.width) and config.width > 0):
         raise VidstyleError(f"width must be a positive number, got {config.width}")
-    for name in ("content_weight", "stability_weight"):
-        value = getattr(config, name)
-        if not (math.isfinite(value) and value >= 0):
-            raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {value}")
+    for name in ("content_weight", "stability_weight", "preview_every", "workers"):
+        non_negative(name.replace("_", " "), getattr(config, name))
     if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
         raise VidstyleError(f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}")
-    if run_dir_for(config).exists() and not run_dir_for(config).is_dir():
-        raise VidstyleError(f"the run folder {run_dir_for(config)} is a file; choose another --run-dir")
-    if run_dir_for(config).resolve() == Path(config.output).resolve():
+    run_dir = run_dir_for(config)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise VidstyleError(f"the run folder {run_dir} is a file; choose another --run-dir")
+    if run_dir.resolve() == Path(config.output).resolve():
         raise VidstyleError(f"the run folder and the output are both {config.output}; give --run-dir another name")
     if not 0 <= config.seed < 2**63:
         raise VidstyleError(f"seed must be from 0 to 2**63 - 1, got {config.seed}")
-    run_dir, data = run_dir_for(config).resolve(), Path(config.data).resolve()
-    if run_dir.is_relative_to(data):
-        raise VidstyleError(f"the run folder {run_dir_for(config)} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")
-    for name in ("preview_every", "workers"):
-        if getattr(config, name) < 0:
-            raise VidstyleError(f"{name.replace('_', ' ')} must be 0 or more, got {getattr(config, name)}")
+    if run_dir.resolve().is_relative_to(Path(config.data).resolve()):
+        raise VidstyleError(f"the run folder {run_dir} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")

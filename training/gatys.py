@@ -21,7 +21,7 @@ from vidstyle.colour import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 from vidstyle.progress import progress_bar
 
-from .config import MIN_IMAGE_SIZE
+from .config import check_picture_side, non_negative, positive_finite
 from .losses import blended_grams, content_loss, style_loss, tv_loss
 from .precision import choose_precision
 from .vgg import build_loss_net
@@ -86,14 +86,11 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     if content_image is not None:
         content = resize(content, fit_max_side(content.shape[-2], content.shape[-1], config.size))
     styles = [read_image(path, max_side=config.style_size or config.size).to(ctx.device) for path in config.styles]
-    for name, picture in [("the content", content), *(("the style", s) for s in styles)]:
-        if min(picture.shape[-2:]) < MIN_IMAGE_SIZE:
-            height, width = picture.shape[-2:]
-            raise VidstyleError(f"{name} would be {width}x{height} px at this size; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side")
-    if config.lr is not None and not (math.isfinite(config.lr) and config.lr > 0):
-        raise VidstyleError(f"learning rate must be a positive finite number, got {config.lr}")
-    if not (math.isfinite(config.content_weight) and config.content_weight >= 0):
-        raise VidstyleError(f"content weight must be 0 or more, got {config.content_weight}")
+    for label, picture in [("the content", content), *(("the style", s) for s in styles)]:
+        check_picture_side(label, picture)
+    if config.lr is not None:
+        positive_finite("learning rate", config.lr)
+    non_negative("content weight", config.content_weight)
     blend = config.style_blend or [1.0] * len(styles)
     if len(blend) != len(styles):
         raise VidstyleError(f"{len(styles)} style images but {len(blend)} blend weights")

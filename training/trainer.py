@@ -20,7 +20,7 @@ from vidstyle.net import TransformerNet
 from vidstyle.progress import progress_bar
 
 from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
-from .config import MIN_IMAGE_SIZE, TrainConfig, check_config, run_dir_for
+from .config import TrainConfig, check_config, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losses import content_loss, style_loss, tv_loss
@@ -87,9 +87,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     if not style_paths:
         raise VidstyleError("give at least one style image")
     for path in style_paths:  # an unreadable or tiny style fails before any slow setup
-        height, width = read_image(path, max_side=config.style_size).shape[-2:]
-        if min(height, width) < MIN_IMAGE_SIZE:
-            raise VidstyleError(f"the style {path} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side")
+        check_picture_side(f"the style {path}", read_image(path, max_side=config.style_size))
     run_dir = run_dir_for(config)
     replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or ""])
     base = load_model(config.resume_from) if config.resume_from else None
