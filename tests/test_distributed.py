@@ -45,10 +45,14 @@ def test_two_gloo_processes_average_gradients_like_one_process_with_the_global_b
     assert one.returncode == 0, one.stderr[-2000:]
     # After one step Adam's first moment is 0.1 x the gradient, with no Adam normalisation in
     # between, so it shows the all-reduced gradient itself: it must equal the global batch's.
+    # Two half-batch sums and one whole-batch sum differ only by float32 reassociation, which
+    # CPUs do differently (oneDNN picks its blocking per ISA); 1e-4 of the largest gradient is
+    # hundreds of ulps. A real fault (a missing all-reduce, a sum instead of a mean, two ranks
+    # on the same samples) is off by tens of percent.
     grads_two, grads_one = _first_moments(tmp_path / "two-run" / "last.pt"), _first_moments(tmp_path / "one-run" / "last.pt")
     assert len(grads_two) == len(grads_one) > 0
     for g2, g1 in zip(grads_two, grads_one):
-        assert float((g2 - g1).abs().max()) <= 1e-5 * max(float(g1.abs().max()), 1e-3)
+        assert float((g2 - g1).abs().max()) <= 1e-4 * max(float(g1.abs().max()), 1e-3)
     assert sorted(p.name for p in (tmp_path / "two-run").iterdir()) == ["last.pt", "losses.csv"]  # rank 0 alone wrote
     # The two-process checkpoint resumes in one process.
     resumed = _vidstyle(*base, "--steps", "3", "--output", str(tmp_path / "resumed.safetensors"),
@@ -59,19 +63,25 @@ def test_two_gloo_processes_average_gradients_like_one_process_with_the_global_b
     assert torch.load(tmp_path / "two-run" / "last.pt", weights_only=True)["step"] == 3
 
 
+LR = 1e-4
+
+
 @pytest.mark.slow
 def test_two_gloo_processes_weights_after_steps_match_one_process(image_folder: Path, tmp_path: Path) -> None:
-    """Every weight after STEPS steps within 1e-5 of one process with the global batch.
+    """The weights after STEPS steps agree with one process on the global batch, as far as float
+    rounding lets Adam agree.
 
-    At lr 1e-4: Adam moves each weight by about lr per step whatever its gradient's size, so the
-    tolerance only means something next to lr. Two halves of a batch and the whole batch round
-    differently (other conv blockings), and at lr 1e-3 the first steps from initialisation amplify
-    that: the weights then differ by up to 3.5e-4 after 3 steps (one process resumed from the
-    two-process weights does the same, so it is this sensitivity, not the averaging). At 1e-4
-    they differ by at most 3.4e-6.
+    Adam moves each weight by about lr a step whatever its gradient's size, so a weight whose
+    gradient is near zero can go either way when the two runs round its gradient differently,
+    and a few such weights may differ by a good part of lr (up to 2.9e-5 of 1e-4 was seen on
+    one CPU, 1.7e-6 on another). No max-difference tolerance both holds there and means
+    anything, so the test counts: rounding leaves almost every weight on the same path, while
+    a rank training on the wrong samples or without the others' gradients sends over half of
+    them elsewhere (58% differ by more than lr / 2 when one process trains on half the batch,
+    and the mean difference is then lr).
     """
     style = write_test_image(tmp_path / "style.png", 48, 48, seed=9, pattern=True)
-    base = ["train", "--data", str(image_folder), "--style", str(style), *COMMON, "--lr", "1e-4", "--checkpoint-every", str(STEPS), "--steps", str(STEPS)]
+    base = ["train", "--data", str(image_folder), "--style", str(style), *COMMON, "--lr", str(LR), "--checkpoint-every", str(STEPS), "--steps", str(STEPS)]
     two = _vidstyle(*base, "--output", str(tmp_path / "two.safetensors"), torchrun=True)
     assert two.returncode == 0, two.stderr[-2000:]
     one = _vidstyle(*base, "--output", str(tmp_path / "one.safetensors"))
@@ -79,5 +89,6 @@ def test_two_gloo_processes_weights_after_steps_match_one_process(image_folder: 
     weights_two = torch.load(tmp_path / "two-run" / "last.pt", weights_only=True)["model"]
     weights_one = torch.load(tmp_path / "one-run" / "last.pt", weights_only=True)["model"]
     assert list(weights_two) == list(weights_one) == [name for name, _ in TransformerNet(width=0.25).named_parameters()]
-    differences = {name: float((weights_two[name] - weights_one[name]).abs().max()) for name in weights_one}
-    assert {name: diff for name, diff in differences.items() if diff > 1e-5} == {}
+    differences = torch.cat([(weights_two[name] - weights_one[name]).abs().flatten() for name in weights_one])
+    assert float((differences > LR / 2).float().mean()) <= 1e-3
+    assert float(differences.mean()) <= 1e-2 * LR

@@ -39,4 +39,6 @@ def test_extended_styles_keep_the_old_rows_and_start_new_ones_at_their_mean() ->
         for row in range(3):
             assert torch.equal(grown(x, one_hot(row, 5)[None]), net(x, one_hot(row, 3)[None]))
         mean = torch.full((1, 3), 1 / 3)
-        torch.testing.assert_close(grown(x, one_hot(4, 5)[None]), net(x, mean), rtol=0, atol=1e-5)
+        # A mean row and a mix of three rows agree only up to float32 rounding, which twenty
+        # layers and other CPUs' kernels grow to a few 1e-6 (as in test_modelfile's golden check).
+        torch.testing.assert_close(grown(x, one_hot(4, 5)[None]), net(x, mean), rtol=0, atol=5e-5)
