@@ -132,3 +132,18 @@ def test_hed_loss_net_never_imports_tensorflow() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "hed-vgg16 []"
+
+
+def test_asking_for_shallow_layers_gives_the_same_features_and_stops_there() -> None:
+    features = build_loss_net("vgg19-random", content_layers=("relu2_2",), style_layers=("relu1_1", "relu4_1")).features
+    x = torch.rand(1, 3, 32, 32)
+    seen: list[str] = []
+    hooks = [module.register_forward_hook(lambda *_, name=name: seen.append(name)) for name, module in zip(features.names, features.body)]
+    with torch.no_grad():
+        full = features(x)
+        seen.clear()
+        shallow = features(x, ("relu2_2",))
+    for hook in hooks:
+        hook.remove()
+    assert list(shallow) == ["relu2_2"] and torch.equal(shallow["relu2_2"], full["relu2_2"])
+    assert seen[-1] == "relu2_2"  # nothing deeper ran

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .trainer import TrainConfig
 
 
-_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg")  # what a run writes into its folder
+_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors")  # what a run writes into its folder
 
 
 def run_files(run_dir: Path) -> list[Path]:
@@ -119,5 +119,5 @@ def _moments_by_name(saved: dict, old_names: list[str], new_names: list[str]) ->
 def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]
     """A checkpoint continues only the net it was made with: another width changes every weight's shape."""
     saved = json.loads(ckpt.get("config") or "{}").get("width")
-    if saved is not None and float(saved) != float(config.width):
+    if saved is not None and config.width is not None and float(saved) != float(config.width):
         raise VidstyleError(f"the checkpoint was trained at width {saved}, not {config.width}; resume with width {saved}")

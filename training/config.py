@@ -31,7 +31,7 @@ class TrainConfig:
     style_layers: tuple[str, ...] = ()
     loss_net: str = "auto"
     vgg_weights: str | None = None
-    width: float = 1.0
+    width: float | None = None  # None: 1.0, or the width of the --init-from model
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -42,6 +42,11 @@ class TrainConfig:
     workers: int = 0
     half_weights: bool = False
     resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
+    init_from: str | None = None  # a model file: start from its weights (fresh optimizer, lr warm-up) and add a segment to its card
+    warmup_steps: int = 100  # after --init-from, the lr ramps up over this many steps (a fresh Adam's first steps are full size)
+    recipe: str = ""  # the named recipe that filled the options not given (recorded in the card)
+    threads: int | None = None  # torch's intra-op threads (None: torch's default, one per core)
+    snapshot_every: int = 1000  # write RUN/model-NNNNNN.safetensors (fp16) every N steps; 0: never
     progress: bool = True
     overwrite: bool = True  # replace the output and start over in a run folder that holds a run, as the API's writers do; the CLI refuses without -y
 
@@ -81,9 +86,13 @@ def check_config(config: TrainConfig) -> None:
         if value is not None and value < MIN_IMAGE_SIZE:
             raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
     positive_finite("learning rate", config.lr)
-    if not (math.isfinite(config.width) and config.width > 0):
-        raise VidstyleError(f"width must be a positive number, got {config.width}")
-    for name in ("content_weight", "stability_weight", "preview_every", "workers"):
+    if config.width is not None and not (math.isfinite(config.width) and 0 < config.width <= 4):
+        raise VidstyleError(f"width must be a number above 0 and at most 4, got {config.width}")
+    if config.threads is not None and config.threads < 1:
+        raise VidstyleError(f"threads must be 1 or more, got {config.threads}")
+    if config.init_from and config.resume_from:
+        raise VidstyleError("--init-from continues a model's training and --resume-from adds styles to one; give one of them")
+    for name in ("content_weight", "stability_weight", "preview_every", "workers", "snapshot_every", "warmup_steps"):
         non_negative(name.replace("_", " "), getattr(config, name))
     if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
         raise VidstyleError(f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}")

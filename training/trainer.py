@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -15,10 +15,11 @@ from vidstyle.atomic import MadeOutputs, check_output_path
 from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
-from vidstyle.modelfile import ModelCard, load_model, save_model
+from vidstyle.modelfile import StyleModel, load_model, save_model
 from vidstyle.net import TransformerNet
 from vidstyle.progress import progress_bar
 
+from .card import Resolved, earlier_segments, training_card
 from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
 from .config import TrainConfig, check_config, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
@@ -59,6 +60,30 @@ def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, 
     return InitialTerms(sum(content) / len(content), sum(style) / len(style), sum(tv) / len(tv))
 
 
+def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: StyleModel | None) -> tuple[TransformerNet, int, list[str]]:
+    """(net, its first row for this run's styles, style names it already holds).
+
+    --resume-from adds rows for new styles to `base`; --init-from starts from `init`'s weights,
+    a single-style model's norm row copied to every style (its convs warm-start a multi-style net)."""
+    if base is not None:
+        return extend_styles(base.net, styles), base.net.styles, base.card.style_names
+    if init is None:
+        return TransformerNet(width=config.width or 1.0, styles=styles), 0, []
+    if init.net.styles == styles:
+        return init.net.requires_grad_(True), 0, []  # a loaded model comes frozen, for inference
+    if init.net.styles == 1:
+        return extend_styles(init.net, styles - 1), 0, []
+    raise VidstyleError(f"--init-from {config.init_from} holds {init.net.styles} styles; give as many --style images, or start from a single-style model")
+
+
+def resolve_width(config: TrainConfig, init: StyleModel | None) -> float:
+    if init is None:
+        return config.width or 1.0
+    if config.width is not None and config.width != init.net.width:
+        raise VidstyleError(f"--init-from {config.init_from} is a width-{init.net.width} net; drop --width or give {init.net.width}")
+    return init.net.width
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Train a style model and write it to config.output; checkpoints and previews go to the run dir.
 
@@ -89,8 +114,12 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     for path in style_paths:  # an unreadable or tiny style fails before any slow setup
         check_picture_side(f"the style {path}", read_image(path, max_side=config.style_size))
     run_dir = run_dir_for(config)
-    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or ""])
+    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or "", config.init_from or ""])
     base = load_model(config.resume_from) if config.resume_from else None
+    init = load_model(config.init_from) if config.init_from else None
+    config = replace(config, width=resolve_width(config, init))  # checkpoints record the width really trained
+    if config.threads:
+        torch.set_num_threads(config.threads)
     files, skipped = readable_images(find_images(config.data))
     if not files:
         raise VidstyleError(f"none of the {skipped} files under {config.data} is a readable image")
@@ -108,10 +137,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
-    if base is None:
-        net, first_row, taken = TransformerNet(width=config.width, styles=len(style_paths)), 0, []
-    else:
-        net, first_row, taken = extend_styles(base.net, len(style_paths)), base.net.styles, base.card.style_names
+    net, first_row, taken = start_net(config, len(style_paths), base, init)
     net = net.to(ctx.device)
     # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
     channels_last = ctx.is_cuda or ctx.precision == "bf16"
@@ -126,6 +152,10 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     # seed, so a resumed run resolves relative weights to the same numbers.
     initial = initial_terms(net, vgg, loss_net, styles, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
+    info = loss_net.info
+    resolved = Resolved(content_layers, style_layers, style_weight, tv_weight, info.name, info.source, info.weights_sha256, _device_description(ctx))
+    earlier = earlier_segments(init.card if init is not None else base.card if base is not None else None)
+    entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
 
     start = restore_checkpoint(ckpt, net, opt, scaler) if ckpt is not None else 0
     if start >= config.steps:
@@ -158,13 +188,16 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         x = batch.to(ctx.device, non_blocking=True)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        if init is not None:  # a fresh Adam on trained weights: its first steps are full size, so ramp the lr
+            for group in opt.param_groups:
+                group["lr"] = config.lr * min(1.0, step / max(1, config.warmup_steps))
         index = style_for_step(step, len(styles))
         weights = one_hot_weights(first_row + index, x.shape[0], net.styles, ctx.device)
         with ctx.autocast():
             y = net(x, weights)
             feats_y = vgg(y)
             with torch.no_grad():
-                feats_x = vgg(x)
+                feats_x = vgg(x, content_layers)  # the targets need only the content layers: stop there
         terms = {
             "content": config.content_weight * content_loss(feats_y, feats_x, content_layers),
             "style": style_weight * style_loss(feats_y, styles.grams[index], style_layers),
@@ -200,6 +233,10 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
             continue
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
+        if config.snapshot_every and step % config.snapshot_every == 0:  # fp16, small enough to keep at milestones
+            card = training_card(config, resolved, width=net.width, styles=entries, steps=step, earlier=earlier,
+                                 seconds_per_step=_mean_seconds(history), final_losses=tail_means(history[-20:]))
+            save_model(run_dir / f"model-{step:06d}.safetensors", net, card, half=True)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
             with torch.no_grad():
                 rows = [net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float() for i in range(len(styles))]
@@ -217,27 +254,8 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         final["first_total"] = log_csv.first_total  # step 1's, also for a resumed run
     elif history:
         final["first_total"] = history[0]["total"]
-    entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
-    card = ModelCard(
-        width=net.width,
-        style_image=entries[0]["image"],
-        style_image_sha256=entries[0]["sha256"],
-        styles=entries,
-        content_weight=config.content_weight,
-        style_weight=style_weight,
-        tv_weight=tv_weight,
-        stability_weight=config.stability_weight,
-        content_layers=content_layers,
-        style_layers=style_layers,
-        loss_net=loss_net.info.name,
-        loss_net_weights=loss_net.info.source,
-        loss_net_sha256=loss_net.info.weights_sha256,
-        steps=config.steps,
-        image_size=config.image_size,
-        batch_size=config.batch_size,
-        trained_on=_device_description(ctx),
-        final_losses=final,
-    )
+    card = training_card(config, resolved, width=net.width, styles=entries, steps=config.steps, earlier=earlier,
+                         seconds_per_step=_mean_seconds(history), final_losses=final)
     save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
     return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
 
@@ -250,6 +268,10 @@ def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
         if key not in ("step", "seconds") and values:
             means[key] = sum(values) / len(values)
     return means
+
+
+def _mean_seconds(history: list[dict[str, float]]) -> float:
+    return sum(r["seconds"] for r in history) / len(history) if history else 0.0
 
 
 def _device_description(ctx: RunContext) -> str:

@@ -118,15 +118,19 @@ class VGGFeatures(nn.Module):
         self.register_buffer("std", torch.tensor(trunk.norm.std).view(1, 3, 1, 1))
         self.requires_grad_(False).eval()
 
-    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, images: torch.Tensor, layers: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        """{name: activation} for `layers` (default: all this module serves), stopping after the
+        deepest of them: content targets need only a shallow layer, which skips most of the net."""
         x = images.flip(1) if self.bgr else images
         x = (x * self.scale - self.mean) / self.std
-        wanted = set(self.layers)
+        wanted = set(self.layers if layers is None else layers)
         out: dict[str, torch.Tensor] = {}
         for name, module in zip(self.names, self.body):
             x = module(x)
             if name in wanted:
                 out[name] = x
+                if len(out) == len(wanted):
+                    break
         return out
 
 

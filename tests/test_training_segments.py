@@ -1,0 +1,77 @@
+"""Runs that outlast a sitting: fp16 snapshots, --init-from segments on the card, recipes, threads."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import assert_one_error_line, write_test_image
+from test_training import small_config
+from vidstyle import load_model
+from vidstyle.cli import build_parser
+from vidstyle.commands.train import config_values
+from vidstyle.training.recipes import RECIPES
+from vidstyle.training.trainer import train
+
+
+@pytest.fixture
+def style(tmp_path: Path) -> Path:
+    return write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+
+
+def test_snapshots_are_fp16_models_with_the_steps_so_far(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=4, snapshot_every=2))
+    assert sorted(p.name for p in result.run_dir.glob("model-*")) == ["model-000002.safetensors", "model-000004.safetensors"]
+    snapshot = load_model(result.run_dir / "model-000004.safetensors")
+    assert snapshot.card.steps == 4 and len(snapshot.card.segments) == 1
+    final = load_model(result.output)
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():  # the step-4 snapshot is the final net, rounded to fp16
+        assert float((snapshot.net(x) - final.net(x)).abs().max()) < 5e-3
+
+
+def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3, width=0.5))
+    second = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=1, width=None, init_from=str(first.output), lr=1e-2, warmup_steps=100, recipe=""))
+    a, b = load_model(first.output), load_model(second.output)
+    assert b.net.width == 0.5  # the width comes from the model
+    assert b.card.steps == 4 and [s["steps"] for s in b.card.segments] == [3, 1]
+    assert b.card.segments[1]["init_from"].startswith("a.safetensors (sha256 ")
+    # Step 1 of 100 runs at lr/100: Adam's first step moves each weight by about that much.
+    moved = max(float((b.net.state_dict()[k] - a.net.state_dict()[k]).abs().max()) for k in a.net.state_dict())
+    assert 0 < moved <= 1.1e-2 / 100
+
+
+def test_init_from_a_single_style_model_starts_every_style_from_it(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    other = write_test_image(tmp_path / "other.png", 64, 64, seed=3, pattern=True)
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=2))
+    both = train(small_config(image_folder, [style, other], tmp_path / "b.safetensors", steps=2, init_from=str(first.output)))
+    model = load_model(both.output)
+    assert model.net.styles == 2 and model.card.style_names == ["style", "other"] and model.card.steps == 4
+
+
+def test_init_from_refuses_another_width_and_resume_from_together(image_folder: Path, style: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=1))
+    base = ["train", "--data", image_folder, "--style", style, "--steps", "1", "--image-size", "32", "--style-size", "32", "--loss-net", "vgg19-random", "--device", "cpu", "--precision", "fp32"]
+    assert_one_error_line(cli(*base, "-o", tmp_path / "b.safetensors", "--init-from", first.output, "--width", "1.0"), "width-0.25", "--width")
+    assert_one_error_line(cli(*base, "-o", tmp_path / "c.safetensors", "--init-from", first.output, "--resume-from", first.output), "--init-from", "--resume-from")
+    assert not (tmp_path / "b.safetensors").exists() and not (tmp_path / "c.safetensors").exists()
+
+
+def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
+    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--recipe", "reference", "--steps", "500", "--style-layers", "relu1_2,relu2_2"])
+    values = config_values(args)
+    assert values["steps"] == 500 and values["style_layers"] == ("relu1_2", "relu2_2")  # given
+    assert values["content_weight"] == 8.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
+    plain = config_values(build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]))
+    assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
+    assert set(RECIPES["reference"].values) <= {"steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight", "style_size", "content_layers", "style_layers", "loss_net"}
+
+
+def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    before = torch.get_num_threads()
+    try:
+        train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=1, threads=1))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,54 @@
+"""Named training recipes: TrainConfig values that were measured together.
+
+A recipe fills the options a user did not give; any option given on the command line (or
+to TrainConfig) wins. The card records which recipe a segment ran, so a model's history
+reads as "reference, 10000 steps" rather than a list of numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vidstyle.errors import VidstyleError
+
+VGG16_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    summary: str
+    values: dict[str, Any]
+
+
+RECIPES: dict[str, Recipe] = {
+    # The public PyTorch fast-style recipe (Johnson et al.'s net, Caffe VGG16 features): fixed weights
+    # on Caffe-range features, the same scale as hed-vgg16, so the numbers carry over unchanged.
+    "reference": Recipe(
+        "Johnson-style: hed-vgg16, content relu2_2 x8, Gram style over relu1_2..relu4_3 x50, no TV, no stability, "
+        "the style at its own size, 256 px crops, batch 4, Adam 1e-3, 10000 steps",
+        {
+            "loss_net": "hed-vgg16",
+            "content_layers": ("relu2_2",),
+            "style_layers": VGG16_STYLE_LAYERS,
+            "content_weight": 8.0,
+            "style_weight": 50.0,
+            "tv_weight": 0.0,
+            "stability_weight": 0.0,
+            "style_size": None,
+            "image_size": 256,
+            "batch_size": 4,
+            "lr": 1e-3,
+            "steps": 10000,
+        },
+    ),
+}
+
+
+def recipe_values(name: str) -> dict[str, Any]:
+    """The TrainConfig values of recipe `name` ("" is none: TrainConfig's own defaults)."""
+    if not name:
+        return {}
+    if name not in RECIPES:
+        raise VidstyleError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
+    return dict(RECIPES[name].values)
