@@ -62,7 +62,7 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--recipe", "reference", "--steps", "500", "--style-layers", "relu1_2,relu2_2"])
     values = config_values(args)
     assert values["steps"] == 500 and values["style_layers"] == ("relu1_2", "relu2_2")  # given
-    assert values["content_weight"] == 8.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
+    assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
     plain = config_values(build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]))
     assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
     assert set(RECIPES["reference"].values) <= {"steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight", "style_size", "content_layers", "style_layers", "loss_net"}

@@ -24,14 +24,15 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     # The public PyTorch fast-style recipe (Johnson et al.'s net, Caffe VGG16 features): fixed weights
     # on Caffe-range features, the same scale as hed-vgg16, so the numbers carry over unchanged.
+    # Content 17 and style 50 are what its published mosaic models were trained with.
     "reference": Recipe(
-        "Johnson-style: hed-vgg16, content relu2_2 x8, Gram style over relu1_2..relu4_3 x50, no TV, no stability, "
+        "Johnson-style: hed-vgg16, content relu2_2 x17, Gram style over relu1_2..relu4_3 x50, no TV, no stability, "
         "the style at its own size, 256 px crops, batch 4, Adam 1e-3, 10000 steps",
         {
             "loss_net": "hed-vgg16",
             "content_layers": ("relu2_2",),
             "style_layers": VGG16_STYLE_LAYERS,
-            "content_weight": 8.0,
+            "content_weight": 17.0,
             "style_weight": 50.0,
             "tv_weight": 0.0,
             "stability_weight": 0.0,
