@@ -47,7 +47,7 @@ def scaled_copy(source: Path, target: Path, max_side: int) -> Path:
     with Image.open(source) as image:
         rgb = image.convert("RGB")
     scale = max_side / max(rgb.size)
-    rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.LANCZOS).save(target)
+    rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS).save(target)
     return target
 
 
@@ -56,8 +56,11 @@ def video_frames(clip: Path, times_s: list[float], folder: Path) -> list[Path]:
     frames = []
     with av.open(str(clip)) as container:
         stream = container.streams.video[0]
+        time_base = stream.time_base
+        if time_base is None:
+            raise VidstyleError(f"{clip} has no video time base")
         for time_s in times_s:
-            container.seek(int(time_s / stream.time_base), stream=stream, backward=True)
+            container.seek(int(time_s / time_base), stream=stream, backward=True)
             for frame in container.decode(stream):
                 if frame.time is not None and frame.time + 1e-6 >= time_s:
                     path = folder / f"{clip.stem}-t{time_s:g}.png"
@@ -113,7 +116,7 @@ def contact_sheet(entries: list[str], pictures: list[Path], outputs: dict[tuple[
         for picture, width in zip(pictures, widths):
             source = picture if entry == "content" else outputs[(entry, picture.stem)]
             with Image.open(source) as image:
-                sheet.paste(image.convert("RGB").resize((width, TILE_HEIGHT), Image.LANCZOS), (left, top))
+                sheet.paste(image.convert("RGB").resize((width, TILE_HEIGHT), Image.Resampling.LANCZOS), (left, top))
             if entry != "content":
                 found = scores[(entry, picture.stem)]
                 text = f"r {found['ratio']:.2f} s {found['structure']:.2f}"
