@@ -65,7 +65,7 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
     plain = config_values(build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]))
     assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
-    assert set(RECIPES["reference"].values) <= {"steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight", "style_size", "content_layers", "style_layers", "loss_net"}
+    assert set(RECIPES["reference"].values) | set(RECIPES["distill"].values) <= {"pixel_weight", "steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight", "style_size", "content_layers", "style_layers", "loss_net"}
 
 
 def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_path: Path) -> None:

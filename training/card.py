@@ -13,6 +13,7 @@ from typing import Any
 
 from vidstyle.atomic import file_sha256
 from vidstyle.modelfile import ModelCard
+from vidstyle.net import TransformerNet
 
 from .config import TrainConfig
 
@@ -29,6 +30,7 @@ class Resolved:
     loss_net_weights: str
     loss_net_sha256: str
     trained_on: str
+    pixel_weight: float = 0.0
 
 
 def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_step: float) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_
         "steps": steps,
         "recipe": config.recipe or "custom",
         "init_from": init,
+        "teacher": f"{Path(config.teacher).name} (sha256 {file_sha256(config.teacher)[:12]})" if config.teacher else "",
         "loss_net": resolved.loss_net,
         "content_layers": list(resolved.content_layers),
         "style_layers": list(resolved.style_layers),
@@ -47,6 +50,7 @@ def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_
         "style_weight": resolved.style_weight,
         "tv_weight": resolved.tv_weight,
         "stability_weight": config.stability_weight,
+        "pixel_weight": resolved.pixel_weight,
         "style_size": config.style_size or "native",
         "image_size": config.image_size,
         "batch_size": config.batch_size,
@@ -79,13 +83,15 @@ def earlier_segments(card: ModelCard | None) -> list[dict[str, Any]]:
 
 
 def training_card(
-    config: TrainConfig, resolved: Resolved, *, width: float, styles: tuple[dict[str, str], ...], steps: int,
+    config: TrainConfig, resolved: Resolved, *, net: TransformerNet, styles: tuple[dict[str, str], ...], steps: int,
     earlier: list[dict[str, Any]], seconds_per_step: float, final_losses: dict[str, float],
 ) -> ModelCard:
     """The card for a net `steps` steps into this segment, after the `earlier` segments."""
     segments = [*earlier, segment_of(config, resolved, steps, seconds_per_step)]
     return ModelCard(
-        width=width,
+        width=net.width,
+        residual_blocks=len(net.residuals),
+        separable=net.separable,
         style_image=styles[0]["image"],
         style_image_sha256=styles[0]["sha256"],
         styles=styles,

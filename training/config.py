@@ -32,6 +32,10 @@ class TrainConfig:
     loss_net: str = "auto"
     vgg_weights: str | None = None
     width: float | None = None  # None: 1.0, or the width of the --init-from model
+    residual_blocks: int = 5
+    separable: bool = False  # depthwise-separable residual convs: the small real-time nets
+    teacher: str | None = None  # a model file: distil it (its output is the target; its styles are the student's)
+    pixel_weight: Weight = 0.0  # distillation: L1 to the teacher's picture, a number or Nx of the content term
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -90,6 +94,10 @@ def check_config(config: TrainConfig) -> None:
         raise VidstyleError(f"width must be a number above 0 and at most 4, got {config.width}")
     if config.threads is not None and config.threads < 1:
         raise VidstyleError(f"threads must be 1 or more, got {config.threads}")
+    if not 0 <= config.residual_blocks <= 16:
+        raise VidstyleError(f"residual blocks must be from 0 to 16, got {config.residual_blocks}")
+    if config.teacher and config.resume_from:
+        raise VidstyleError("--teacher gives the student the teacher's styles; it does not combine with --resume-from")
     if config.init_from and config.resume_from:
         raise VidstyleError("--init-from continues a model's training and --resume-from adds styles to one; give one of them")
     for name in ("content_weight", "stability_weight", "preview_every", "workers", "snapshot_every", "warmup_steps"):

@@ -43,6 +43,26 @@ RECIPES: dict[str, Recipe] = {
             "steps": 10000,
         },
     ),
+    # Distillation (--teacher picks it unless another recipe is named): the student matches the
+    # teacher's picture in the low VGG layers that hold its strokes and edges, and in pixels for its
+    # colours; no style or TV term, since the teacher's picture already has its style.
+    "distill": Recipe(
+        "a student learns a --teacher's pictures: hed-vgg16 relu1_2+relu2_2 to the teacher's output x1, L1 pixels 1x of that, "
+        "256 px crops, batch 4, Adam 1e-3, 4000 steps",
+        {
+            "loss_net": "hed-vgg16",
+            "content_layers": ("relu1_2", "relu2_2"),
+            "content_weight": 1.0,
+            "pixel_weight": "1x",
+            "style_weight": 0.0,
+            "tv_weight": 0.0,
+            "stability_weight": 0.0,
+            "image_size": 256,
+            "batch_size": 4,
+            "lr": 1e-3,
+            "steps": 4000,
+        },
+    ),
 }
 
 

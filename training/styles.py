@@ -16,7 +16,7 @@ import torch
 from vidstyle.atomic import file_sha256
 from vidstyle.images import read_image
 from vidstyle.modelfile import ModelCard
-from vidstyle.net import ConditionalInstanceNorm, TransformerNet
+from vidstyle.net import ConditionalInstanceNorm, TransformerNet, same_shape
 
 from .losses import gram_matrix
 
@@ -93,7 +93,7 @@ def keep_styles(net: TransformerNet, kept: list[int]) -> TransformerNet:
 
 def _with_norm_rows(net: TransformerNet, styles: int, new_rows: Callable[[torch.Tensor], torch.Tensor]) -> TransformerNet:
     """A `styles`-style copy of `net`: every norm's [N, C] gamma and beta through `new_rows`, the rest as is."""
-    copy = TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=styles)
+    copy = same_shape(net, styles)
     copy.load_state_dict({name: new_rows(value) if value.dim() == 2 else value for name, value in net.state_dict().items()})
     return copy
 

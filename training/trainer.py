@@ -12,11 +12,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from vidstyle.atomic import MadeOutputs, check_output_path
-from vidstyle.context import RunContext
 from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image, write_image
-from vidstyle.modelfile import StyleModel, load_model, save_model
-from vidstyle.net import TransformerNet
+from vidstyle.modelfile import load_model, save_model
 from vidstyle.progress import progress_bar
 
 from .card import Resolved, earlier_segments, training_card
@@ -24,13 +22,13 @@ from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore
 from .config import TrainConfig, check_config, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
-from .losses import content_loss, style_loss, tv_loss
-from .stability import stability_loss
-from .styles import StyleTargets, card_styles, extend_styles, load_targets, one_hot_weights, style_for_step, train_only_rows_from
 from .losslog import LossLog
+from .objective import Objective
 from .precision import training_context
-from .vgg import LossNet, build_loss_net
-from .weights import InitialTerms, parse_weight, resolve_weights
+from .setup import device_description, first_batch, resolve_width, start_net, teacher_card_styles, teacher_styles
+from .styles import card_styles, load_targets, one_hot_weights, style_for_step, train_only_rows_from
+from .vgg import build_loss_net
+from .weights import parse_weight, resolve_weight, resolve_weights
 
 
 @dataclass
@@ -39,49 +37,6 @@ class TrainResult:
     history: list[dict[str, float]]
     skipped_files: int
     run_dir: Path
-
-
-def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
-    batch = torch.stack([dataset[i][0] for i in range(batch_size)]).to(device)
-    return batch.contiguous(memory_format=torch.channels_last) if channels_last else batch
-
-
-def initial_terms(net: TransformerNet, vgg: torch.nn.Module, loss_net: LossNet, styles: StyleTargets, x: torch.Tensor, ctx: RunContext) -> InitialTerms:
-    """Unweighted content, style and TV of `net` on `x`: the yardstick for "Nx" weights (style: mean over styles)."""
-    content, style, tv = [], [], []
-    with torch.no_grad(), ctx.autocast():
-        feats_x = vgg(x)
-        for index, grams in enumerate(styles.grams):
-            y = net(x, one_hot_weights(styles.first_row + index, x.shape[0], net.styles, x.device))
-            feats_y = vgg(y)
-            content.append(float(content_loss(feats_y, feats_x, loss_net.content_layers)))
-            style.append(float(style_loss(feats_y, grams, loss_net.style_layers)))
-            tv.append(float(tv_loss(y.float())))
-    return InitialTerms(sum(content) / len(content), sum(style) / len(style), sum(tv) / len(tv))
-
-
-def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: StyleModel | None) -> tuple[TransformerNet, int, list[str]]:
-    """(net, its first row for this run's styles, style names it already holds).
-
-    --resume-from adds rows for new styles to `base`; --init-from starts from `init`'s weights,
-    a single-style model's norm row copied to every style (its convs warm-start a multi-style net)."""
-    if base is not None:
-        return extend_styles(base.net, styles), base.net.styles, base.card.style_names
-    if init is None:
-        return TransformerNet(width=config.width or 1.0, styles=styles), 0, []
-    if init.net.styles == styles:
-        return init.net.requires_grad_(True), 0, []  # a loaded model comes frozen, for inference
-    if init.net.styles == 1:
-        return extend_styles(init.net, styles - 1), 0, []
-    raise VidstyleError(f"--init-from {config.init_from} holds {init.net.styles} styles; give as many --style images, or start from a single-style model")
-
-
-def resolve_width(config: TrainConfig, init: StyleModel | None) -> float:
-    if init is None:
-        return config.width or 1.0
-    if config.width is not None and config.width != init.net.width:
-        raise VidstyleError(f"--init-from {config.init_from} is a width-{init.net.width} net; drop --width or give {init.net.width}")
-    return init.net.width
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -106,16 +61,17 @@ def train(config: TrainConfig) -> TrainResult:
 def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     check_output_path(config.output, overwrite=config.overwrite)
     check_config(config)
-    for weight in (config.style_weight, config.tv_weight):
+    for weight in (config.style_weight, config.tv_weight, config.pixel_weight):
         parse_weight(str(weight))  # a bad weight fails before any slow setup
     style_paths = [config.style] if isinstance(config.style, str) else list(config.style)
-    if not style_paths:
-        raise VidstyleError("give at least one style image")
+    if not style_paths and not config.teacher:
+        raise VidstyleError("give at least one style image (or a --teacher to distil)")
     for path in style_paths:  # an unreadable or tiny style fails before any slow setup
         check_picture_side(f"the style {path}", read_image(path, max_side=config.style_size))
     run_dir = run_dir_for(config)
-    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or "", config.init_from or ""])
+    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or "", config.init_from or "", config.teacher or ""])
     base = load_model(config.resume_from) if config.resume_from else None
+    teacher = load_model(config.teacher) if config.teacher else None
     init = load_model(config.init_from) if config.init_from else None
     config = replace(config, width=resolve_width(config, init))  # checkpoints record the width really trained
     if config.threads:
@@ -137,25 +93,41 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
-    net, first_row, taken = start_net(config, len(style_paths), base, init)
+    net, first_row, taken = start_net(config, teacher.net.styles if teacher is not None else len(style_paths), base, init)
     net = net.to(ctx.device)
     # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
     channels_last = ctx.is_cuda or ctx.precision == "bf16"
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
         vgg = vgg.to(memory_format=torch.channels_last)
+    teacher_net = None
+    if teacher is not None:
+        teacher_net = teacher.net.to(ctx.device).to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     opt = torch.optim.Adam(net.parameters() if base is None else train_only_rows_from(net, first_row), lr=config.lr)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
-    styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
+    if teacher is not None:
+        styles = teacher_styles(teacher, style_paths)
+        if style_paths:
+            styles.grams = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device).grams
+    else:
+        styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
+    objective = Objective(vgg, content_layers, style_layers, styles, ctx, teacher=teacher_net, content_weight=config.content_weight,
+                          stability_weight=config.stability_weight, seed=config.seed)
     dataset = CropDataset(files, config.image_size, config.seed)
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.
-    initial = initial_terms(net, vgg, loss_net, styles, first_batch(dataset, config.batch_size, ctx.device, channels_last), ctx)
+    initial = objective.initial(net, first_batch(dataset, config.batch_size, ctx.device, channels_last))
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
+    objective.style_weight, objective.tv_weight = style_weight, tv_weight
+    if teacher is not None:
+        objective.pixel_weight = resolve_weight(config.pixel_weight, initial.pixel, initial.content)
     info = loss_net.info
-    resolved = Resolved(content_layers, style_layers, style_weight, tv_weight, info.name, info.source, info.weights_sha256, _device_description(ctx))
+    resolved = Resolved(content_layers, style_layers, style_weight, tv_weight, info.name, info.source, info.weights_sha256, device_description(ctx), objective.pixel_weight)
     earlier = earlier_segments(init.card if init is not None else base.card if base is not None else None)
-    entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
+    if teacher is not None:
+        entries = teacher_card_styles(teacher.card)
+    else:
+        entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
 
     start = restore_checkpoint(ckpt, net, opt, scaler) if ckpt is not None else 0
     if start >= config.steps:
@@ -193,20 +165,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
                 group["lr"] = config.lr * min(1.0, step / max(1, config.warmup_steps))
         index = style_for_step(step, len(styles))
         weights = one_hot_weights(first_row + index, x.shape[0], net.styles, ctx.device)
-        with ctx.autocast():
-            y = net(x, weights)
-            feats_y = vgg(y)
-            with torch.no_grad():
-                feats_x = vgg(x, content_layers)  # the targets need only the content layers: stop there
-        terms = {
-            "content": config.content_weight * content_loss(feats_y, feats_x, content_layers),
-            "style": style_weight * style_loss(feats_y, styles.grams[index], style_layers),
-            "tv": tv_weight * tv_loss(y.float()),
-        }
-        if config.stability_weight > 0:
-            terms["stability"] = config.stability_weight * stability_loss(
-                lambda images: net(images, weights), x, y, seed=config.seed * 100_003 + step, autocast=ctx.autocast
-            )
+        terms = objective.terms(net, x, weights, index, step)
         total = torch.stack(list(terms.values())).sum()
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
@@ -234,7 +193,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
         if config.snapshot_every and step % config.snapshot_every == 0:  # fp16, small enough to keep at milestones
-            card = training_card(config, resolved, width=net.width, styles=entries, steps=step, earlier=earlier,
+            card = training_card(config, resolved, net=net, styles=entries, steps=step, earlier=earlier,
                                  seconds_per_step=_mean_seconds(history), final_losses=tail_means(history[-20:]))
             save_model(run_dir / f"model-{step:06d}.safetensors", net, card, half=True)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
@@ -254,7 +213,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         final["first_total"] = log_csv.first_total  # step 1's, also for a resumed run
     elif history:
         final["first_total"] = history[0]["total"]
-    card = training_card(config, resolved, width=net.width, styles=entries, steps=config.steps, earlier=earlier,
+    card = training_card(config, resolved, net=net, styles=entries, steps=config.steps, earlier=earlier,
                          seconds_per_step=_mean_seconds(history), final_losses=final)
     save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
     return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
@@ -272,13 +231,3 @@ def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
 
 def _mean_seconds(history: list[dict[str, float]]) -> float:
     return sum(r["seconds"] for r in history) / len(history) if history else 0.0
-
-
-def _device_description(ctx: RunContext) -> str:
-    if ctx.is_cuda:
-        return f"{torch.cuda.get_device_name(ctx.device)} ({ctx.precision})"
-    import platform
-
-    return f"CPU {platform.processor() or platform.machine()} x{torch.get_num_threads()} threads ({ctx.precision})"
-
-

@@ -38,6 +38,7 @@ class InitialTerms:
     content: float
     style: float
     tv: float
+    pixel: float = 0.0  # distillation only: the L1 distance to the teacher's picture
 
 
 def resolve_weight(weight: Weight, raw: float, content_term: float) -> float:

@@ -36,6 +36,8 @@ class ModelCard:
 
     architecture: str = "TransformerNet"
     width: float = 1.0
+    residual_blocks: int = 5
+    separable: bool = False  # depthwise-separable residual convs (the small real-time nets)
     style_image: str = ""
     style_image_sha256: str = ""
     # One entry per row of norm parameters: {"name", "image", "sha256"}. Empty in files from
@@ -175,7 +177,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
         card = ModelCard.from_json(metadata.get(_CARD_KEY, ""))
         if card.architecture != "TransformerNet":
             raise ValueError(f"unsupported architecture {card.architecture!r}")
-        net = TransformerNet(width=card.width, styles=card.style_count)
+        net = TransformerNet(width=card.width, residual_blocks=card.residual_blocks, styles=card.style_count, separable=card.separable)
         net.load_state_dict(upgrade_state({k: v.float() for k, v in state.items()}, net))
     except (ValueError, TypeError, RuntimeError) as exc:
         raise ModelFileError(f"{file} has an invalid model card or weights: {_first_line(exc)}") from None

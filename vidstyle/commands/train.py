@@ -18,7 +18,7 @@ EXAMPLES = (
 # Options a --recipe may fill: they default to None here so that a recipe can tell "not given" from
 # "given as the default"; TrainConfig holds the defaults used without a recipe (shown in --help).
 RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight",
-                  "style_size", "content_layers", "style_layers", "loss_net")
+                  "pixel_weight", "style_size", "content_layers", "style_layers", "loss_net")
 NATIVE = "native"
 
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from vidstyle.training.recipes import RECIPES
 
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp)")
-    parser.add_argument("--style", required=True, nargs="+", metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin)")
+    parser.add_argument("--style", nargs="+", default=[], metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher")
     add_output_argument(parser, "where to write the model (.safetensors)")
     parser.add_argument("--recipe", choices=list(RECIPES), default="", help="fill the options not given from a named recipe: " + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items()) + " (default: none)")
     parser.add_argument("--steps", type=positive_int, metavar="N", help="optimiser steps in this run (default 2000)")
@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stability-weight", type=float, help="temporal stability loss weight (default 0: off)")
     parser.add_argument("--style-size", type=style_size, metavar="N|native", help="longer side of the style image for its Gram targets, or native for its own size (default 512)")
     parser.add_argument("--width", type=float, help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one (default 1.0, or the --init-from model's)")
+    parser.add_argument("--residual-blocks", type=int, default=5, metavar="N", help="residual blocks (default 5, the paper's)")
+    parser.add_argument("--separable", action="store_true", help="depthwise-separable residual convs: a small net for real time on a CPU (default: off)")
+    group = parser.add_argument_group("distillation")
+    group.add_argument("--teacher", metavar="MODEL", help="train a student on this model's pictures (its styles become the student's; --recipe distill unless another is named)")
+    group.add_argument("--pixel-weight", help="with --teacher: weight of the L1 distance to the teacher's picture, a number or Nx of the content term (default 1x)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the net's initialisation and the data order (default 0)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where training runs (default: cuda if available)")
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"], help="auto: bf16 (or fp16 with a scaler) on CUDA; on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 (default auto)")
@@ -65,7 +70,7 @@ def config_values(args: argparse.Namespace) -> dict[str, object]:
     """The recipe's values, overridden by every recipe option given on the command line."""
     from vidstyle.training.recipes import recipe_values
 
-    values = recipe_values(args.recipe)
+    values = recipe_values(args.recipe or ("distill" if args.teacher else ""))
     for name in RECIPE_OPTIONS:
         given = getattr(args, name)
         if given is None or given == "":
@@ -78,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
     from vidstyle.training.trainer import TrainConfig, train
 
-    check_output_path(args.output, inputs=[*args.style, args.resume, args.resume_from, args.init_from, args.vgg_weights], overwrite=args.overwrite)
+    check_output_path(args.output, inputs=[*args.style, args.resume, args.resume_from, args.init_from, args.teacher, args.vgg_weights], overwrite=args.overwrite)
     # Recipe options not given stay out, so that TrainConfig's defaults (or the recipe's) apply.
     rest = argparse.Namespace(**{name: value for name, value in vars(args).items() if name not in RECIPE_OPTIONS})
-    config = config_from_args(TrainConfig, rest, **config_values(args))
+    config = config_from_args(TrainConfig, rest, **config_values(args), recipe=args.recipe or ("distill" if args.teacher else ""))
     result = train(config)
     log = logging.getLogger("vidstyle")
     if result.skipped_files:
