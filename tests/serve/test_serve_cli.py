@@ -9,8 +9,6 @@ import pytest
 
 pytest.importorskip("aiortc")
 
-from vidstyle.serve.app import needs_token, token_matches  # noqa: E402
-
 
 def one_error(result: object, text: str) -> None:
     assert result.code != 0  # type: ignore[attr-defined]
@@ -43,12 +41,3 @@ def test_port_in_use(cli, tiny_model: Path) -> None:  # type: ignore[no-untyped-
         taken.listen()
         one_error(cli("serve", "--model", tiny_model, "--device", "cpu", "--port", taken.getsockname()[1]), "cannot listen on 127.0.0.1")
 
-
-def test_only_the_loopback_names_are_open() -> None:
-    assert not needs_token("127.0.0.1") and not needs_token("localhost") and not needs_token("::1")
-    assert needs_token("0.0.0.0") and needs_token("192.168.1.5") and needs_token("127.0.0.2")
-
-
-def test_token_comparison() -> None:
-    assert token_matches("abc", "abc")
-    assert not token_matches("abd", "abc") and not token_matches(None, "abc") and not token_matches("", "abc")

@@ -17,7 +17,8 @@ from ..media.capture import open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..stylemix import StyleChoice
 from ..backends import backend_for
-from .app import ServeLimits, build_app, needs_token, new_token
+from .app import LINGER_SECONDS, ServeLimits, build_app
+from .guard import Guard, needs_token, new_token
 from .jitter import use_marker_jitter_buffer
 from .peers import SharedStylizer
 from .source import SourceLoop
@@ -84,7 +85,8 @@ def serve(
     use_marker_jitter_buffer()  # a browser frame goes on when its last packet is in, not a frame later
     shared = SharedStylizer(stylizer)
     loop = SourceLoop(source, open_source(source, realtime=True), shared) if source is not None else None
-    app = build_app(shared, info or {}, token=token, limits=limits, source=loop)
+    guard = Guard(bind_host=host, scheme="https" if tls else "http", token=token)
+    app = build_app(shared, info or {}, guard=guard, limits=limits, source=loop)
     try:
         asyncio.run(_run(app, host=host, port=port, tls=tls, token=token))
     except KeyboardInterrupt:
@@ -92,7 +94,7 @@ def serve(
 
 
 async def _run(app: web.Application, *, host: str, port: int, tls: ssl.SSLContext | None, token: str | None) -> None:
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, lingering_time=LINGER_SECONDS)
     await runner.setup()
     try:
         try:
