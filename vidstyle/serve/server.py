@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import VidstyleError
-from ..media.capture import open_source
+from ..media.capture import is_file_source, open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..stylemix import StyleChoice
 from ..backends import backend_for
@@ -49,8 +49,18 @@ def check_tls(certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLik
 
 
 def check_source(source: str) -> None:
-    """A file source that cannot be read fails here with one line, before the model loads."""
-    open_source(source, realtime=True)
+    """A source that cannot be read fails here with one line, before the model loads: a file is
+    probed, a camera or stream must give one frame (it is opened again when the server starts)."""
+    frames = open_source(source, realtime=True)
+    if is_file_source(source):
+        return
+    stop = threading.Event()
+    first = frames(stop)
+    if next(first, None) is None:
+        raise VidstyleError(f"camera source {source!r} opened but gave no frame")
+    stop.set()
+    for _ in first:  # with `stop` set this ends at once, and the camera is released
+        pass
 
 
 def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
