@@ -136,7 +136,11 @@ class Viewers:
         if self.source is not None:
             self.source.close()
         loops = [viewer.loop for viewer in self.open.values() if isinstance(viewer.loop, ViewerLoop)]
-        await asyncio.gather(*(self.drop(viewer_id) for viewer_id in list(self.open)), return_exceptions=True)
+        closing = asyncio.gather(*(self.drop(viewer_id) for viewer_id in list(self.open)), return_exceptions=True)
+        try:
+            await asyncio.wait_for(closing, seconds)
+        except asyncio.TimeoutError:
+            log.info("the viewers' connections did not close within %g s", seconds)
         threads: list[ViewerLoop | SourceLoop] = [*loops, *([self.source] if self.source is not None else [])]
         await asyncio.to_thread(join_all, threads, deadline)
 

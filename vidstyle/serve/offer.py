@@ -9,6 +9,7 @@ reaches json's recursion, a float overflow or aiortc's parser unchecked.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -48,19 +49,19 @@ def nesting_depth(text: str) -> int:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise OfferError(f"{name} is not a number an offer may hold")
+    raise OfferError(f"the offer holds {name}, which is not a finite number")
 
 
 def _short_int(text: str) -> int:
     if len(text) > 20:
-        raise OfferError(f"{text[:20]}... is out of range")
+        raise OfferError(f"the offer holds a number out of range: {text[:20]}...")
     return int(text)
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise OfferError(f"{text[:20]} is out of range")
+    if math.isinf(value):
+        raise OfferError(f"the offer holds a number out of range: {text[:20]}")
     return value
 
 
