@@ -1,15 +1,15 @@
-"""The web server of `vidstyle serve`: the page, WebRTC signalling, the token and the limits.
+"""The web server of `vidstyle serve`: the page, WebRTC signalling and the limits.
 
-Only the names in STATIC are ever read from disk: no path a client sends is opened.
+Only the names in STATIC are ever read from disk: no path a client sends is opened. Who may
+send requests at all is guard.py's; what an offer may hold is offer.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -17,35 +17,26 @@ from typing import Any
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from .guard import Guard, guard_middleware
+from .offer import MAX_OFFER_BYTES, OfferError, check_sdp, parse_offer
 from .peers import LatestTrack, SharedStylizer, ViewerLoop
 from .source import SourceLoop, Subscription
 
 log = logging.getLogger("vidstyle")
 STATIC = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
-TOKEN_COOKIE = "vidstyle_token"
-TOKEN_HEADER = "X-Vidstyle-Token"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-MAX_OFFER_BYTES = 64 * 1024  # an SDP offer is a few kB; anything far larger is not one
 REMEMBERED_ENDINGS = 32  # why recent viewers ended, for their pages' next /stats poll
+BODY_SECONDS = 5.0  # an offer is a few kB: a body that has not all come by then is not coming
+LINGER_SECONDS = 1.0  # how long the rest of a refused body is read (so the client sees the answer), then closed
+STOP_SECONDS = 1.0  # on SIGINT/SIGTERM: the peers closed and the threads joined within this
 
 
 @dataclass(frozen=True)
 class ServeLimits:
     max_viewers: int = 4  # open peer connections; each holds a thread and one frame in flight
     max_frame_side: int = 1920  # pixels, the longer side of a frame a browser may send
-
-
-def needs_token(host: str) -> bool:
-    return host not in LOOPBACK_HOSTS
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def token_matches(given: str | None, token: str) -> bool:
-    # compare_digest takes the same time wherever the strings differ: no timing oracle.
-    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+    # A page connects within a second on a LAN or a tunnel; an offer whose ICE never completes
+    # (a stranger's, or a page closed at once) gives its slot back after this.
+    connect_seconds: float = 5.0
 
 
 @dataclass
@@ -53,6 +44,7 @@ class Viewer:
     pc: RTCPeerConnection
     tracks: list[LatestTrack]
     loop: ViewerLoop | Subscription
+    expiry: asyncio.TimerHandle | None = None  # frees the slot unless ICE connects first
 
 
 class Viewers:
@@ -64,6 +56,12 @@ class Viewers:
         self.source = source
         self.open: dict[str, Viewer] = {}
         self.endings: dict[str, str] = {}  # viewer id -> the error that ended it
+        self._tasks: set[asyncio.Future[None]] = set()  # drops under way, held until done
+
+    def _drop_soon(self, viewer_id: str) -> None:
+        task = asyncio.ensure_future(self.drop(viewer_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def connect(self, offer: RTCSessionDescription) -> tuple[str, RTCSessionDescription]:
         # No ICE servers: host candidates are what loopback, a LAN and an SSH tunnel need.
@@ -73,7 +71,10 @@ class Viewers:
         output = LatestTrack(event_loop)
 
         def ended(error: str | None) -> None:
-            event_loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.drop(viewer_id)))
+            try:
+                event_loop.call_soon_threadsafe(self._drop_soon, viewer_id)
+            except RuntimeError:  # the loop has closed: the server has stopped and dropped every viewer
+                pass
 
         if self.source is None:
             viewer = Viewer(pc, [output], ViewerLoop(self.stylizer, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
@@ -90,6 +91,8 @@ class Viewers:
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
+            if pc.connectionState == "connected" and viewer.expiry is not None:
+                viewer.expiry.cancel()
             if pc.connectionState in ("failed", "closed"):
                 await self.drop(viewer_id)
 
@@ -101,11 +104,20 @@ class Viewers:
         except Exception:
             await self.drop(viewer_id)
             raise
+        viewer.expiry = event_loop.call_later(self.limits.connect_seconds, self._expire, viewer_id)
         return viewer_id, pc.localDescription
+
+    def _expire(self, viewer_id: str) -> None:
+        viewer = self.open.get(viewer_id)
+        if viewer is not None and viewer.pc.connectionState != "connected":
+            log.info("viewer %s did not connect within %g s", viewer_id, self.limits.connect_seconds)
+            self._drop_soon(viewer_id)
 
     async def drop(self, viewer_id: str) -> None:
         viewer = self.open.pop(viewer_id, None)
         if viewer is not None:
+            if viewer.expiry is not None:
+                viewer.expiry.cancel()
             error = viewer.loop.readouts()["error"]
             if error:
                 self.endings[viewer_id] = str(error)
@@ -117,31 +129,39 @@ class Viewers:
             await viewer.pc.close()
             log.info("viewer %s left; %d open", viewer_id, len(self.open))
 
-    async def close_all(self) -> None:
-        for viewer_id in list(self.open):
-            await self.drop(viewer_id)
+    async def stop(self, seconds: float) -> None:
+        """The server stops: the source stops offering frames, every peer closes (the pages see
+        it at once), and every thread is joined, all within `seconds`."""
+        deadline = time.monotonic() + seconds
+        if self.source is not None:
+            self.source.close()
+        loops = [viewer.loop for viewer in self.open.values() if isinstance(viewer.loop, ViewerLoop)]
+        closing = asyncio.gather(*(self.drop(viewer_id) for viewer_id in list(self.open)), return_exceptions=True)
+        try:
+            await asyncio.wait_for(closing, seconds)
+        except asyncio.TimeoutError:
+            log.info("the viewers' connections did not close within %g s", seconds)
+        threads: list[ViewerLoop | SourceLoop] = [*loops, *([self.source] if self.source is not None else [])]
+        await asyncio.to_thread(join_all, threads, deadline)
+
+
+def join_all(threads: list[ViewerLoop | SourceLoop], deadline: float) -> None:
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def refuse(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | None, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
-    viewers = Viewers(stylizer, limits, source)
+def refuse_offer(status: int, message: str) -> web.Response:
+    # One line in the server's log too: the page shows its copy, whoever runs the server reads this one.
+    log.info("refused an offer (%d): %s", status, message)
+    return refuse(status, message)
 
-    @web.middleware
-    async def check_token(request: web.Request, handler: Any) -> web.StreamResponse:
-        if token is None:
-            return await handler(request)
-        from_url = request.query.get("token")
-        given = from_url or request.headers.get(TOKEN_HEADER) or request.cookies.get(TOKEN_COOKIE)
-        if not token_matches(given, token):
-            return web.Response(status=403, text="403: missing or wrong token; open the URL that `vidstyle serve` printed\n")
-        response = await handler(request)
-        if from_url:
-            # The page's own requests (script, style, signalling) then carry it without the URL.
-            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", secure=request.secure)
-        return response
+
+def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, guard: Guard, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
+    viewers = Viewers(stylizer, limits, source)
 
     async def page(request: web.Request) -> web.StreamResponse:
         return await static_file(request, "index.html")
@@ -159,22 +179,36 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
         return web.json_response(info | {"source": "server" if source else "browser", "viewers": len(viewers.open), "max_viewers": limits.max_viewers, "max_frame_side": limits.max_frame_side})
 
     async def post_offer(request: web.Request) -> web.StreamResponse:
+        # A form on another site can post text/plain without asking; JSON needs a CORS preflight it cannot pass.
+        if request.content_type != "application/json":
+            return refuse_offer(415, f"an offer is sent as Content-Type: application/json, not {request.content_type[:60]!r}")
         if request.content_length is not None and request.content_length > MAX_OFFER_BYTES:
-            return refuse(413, "offer too large")
+            return refuse_offer(413, f"the offer is over {MAX_OFFER_BYTES // 1024} kB")
         try:
-            body = json.loads(await request.text())
-            offer = RTCSessionDescription(sdp=str(body["sdp"]), type=str(body["type"]))
-            width, height = int(body.get("width", 0)), int(body.get("height", 0))
-        except (ValueError, KeyError, TypeError):
-            return refuse(400, "expected JSON with sdp, type, width and height")
-        if len(viewers.open) >= limits.max_viewers:
-            return refuse(503, f"the server is full: {limits.max_viewers} viewers connected (--max-viewers); try again later")
+            body = await asyncio.wait_for(request.read(), BODY_SECONDS)
+            offer = parse_offer(body.decode())
+        except asyncio.TimeoutError:
+            return refuse_offer(408, f"the offer's body did not arrive within {BODY_SECONDS:g} s")
+        except web.HTTPRequestEntityTooLarge:  # a chunked body, whose length comes only as it is read
+            return refuse_offer(413, f"the offer is over {MAX_OFFER_BYTES // 1024} kB")
+        except UnicodeDecodeError:
+            return refuse_offer(400, "the offer is not UTF-8 text")
+        except OfferError as exc:
+            return refuse_offer(400, str(exc))
+        width, height = offer.width, offer.height
         if max(width, height) > limits.max_frame_side:
-            return refuse(413, f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} pixels a side (--max-frame-side)")
+            return refuse_offer(413, f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} pixels a side (--max-frame-side)")
         try:
-            viewer_id, answer = await viewers.connect(offer)
+            check_sdp(offer.description.sdp)
+        except OfferError as exc:
+            return refuse_offer(400, str(exc))
+        # Counted last, so only an offer that passed every check can take a slot.
+        if len(viewers.open) >= limits.max_viewers:
+            return refuse_offer(503, f"the server is full: {limits.max_viewers} viewers connected (--max-viewers); try again later")
+        try:
+            viewer_id, answer = await viewers.connect(offer.description)
         except ValueError as exc:
-            return refuse(400, f"bad offer: {exc}")
+            return refuse_offer(400, f"bad offer: {exc}")
         except Exception as exc:  # noqa: BLE001 - one line to the page and the log, no traceback
             log.error("a viewer could not connect: %s", exc)
             return refuse(500, f"cannot connect: {exc}")
@@ -197,11 +231,9 @@ def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, token: str | No
             source.start()
 
     async def on_shutdown(app: web.Application) -> None:
-        await viewers.close_all()
-        if source is not None:
-            source.close()
+        await viewers.stop(STOP_SECONDS)
 
-    app = web.Application(middlewares=[check_token], client_max_size=MAX_OFFER_BYTES)
+    app = web.Application(middlewares=[guard_middleware(guard)], client_max_size=MAX_OFFER_BYTES)
     app.router.add_get("/", page)
     app.router.add_get("/static/{name}", static)
     app.router.add_get("/info", get_info)

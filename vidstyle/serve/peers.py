@@ -100,7 +100,10 @@ class LatestTrack(MediaStreamTrack):
 
     def offer(self, pixels: np.ndarray) -> None:
         """Thread-safe: called from the live loop's thread."""
-        self._event_loop.call_soon_threadsafe(self._set, pixels)
+        try:
+            self._event_loop.call_soon_threadsafe(self._set, pixels)
+        except RuntimeError:  # the event loop has closed: the server is stopping, nobody is watching
+            pass
 
     def _set(self, pixels: np.ndarray) -> None:
         self._pixels = pixels
@@ -175,6 +178,9 @@ class ViewerLoop:
     def close(self) -> None:
         self.stop.set()
         self.pixels.end()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
 
     def readouts(self) -> dict[str, float | int | str | None]:
         return readouts(self.stats, self.stylizer, self.error)

@@ -36,6 +36,10 @@ class SourceLoop:
     def close(self) -> None:
         self.stop.set()
 
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
     def _show(self, frame: Frame) -> bool:
         assert frame.stylized is not None
         with self._lock:

@@ -1,0 +1,78 @@
+"""Frames between aiortc tracks and the live loop: a viewer's loop stops and is joined, and a
+frame handed over after the server's event loop has closed is dropped, not an exception."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("aiortc")
+
+from clips import frame_pixels  # noqa: E402
+
+from vidstyle.jobs.live import load_live_stylizer  # noqa: E402
+from vidstyle.serve.peers import LatestTrack, SharedStylizer, ViewerLoop  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def shared(tiny_model: Path) -> SharedStylizer:
+    return SharedStylizer(load_live_stylizer([tiny_model], device="cpu", max_side=32))
+
+
+def test_a_frame_offered_after_the_event_loop_closed_is_dropped() -> None:
+    """The source's thread may hand over one more frame while the server stops."""
+    loop = asyncio.new_event_loop()
+    track = LatestTrack(loop)
+    loop.close()
+    errors: list[BaseException] = []
+
+    def late() -> None:
+        try:
+            track.offer(frame_pixels(0, 64, 48))
+        except BaseException as exc:  # noqa: BLE001 - what the thread would have died of
+            errors.append(exc)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    thread.join()
+    assert errors == []
+
+
+def test_a_viewer_loop_stylizes_then_stops_and_is_joined(shared: SharedStylizer) -> None:
+    async def scenario() -> tuple[tuple[int, ...], float, list[str | None]]:
+        output = LatestTrack(asyncio.get_running_loop())
+        endings: list[str | None] = []
+        viewer = ViewerLoop(shared, output, max_frame_side=640, on_end=endings.append)
+        viewer.pixels.put(frame_pixels(0, 64, 48))
+        frame = await asyncio.wait_for(output.recv(), timeout=20)
+        viewer.close()
+        started = time.monotonic()
+        await asyncio.to_thread(viewer.join, 5.0)
+        assert not viewer._thread.is_alive()
+        return frame.to_ndarray(format="rgb24").shape, time.monotonic() - started, endings
+
+    shape, joined_in, endings = asyncio.run(scenario())
+    assert shape == (48, 64, 3)
+    assert joined_in < 1.0
+    assert endings == [None]  # ended without an error
+
+
+def test_readouts_count_the_frames(shared: SharedStylizer) -> None:
+    async def scenario() -> dict[str, float | int | str | None]:
+        output = LatestTrack(asyncio.get_running_loop())
+        viewer = ViewerLoop(shared, output, max_frame_side=640, on_end=lambda error: None)
+        for index in range(3):
+            viewer.pixels.put(frame_pixels(index, 64, 48))
+            await asyncio.wait_for(output.recv(), timeout=20)
+        viewer.close()
+        await asyncio.to_thread(viewer.join, 5.0)
+        return viewer.readouts()
+
+    readouts = asyncio.run(scenario())
+    assert readouts["frames"] == 3 and readouts["error"] is None
+    assert isinstance(readouts["server_ms"], float) and np.isfinite(readouts["server_ms"])
