@@ -105,3 +105,30 @@ def audio_duration_seconds(path: Path) -> float | None:
             if packet.pts is not None and packet.duration:
                 end = max(end, float((packet.pts + packet.duration) * packet.time_base))
         return end
+
+
+def make_ts(path: Path, *, start: float = 1.6, frames: int = 40, rate: int = 10, audio: bool = True, gop: int = 5) -> Path:
+    """An MPEG-TS clip whose timestamps start at `start` seconds, as broadcast captures and
+    cameras do, with a keyframe every `gop` frames (so a trim really seeks) and MP2 audio."""
+    time_base = Fraction(1, 90000)
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.options = {"preset": "ultrafast", "g": str(gop), "keyint_min": str(gop)}
+        audio_stream = out.add_stream("mp2", rate=48000) if audio else None
+        if audio_stream is not None:
+            audio_stream.layout = "stereo"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(frame_pixels(i, 64, 48), format="rgb24").reformat(format="yuv420p")
+            frame.pts, frame.time_base = round((start + i / rate) / time_base), time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+        if audio_stream is not None:
+            samples, rate_hz = 1152, 48000
+            for first in range(round(start * rate_hz), round((start + frames / rate) * rate_hz), samples):
+                tone = (6000 * np.sin(2 * np.pi * 440 * np.arange(first, first + samples) / rate_hz)).astype(np.int16)
+                block = av.AudioFrame.from_ndarray(np.repeat(tone, 2)[None], format="s16", layout="stereo")
+                block.sample_rate, block.pts, block.time_base = rate_hz, first, Fraction(1, rate_hz)
+                out.mux(audio_stream.encode(block))
+            out.mux(audio_stream.encode(None))
+    return path

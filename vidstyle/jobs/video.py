@@ -293,5 +293,8 @@ def run_video(
     if stopped:
         raise _StoppedEarly
     if writer.frames_written == 0:
+        seen = stats.last_seen_seconds
+        if plan.trim.start_seconds > 0 and seen is not None and seen < plan.trim.start_seconds:
+            raise MediaError(f"start {plan.trim.start_seconds:g} s is past the last frame of {plan.input.name} (at {seen:.2f} s)")
         raise MediaError(f"no frames could be decoded from {plan.input}")
     return stopped

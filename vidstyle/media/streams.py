@@ -15,7 +15,7 @@ import av
 import av.error
 
 from .options import Trim
-from .probe import open_input
+from .probe import open_input, origin_seconds
 
 
 def _starts_before_zero(packet: av.Packet) -> bool:
@@ -37,8 +37,10 @@ class StreamCarrier:
         self.trim = trim
         rate = getattr(self.in_stream.codec_context, "sample_rate", None) or 48000
         time_base = self.in_stream.time_base or Fraction(1, rate)
-        self._shift = round(trim.start_seconds / time_base)
-        self._end = None if trim.end_seconds is None else round(trim.end_seconds / time_base)
+        # Trims count from the file's first timestamp, and the part kept starts at zero.
+        origin = origin_seconds(self.input)
+        self._shift = round((origin + trim.start_seconds) / time_base)
+        self._end = None if trim.end_seconds is None else round((origin + trim.end_seconds) / time_base)
         if seek and trim.start_seconds > 0:
             self.input.seek(self._shift, stream=self.in_stream, backward=True)
         # Matroska and WebM hold no negative timestamps: FFmpeg would shift every stream, video
