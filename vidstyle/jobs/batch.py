@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ..atomic import atomic_output, check_not_an_input, made_outputs
 from ..errors import MediaError, VidstyleError
-from ..media.rules import CONTAINERS
+from ..media.codecs import CONTAINERS, choose_codec, encoder_options
 from ..modelfile import StyleModel
 
 # What a folder or a pattern is searched for: the containers FFmpeg reads that people keep video in.
@@ -78,9 +78,12 @@ def stylize_batch(
     `output_dir`. Returns one row per file, in input order.
     """
     _check_video_options(video_options)
-    _check_model(model, video_options)
     out_dir = _output_folder(output_dir)
     items = find_videos(inputs, out_dir)
+    for example in {item.output.suffix.lower(): item.output for item in items}.values():  # each container the outputs use
+        codec = choose_codec(example, video_options.get("codec"))
+        encoder_options(codec, video_options.get("crf"), video_options.get("preset"))
+    _check_model(model, video_options)
     try:
         import ray as _  # noqa: F401  (only to say how to install it before any work)
     except ImportError:
@@ -203,22 +206,14 @@ def _check_model(model: StyleModel | str | os.PathLike[str] | None, options: dic
 
 
 def _check_video_options(options: dict[str, Any]) -> None:
-    """Fail before Ray starts, not once per file in every worker: unknown keywords and encoder
-    settings that no output could use."""
-    from ..media.encode import check_encoder
-    from ..media.rules import encoder_options
+    """Fail before Ray starts, not once per file in every worker: unknown keywords and a batch
+    size that cannot be (the encoder settings are checked with each output's container)."""
     from .video import stylize_video
 
     own = {"input", "output", "model", "overwrite", "progress", "on_batch", "stop", "keep_partial"}
     unknown = set(options) - (set(inspect.signature(stylize_video).parameters) - own)
     if unknown:
         raise TypeError(f"stylize_batch got unexpected keyword(s): {', '.join(sorted(unknown))}")
-    codec = options.get("codec")
-    if codec is not None:
-        check_encoder(codec)
-        encoder_options(codec, options.get("crf"), options.get("preset"))
-    elif options.get("crf") is not None or options.get("preset") is not None:
-        encoder_options("libx264", options.get("crf"), options.get("preset"))
     if options.get("batch", 1) < 1:
         raise MediaError(f"batch must be at least 1, got {options['batch']}")
 

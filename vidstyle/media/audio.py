@@ -14,9 +14,9 @@ import av.error
 from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 
+from .codecs import audio_copyable
 from .options import Trim
-from .rules import audio_copyable
-from .streams import StreamCarrier
+from .streams import StreamCarrier, carried_metadata
 
 
 class AudioCarrier(StreamCarrier):
@@ -40,6 +40,7 @@ class AudioCarrier(StreamCarrier):
             self.out_stream = self.encoder
             self.resampler = av.AudioResampler(format=self.encoder.codec_context.format, layout=self.encoder.codec_context.layout, rate=self.encoder.codec_context.rate)
             self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
+        self.out_stream.metadata.update(carried_metadata(self.in_stream.metadata))
         # Decoded audio keeps its priming samples for the encoder; only copied packets are skipped.
         self.skip_priming = self.skip_priming and self.copy
 

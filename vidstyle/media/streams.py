@@ -17,6 +17,16 @@ import av.error
 from .options import Trim
 from .probe import open_input, origin_seconds
 
+# Tags that describe how the input was written, not what it holds: the output's muxer writes its own.
+_WRITER_TAGS = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration", "number_of_frames", "number_of_bytes", "bps"})
+
+
+def carried_metadata(tags: dict[str, str]) -> dict[str, str]:
+    """The tags carried to the output, as ffmpeg's default mapping carries them (title, language,
+    comments...), less those that describe how the input was written. Keys keep their spelling:
+    FFmpeg's muxers look tags up without regard to case."""
+    return {key: value for key, value in tags.items() if key.lower() not in _WRITER_TAGS and not key.lower().startswith("_statistics")}
+
 
 def _starts_before_zero(packet: av.Packet) -> bool:
     # Whole packets only: one that straddles zero (MP3's) would still shift everything.
@@ -104,6 +114,7 @@ class SubtitleCarrier(StreamCarrier):
         # Subtitle streams are sparse and small: read from the start rather than seek on them.
         super().__init__(source, output, index, trim=trim, seek=False)
         self.out_stream = output.add_stream_from_template(self.in_stream)
+        self.out_stream.metadata.update(carried_metadata(self.in_stream.metadata))
         self.action = f"subtitle #{index}: copied ({self.in_stream.codec_context.name})"
 
 
