@@ -1,11 +1,12 @@
-"""The one codec table: codec and container checked together, pixel formats, odd sizes."""
+"""The one codec table: codec and container checked together, pixel formats, odd sizes, and the
+audio an encoder is given."""
 
 from pathlib import Path
 
 import pytest
 
 from vidstyle.errors import MediaError
-from vidstyle.media.codecs import check_encoder, choose_codec, choose_pix_fmt, even_size_needed
+from vidstyle.media.codecs import audio_layout, audio_rate, check_encoder, choose_codec, choose_pix_fmt, even_size_needed
 
 
 def test_each_container_gets_its_default_and_a_named_codec_is_checked_against_it() -> None:
@@ -34,3 +35,11 @@ def test_pixel_formats_and_which_sizes_are_padded() -> None:
     for codec in ("libvpx-vp9", "rawvideo", "ffv1"):  # they store odd sizes themselves
         assert even_size_needed(codec, "yuv420p") == (False, False)
 
+
+def test_audio_is_given_a_rate_and_layout_its_encoder_takes() -> None:
+    assert [audio_rate("libopus", rate) for rate in (44100, 22050, 96000, 16000, 48000)] == [48000, 48000, 48000, 16000, 48000]
+    assert audio_rate("aac", 44100) == 44100
+    assert audio_layout("libopus", "5.1", 48000) == "5.1"
+    assert audio_layout("libopus", "5.1(side)", 48000) == "5.1"  # the same six speakers, as ffmpeg stores them
+    assert audio_layout("aac", "5.1(side)", 48000) == "5.1(side)"
+    assert audio_layout("aac", "mono", 48000) == "mono"

@@ -17,6 +17,7 @@ from typing import cast
 
 import av
 import av.error
+from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 
 from ..errors import MediaError
@@ -52,12 +53,17 @@ ENCODER_OPTIONS: dict[str, tuple[range, int, tuple[str, ...], str | None]] = {
     "libsvtav1": (range(1, 64), 35, tuple(str(n) for n in range(14)), "8"),
 }
 
-# Audio copied as it is; any other is re-encoded (AAC, or Opus for WebM). PCM in MP4 is written by
+# Audio copied as it is; any other is re-encoded (AUDIO_ENCODERS). PCM in MP4 is written by
 # FFmpeg but rejected by most players and some muxer builds, so it is re-encoded.
 AUDIO_COPY_CODECS = {
     "mp4": frozenset({"aac", "mp3", "opus", "alac", "ac3", "eac3", "flac"}),
     "webm": frozenset({"opus", "vorbis"}),
 }
+AUDIO_ENCODERS = {"webm": "libopus"}
+DEFAULT_AUDIO_ENCODER = "aac"
+AUDIO_RATE = 48000  # what an encoder that cannot take the input's rate is given (Opus: only 48 kHz and fractions)
+# The standard layout for a channel count: what a layout an encoder refuses is stored as, as ffmpeg does.
+STANDARD_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
 def container_for(path: str | Path) -> str:
@@ -186,3 +192,47 @@ def even_size_needed(codec: str, pix_fmt: str) -> tuple[bool, bool]:
 def audio_copyable(container: str, audio_codec: str) -> bool:
     allowed = AUDIO_COPY_CODECS.get(container)
     return allowed is None or audio_codec in allowed
+
+
+def audio_encoder(container: str) -> str:
+    return AUDIO_ENCODERS.get(container, DEFAULT_AUDIO_ENCODER)
+
+
+def audio_rate(encoder: str, rate: int | None) -> int:
+    """The input's sample rate where the encoder takes it, else 48 kHz (or its highest)."""
+    rates = av.codec.Codec(encoder, "w").audio_rates
+    if rate and (not rates or rate in rates):
+        return rate
+    return AUDIO_RATE if not rates or AUDIO_RATE in rates else max(rates)
+
+
+def input_layout(layout: av.AudioLayout | None) -> str:
+    """A decoder's layout by name; one that names only a channel count ("6 channels": Matroska's
+    PCM, some AAC) is the standard layout for that count, as ffmpeg takes it."""
+    if layout is None or not layout.nb_channels:
+        return "stereo"
+    if all(channel.name == "NONE" for channel in layout.channels):
+        return STANDARD_LAYOUTS.get(layout.nb_channels, layout.name)
+    return str(layout.name)
+
+
+def audio_layout(encoder: str, layout: str, rate: int) -> str:
+    """The input's channel layout where the encoder takes it; else the standard layout with as
+    many channels (5.1(side) is stored as 5.1, as ffmpeg does); else stereo."""
+    count = av.AudioLayout(layout).nb_channels
+    for candidate in (layout, STANDARD_LAYOUTS.get(count), "stereo"):
+        if candidate is not None and _encoder_takes_layout(encoder, candidate, rate):
+            return candidate
+    return "stereo"
+
+
+@functools.cache
+def _encoder_takes_layout(encoder: str, layout: str, rate: int) -> bool:
+    context = cast(AudioCodecContext, av.codec.CodecContext.create(encoder, "w"))
+    context.sample_rate, context.layout = rate, layout
+    context.format = (av.codec.Codec(encoder, "w").audio_formats or [av.AudioFormat("fltp")])[0].name
+    try:
+        context.open()
+    except (av.error.FFmpegError, ValueError):
+        return False
+    return True
