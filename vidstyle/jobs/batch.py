@@ -190,16 +190,14 @@ def _output_folder(path: str | os.PathLike[str]) -> Path:
 def _check_model(model: StyleModel | str | os.PathLike[str] | None, options: dict[str, Any]) -> None:
     """A bad model, style name or blend fails here, once, not in every worker after Ray starts."""
     from ..backends import SUFFIX_BACKENDS
-    from ..errors import ModelFileError
-    from ..modelfile import load_model
+    from ..modelfile import check_model_file, load_model
     from ..stylemix import StyleChoice
 
     blend = options.get("temporal_blend", 0.0)
     if not 0.0 <= blend < 1.0:
         raise MediaError(f"temporal blend must be in [0, 1), got {blend}")
     if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
-        if not Path(model).is_file():
-            raise ModelFileError(f"model file not found: {model}")
+        check_model_file(Path(model))
         return  # an exported model's styles are checked by its backend, in the worker
     names = (model if isinstance(model, StyleModel) else load_model(model)).card.style_names
     StyleChoice.of(options.get("style"), options.get("style_mix"), options.get("style_schedule")).resolve(names)
