@@ -113,8 +113,8 @@ def stylize_batch(
 def find_videos(inputs: Sequence[str | os.PathLike[str]], output_dir: Path) -> list[BatchItem]:
     """Each input file with its output: folders keep their tree below them, a pattern its tree
     below the part without wildcards, a named file its name. Hidden files (other runs' temp
-    files) and anything already inside `output_dir` are left out, so a run whose output folder
-    sits among its inputs never takes its own outputs as new work."""
+    files) are left out. An output folder inside a folder that is searched is refused, as
+    `vidstyle image` refuses it: a later run would take its results as inputs."""
     if not inputs:
         raise VidstyleError("no inputs given")
     found: dict[Path, tuple[Path, Path]] = {}  # resolved input -> (as spelled, path relative to the output folder)
@@ -143,14 +143,24 @@ def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
     if path.is_file():
         return [(path, Path(path.name))]
     if path.is_dir():
-        return _videos_below(path, sorted(path.rglob("*")), output_dir)
+        _check_outside(output_dir, path)
+        return _videos_below(path, sorted(path.rglob("*")))
     if not glob.has_magic(spec):
         raise VidstyleError(f"input not found: {spec}")
     root = Path(*_literal_prefix(path.parts))
+    if "**" in spec:  # searched to any depth below the part without wildcards
+        _check_outside(output_dir, root)
     matches: list[Path] = []
     for match in sorted(Path(m) for m in glob.glob(spec, recursive=True)):
+        if match.is_dir():
+            _check_outside(output_dir, match)
         matches += sorted(match.rglob("*")) if match.is_dir() else [match]
-    return _videos_below(root, matches, output_dir)
+    return _videos_below(root, matches)
+
+
+def _check_outside(output_dir: Path, searched: Path) -> None:
+    if output_dir.resolve().is_relative_to(searched.resolve()):
+        raise VidstyleError(f"output folder {output_dir} is inside the input folder {searched}: a later run would take its results as inputs")
 
 
 def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
@@ -163,14 +173,11 @@ def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
     return prefix or ["."]
 
 
-def _videos_below(root: Path, candidates: list[Path], output_dir: Path) -> list[tuple[Path, Path]]:
-    out = output_dir.resolve()
+def _videos_below(root: Path, candidates: list[Path]) -> list[tuple[Path, Path]]:
     videos = []
     for file in candidates:
         relative = file.relative_to(root)
         if file.suffix.lower() not in VIDEO_SUFFIXES or not file.is_file() or any(p.startswith(".") and p not in (".", "..") for p in relative.parts):
-            continue
-        if file.resolve().is_relative_to(out):
             continue
         videos.append((file, relative))
     return videos
