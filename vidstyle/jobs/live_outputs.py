@@ -17,7 +17,7 @@ import torch
 from ..atomic import atomic_output, check_output_path
 from ..errors import VidstyleError
 from ..frames import Frame, FrameBatch
-from ..media.codecs import choose_codec, encoder_options, fast_preset
+from ..media.codecs import choose_codec, encoder_options
 from ..media.encode import VideoWriter
 from ..media.options import EncodeOptions
 
@@ -121,8 +121,8 @@ class Recorder:
 
     def __init__(self, path: str | os.PathLike[str], width: int, height: int) -> None:
         codec = choose_codec(Path(path), None)  # the container's own: VP9 for .webm, H.264 for the rest
-        crf, preset = encoder_options(codec, None, fast_preset(codec))
-        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), codec=codec, crf=crf, preset=preset)
+        crf, preset = encoder_options(codec, None, None)
+        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), codec=codec, crf=crf, preset=preset, realtime=True)
         self._stack = contextlib.ExitStack()
         tmp = self._stack.enter_context(atomic_output(path))
         self.writer = VideoWriter(tmp, options)

@@ -52,6 +52,16 @@ ENCODER_OPTIONS: dict[str, tuple[range, int, tuple[str, ...], str | None]] = {
     "libaom-av1": (range(0, 64), 30, (), None),
     "libsvtav1": (range(1, 64), 35, tuple(str(n) for n in range(14)), "8"),
 }
+# What an encoder is given for a live source, where it must keep up with the camera: VP9's
+# defaults encode 480x270 at about 3 fps on two cores, its realtime settings at over 50.
+REALTIME_SETTINGS = {
+    "libx264": {"preset": "veryfast"},
+    "libx264rgb": {"preset": "veryfast"},
+    "libx265": {"preset": "veryfast"},
+    "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
+    "libvpx": {"deadline": "realtime", "cpu-used": "8"},
+    "libsvtav1": {"preset": "12"},
+}
 
 # Audio copied as it is; any other is re-encoded (AUDIO_ENCODERS). PCM in MP4 is written by
 # FFmpeg but rejected by most players and some muxer builds, so it is re-encoded.
@@ -151,17 +161,13 @@ def encoder_options(codec: str, crf: int | None, preset: str | None) -> tuple[in
     return (default_crf if crf is None else crf), (default_preset if preset is None else preset)
 
 
-def fast_preset(codec: str) -> str | None:
-    """The preset for live recording, where the encoder must keep up: veryfast where it has one."""
-    return "veryfast" if "veryfast" in ENCODER_OPTIONS.get(codec, (range(0), 0, (), None))[2] else None
-
-
-def encoder_settings(codec: str, crf: int | None, preset: str | None) -> dict[str, str]:
-    """The FFmpeg options for `crf` and `preset`, for the encoders that take them."""
-    if codec not in ENCODER_OPTIONS:
-        return {}
-    settings = {} if crf is None else {"crf": str(crf)}
-    return settings | ({"preset": preset} if preset and ENCODER_OPTIONS[codec][2] else {})
+def encoder_settings(codec: str, crf: int | None, preset: str | None, *, realtime: bool = False) -> dict[str, str]:
+    """The FFmpeg options for `crf` and `preset`, for the encoders that take them; `realtime`
+    (a camera's recording) adds the encoder's settings for keeping up with a live source."""
+    settings = {} if crf is None or codec not in ENCODER_OPTIONS else {"crf": str(crf)}
+    if preset and ENCODER_OPTIONS.get(codec, (range(0), 0, (), None))[2]:
+        settings["preset"] = preset
+    return settings | (REALTIME_SETTINGS.get(codec, {}) if realtime else {})
 
 
 def choose_pix_fmt(codec: str, requested: str | None) -> str:

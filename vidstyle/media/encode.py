@@ -79,7 +79,7 @@ class VideoWriter:
         # Frames keep the input's pts, so the encoder must count in the input's time base.
         stream.codec_context.time_base = options.time_base
         stream.time_base = options.time_base
-        codec_options = encoder_settings(options.codec, options.crf, options.preset)
+        codec_options = encoder_settings(options.codec, options.crf, options.preset, realtime=options.realtime)
         if options.codec == "libx265":
             # x265 prints to stderr itself, past FFmpeg's log, so -q has to reach it here.
             codec_options["x265-params"] = "log-level=error" if codec_logs_quiet() else "log-level=warning"
