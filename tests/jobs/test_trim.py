@@ -1,6 +1,8 @@
 """stylize --start/--duration/--to/--frames, like ffmpeg's -ss/-t/-to/-frames:v: the frames
 kept, their pts from zero, and the audio trimmed to match."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import av
@@ -68,6 +70,10 @@ def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(args: list[str],
         # What ffmpeg -ss S -t 1 keeps: the frames whose time after the first timestamp is in [S, S + 1).
         expected = [t for t in (f.pts * f.time_base for f in container.decode(video=0)) if first <= t - origin < first + 1]
     assert len(expected) == 10  # the count ffmpeg -ss 2 -t 1 gives for this file
+    if shutil.which("ffmpeg"):  # and ffmpeg itself, where it is installed
+        reference = tmp_path / "ffmpeg.mkv"
+        subprocess.run(["ffmpeg", "-v", "error", "-ss", str(first), "-t", "1", "-i", str(src), "-an", "-c:v", "ffv1", str(reference)], check=True)
+        assert len(read_video(reference)[1]) == len(expected)
     out = tmp_path / "out.mp4"
     result = cli("stylize", src, out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
     assert result.code == 0, result.err
