@@ -33,6 +33,8 @@ def make_clip(
     time_base: Fraction | None = None,
     audio: bool = False,
     audio_codec: str = "aac",
+    audio_rate: int = 16000,
+    audio_layout: str = "mono",
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
     rotation: int = 0,
@@ -51,8 +53,8 @@ def make_clip(
             stream.set_display_rotation(rotation)
         audio_stream = None
         if audio:
-            audio_stream = out.add_stream(audio_codec, rate=16000)
-            audio_stream.layout = "mono"
+            audio_stream = out.add_stream(audio_codec, rate=audio_rate)
+            audio_stream.layout = audio_layout
         for i, p in enumerate(pts):
             frame = av.VideoFrame.from_ndarray(frame_pixels(i, width, height), format="rgb24").reformat(format=pix_fmt)
             frame.pts, frame.time_base = p, time_base
@@ -64,18 +66,21 @@ def make_clip(
 
 
 def _write_tone(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream, *, seconds: float) -> None:
+    """A 440 Hz tone on every channel of the stream's layout, in its sample format."""
     rate = stream.codec_context.sample_rate
     fmt = stream.codec_context.format.name
+    layout = stream.codec_context.layout
+    channels = layout.nb_channels
     samples = int(seconds * rate)
     t = np.arange(samples) / rate
     tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     chunk = 1024
     for start in range(0, samples, chunk):
-        block = tone[start : start + chunk]
-        if fmt == "s16":
-            frame = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16)[None], format="s16", layout="mono")
+        block = np.repeat(tone[start : start + chunk][None], channels, axis=0)
+        if fmt == "s16":  # interleaved: one row of samples x channels
+            frame = av.AudioFrame.from_ndarray((block.T.reshape(1, -1) * 32767).astype(np.int16), format="s16", layout=layout.name)
         else:
-            frame = av.AudioFrame.from_ndarray(block[None], format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout.name)
         frame.sample_rate = rate
         frame.pts = start
         frame.time_base = Fraction(1, rate)
@@ -105,3 +110,30 @@ def audio_duration_seconds(path: Path) -> float | None:
             if packet.pts is not None and packet.duration:
                 end = max(end, float((packet.pts + packet.duration) * packet.time_base))
         return end
+
+
+def make_ts(path: Path, *, start: float = 1.6, frames: int = 40, rate: int = 10, audio: bool = True, gop: int = 5) -> Path:
+    """An MPEG-TS clip whose timestamps start at `start` seconds, as broadcast captures and
+    cameras do, with a keyframe every `gop` frames (so a trim really seeks) and MP2 audio."""
+    time_base = Fraction(1, 90000)
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.options = {"preset": "ultrafast", "g": str(gop), "keyint_min": str(gop)}
+        audio_stream = out.add_stream("mp2", rate=48000) if audio else None
+        if audio_stream is not None:
+            audio_stream.layout = "stereo"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(frame_pixels(i, 64, 48), format="rgb24").reformat(format="yuv420p")
+            frame.pts, frame.time_base = round((start + i / rate) / time_base), time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+        if audio_stream is not None:
+            samples, rate_hz = 1152, 48000
+            for first in range(round(start * rate_hz), round((start + frames / rate) * rate_hz), samples):
+                tone = (6000 * np.sin(2 * np.pi * 440 * np.arange(first, first + samples) / rate_hz)).astype(np.int16)
+                block = av.AudioFrame.from_ndarray(np.repeat(tone, 2)[None], format="s16", layout="stereo")
+                block.sample_rate, block.pts, block.time_base = rate_hz, first, Fraction(1, rate_hz)
+                out.mux(audio_stream.encode(block))
+            out.mux(audio_stream.encode(None))
+    return path

@@ -164,3 +164,21 @@ def test_export_reports_the_opset_written(exported_onnx) -> None:  # type: ignor
 
     path, report = exported_onnx
     assert report.opset == written_opset(onnx.load(str(path))) == 18
+
+
+def test_a_file_or_folder_where_the_other_is_needed_is_named_as_what_it_is(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """These said "output folder does not exist: in.mp4", "model file not found: mdl" and
+    "training data folder not found: still.png": a file or folder that exists, called missing."""
+    src = make_clip(tmp_path / "in.mp4", frames=2)
+    still = write_test_image(tmp_path / "still.png")
+    (tmp_path / "mdl").mkdir()
+    (tmp_path / "mdl.onnx").mkdir()
+    cases = [
+        (("stylize", src, tmp_path / "in.mp4" / "x.mp4", "--model", tiny_model), f"the output's folder {src} is a file, not a folder"),
+        (("image", still, tmp_path / "o.png", "--model", tmp_path / "mdl"), f"the model {tmp_path / 'mdl'} is a folder; give a model file (.safetensors)"),
+        (("batch", src, "--output-dir", tmp_path / "out", "--model", tmp_path / "mdl.onnx"), "is a folder; give a model file (.onnx)"),
+        (("train", "--data", still, "--style", still, "-o", tmp_path / "m.safetensors"), f"training data must be a folder of images; {still} is a file"),
+    ]
+    for args, needle in cases:
+        assert_one_error_line(cli(*args), needle)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "mdl", "mdl.onnx", "still.png"]

@@ -38,6 +38,9 @@ def test_schedule_interpolates_linearly_and_holds_at_the_ends() -> None:
         (lambda: normalised(torch.ones(2), NAMES), "2 style weights for a model with 3 styles"),
         (lambda: parse_schedule("4s:candy,2s:mosaic", NAMES), "times must increase"),
         (lambda: parse_schedule("soon:candy", NAMES), "is not a number of seconds"),
+        (lambda: parse_schedule("nans:candy,1s:mosaic", NAMES), "style schedule time 'nans' is not a time of 0 or more seconds"),
+        (lambda: parse_schedule("0s:candy,infs:mosaic", NAMES), "style schedule time 'infs' is not a time of 0 or more seconds"),
+        (lambda: parse_schedule("-1s:candy", NAMES), "is not a time of 0 or more seconds"),
     ],
 )
 def test_bad_style_arguments_are_one_line_naming_the_styles(call, needle: str) -> None:  # type: ignore[no-untyped-def]

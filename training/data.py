@@ -23,6 +23,8 @@ TRAIN_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 def find_images(folder: str | os.PathLike[str]) -> list[Path]:
     root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise VidstyleError(f"training data must be a folder of images; {root} is a file")
     if not root.is_dir():
         raise VidstyleError(f"training data folder not found: {root}")
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in TRAIN_SUFFIXES)

@@ -32,6 +32,8 @@ def check_output_path(path: PathLike, *, inputs: Iterable[PathLike | None] = (),
     """
     out = Path(path)
     parent = out.parent if str(out.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise VidstyleError(f"the output's folder {parent} is a file, not a folder: {out}")
     if not parent.is_dir():
         raise VidstyleError(f"output folder does not exist: {parent}")
     if out.is_dir():

@@ -36,11 +36,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl-C is: the same clean-up, nothing left behind."""
+    """SIGTERM, or SIGHUP (the terminal closed), handled as Ctrl-C is: the same clean-up,
+    nothing left behind; the exit status is 128 + the signal's number, as the shell reports."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated
+    raise Terminated(signum)
+
+
+# The signals a command is stopped by besides Ctrl-C; SIGHUP does not exist on Windows.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def os_error_line(exc: OSError) -> str:
@@ -137,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = importlib.import_module(f"vidstyle.commands.{args._module}")
     # Python handles signals on the main thread only; an embedding caller's thread keeps its own.
     on_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
+    previous = {signum: signal.signal(signum, _raise_terminated) for signum in STOP_SIGNALS} if on_main else {}
     try:
         return int(command.run(args) or 0)
     except OutputExistsError as exc:
@@ -150,11 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vidstyle {args.command}: error: {os_error_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
-        print(f"vidstyle {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
-        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        signum = int(exc.signum if isinstance(exc, Terminated) else signal.SIGINT)
+        said = {int(signal.SIGINT): "interrupted", int(signal.SIGTERM): "terminated"}.get(signum, f"terminated ({signal.Signals(signum).name})")
+        print(f"vidstyle {args.command}: {said}", file=sys.stderr)
+        return 128 + signum
     finally:
-        if on_main:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_cli() -> NoReturn:

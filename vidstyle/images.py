@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -16,17 +17,40 @@ from .errors import MediaError
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 
-def read_image_uint8(path: str | os.PathLike[str]) -> torch.Tensor:
-    """RGB uint8 [H, W, 3], with EXIF orientation applied as a viewer would."""
+def read_image_uint8(path: str | os.PathLike[str], dropped: list[str] | None = None) -> torch.Tensor:
+    """RGB uint8 [H, W, 3], with EXIF orientation applied as a viewer would; 16-bit pictures
+    scaled to 8 bits. What an RGB picture cannot hold (transparency, an animation's further
+    frames) is named in `dropped`."""
     file = Path(path)
     if not file.is_file():
         raise MediaError(f"image not found: {file}")
     try:
-        with Image.open(file) as img:
-            rgb = ImageOps.exif_transpose(img).convert("RGB")
-            return torch.from_numpy(np.array(rgb, dtype=np.uint8))
+        with Image.open(file) as opened:
+            frames = getattr(opened, "n_frames", 1)
+            img = ImageOps.exif_transpose(opened)
+            if dropped is not None:
+                dropped += [f"frames 2 to {frames} of {frames} (only the first is stylized)"] * (frames > 1)
+                dropped += ["its transparency (the output is opaque)"] * _has_transparency(img)
+            return torch.from_numpy(rgb_uint8(img))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise MediaError(f"not a readable image: {file} ({exc.__class__.__name__})") from None
+
+
+def rgb_uint8(img: Image.Image) -> np.ndarray:
+    """PIL's convert("RGB") clips 16- and 32-bit greyscale (I;16, I) at 255 instead of scaling:
+    a 16-bit PNG would come out white. Those are scaled from 16 bits here."""
+    if img.mode.startswith("I"):
+        grey = np.clip(np.asarray(img, dtype=np.float32) / 257.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=-1)
+    return np.array(img.convert("RGB"), dtype=np.uint8)
+
+
+def _has_transparency(img: Image.Image) -> bool:
+    """Whether any pixel is less than opaque (an alpha channel that is all 255 loses nothing)."""
+    if img.mode not in ("RGBA", "LA", "PA", "La", "RGBa") and "transparency" not in img.info:
+        return False
+    low, _ = cast(tuple[int, int], img.convert("RGBA").getchannel("A").getextrema())
+    return low < 255
 
 
 def read_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> torch.Tensor:

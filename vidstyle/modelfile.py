@@ -156,11 +156,18 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
 _EXPORTED = {".onnx": "ONNX model", ".engine": "TensorRT engine"}  # runnable by a backend, not loadable as a net
 
 
-def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
-    """Load a model file, or a bundled model by name (the bundled default when `path` is None)."""
-    file = resolve_model_path(path)
+def check_model_file(file: Path) -> Path:
+    """A model path that names a file, or one line saying what it names instead."""
+    if file.is_dir():
+        raise ModelFileError(f"the model {file} is a folder; give a model file ({file.suffix or '.safetensors'})")
     if not file.is_file():
         raise ModelFileError(f"model file not found: {file}")
+    return file
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
+    """Load a model file, or a bundled model by name (the bundled default when `path` is None)."""
+    file = check_model_file(resolve_model_path(path))
     if file.suffix.lower() in _EXPORTED:
         raise ModelFileError(f"{file} is an exported {_EXPORTED[file.suffix.lower()]}; this command takes the .safetensors model it was exported from (stylize, camera and serve run it directly)")
     try:

@@ -7,6 +7,7 @@ row. Errors name the styles the model has, so a typo is one line away from the f
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 
 import torch
@@ -95,6 +96,8 @@ def parse_schedule(spec: str, names: list[str]) -> StyleSchedule:
             seconds = float(time_text.strip().removesuffix("s"))
         except ValueError:
             raise VidstyleError(f"style schedule time {time_text!r} is not a number of seconds") from None
+        if not 0 <= seconds < math.inf:  # nan and inf parse as floats, and would give a black video
+            raise VidstyleError(f"style schedule time {time_text!r} is not a time of 0 or more seconds (like 4s)")
         if points and seconds <= points[-1][0]:
             raise VidstyleError(f"style schedule times must increase; {seconds:g}s comes after {points[-1][0]:g}s")
         points.append((seconds, one_hot(style_index(style, names), len(names))))

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
+from vidstyle.errors import VidstyleError
 from vidstyle.jobs.batch import find_videos
 
 FRAMES = 6
@@ -68,7 +70,7 @@ def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path
 def test_without_ray_it_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
     make_clip(tmp_path / "a.mp4", frames=2)
-    assert_one_error_line(cli("batch", tmp_path, "--output-dir", tmp_path / "out"), "pip install 'vidstyle[scale]'")
+    assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out"), "pip install 'vidstyle[scale]'")
     assert not (tmp_path / "out").exists()
 
 
@@ -102,9 +104,7 @@ def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
     for name in ("v/a.mp4", "v/deep/b.avi", "v/.c.partial.mp4", "v/notes.txt", "w/a.mp4"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    out = tmp_path / "v" / "styled"  # inside an input folder: its files are never inputs
-    (out / "old.mp4").parent.mkdir()
-    (out / "old.mp4").write_bytes(b"")
+    out = tmp_path / "styled"
     items = find_videos([tmp_path / "v"], out)
     assert [(i.input.name, i.output.relative_to(out).as_posix()) for i in items] == [("a.mp4", "a.mp4"), ("b.avi", "deep/b.mp4")]
     items = find_videos([f"{tmp_path}/v/**/*.avi"], out)
@@ -113,6 +113,17 @@ def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
         find_videos([tmp_path / "v" / "a.mp4", tmp_path / "w" / "a.mp4"], out)
     with pytest.raises(Exception, match="an empty input path"):  # not the working folder
         find_videos([""], out)
+
+
+def test_an_output_folder_inside_a_searched_input_folder_is_refused(tmp_path: Path) -> None:
+    """As `vidstyle image` refuses it: a later run would take this run's results as inputs."""
+    (tmp_path / "v" / "deep").mkdir(parents=True)
+    (tmp_path / "v" / "deep" / "a.mp4").write_bytes(b"")
+    inside = tmp_path / "v" / "styled"
+    for inputs in ([tmp_path / "v"], [f"{tmp_path}/v/**/*.mp4"], [f"{tmp_path}/*"]):
+        with pytest.raises(VidstyleError, match=re.escape(f"output folder {inside} is inside the input folder {tmp_path / 'v'}: a later run")):
+            find_videos(inputs, inside)
+    assert [i.input.name for i in find_videos([tmp_path / "v" / "deep" / "a.mp4"], inside)] == ["a.mp4"]  # a file alone searches nothing
 
 
 def test_the_rest_of_the_cli_does_not_import_ray() -> None:
@@ -176,3 +187,20 @@ def test_ray_init_native_chatter_is_muted_and_stderr_comes_back(capfd: pytest.Ca
         os.write(2, b"gcs_client.cc:210: Failed to get cluster ID\n")  # what Ray's C++ client writes itself
     os.write(2, b"our own line\n")
     assert capfd.readouterr().err == "our own line\n"
+
+
+def test_a_ray_address_where_nothing_listens_is_one_line_within_seconds(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Ray's client retried such an address for minutes (still running after 400 s)."""
+    pytest.importorskip("ray")
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    make_clip(tmp_path / "a.mp4", frames=2)
+    started = time.monotonic()
+    result = cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out", "--model", tiny_model, "--ray", f"127.0.0.1:{port}")
+    assert_one_error_line(result, f"cannot join Ray at '127.0.0.1:{port}': nothing answers there")
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4"]

@@ -101,3 +101,43 @@ def test_a_folder_of_only_unreadable_files_leaves_no_output_folder(tmp_path: Pat
     (bad / "x.jpg").write_text("not a picture")
     assert_one_error_line(cli("image", bad, "-o", tmp_path / "out", "--model", tiny_model), "none of the 1 image(s)", "could be read")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]
+
+
+def test_a_16_bit_greyscale_png_is_scaled_not_clipped_to_white(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """PIL's convert("RGB") clips 16-bit grey (mode I;16) at 255: 30000/65535 came out white."""
+    ramp = np.linspace(0, 65535, 48 * 40).reshape(40, 48).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    Image.fromarray(np.round(ramp / 257).astype(np.uint8)).save(tmp_path / "eight.png")  # the same picture in 8 bits
+    assert Image.open(tmp_path / "deep.png").mode == "I;16"
+    for name in ("deep", "eight"):
+        assert cli("image", tmp_path / f"{name}.png", tmp_path / f"{name}-out.png", "--model", tiny_model, "--device", "cpu").code == 0
+    deep, eight = (np.asarray(Image.open(tmp_path / f"{name}-out.png")) for name in ("deep", "eight"))
+    assert np.abs(deep.astype(int) - eight.astype(int)).max() <= 1
+
+
+def _image_notes(capsys: pytest.CaptureFixture[str], *args: object) -> list[str]:
+    from vidstyle.cli import main
+
+    assert main(["image", *map(str, args), "--device", "cpu"]) == 0
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("vidstyle:") and not line.startswith("vidstyle: wrote")]
+
+
+def test_dropped_transparency_and_animation_frames_are_noted(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rgba = np.zeros((24, 32, 4), np.uint8)
+    rgba[..., 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "opaque.png")  # an alpha channel that hides nothing: no note
+    rgba[:12, :, 3] = 0
+    Image.fromarray(rgba).save(tmp_path / "clear.png")
+    frames = [Image.fromarray(np.full((24, 32, 3), 60 * i, np.uint8)) for i in range(3)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    model = ["--model", tiny_model]
+    assert _image_notes(capsys, tmp_path / "opaque.png", "-o", tmp_path / "o1.png", *model) == []
+    assert _image_notes(capsys, tmp_path / "clear.png", "-o", tmp_path / "o2.png", *model) == ["vidstyle: clear.png: dropped its transparency (the output is opaque)"]
+    assert _image_notes(capsys, tmp_path / "anim.gif", "-o", tmp_path / "o3.png", *model) == ["vidstyle: anim.gif: dropped frames 2 to 3 of 3 (only the first is stylized)"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rgba).save(folder / name)
+    assert _image_notes(capsys, folder, "-o", tmp_path / "styled", *model) == [
+        f"vidstyle: 2 image(s) lost what an RGB picture cannot hold, first {folder / 'a.png'}: its transparency (the output is opaque)"
+    ]

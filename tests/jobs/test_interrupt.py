@@ -54,16 +54,17 @@ def test_ctrl_c_stops_quickly(keep: bool, tmp_path: Path, tiny_model: Path) -> N
         assert not out.exists()
 
 
-@pytest.mark.parametrize("keep", [False, True])
-def test_sigterm_is_handled_like_ctrl_c(keep: bool, tmp_path: Path, tiny_model: Path) -> None:
-    """A service manager's stop: no hidden temp file left; --keep-partial keeps a playable one."""
+@pytest.mark.parametrize(("signum", "keep"), [(signal.SIGTERM, False), (signal.SIGTERM, True), (signal.SIGHUP, False)])
+def test_sigterm_and_sighup_are_handled_like_ctrl_c(signum: int, keep: bool, tmp_path: Path, tiny_model: Path) -> None:
+    """A service manager's stop, or the terminal closed (SIGHUP, which left a hidden temp file):
+    no hidden temp file left; --keep-partial keeps a playable one."""
     src = make_clip(tmp_path / "long.mp4", frames=600, width=96, height=64, rate=30, audio=True)
     out = tmp_path / "out.mp4"
     args = ["stylize", str(src), str(out), "--model", str(tiny_model), "--device", "cpu", "--batch", "2"]
-    code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path, signal.SIGTERM)
-    assert code == 128 + signal.SIGTERM, stderr
+    code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path, signum)
+    assert code == 128 + signum, stderr
     assert seconds < 3.0, f"took {seconds:.1f}s to stop"
-    assert "terminated" in stderr
+    assert stderr.rstrip().endswith("vidstyle stylize: terminated" + (" (SIGHUP)" if signum == signal.SIGHUP else "")), stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     if keep:
         frames, _, _ = read_video(out)

@@ -70,6 +70,15 @@ def test_a_schedule_with_an_unknown_style_fails_before_any_output(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
+@pytest.mark.parametrize("plan", ["nans:candy,1s:mosaic", "0s:candy,infs:mosaic"])
+def test_a_schedule_time_that_is_not_a_time_is_one_line(plan: str, tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """nan and inf parse as floats; run, they gave an all-black video with exit 0."""
+    clip = make_clip(tmp_path / "in.mp4", frames=4)
+    result = cli("stylize", clip, tmp_path / "out.mp4", "--model", three_style_model, "--device", "cpu", "--style-schedule", plan)
+    assert_one_error_line(result, f"style schedule time '{plan.split(',')[0 if plan.startswith('n') else 1].split(':')[0]}' is not a time of 0 or more seconds")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
 def test_style_and_style_mix_together_are_refused_by_the_parser(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("image", write_test_image(tmp_path / "in.png"), tmp_path / "o.png", "--model", three_style_model, "--style", "candy", "--style-mix", "candy:1")
     assert result.code == 2 and "not allowed with argument" in result.err

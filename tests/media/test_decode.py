@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clips import make_clip, read_video
+from clips import make_clip, make_ts, read_video
 from vidstyle.media.decode import DecodeStats, read_batches
+from vidstyle.media.options import Trim
 
 
 def test_batches_carry_pts_indices_and_pixels(tmp_path: Path) -> None:
@@ -47,3 +48,18 @@ def test_max_side_scales_frames_down_in_the_decoder(pixel_format: str, tmp_path:
     shapes = {tuple(b.data.shape[1:]) for b in batches}
     assert shapes == ({(30, 40, 3)} if pixel_format == "rgb24" else {(45, 40)})  # I420: 30 rows + 15 of chroma
     assert sum(len(b) for b in batches) == 5
+
+
+def test_a_trim_counts_from_the_first_timestamp_of_an_mpeg_ts(tmp_path: Path) -> None:
+    """MPEG-TS starts at 1.6 s here: ffmpeg's -ss 2 -t 1 counts from that first timestamp and
+    gives 10 frames, the 2.0 s to 2.9 s after it, starting at pts 0. Absolute times gave none
+    for -t 1 and 4 late frames for -ss 2 -t 1."""
+    src = make_ts(tmp_path / "in.ts", start=1.6, frames=40, rate=10, audio=False)
+    decoded, times, _ = read_video(src)
+    assert times[0] == pytest.approx(1.6)
+    batches = list(read_batches(src, 4, trim=Trim(start_seconds=2.0, end_seconds=3.0)))
+    kept = [b.data[i].numpy() for b in batches for i in range(len(b))]
+    assert len(kept) == 10 and all(np.array_equal(a, b) for a, b in zip(kept, decoded[20:30]))
+    assert np.allclose([t for b in batches for t in b.pts_seconds], [i / 10 for i in range(10)], atol=1e-6)
+    first_second = [t for b in read_batches(src, 4, trim=Trim(end_seconds=1.0)) for t in b.pts_seconds]
+    assert np.allclose(first_second, [i / 10 for i in range(10)], atol=1e-6)  # untrimmed at the front: 0 too, as ffmpeg's output

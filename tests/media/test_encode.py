@@ -1,5 +1,6 @@
 """VideoWriter from EncodeOptions alone: no probe of an input needed (the camera's case)."""
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -7,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from clips import frame_pixels, read_video
+from clips import frame_pixels, make_clip, read_video
 from vidstyle.errors import MediaError
 from vidstyle.frames import FrameBatch
-from vidstyle.media.encode import VideoWriter, check_encoder, choose_pix_fmt, even_size_needed
+from vidstyle.media.encode import VideoWriter
 from vidstyle.media.options import EncodeOptions
 
 
@@ -26,15 +27,19 @@ def test_writes_given_pts_size_and_rotation(tmp_path: Path) -> None:
     assert rotation == 90 and writer.audio_action is None
 
 
-def test_codec_rules() -> None:
-    assert even_size_needed("yuv420p") == (True, True)
-    assert even_size_needed("yuv422p") == (True, False)
-    assert even_size_needed("yuv444p") == (False, False)
-    assert choose_pix_fmt("libx264", None) == "yuv420p"
-    with pytest.raises(MediaError, match="cannot encode pixel format"):
-        choose_pix_fmt("libx264", "rgb48le")
-    with pytest.raises(MediaError, match="not available"):
-        check_encoder("no_such_codec")
+def test_an_encoder_that_refuses_to_start_is_one_error_and_closes_what_it_opened(tmp_path: Path) -> None:
+    """MPEG-4 Part 2 takes no time base finer than 1/65535; MPEG-TS input counts in 1/90000.
+    The failed start used to end in AttributeError: 'VideoWriter' object has no attribute '_closed'."""
+    src = make_clip(tmp_path / "in.mkv", frames=3, audio=True)
+    options = EncodeOptions(width=64, height=48, time_base=Fraction(1, 90000), codec="mpeg4", crf=None, preset=None)
+    before = _open_files()
+    with pytest.raises(MediaError, match=r"^the mpeg4 encoder cannot start for 64x48 yuv420p video \(FFmpeg: "):
+        VideoWriter(tmp_path / "out.mp4", options, carry_from=src)
+    assert _open_files() == before  # the input opened for its audio is closed again
+
+
+def _open_files() -> list[str]:
+    return sorted(os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}"))
 
 
 def test_options_reject_nonsense() -> None:

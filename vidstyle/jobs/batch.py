@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ..atomic import atomic_output, check_not_an_input, made_outputs
 from ..errors import MediaError, VidstyleError
-from ..media.rules import CONTAINERS
+from ..media.codecs import CONTAINERS, choose_codec, encoder_options
 from ..modelfile import StyleModel
 
 # What a folder or a pattern is searched for: the containers FFmpeg reads that people keep video in.
@@ -78,9 +78,12 @@ def stylize_batch(
     `output_dir`. Returns one row per file, in input order.
     """
     _check_video_options(video_options)
-    _check_model(model, video_options)
     out_dir = _output_folder(output_dir)
     items = find_videos(inputs, out_dir)
+    for example in {item.output.suffix.lower(): item.output for item in items}.values():  # each container the outputs use
+        codec = choose_codec(example, video_options.get("codec"))
+        encoder_options(codec, video_options.get("crf"), video_options.get("preset"))
+    _check_model(model, video_options)
     try:
         import ray as _  # noqa: F401  (only to say how to install it before any work)
     except ImportError:
@@ -110,8 +113,8 @@ def stylize_batch(
 def find_videos(inputs: Sequence[str | os.PathLike[str]], output_dir: Path) -> list[BatchItem]:
     """Each input file with its output: folders keep their tree below them, a pattern its tree
     below the part without wildcards, a named file its name. Hidden files (other runs' temp
-    files) and anything already inside `output_dir` are left out, so a run whose output folder
-    sits among its inputs never takes its own outputs as new work."""
+    files) are left out. An output folder inside a folder that is searched is refused, as
+    `vidstyle image` refuses it: a later run would take its results as inputs."""
     if not inputs:
         raise VidstyleError("no inputs given")
     found: dict[Path, tuple[Path, Path]] = {}  # resolved input -> (as spelled, path relative to the output folder)
@@ -140,14 +143,24 @@ def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
     if path.is_file():
         return [(path, Path(path.name))]
     if path.is_dir():
-        return _videos_below(path, sorted(path.rglob("*")), output_dir)
+        _check_outside(output_dir, path)
+        return _videos_below(path, sorted(path.rglob("*")))
     if not glob.has_magic(spec):
         raise VidstyleError(f"input not found: {spec}")
     root = Path(*_literal_prefix(path.parts))
+    if "**" in spec:  # searched to any depth below the part without wildcards
+        _check_outside(output_dir, root)
     matches: list[Path] = []
     for match in sorted(Path(m) for m in glob.glob(spec, recursive=True)):
+        if match.is_dir():
+            _check_outside(output_dir, match)
         matches += sorted(match.rglob("*")) if match.is_dir() else [match]
-    return _videos_below(root, matches, output_dir)
+    return _videos_below(root, matches)
+
+
+def _check_outside(output_dir: Path, searched: Path) -> None:
+    if output_dir.resolve().is_relative_to(searched.resolve()):
+        raise VidstyleError(f"output folder {output_dir} is inside the input folder {searched}: a later run would take its results as inputs")
 
 
 def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
@@ -160,14 +173,11 @@ def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
     return prefix or ["."]
 
 
-def _videos_below(root: Path, candidates: list[Path], output_dir: Path) -> list[tuple[Path, Path]]:
-    out = output_dir.resolve()
+def _videos_below(root: Path, candidates: list[Path]) -> list[tuple[Path, Path]]:
     videos = []
     for file in candidates:
         relative = file.relative_to(root)
         if file.suffix.lower() not in VIDEO_SUFFIXES or not file.is_file() or any(p.startswith(".") and p not in (".", "..") for p in relative.parts):
-            continue
-        if file.resolve().is_relative_to(out):
             continue
         videos.append((file, relative))
     return videos
@@ -187,38 +197,28 @@ def _output_folder(path: str | os.PathLike[str]) -> Path:
 def _check_model(model: StyleModel | str | os.PathLike[str] | None, options: dict[str, Any]) -> None:
     """A bad model, style name or blend fails here, once, not in every worker after Ray starts."""
     from ..backends import SUFFIX_BACKENDS
-    from ..errors import ModelFileError
-    from ..modelfile import load_model
+    from ..modelfile import check_model_file, load_model
     from ..stylemix import StyleChoice
 
     blend = options.get("temporal_blend", 0.0)
     if not 0.0 <= blend < 1.0:
         raise MediaError(f"temporal blend must be in [0, 1), got {blend}")
     if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
-        if not Path(model).is_file():
-            raise ModelFileError(f"model file not found: {model}")
+        check_model_file(Path(model))
         return  # an exported model's styles are checked by its backend, in the worker
     names = (model if isinstance(model, StyleModel) else load_model(model)).card.style_names
     StyleChoice.of(options.get("style"), options.get("style_mix"), options.get("style_schedule")).resolve(names)
 
 
 def _check_video_options(options: dict[str, Any]) -> None:
-    """Fail before Ray starts, not once per file in every worker: unknown keywords and encoder
-    settings that no output could use."""
-    from ..media.encode import check_encoder
-    from ..media.rules import encoder_options
+    """Fail before Ray starts, not once per file in every worker: unknown keywords and a batch
+    size that cannot be (the encoder settings are checked with each output's container)."""
     from .video import stylize_video
 
     own = {"input", "output", "model", "overwrite", "progress", "on_batch", "stop", "keep_partial"}
     unknown = set(options) - (set(inspect.signature(stylize_video).parameters) - own)
     if unknown:
         raise TypeError(f"stylize_batch got unexpected keyword(s): {', '.join(sorted(unknown))}")
-    codec = options.get("codec")
-    if codec is not None:
-        check_encoder(codec)
-        encoder_options(codec, options.get("crf"), options.get("preset"))
-    elif options.get("crf") is not None or options.get("preset") is not None:
-        encoder_options("libx264", options.get("crf"), options.get("preset"))
     if options.get("batch", 1) < 1:
         raise MediaError(f"batch must be at least 1, got {options['batch']}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -13,13 +14,14 @@ from ..backends import create_backend
 from ..context import resolve_context
 from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..errors import MediaError, OutputExistsError
-from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, write_image_uint8
+from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, rgb_uint8, write_image_uint8
 from ..modelfile import StyleModel, load_model
 from ..progress import progress_bar
 from ..stylemix import StyleChoice
 from ..stylizer import FrameStylizer
 
 ImageInput = str | os.PathLike[str] | torch.Tensor | np.ndarray | Image.Image
+log = logging.getLogger("vidstyle")
 
 
 def stylize_image(
@@ -61,9 +63,13 @@ def stylize_image(
 
 def _as_uint8_tensor(image: ImageInput) -> torch.Tensor:
     if isinstance(image, str | os.PathLike):
-        return read_image_uint8(image)
+        dropped: list[str] = []
+        pixels = read_image_uint8(image, dropped)
+        for what in dropped:  # one note each, so nothing is lost silently
+            log.info("%s: dropped %s", Path(image).name, what)
+        return pixels
     if isinstance(image, Image.Image):
-        return torch.from_numpy(np.array(image.convert("RGB"), dtype=np.uint8))
+        return torch.from_numpy(rgb_uint8(image))
     pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image  # a copy: the caller keeps theirs
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
         raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {pixels.dtype} {tuple(pixels.shape)}")
@@ -109,21 +115,27 @@ def stylize_folder(
     net = model if isinstance(model, StyleModel) else load_model(model)
     StyleChoice.of(style, style_mix).resolve(net.card.style_names)  # a bad name fails before any file
     written = []
+    lossy: list[tuple[Path, list[str]]] = []  # the files that lost something, and what
     with made_outputs() as made:  # an error or an interrupt takes back the files (and folders) this run made
         made.folder(dst)
         for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
             try:
-                pixels = read_image_uint8(file)
+                lost: list[str] = []
+                pixels = read_image_uint8(file, lost)
             except MediaError:
                 if skipped is None:
                     raise
                 skipped.append(file)
                 continue
+            if lost:
+                lossy.append((file, lost))
             made.folder(target.parent)
             stylize_image(pixels, made.file(target), model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
             written.append(target)
         if not written:  # every file was skipped: the folder made for them goes too
             raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")
+    if lossy:  # one note for the folder, not one per file
+        log.info("%d image(s) lost what an RGB picture cannot hold, first %s: %s", len(lossy), lossy[0][0], "; ".join(lossy[0][1]))
     return written
 
 

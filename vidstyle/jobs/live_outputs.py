@@ -17,8 +17,8 @@ import torch
 from ..atomic import atomic_output, check_output_path
 from ..errors import VidstyleError
 from ..frames import Frame, FrameBatch
+from ..media.codecs import choose_codec, encoder_options
 from ..media.encode import VideoWriter
-from ..media.rules import container_for
 from ..media.options import EncodeOptions
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def check_outputs(
 ) -> None:
     """Fail with one line before the camera or any model is opened."""
     if record:
-        container_for(Path(record))  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
+        choose_codec(Path(record), None)  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
     if record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json):  # through any symlinked folder
         raise VidstyleError(f"the recording and the stats JSON are the same file ({stats_json}); give each its own")
     for output in (record, stats_json):
@@ -120,7 +120,9 @@ class Recorder:
     timestamps (so a file not played in real time still records at its speed) or capture times."""
 
     def __init__(self, path: str | os.PathLike[str], width: int, height: int) -> None:
-        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), preset="veryfast")
+        codec = choose_codec(Path(path), None)  # the container's own: VP9 for .webm, H.264 for the rest
+        crf, preset = encoder_options(codec, None, None)
+        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), codec=codec, crf=crf, preset=preset, realtime=True)
         self._stack = contextlib.ExitStack()
         tmp = self._stack.enter_context(atomic_output(path))
         self.writer = VideoWriter(tmp, options)

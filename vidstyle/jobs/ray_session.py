@@ -106,6 +106,22 @@ def native_stderr_muted() -> Iterator[None]:
         os.close(saved)
 
 
+REACH_SECONDS = 10.0  # to open a TCP connection to a cluster's address, before Ray is asked
+
+
+def check_reachable(address: str) -> None:
+    """One line, within seconds, when nothing listens at a cluster address: Ray's client retries
+    such an address for minutes (it was still trying after 400 s) before it gives up."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port; Ray says what is wrong with it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or type(exc).__name__
+        raise VidstyleError(f"cannot join Ray at {address!r}: nothing answers there ({reason}); start the cluster, or leave out --ray to run Ray on this machine") from None
+
+
 def connect(address: str) -> bool:
     """Join or start Ray; True when this call started it (and so must shut it down). A program
     that already called ray.init() keeps its session."""
@@ -119,7 +135,7 @@ def connect(address: str) -> bool:
     on_main = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
     if address not in ("auto", "local") or os.environ.get("RAY_ADDRESS"):
-        log.info("joining the Ray cluster at %s (an address that does not answer takes a while to fail)", address if address != "auto" else os.environ["RAY_ADDRESS"])
+        log.info("joining the Ray cluster at %s", address if address != "auto" else os.environ["RAY_ADDRESS"])
     try:
         with native_stderr_muted():
             if address == "auto" and not os.environ.get("RAY_ADDRESS"):
@@ -130,6 +146,8 @@ def connect(address: str) -> bool:
             elif address == "local":
                 ray.init(address="local", **LOCAL_OPTIONS, **quiet)
             else:
+                if address != "auto":
+                    check_reachable(address)
                 ray.init(address=None if address == "auto" else address, **quiet)
     except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
         where = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address

@@ -28,9 +28,9 @@ from ..context import RunContext, resolve_context
 from ..errors import MediaError
 from ..frames import FrameBatch, PixelFormat
 from ..media.decode import DecodeStats, read_batches
-from ..media.encode import VideoWriter, check_encoder
+from ..media.codecs import choose_codec, encoder_options
+from ..media.encode import VideoWriter
 from ..media.options import EncodeOptions, Trim
-from ..media.rules import choose_codec, encoder_options
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
 from ..pipeline import run_pipeline
@@ -202,8 +202,7 @@ def plan_video(
         raise MediaError(f"start {trim.start_seconds:g} s is past the end of {Path(input).name} ({info.duration_seconds:.1f} s long)")
     check_output_path(output, inputs=[input, model_path, engine], overwrite=overwrite)
     # None: the container's own (VP9 for WebM, H.264 for the rest), and that codec's crf/preset.
-    codec = choose_codec(Path(output), codec, codec_name=check_encoder(codec) if codec else None)
-    check_encoder(codec)
+    codec = choose_codec(Path(output), codec)
     crf, preset = encoder_options(codec, crf, preset)
     encode = EncodeOptions(
         width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25),
@@ -293,5 +292,8 @@ def run_video(
     if stopped:
         raise _StoppedEarly
     if writer.frames_written == 0:
+        seen = stats.last_seen_seconds
+        if plan.trim.start_seconds > 0 and seen is not None and seen < plan.trim.start_seconds:
+            raise MediaError(f"start {plan.trim.start_seconds:g} s is past the last frame of {plan.input.name} (at {seen:.2f} s)")
         raise MediaError(f"no frames could be decoded from {plan.input}")
     return stopped

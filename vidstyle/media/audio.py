@@ -1,7 +1,8 @@
 """Audio carry-over: each of the input's audio tracks moved to the output, interleaved with
 the video by time.
 
-Copied when the output container can hold the codec, else re-encoded (AAC, or Opus for WebM).
+Copied when the output container can hold the codec, else re-encoded (AAC, or Opus for WebM)
+with the input's channel layout and sample rate where the encoder takes them.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import av.error
 from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 
+from .codecs import audio_copyable, audio_encoder, audio_layout, audio_rate, input_layout
 from .options import Trim
-from .rules import audio_copyable
-from .streams import StreamCarrier
+from .streams import StreamCarrier, carried_metadata
 
 
 class AudioCarrier(StreamCarrier):
@@ -35,13 +36,26 @@ class AudioCarrier(StreamCarrier):
             self.out_stream = cast(AudioStream, output.add_stream_from_template(self.in_stream))
             self.action = f"{label}: copied ({codec}, not re-encoded)"
         else:
-            target = "libopus" if output.format.name == "webm" else "aac"
-            self.encoder = cast(AudioStream, output.add_stream(target, rate=cast(AudioStream, self.in_stream).codec_context.sample_rate or 48000))
+            self.encoder = self._add_encoder(output, codec, label)
             self.out_stream = self.encoder
-            self.resampler = av.AudioResampler(format=self.encoder.codec_context.format, layout=self.encoder.codec_context.layout, rate=self.encoder.codec_context.rate)
-            self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})"
+        self.out_stream.metadata.update(carried_metadata(self.in_stream.metadata))
         # Decoded audio keeps its priming samples for the encoder; only copied packets are skipped.
         self.skip_priming = self.skip_priming and self.copy
+
+    def _add_encoder(self, output: av.container.OutputContainer, codec: str, label: str) -> AudioStream:
+        """An encoder for the container with the input's rate and layout where it takes them;
+        what it cannot take is said in the action (Opus: 48 kHz; some layouts)."""
+        target = audio_encoder(output.format.name)
+        source = cast(AudioStream, self.in_stream).codec_context
+        in_layout = input_layout(source.layout)
+        rate = audio_rate(target, source.sample_rate)
+        layout = audio_layout(target, in_layout, rate)
+        encoder = cast(AudioStream, output.add_stream(target, rate=rate, layout=layout))
+        self.resampler = av.AudioResampler(format=encoder.codec_context.format, layout=layout, rate=rate)
+        changes = [f"{source.sample_rate} Hz -> {rate} Hz"] * (rate != source.sample_rate)
+        changes += [f"{in_layout} channels stored as {layout} ({target} cannot take {in_layout})"] * (layout != in_layout)
+        self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})" + "".join(f"; {c}" for c in changes)
+        return encoder
 
     def _mux(self, packet: av.Packet) -> None:
         if self.copy:

@@ -22,7 +22,7 @@ from av.video.codeccontext import VideoCodecContext
 from ..colour import fit_max_side
 from ..frames import FrameBatch, PixelFormat
 from .options import Trim
-from .probe import av_error_line, open_input
+from .probe import av_error_line, open_input, origin_seconds
 
 
 @dataclass
@@ -31,8 +31,9 @@ class DecodeStats:
     corrupt_packets: int = 0
     ended_early: bool = False
     notes: list[str] = field(default_factory=list)
-    first_seconds: float | None = None  # pts of the first and last frames decoded
+    first_seconds: float | None = None  # pts of the first and last frames kept
     last_seconds: float | None = None
+    last_seen_seconds: float | None = None  # of the last frame decoded, kept or not, from the file's first timestamp
 
 
 def read_batches(
@@ -51,7 +52,9 @@ def read_batches(
     `decoder` names another FFmpeg decoder for the stream (h264_cuvid for NVDEC). `max_side`
     scales frames down here, in the decode thread, so that nothing after it holds a frame
     larger than the net's: an 8K clip at max_side 128 costs what a 128-pixel one does.
-    `trim` keeps a part of the clip, its pts shifted to start at zero. Stopping early (a break, itertools.islice) closes the file.
+    `trim` keeps a part of the clip, its times counted from the file's first timestamp as
+    ffmpeg's -ss and -t are; the pts are shifted so that this timestamp, or the trim's start,
+    is zero (probe.origin_seconds). Stopping early (a break, itertools.islice) closes the file.
     """
     stats = stats if stats is not None else DecodeStats()
     with open_input(path) as container:
@@ -67,7 +70,8 @@ def read_batches(
         frames: list[np.ndarray] = []
         pts: list[int] = []
         last_pts = -step
-        shift = round(trim.start_seconds / time_base)
+        origin = round(origin_seconds(container) / time_base)
+        shift = origin + round(trim.start_seconds / time_base)
         if trim.start_seconds > 0:  # to the keyframe before the start; the frames up to it are skipped
             container.seek(shift, stream=stream, backward=True)
         kept = 0
@@ -76,7 +80,8 @@ def read_batches(
                 # Some raw streams carry no pts; continue the sequence at the nominal rate.
                 current = frame.pts if frame.pts is not None else last_pts + step
                 last_pts = current
-                keep = trim.keeps(float(current * time_base))
+                stats.last_seen_seconds = float((current - origin) * time_base)
+                keep = trim.keeps(stats.last_seen_seconds)
                 if keep is None or (trim.max_frames is not None and kept >= trim.max_frames):
                     _drain(codec)
                     break

@@ -1,5 +1,5 @@
 """The encoding side: FrameBatches to a file with their pts copied, rotation kept, audio
-carried over; and the rules for which codec takes which options and pixel formats.
+and metadata carried over. Which codec and pixel format a file gets is decided in codecs.py.
 
 Timestamps are copied from input to output rather than re-derived from a frame rate, so
 variable-frame-rate video stays variable.
@@ -7,8 +7,8 @@ variable-frame-rate video stays variable.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 from pathlib import Path
 from typing import cast
 
@@ -21,17 +21,10 @@ from av.video.stream import VideoStream
 from ..errors import MediaError
 from ..frames import FrameBatch
 from .audio import AudioCarrier
-from .streams import StreamCarrier, SubtitleCarrier, plan_carriers
+from .codecs import FASTSTART_SUFFIXES, choose_pix_fmt, encoder_settings, even_size_needed
 from .options import EncodeOptions, Trim, codec_logs_quiet
-from .probe import av_error_line
-
-# Encoders that understand x264-style crf/preset options.
-CRF_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"})
-PRESET_CODECS = frozenset({"libx264", "libx264rgb", "libx265", "libsvtav1"})
-# Encoders that store odd sizes even in subsampled formats (FFV1 codes chroma planes rounded up).
-ODD_SIZE_CODECS = frozenset({"ffv1"})
-FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
-SUGGESTED_CODECS = ("libx264", "libx265", "libx264rgb", "ffv1", "libvpx-vp9", "libsvtav1", "mpeg4")
+from .probe import av_error_line, open_input
+from .streams import StreamCarrier, SubtitleCarrier, carried_metadata, plan_carriers
 
 
 class VideoWriter:
@@ -46,12 +39,17 @@ class VideoWriter:
         audio: bool = True,
         trim: Trim = Trim(),
     ) -> None:
-        """`carry_from`: a file whose audio tracks (unless not `audio`) and the subtitles this
-        container can hold are carried over, the part `trim` keeps of them; what is not
-        carried is listed, by name and why, in `dropped`."""
+        """`carry_from`: a file whose audio tracks (unless not `audio`), the subtitles this
+        container can hold, and the metadata (title, languages) are carried over, the part
+        `trim` keeps of them; what is not carried is listed, by name and why, in `dropped`."""
         self.path = Path(path)
+        self._closed = True  # until the file is open: close() has nothing to finish before then
+        self.carriers: list[StreamCarrier] = []
+        self.dropped: list[str] = []
+        self.frames_written = 0
+        self._last_seconds = 0.0
         self.pix_fmt = choose_pix_fmt(options.codec, options.pix_fmt)
-        self.even_w, self.even_h = even_size_needed(self.pix_fmt) if options.codec not in ODD_SIZE_CODECS else (False, False)
+        self.even_w, self.even_h = even_size_needed(options.codec, self.pix_fmt)
         width = options.width + (self.even_w and options.width % 2)
         height = options.height + (self.even_h and options.height % 2)
         self.padded = (width, height) != (options.width, options.height)
@@ -62,16 +60,26 @@ class VideoWriter:
             self.output = av.open(str(self.path), mode="w", options=container_options)
         except (av.error.FFmpegError, ValueError) as exc:
             raise MediaError(f"cannot write {self.path.suffix or 'that'} files here (FFmpeg: {av_error_line(exc)})") from None
-        stream = cast(VideoStream, self.output.add_stream(options.codec, rate=options.rate_fps))
+        try:
+            self.stream = self._add_video(options, width, height)
+            if carry_from is not None:
+                self._carry(carry_from, audio=audio, trim=trim)
+            self._start(options.codec)
+        except BaseException:
+            self._discard()
+            raise
+        self._closed = False
+
+    def _add_video(self, options: EncodeOptions, width: int, height: int) -> VideoStream:
+        try:
+            stream = cast(VideoStream, self.output.add_stream(options.codec, rate=options.rate_fps))
+        except ValueError as exc:  # the container refuses the codec (codecs.choose_codec says so earlier)
+            raise MediaError(f"a {self.path.suffix} file cannot hold {options.codec} video ({exc})") from None
         stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
         # Frames keep the input's pts, so the encoder must count in the input's time base.
         stream.codec_context.time_base = options.time_base
         stream.time_base = options.time_base
-        codec_options: dict[str, str] = {}
-        if options.crf is not None and options.codec in CRF_CODECS:
-            codec_options["crf"] = str(options.crf)
-        if options.preset and options.codec in PRESET_CODECS:
-            codec_options["preset"] = options.preset
+        codec_options = encoder_settings(options.codec, options.crf, options.preset, realtime=options.realtime)
         if options.codec == "libx265":
             # x265 prints to stderr itself, past FFmpeg's log, so -q has to reach it here.
             codec_options["x265-params"] = "log-level=error" if codec_logs_quiet() else "log-level=warning"
@@ -80,22 +88,35 @@ class VideoWriter:
             stream.codec_context.thread_count = options.threads
         if options.rotation_degrees:
             stream.set_display_rotation(options.rotation_degrees)
-        self.stream = stream
-        self.carriers: list[StreamCarrier] = []
-        self.dropped: list[str] = []
-        if carry_from is not None:
-            planned, self.dropped = plan_carriers(carry_from, self.output, audio=audio)
-            for kind, index in planned:
-                carrier = AudioCarrier if kind == "audio" else SubtitleCarrier
-                self.carriers.append(carrier(carry_from, self.output, trim=trim, index=index))
-        try:  # the header now, so what the muxer or encoder refuses is known before any frame
+        return stream
+
+    def _carry(self, source: str | os.PathLike[str], *, audio: bool, trim: Trim) -> None:
+        with open_input(source) as original:
+            self.output.metadata.update(carried_metadata(original.metadata))
+            if original.streams.video:
+                self.stream.metadata.update(carried_metadata(original.streams.video[0].metadata))
+        planned, self.dropped = plan_carriers(source, self.output, audio=audio)
+        for kind, index in planned:
+            carrier = AudioCarrier if kind == "audio" else SubtitleCarrier
+            self.carriers.append(carrier(source, self.output, trim=trim, index=index))
+
+    def _start(self, codec: str) -> None:
+        """The encoder, then the header: what either refuses is known before any frame."""
+        try:
+            self.stream.codec_context.open()
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise MediaError(f"the {codec} encoder cannot start for {self.width}x{self.height} {self.pix_fmt} video (FFmpeg: {av_error_line(exc)})") from None
+        try:
             self.output.start_encoding()
         except (av.error.FFmpegError, ValueError) as exc:
-            self.close()
-            raise MediaError(f"cannot write {options.codec} in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})") from None
-        self.frames_written = 0
-        self._last_seconds = 0.0
-        self._closed = False
+            raise MediaError(f"cannot write {codec} video in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})") from None
+
+    def _discard(self) -> None:
+        """Release what a failed start opened; the caller removes the file (atomic_output)."""
+        for carrier in self.carriers:
+            carrier.close()
+        with contextlib.suppress(Exception):  # the error that got here is the one to report
+            self.output.close()
 
     @property
     def audio_action(self) -> str | None:
@@ -140,38 +161,6 @@ class VideoWriter:
             for carrier in self.carriers:
                 carrier.close()
             self.output.close()
-
-
-def check_encoder(codec: str) -> str:
-    """FFmpeg's codec name for an encoder that exists here (vp9 for libvpx-vp9), or one line."""
-    try:
-        found = av.codec.Codec(codec, "w")
-    except (av.error.FFmpegError, ValueError, av.codec.codec.UnknownCodecError):  # type: ignore[attr-defined]
-        found = None
-    if found is None or found.type != "video":
-        available = [name for name in SUGGESTED_CODECS if name in av.codecs_available]
-        raise MediaError(f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}")
-    return str(found.canonical_name)
-
-
-def choose_pix_fmt(codec: str, requested: str | None) -> str:
-    formats = [f.name for f in (av.codec.Codec(codec, "w").video_formats or [])]
-    if requested:
-        if formats and requested not in formats:
-            raise MediaError(f"codec {codec} cannot encode pixel format {requested}; it takes: {', '.join(formats)}")
-        return requested
-    if not formats or "yuv420p" in formats:
-        return "yuv420p"
-    return formats[0]
-
-
-def even_size_needed(pix_fmt: str) -> tuple[bool, bool]:
-    """(width must be even, height must be even) for chroma-subsampled formats."""
-    match = re.search(r"4(\d)(\d)", pix_fmt)
-    if not match or pix_fmt.startswith(("gbr", "rgb", "bgr")):
-        return False, False
-    horizontal, vertical = match.groups()
-    return horizontal in ("1", "2") or pix_fmt.startswith("yuv42"), vertical == "0"
 
 
 def pad_to_even(frames: torch.Tensor, width_even: bool, height_even: bool) -> torch.Tensor:

@@ -23,6 +23,7 @@ class EncodeOptions:
     preset: str | None = "medium"
     pix_fmt: str | None = None  # None: yuv420p where the codec has it
     threads: int = 0  # 0: let the encoder decide
+    realtime: bool = False  # a live source: the encoder's settings for keeping up (codecs.REALTIME_SETTINGS)
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.height < 1:

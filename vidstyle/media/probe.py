@@ -52,6 +52,14 @@ def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise MediaError(f"cannot read {file} as a video (FFmpeg: {av_error_line(exc)})") from None
 
 
+def origin_seconds(container: av.container.InputContainer) -> float:
+    """The time of a file's first timestamp (1.4 s or more in MPEG-TS, 0 in most MP4s), which
+    ffmpeg's -ss and -t count from and which becomes 0 in the output: every stream is shifted by
+    it, so they stay in sync. An earlier-than-zero start (audio priming) is left as it is."""
+    start = container.start_time
+    return max(0.0, start / av.time_base) if start is not None else 0.0
+
+
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     with open_input(path) as container:
         if not container.streams.video:

@@ -15,7 +15,17 @@ import av
 import av.error
 
 from .options import Trim
-from .probe import open_input
+from .probe import open_input, origin_seconds
+
+# Tags that describe how the input was written, not what it holds: the output's muxer writes its own.
+_WRITER_TAGS = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration", "number_of_frames", "number_of_bytes", "bps"})
+
+
+def carried_metadata(tags: dict[str, str]) -> dict[str, str]:
+    """The tags carried to the output, as ffmpeg's default mapping carries them (title, language,
+    comments...), less those that describe how the input was written. Keys keep their spelling:
+    FFmpeg's muxers look tags up without regard to case."""
+    return {key: value for key, value in tags.items() if key.lower() not in _WRITER_TAGS and not key.lower().startswith("_statistics")}
 
 
 def _starts_before_zero(packet: av.Packet) -> bool:
@@ -37,8 +47,10 @@ class StreamCarrier:
         self.trim = trim
         rate = getattr(self.in_stream.codec_context, "sample_rate", None) or 48000
         time_base = self.in_stream.time_base or Fraction(1, rate)
-        self._shift = round(trim.start_seconds / time_base)
-        self._end = None if trim.end_seconds is None else round(trim.end_seconds / time_base)
+        # Trims count from the file's first timestamp, and the part kept starts at zero.
+        origin = origin_seconds(self.input)
+        self._shift = round((origin + trim.start_seconds) / time_base)
+        self._end = None if trim.end_seconds is None else round((origin + trim.end_seconds) / time_base)
         if seek and trim.start_seconds > 0:
             self.input.seek(self._shift, stream=self.in_stream, backward=True)
         # Matroska and WebM hold no negative timestamps: FFmpeg would shift every stream, video
@@ -102,6 +114,7 @@ class SubtitleCarrier(StreamCarrier):
         # Subtitle streams are sparse and small: read from the start rather than seek on them.
         super().__init__(source, output, index, trim=trim, seek=False)
         self.out_stream = output.add_stream_from_template(self.in_stream)
+        self.out_stream.metadata.update(carried_metadata(self.in_stream.metadata))
         self.action = f"subtitle #{index}: copied ({self.in_stream.codec_context.name})"
 
 
