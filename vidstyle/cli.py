@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
     "serve": ("serve", "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
+    "import": ("import_model", "convert a pytorch/examples fast_neural_style model (.pth) into a vidstyle model"),
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
     "models": ("models", "list the bundled models with their styles and how they were trained"),
