@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         # may say what -y means for it (batch skips what exists rather than refusing).
         quiet = OneLineParser(add_help=False)
         quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
-        quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
+        if getattr(command, "OVERWRITE_HELP", "") is not None:  # None: the command writes no file
+            quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
         sub_parser = sub.add_parser(
             name,
             help=help_text,
