@@ -39,8 +39,8 @@ def inline_paths() -> set[str]:
 
 
 def module_map_paths() -> set[str]:
-    """The names in the Architecture section's module map, each under the folder it is listed in."""
-    block = README.split("Module map", 1)[1].split("```", 2)[1]
+    """The names in docs/architecture.md's module map, each under the folder it is listed in."""
+    block = (REPO / "docs/architecture.md").read_text().split("Module map", 1)[1].split("```", 2)[1]
     found, folder = set(), ""
     for line in block.splitlines():
         first = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
