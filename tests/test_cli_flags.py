@@ -1,5 +1,5 @@
 """One name per concept across subcommands: the old spellings still parse to the same values
-but are hidden, -o is the output everywhere, and README's flag table lists every option.
+but are hidden, -o is the output everywhere, and docs/flags.md's flag table lists every option.
 (That every option's help shows its default is tests/test_cli.py's.)"""
 
 from __future__ import annotations
