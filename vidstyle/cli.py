@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
     "serve": ("serve", "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized"),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
+    "import": ("import_model", "convert a pytorch/examples fast_neural_style model (.pth) into a vidstyle model"),
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
     "bench": ("bench", "measure fps per stage and end to end, and write JSON"),
     "models": ("models", "list the bundled models with their styles and how they were trained"),
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         # may say what -y means for it (batch skips what exists rather than refusing).
         quiet = OneLineParser(add_help=False)
         quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
-        quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
+        if getattr(command, "OVERWRITE_HELP", "") is not None:  # None: the command writes no file
+            quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
         sub_parser = sub.add_parser(
             name,
             help=help_text,

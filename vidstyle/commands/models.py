@@ -8,6 +8,7 @@ EXAMPLES = (
     "vidstyle models                       # the bundled models, their styles and how they were trained",
     "vidstyle stylize in.mp4 -o out.mp4 --model default",
 )
+OVERWRITE_HELP = None  # it only prints: no file for -y to replace, so it takes no -y
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
