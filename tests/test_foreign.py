@@ -40,3 +40,16 @@ def test_other_files_are_not_guessed_at(tmp_path: Path, tiny_model: Path) -> Non
         archive.writestr("readme.txt", "not a checkpoint")
     for path in (tiny_model, tmp_path / "notes.txt", tmp_path / "empty.pth", tmp_path / "other.zip", tmp_path / "missing.pth"):
         assert describe(path) is None, path
+
+
+def test_the_cli_names_an_image_or_a_checkpoint_given_as_model(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import assert_one_error_line, write_test_image
+
+    photo = write_test_image(tmp_path / "in.png")
+    style = tmp_path / "starry.jpg"
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(style)
+    checkpoint = tmp_path / "candy.pth"
+    torch.save({"conv1.conv2d.weight": torch.zeros(2, 3, 1, 1)}, checkpoint)
+    assert_one_error_line(cli("image", photo, "-o", tmp_path / "a.png", "--model", style), "is a JPEG image, not a style model")
+    assert_one_error_line(cli("image", photo, "-o", tmp_path / "b.png", "--model", checkpoint), "vidstyle import candy.pth")
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()

@@ -175,7 +175,9 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
             metadata: dict[str, Any] = handle.metadata() or {}
             state = {name: handle.get_tensor(name) for name in handle.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{file} is not a readable safetensors model file (truncated or corrupt?): {_first_line(exc)}") from None
+        from .foreign import describe  # only on this error path: says what the file is instead (an image, a .pth)
+
+        raise ModelFileError(describe(file) or f"{file} is not a readable safetensors model file (truncated or corrupt?): {_first_line(exc)}") from None
     if metadata.get(_FORMAT_KEY) != FORMAT:
         raise ModelFileError(f"{file} is a safetensors file but not a vidstyle model (no {FORMAT} marker)")
     if metadata.get(_CHECKSUM_KEY) != tensor_checksum(state):

