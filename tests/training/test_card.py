@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import assert_one_error_line, write_test_image
-from test_training import small_config
+from test_trainer import small_config
 from vidstyle import load_model
 from vidstyle.cli import build_parser
 from vidstyle.commands.train import config_values

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from conftest import assert_one_error_line, write_test_image
-from test_training import small_config
+from test_trainer import small_config
 from vidstyle import load_model
 from vidstyle.images import read_image
 from vidstyle.training.trainer import train
