@@ -117,7 +117,8 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.
     initial = objective.initial(net, first_batch(dataset, config.batch_size, ctx.device, channels_last))
-    style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, initial)
+    # A student given no style images has no style term, whatever weight was left at its default.
+    style_weight, tv_weight = resolve_weights(config.style_weight if any(styles.grams) else 0.0, config.tv_weight, initial)
     objective.style_weight, objective.tv_weight = style_weight, tv_weight
     if teacher is not None:
         objective.pixel_weight = resolve_weight(config.pixel_weight, initial.pixel, initial.content)

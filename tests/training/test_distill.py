@@ -20,7 +20,7 @@ def test_a_separable_student_learns_a_two_style_teachers_pictures(image_folder: 
     styles = [write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True) for name, seed in (("ink", 9), ("sun", 4))]
     teacher = train(small_config(image_folder, styles, tmp_path / "teacher.safetensors", steps=12, lr=5e-3))
     config = small_config(image_folder, [], tmp_path / "student.safetensors", steps=40, lr=5e-3, teacher=str(teacher.output),
-                          residual_blocks=2, separable=True, content_layers=("relu1_1", "relu2_1"), pixel_weight="1x", style_weight=0.0, tv_weight=0.0)
+                          residual_blocks=2, separable=True, content_layers=("relu1_1", "relu2_1"), pixel_weight="1x", tv_weight=0.0)  # style_weight left at "10x": no style images, no style term
     student = train(config)
     model, taught = load_model(student.output), load_model(teacher.output)
     assert model.net.separable and len(model.net.residuals) == 2 and model.net.styles == 2
