@@ -9,6 +9,7 @@ precision flags.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -82,10 +83,23 @@ def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_
     profile.set_shape(INPUT_NAME, *(trt.Dims(list(shape)) for shape in shapes))
     if styles > 1:  # the style weights follow the images' batch axis
         profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], styles]) for shape in shapes))
-    config.add_optimization_profile(profile)
-    cache = config.create_timing_cache(cache_bytes)
-    config.set_timing_cache(cache, False)
+    if config.add_optimization_profile(profile) < 0:
+        raise VidstyleError("TensorRT refused the optimisation profile " + " .. ".join("x".join(map(str, shape)) for shape in shapes))
+    use_timing_cache(config, cache_bytes)
     return config
+
+
+def use_timing_cache(config: trt.IBuilderConfig, cache_bytes: bytes) -> None:
+    """The saved timing cache when TensorRT takes it; a fresh one when it does not (a cache from
+    another TensorRT version or GPU, or a damaged file): the build is then slower, not wrong."""
+    cache = config.create_timing_cache(cache_bytes) if cache_bytes else None
+    if cache is not None and config.set_timing_cache(cache, False):
+        return
+    if cache_bytes:
+        logging.getLogger("vidstyle").warning("TensorRT did not take the saved timing cache; building with a fresh one")
+    fresh = config.create_timing_cache(b"")
+    if fresh is None or not config.set_timing_cache(fresh, False):
+        raise VidstyleError("TensorRT could not set up a timing cache")
 
 
 ENGINE_STEPS = ONNX_STEPS + 1

@@ -25,9 +25,28 @@ def backend_for(model: StyleModel | str | os.PathLike[str] | None, backend: str 
 
 
 def describe_run(model: StyleModel | str | os.PathLike[str] | None, backend: str, ctx: RunContext) -> str:
-    """The first line of every run: what actually runs, where, at which precision."""
+    """The first line of every run: what actually runs, where, at which precision (an ONNX
+    graph's or an engine's own, which the run's precision does not change)."""
     name = model.source if isinstance(model, StyleModel) else (str(model) if model else "the bundled style")
-    return f"model {name}, backend {backend}, device {ctx.device}, precision {ctx.precision}"
+    precision: str = ctx.precision
+    if isinstance(model, str | os.PathLike) and backend in ("onnxruntime", "tensorrt"):
+        precision = file_precision(model, backend) or precision
+    return f"model {name}, backend {backend}, device {ctx.device}, precision {precision}"
+
+
+def file_precision(path: str | os.PathLike[str], backend: str) -> str | None:
+    """The precision an .onnx or .engine file computes in, as the file records it."""
+    if backend == "onnxruntime":
+        from .onnxruntime_backend import graph_precision
+
+        own = graph_precision(path)
+        return f"{own} (the ONNX graph's own)" if own else None
+    from .engine_header import read_header
+
+    try:
+        return f"{read_header(path).precision} (the engine's own)"
+    except VidstyleError:
+        return None  # opening the engine says what is wrong with it
 
 
 def create_backend(
