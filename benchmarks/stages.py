@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
+from av.video.stream import VideoStream
 import numpy as np
 import psutil
 import torch
@@ -150,7 +151,7 @@ def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *
     inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
     height, width = inputs[0].shape[-2:]
     with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:
-        runner.prepare(tuple(inputs[0].shape))
+        runner.prepare((batch, 3, int(height), int(width)))
 
         def call(i: int) -> int:
             runner.run(inputs[i % len(inputs)])
@@ -166,14 +167,14 @@ def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: in
     """x264 at 4:2:0 (sizes cropped to even); used for the encode stage and for benchmark clips."""
     height, width = frames[0].shape[0] // 2 * 2, frames[0].shape[1] // 2 * 2
     with av.open(path, "w", format=format) as out:
-        stream = out.add_stream(codec, rate=30)
+        stream = cast(VideoStream, out.add_stream(codec, rate=30))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.options = {"preset": preset, "crf": str(crf)}
         for i, pixels in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(format="yuv420p")
             frame.pts = i
-            out.mux(stream.encode(frame))  # type: ignore[union-attr]
-        out.mux(stream.encode(None))  # type: ignore[union-attr]
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
     return len(frames)
 
 
@@ -204,7 +205,8 @@ def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContex
 
 
 def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -> float:
-    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at."""
+    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at:
+    the best of the repeats, as a peak is what the device can do, not what it did on average."""
     dtype = ctx.dtype if ctx.is_cuda else torch.float32
     a = torch.rand(size, size, device=ctx.device, dtype=dtype)
     b = torch.rand(size, size, device=ctx.device, dtype=dtype)
@@ -216,4 +218,4 @@ def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -
         a @ b
         _sync(ctx)
         times.append(time.perf_counter() - start)
-    return 2 * size**3 / statistics.median(times) / 1e12
+    return 2 * size**3 / min(times) / 1e12
