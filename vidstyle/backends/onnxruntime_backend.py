@@ -71,7 +71,10 @@ class OnnxRuntimeBackend(Backend):
     def __init__(
         self, onnx_path: str | os.PathLike[str], ctx: RunContext, *, providers: list[Provider] | None = None, ops: StreamOps | None = None,
     ) -> None:
-        import onnxruntime as ort
+        try:
+            import onnxruntime as ort
+        except ImportError:  # not a core dependency
+            raise VidstyleError("onnxruntime is not installed: pip install 'vidstyle[onnx]' (or onnxruntime-gpu on a CUDA machine)") from None
 
         self.ctx = ctx
         self._ops: StreamOps | None = None
