@@ -2,13 +2,13 @@
 
     python -m benchmarks.overlap --input clip.mp4 --max-side 256 --frames 60 --repeats 5 -o out.json
 
-Both paths run the very same parts (the decoder at --max-side, the stylizer, the writer) on
-the same frames; the serial one calls them one after another on one thread, decode ->
-net -> encode per batch, as a plain loop would. Each rate is marginal: (frames of a long
-run - frames of a short one) / (the difference in time), so opening the model and the
-files cancels out. The two paths take turns within each repeat, so a machine whose load
-changes over the minutes still compares them under the same load; the median of the
-repeats is reported with every repeat's numbers.
+Every path runs the very same parts (the decoder at --max-side, the stylizer, the writer)
+on the same frames; the serial ones call them one after another on one thread, decode ->
+net -> encode per batch, as a plain loop would (see timed() for the two). Each rate is
+marginal: (frames of a long run - frames of a short one) / (the difference in time), so
+opening the model and the files cancels out. The paths take turns within each repeat, so
+a machine whose load changes over the minutes still compares them under the same load;
+the median of the repeats is reported with every repeat's numbers.
 """
 
 from __future__ import annotations
@@ -46,14 +46,18 @@ def _plan(source: str, out: Path, model: Any, args: argparse.Namespace, frames: 
     )
 
 
-def timed(source: str, out: Path, model: Any, args: argparse.Namespace, frames: int, *, overlap: bool) -> float:
+PATHS = ("pipeline", "serial", "serial-main")
+
+
+def timed(source: str, out: Path, model: Any, args: argparse.Namespace, frames: int, *, path: str) -> float:
     """Seconds for one whole `stylize` of `frames` frames, opening and closing included.
 
-    The serial loop runs in a thread of its own, as the pipeline's net does: torch's OpenMP
-    team on the main thread, alone in the process, spin-waits at every barrier, which on a
-    machine shared with other work made the same net several times slower there and would
-    be measured as the overlap's gain.
+    "serial" runs the loop in a thread of its own, as the pipeline runs its net: torch's
+    OpenMP team on the main thread spin-waits at every barrier, which on a machine shared
+    with other work made the same net several times slower there. "serial-main" is the
+    loop as a plain script runs it, on the main thread, slowdown and all.
     """
+    overlap = path == "pipeline"
     plan = _plan(source, out, model, args, frames)
     started = time.perf_counter()
     with open_video(plan, []) as session:
@@ -67,20 +71,23 @@ def timed(source: str, out: Path, model: Any, args: argparse.Namespace, frames: 
                     session.writer.write(batch.with_data(session.stylizer(batch.data, batch.pixel_format)))
                 session.writer.close()
 
-            worker = threading.Thread(target=serial, name="vidstyle-serial")
-            worker.start()
-            worker.join()
+            if path == "serial-main":
+                serial()
+            else:
+                worker = threading.Thread(target=serial, name="vidstyle-serial")
+                worker.start()
+                worker.join()
         assert session.writer.frames_written == frames, (session.writer.frames_written, frames)
     return time.perf_counter() - started
 
 
-def marginal_fps(source: str, out: Path, model: Any, args: argparse.Namespace, *, overlap: bool) -> tuple[float, float]:
+def marginal_fps(source: str, out: Path, model: Any, args: argparse.Namespace, *, path: str) -> tuple[float, float]:
     """Frames per second over the counted frames, and the cores this process kept busy meanwhile."""
     process = psutil.Process()
     cpu = process.cpu_times()
-    short = timed(source, out, model, args, WARM_FRAMES, overlap=overlap)
+    short = timed(source, out, model, args, WARM_FRAMES, path=path)
     between = process.cpu_times()
-    long = timed(source, out, model, args, WARM_FRAMES + args.frames, overlap=overlap)
+    long = timed(source, out, model, args, WARM_FRAMES + args.frames, path=path)
     after = process.cpu_times()
     cpu_seconds = (after.user - between.user + after.system - between.system) - (between.user - cpu.user + between.system - cpu.system)
     return args.frames / (long - short), cpu_seconds / (long - short)
@@ -103,16 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vidstyle-overlap-") as tmp:
         out = Path(tmp) / "out.mp4"
         for repeat in range(args.repeats):
-            # Alternate which goes first, so neither always runs right after the other's warm caches.
-            order = (True, False) if repeat % 2 == 0 else (False, True)
-            measured = {overlap: marginal_fps(args.input, out, model, args, overlap=overlap) for overlap in order}
-            fps = {overlap: rate for overlap, (rate, _) in measured.items()}
-            cores = {overlap: busy for overlap, (_, busy) in measured.items()}
-            rows.append({"pipeline_fps": fps[True], "serial_fps": fps[False], "ratio": fps[True] / fps[False], "pipeline_cores_busy": cores[True], "serial_cores_busy": cores[False]})
-            print(
-                f"repeat {repeat + 1}: pipeline {fps[True]:.2f} fps ({cores[True]:.2f} cores busy), serial {fps[False]:.2f} fps ({cores[False]:.2f}), {fps[True] / fps[False]:.2f}x",
-                flush=True,
-            )
+            # Each repeat turns the order round, so no path always runs right after another's warm caches.
+            order = PATHS if repeat % 2 == 0 else PATHS[::-1]
+            measured = {path: marginal_fps(args.input, out, model, args, path=path) for path in order}
+            row = {f"{path}_fps": fps for path, (fps, _) in measured.items()} | {f"{path}_cores_busy": busy for path, (_, busy) in measured.items()}
+            row |= {"ratio": row["pipeline_fps"] / row["serial_fps"], "ratio_vs_main_thread_loop": row["pipeline_fps"] / row["serial-main_fps"]}
+            rows.append(row)
+            print(f"repeat {repeat + 1}: " + ", ".join(f"{path} {fps:.2f} fps ({busy:.2f} cores busy)" for path, (fps, busy) in measured.items()) + f"; {row['ratio']:.2f}x, {row['ratio_vs_main_thread_loop']:.2f}x", flush=True)
         plan = _plan(args.input, out, model, args, 1)
     net_height, net_width = fit_max_side(plan.info.height, plan.info.width, args.max_side)
     result = {
@@ -123,12 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "model": Path(model.source).name, "backend": "torch", "precision": args.precision, "batch": args.batch_size,
             "frames_counted": args.frames, "short_run_frames": WARM_FRAMES, "repeats": args.repeats, "torch_threads": torch.get_num_threads(),
         },
+        "paths": {
+            "pipeline": "vidstyle stylize: decode, net and encode each in its own thread",
+            "serial": "the same parts one after another in one thread (not the main one)",
+            "serial-main": "the same loop on the main thread, as a plain script runs it",
+        },
         "repeats": rows,
-        "pipeline_fps_median": statistics.median(r["pipeline_fps"] for r in rows),
-        "serial_fps_median": statistics.median(r["serial_fps"] for r in rows),
-        "ratio_median": statistics.median(r["ratio"] for r in rows),
+        "median": {key: statistics.median(r[key] for r in rows) for key in rows[0]},
     }
-    print(f"median: pipeline {result['pipeline_fps_median']:.2f} fps, serial {result['serial_fps_median']:.2f} fps, ratio {result['ratio_median']:.2f}x")
+    median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
+    print(f"median: pipeline {median['pipeline_fps']:.2f} fps, serial {median['serial_fps']:.2f} fps ({median['ratio']:.2f}x), serial on the main thread {median['serial-main_fps']:.2f} fps ({median['ratio_vs_main_thread_loop']:.2f}x)")
     return write(result, args.out, summary=lambda r: []) if args.out else 0
 
 
