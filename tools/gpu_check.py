@@ -130,7 +130,7 @@ def check_channels_last(device: str) -> Callable[[], dict[str, Any]]:
                 if name and not list(module.children()):
                     module.register_forward_hook(lambda m, a, out, name=name: lost.append(name) if out.ndim == 4 and out.shape[1] > 1 and not out.is_contiguous(memory_format=torch.channels_last) else None)
             got, expected = last.run(images), first.run(images)
-            timings = {layout: _ms_per_batch(backend, images) for layout, backend in (("channels_last", last), ("nchw", first))} if device == "cuda" else {}
+            timings = {layout: ms_per_batch(backend, images) for layout, backend in (("channels_last", last), ("nchw", first))} if device == "cuda" else {}
         if lost:
             raise Fail(f"layers that handed back NCHW: {', '.join(lost[:5])}")
         error = float((got - expected).abs().max())
@@ -141,7 +141,7 @@ def check_channels_last(device: str) -> Callable[[], dict[str, Any]]:
     return run
 
 
-def _ms_per_batch(backend: Any, images: torch.Tensor, repeats: int = 20) -> float:
+def ms_per_batch(backend: Any, images: torch.Tensor, repeats: int = 20) -> float:
     backend.run(images)
     torch.cuda.synchronize()
     started = time.perf_counter()
@@ -211,54 +211,6 @@ def check_compile_worker() -> dict[str, Any]:
     return {"cuda_graphs": cuda, "mode": "reduce-overhead" if cuda else "eager (CPU: the thread logic only)", "psnr_vs_eager_db": db, "same_output_both_files": bool(torch.equal(outputs[0], outputs[1]))}
 
 
-def check_staging_overlap() -> dict[str, Any]:
-    """FrameStylizer.stream with the one-batch-later collection on and off: the same frames
-    out, and their fps (on CUDA: the copy streams overlapping the net)."""
-    from vidstyle.backends.torch_backend import TorchBackend
-    from vidstyle.stylizer import FrameStylizer
-
-    cuda = torch.cuda.is_available()
-    ctx = resolve_context("cuda" if cuda else "cpu", "fp16" if cuda else "fp32")
-    height, width, count = (1080, 1920, 24) if cuda else (36, 64, 3)
-    batches = [frames(4, height, width, seed=i) for i in range(count)]
-    results: dict[str, Any] = {}
-    with TorchBackend(the_net(), ctx) as backend:
-        for overlap in (True, False, True, False):
-            stylizer = FrameStylizer(backend, ctx, overlap=overlap)
-            list(stylizer.stream(batches[:2], lambda b: (b, "rgb24", None)))  # warm-up
-            started = time.perf_counter()
-            out = [y for _, y in stylizer.stream(batches, lambda b: (b, "rgb24", None))]
-            fps = 4 * count / (time.perf_counter() - started)
-            key = "on" if overlap else "off"
-            results.setdefault(f"fps_overlap_{key}", []).append(fps)
-            results[f"frames_{key}"] = out
-    if any(not torch.equal(a, b) for a, b in zip(results.pop("frames_on"), results.pop("frames_off"))):
-        raise Fail("the overlapped stream gave other frames than the serial one")
-    on, off = max(results["fps_overlap_on"]), max(results["fps_overlap_off"])
-    results |= {"size": f"{width}x{height}", "precision": ctx.precision, "speedup": on / off}
-    if cuda and on <= off:
-        raise Fail(f"overlap on {on:.0f} fps is not faster than off {off:.0f} fps")
-    return results
-
-
-def check_model_fps_1080p() -> dict[str, Any]:
-    needs_cuda()
-    from vidstyle.backends.torch_backend import TorchBackend
-
-    ctx = resolve_context("cuda", "fp16")
-    images = frames(8, 1080, 1920).permute(0, 3, 1, 2).float().div(255).cuda()
-    rows = {}
-    for compiled in (False, True):
-        with TorchBackend(the_net(), ctx, compile=compiled) as backend:
-            backend.prepare(tuple(images.shape))  # type: ignore[arg-type]
-            rows["compiled" if compiled else "eager"] = 8 * 1000 / _ms_per_batch(backend, images)
-    best = max(rows.values())
-    name = torch.cuda.get_device_name()
-    if "H100" in name and best < 600:
-        raise Fail(f"{best:.0f} fps at 1080p fp16, below the 600 fps goal on an H100")
-    return {"fps": rows, "batch": 8, "goal_fps_on_h100": 600, "device": name}
-
-
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
     "parity_fp32": check_parity("fp32"),
     "parity_fp16": check_parity("fp16"),
@@ -266,15 +218,14 @@ CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
     "channels_last_cpu": check_channels_last("cpu"),
     "channels_last_cuda": check_channels_last("cuda"),
     "compile_cuda_graphs_worker": check_compile_worker,
-    "staging_overlap": check_staging_overlap,
-    "model_fps_1080p_fp16": check_model_fps_1080p,
 }
 
 
 def run_checks(names: list[str]) -> list[dict[str, Any]]:
     from gpu_check_media import MEDIA_CHECKS
+    from gpu_check_speed import SPEED_CHECKS
 
-    every = CHECKS | MEDIA_CHECKS
+    every = CHECKS | SPEED_CHECKS | MEDIA_CHECKS
     rows = []
     for name in names or list(every):
         started = time.perf_counter()
