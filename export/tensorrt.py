@@ -174,7 +174,7 @@ def build_engine(
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         style_names=tuple(model.card.style_names) if model.net.styles > 1 else (),
     )
-    image = check_image if check_image is not None else sample_image(shapes[2])
+    image = check_image if check_image is not None else sample_image(shapes[0], shapes[2])
     with atomic_output(output) as tmp:
         write_engine(tmp, header, bytes(plan))
         psnr = engine_parity(tmp, model, image)
@@ -183,13 +183,16 @@ def build_engine(
     return EngineReport(path=Path(output), header=header, build_seconds=seconds, psnr_db=psnr)
 
 
-def sample_image(max_shape: Shape) -> torch.Tensor:
-    """The bundled sample frame, scaled down to fit the profile's largest shape."""
+def sample_image(min_shape: Shape, max_shape: Shape) -> torch.Tensor:
+    """The bundled sample frame, scaled to fit the profile: down inside its largest shape, then
+    each side brought up to the smallest shape's where it falls short (an engine refuses any
+    input outside its profile, so a check image outside it would fail every build)."""
     image = read_image(default_model_path().parent / "sample.jpg")
     height, width = image.shape[-2:]
-    if height <= max_shape[2] and width <= max_shape[3]:
-        return image
-    return resize(image, fit_max_side(height, width, min(max_shape[2], max_shape[3]))).contiguous()
+    if height > max_shape[2] or width > max_shape[3]:
+        height, width = fit_max_side(height, width, min(max_shape[2], max_shape[3]))
+    size = (min(max(height, min_shape[2]), max_shape[2]), min(max(width, min_shape[3]), max_shape[3]))
+    return resize(image, size).contiguous()
 
 
 def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image: torch.Tensor) -> float:

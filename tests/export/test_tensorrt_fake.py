@@ -83,3 +83,14 @@ def test_a_cached_engine_whose_header_disagrees_is_built_again(tmp_path: Path, t
     write_engine(path, replace(header, precision="fp32"), plan)  # a file under the wrong name
     again, hit = cached_engine(_graph(tmp_path), model, **here)  # type: ignore[arg-type]
     assert again == path and not hit and read_engine(path)[0].precision == "fp16"
+
+
+@pytest.mark.parametrize("shapes", [SHAPES, ((1, 3, 720, 1280), (4, 3, 720, 1280), (8, 3, 1088, 1920)), ((1, 3, 64, 96), (1, 3, 64, 96), (2, 3, 64, 96))])
+def test_the_builds_parity_picture_lies_inside_the_profile(shapes: tuple, tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+    fake_tensorrt.install(monkeypatch)
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr("vidstyle.export.tensorrt.engine_parity", lambda path, model, image: seen.append(tuple(image.shape)) or 60.0)
+    build_engine(_graph(tmp_path), tmp_path / "m.engine", load_model(tiny_model), shapes=shapes, precision="fp16")
+    ((batch, channels, height, width),) = seen
+    low, high = shapes[0], shapes[2]
+    assert batch == 1 and channels == 3 and low[2] <= height <= high[2] and low[3] <= width <= high[3], (seen, shapes)
