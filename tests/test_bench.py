@@ -88,3 +88,24 @@ def test_bad_bench_numbers_are_one_line_and_no_file(flags: list[str], needle: st
     result = cli("bench", "--quick", "--skip-paper", "-o", tmp_path / "r.json", *flags)
     assert_one_error_line(result, needle)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_all_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from vidstyle.benchmarks import paper, stages
+    from vidstyle.context import RunContext
+
+    cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    assert paper.peak_precision(cuda) == "tf32"
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+    assert paper.peak_precision(cuda) == "fp32"
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    monkeypatch.setattr(stages, "matmul_peak_tflops", lambda ctx: 100.0)
+    skipped: list[str] = []
+    row = paper.roofline(247.35, cuda, "NVIDIA H100 80GB HBM3", skipped)
+    assert row["peak_precision"] == "tf32" and row["stated_peak_tflops"] == 494.7 and row["roofline_fraction"] == pytest.approx(0.5)
+    cpu = RunContext(device=torch.device("cpu"), precision="fp32")
+    row = paper.roofline(150.0, cpu, "AMD EPYC", skipped)  # faster than the measured "peak": no fraction
+    assert row["roofline_fraction"] is None and skipped and skipped[-1].startswith("roofline:")
