@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import av
 from av.video.stream import VideoStream
@@ -26,6 +27,8 @@ from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rg
 from vidstyle.media.decode import read_batches
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,7 +60,35 @@ def measure(
     warmup: int = 1,
     config: dict[str, Any] | None = None,
 ) -> Timing:
-    """call(i) does the i-th unit of work and returns how many frames it handled."""
+    """call(i) does the i-th unit of work and returns how many frames it handled.
+
+    It runs in a thread of its own, as each stage of `stylize` does: torch's OpenMP team on
+    the main thread spin-waits at every barrier, and on a CPU shared with other work that
+    made the model alone measure slower than the whole pipeline around it.
+    """
+    return off_main_thread(lambda: _measure(stage, call, ctx, repeats=repeats, warmup=warmup, config=config))
+
+
+def off_main_thread(work: Callable[[], T]) -> T:
+    """work() on a thread of its own; its result, or its exception, comes back here."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name="bench-measure")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def _measure(stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats: int, warmup: int, config: dict[str, Any] | None) -> Timing:
     for i in range(warmup):
         call(i)
     _sync(ctx)
@@ -205,6 +236,10 @@ def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContex
 
 
 def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -> float:
+    return off_main_thread(lambda: _matmul_peak_tflops(ctx, size=size, repeats=repeats))
+
+
+def _matmul_peak_tflops(ctx: RunContext, *, size: int, repeats: int) -> float:
     """A measured peak (dense matmul) for the roofline line, in the precision the model runs at:
     the best of the repeats, as a peak is what the device can do, not what it did on average."""
     dtype = ctx.dtype if ctx.is_cuda else torch.float32

@@ -109,3 +109,16 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
     cpu = RunContext(device=torch.device("cpu"), precision="fp32")
     row = paper.roofline(150.0, cpu, "AMD EPYC", skipped)  # faster than the measured "peak": no fraction
     assert row["roofline_fraction"] is None and skipped and skipped[-1].startswith("roofline:")
+
+
+def test_stages_are_timed_off_the_main_thread_as_stylize_runs_them() -> None:
+    import threading
+
+    from vidstyle.benchmarks import stages
+    from vidstyle.context import resolve_context
+
+    threads: set[int] = set()
+    timing = stages.measure("x", lambda i: threads.add(threading.get_ident()) or 1, resolve_context("cpu"), repeats=2)
+    assert timing.frames == 2 and threads and threading.main_thread().ident not in threads
+    with pytest.raises(ZeroDivisionError):  # an error in the timed work comes back to the caller
+        stages.measure("x", lambda i: 1 // 0, resolve_context("cpu"), repeats=1)
