@@ -1,6 +1,7 @@
 # Two commands for a fresh Linux machine with Python 3.11+ (no GPU, no display needed):
 #   make demo   create .venv, install, stylize the bundled sample clip into out/
 #   make test   create .venv if missing, install the test extras and OpenCV's GUI build, run the suite
+#   make gpu-check   the GPU path's checks, one JSON of PASS/FAIL/SKIP (CPU parts on a CPU)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,12 +10,18 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: demo test install gui lint bench-quick clean system-packages
+.PHONY: demo test install gui lint bench-quick clean system-packages gpu-check
 
-$(VENV)/.installed: pyproject.toml
+# What the demo needs and no more: torch and the core dependencies (no Ray, Playwright, mypy, ONNX).
+$(VENV)/.core: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) $(TORCH_SPEC)
-	$(PIP) -e ".[test,serve,scale]"
+	$(PIP) -e .
+	touch $@
+
+# Everything the tests use: ONNX export and onnxruntime (CPU), the server, Ray, the test tools.
+$(VENV)/.installed: $(VENV)/.core
+	$(PIP) -e ".[test,serve,scale,onnx]"
 	# tensorrt-stubs names the real TensorRT as a dependency, which cannot be installed
 	# without NVIDIA's index; the stubs alone are all mypy needs.
 	$(PIP) --no-deps "tensorrt-stubs>=10.0"
@@ -25,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.core
 	mkdir -p out
 	$(VENV)/bin/vidstyle stylize -y vidstyle/assets/sample.mp4 -o out/sample-styled.mp4 --max-side 480 --preset veryfast
 	$(VENV)/bin/vidstyle image -y vidstyle/assets/sample.jpg -o out/sample-styled.jpg
@@ -52,7 +59,12 @@ system-packages:
 test: $(VENV)/.gui system-packages
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py
+	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/staging.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py benchmarks/run.py benchmarks/stages.py benchmarks/paper.py benchmarks/runnables.py benchmarks/overlap.py tools/gpu_check.py tools/gpu_check_speed.py tools/gpu_check_media.py
+
+# The GPU path in one call: PASS/FAIL/SKIP with a reason per check, as JSON in benchmarks/results/.
+# On a CPU it runs its CPU parts and says what needs CUDA; it needs only torch (see tools/gpu_check.py).
+gpu-check:
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) tools/gpu_check.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache

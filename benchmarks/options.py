@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=positive_int, help="timed repeats per measurement, the median reported (default: 2 with --quick, else 5)")
     parser.add_argument("--frames", type=positive_int, metavar="N", help="frames per end-to-end clip (default: 8 with --quick, else 48)")
     parser.add_argument("--skip-paper", action="store_true", help="skip the Gatys vs feed-forward comparison")
-    parser.add_argument("-o", "--output", dest="out", metavar="PATH", help="JSON path (default: benchmarks/results/<device>-<date>.json)")
+    parser.add_argument("-o", "--output", dest="out", metavar="PATH", help="JSON path (default: benchmarks/results/<device>-<date>.json in a clone, else bench-<device>-<date>.json here)")
     parser.add_argument("--out", dest="out", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     train = parser.add_argument_group("training benchmark (--train): s/step and img/s in fp32 and bf16, and bf16's loss gap")
     train.add_argument("--train", action="store_true", help="benchmark training instead of inference")

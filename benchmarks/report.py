@@ -61,7 +61,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"{size}: best model {best['backend']} {best['precision']} b{best['batch']} {best['fps']:.1f} fps; "
             f"end-to-end {s['end_to_end_fps']:.1f} fps ({100 * (s['end_to_end_vs_model'] or 0):.0f}% of model); "
             f"slowest stage {s['slowest_stage']} {s['slowest_stage_fps']:.1f} fps, bottleneck ratio {_fmt(s['bottleneck_ratio'], 2)}; "
-            f"{_fmt(s['speedup_vs_naive'], 2)}x naive; roofline {100 * s['roofline_fraction']:.1f}% of {_fmt(s['stated_peak_tflops'] or s['measured_peak_tflops'], 2)} TFLOP/s"
+            f"{_fmt(s['speedup_vs_naive'], 2)}x naive; " + _roofline(s)
         )
         if s.get("onnxruntime_vs_torch"):
             ratios = ", ".join(f"batch {b}: {r:.2f}x" for b, r in s["onnxruntime_vs_torch"].items())
@@ -71,9 +71,20 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         if c.get("end_to_end_vs_model"):
             lines.append(f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = {100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps")
     for size, row in (result.get("paper_check") or {}).items():
-        lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps {row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; {row['gatys_steps_measured']} steps measured)")
+        if row.get("ratio") is None:
+            lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms; Gatys not measured ({row.get('note', 'no time left after its start-up')})")
+        else:
+            lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps {row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; {row['gatys_steps_measured']} steps measured)")
     lines += [f"skipped: {reason}" for reason in result.get("skipped", [])]
     return lines
+
+
+def _roofline(summary: dict[str, Any]) -> str:
+    peak = summary["stated_peak_tflops"] or summary["measured_peak_tflops"]
+    kind = summary.get("peak_precision", "")
+    if summary["roofline_fraction"] is None:
+        return f"roofline not reported ({kind} peak {_fmt(peak, 2)} TFLOP/s)"
+    return f"roofline {100 * summary['roofline_fraction']:.1f}% of {_fmt(peak, 2)} TFLOP/s{f' ({kind})' if kind else ''}"
 
 
 def markdown(results: list[dict[str, Any]]) -> str:

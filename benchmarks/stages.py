@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import av
+from av.video.stream import VideoStream
 import numpy as np
 import psutil
 import torch
@@ -25,6 +27,8 @@ from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rg
 from vidstyle.media.decode import read_batches
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,7 +60,35 @@ def measure(
     warmup: int = 1,
     config: dict[str, Any] | None = None,
 ) -> Timing:
-    """call(i) does the i-th unit of work and returns how many frames it handled."""
+    """call(i) does the i-th unit of work and returns how many frames it handled.
+
+    It runs in a thread of its own, as each stage of `stylize` does: torch's OpenMP team on
+    the main thread spin-waits at every barrier, and on a CPU shared with other work that
+    made the model alone measure slower than the whole pipeline around it.
+    """
+    return off_main_thread(lambda: _measure(stage, call, ctx, repeats=repeats, warmup=warmup, config=config))
+
+
+def off_main_thread(work: Callable[[], T]) -> T:
+    """work() on a thread of its own; its result, or its exception, comes back here."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name="bench-measure")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def _measure(stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats: int, warmup: int, config: dict[str, Any] | None) -> Timing:
     for i in range(warmup):
         call(i)
     _sync(ctx)
@@ -150,7 +182,7 @@ def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *
     inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
     height, width = inputs[0].shape[-2:]
     with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:
-        runner.prepare(tuple(inputs[0].shape))
+        runner.prepare((batch, 3, int(height), int(width)))
 
         def call(i: int) -> int:
             runner.run(inputs[i % len(inputs)])
@@ -166,14 +198,14 @@ def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: in
     """x264 at 4:2:0 (sizes cropped to even); used for the encode stage and for benchmark clips."""
     height, width = frames[0].shape[0] // 2 * 2, frames[0].shape[1] // 2 * 2
     with av.open(path, "w", format=format) as out:
-        stream = out.add_stream(codec, rate=30)
+        stream = cast(VideoStream, out.add_stream(codec, rate=30))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.options = {"preset": preset, "crf": str(crf)}
         for i, pixels in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(format="yuv420p")
             frame.pts = i
-            out.mux(stream.encode(frame))  # type: ignore[union-attr]
-        out.mux(stream.encode(None))  # type: ignore[union-attr]
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
     return len(frames)
 
 
@@ -204,7 +236,12 @@ def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContex
 
 
 def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -> float:
-    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at."""
+    return off_main_thread(lambda: _matmul_peak_tflops(ctx, size=size, repeats=repeats))
+
+
+def _matmul_peak_tflops(ctx: RunContext, *, size: int, repeats: int) -> float:
+    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at:
+    the best of the repeats, as a peak is what the device can do, not what it did on average."""
     dtype = ctx.dtype if ctx.is_cuda else torch.float32
     a = torch.rand(size, size, device=ctx.device, dtype=dtype)
     b = torch.rand(size, size, device=ctx.device, dtype=dtype)
@@ -216,4 +253,4 @@ def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -
         a @ b
         _sync(ctx)
         times.append(time.perf_counter() - start)
-    return 2 * size**3 / statistics.median(times) / 1e12
+    return 2 * size**3 / min(times) / 1e12

@@ -20,16 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import onnx
 import torch
 from torch import nn
 
 from vidstyle.atomic import atomic_output, file_sha256
+from vidstyle.errors import VidstyleError
+
+try:
+    import onnx
+except ImportError:  # not a core dependency: the onnx extra brings it
+    raise VidstyleError("ONNX export needs the onnx package: pip install 'vidstyle[onnx]'") from None
 from vidstyle.backends.base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME
 from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.context import resolve_context
-from vidstyle.errors import VidstyleError
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import TransformerNet
 

@@ -9,6 +9,7 @@ precision flags.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -82,10 +83,23 @@ def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_
     profile.set_shape(INPUT_NAME, *(trt.Dims(list(shape)) for shape in shapes))
     if styles > 1:  # the style weights follow the images' batch axis
         profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], styles]) for shape in shapes))
-    config.add_optimization_profile(profile)
-    cache = config.create_timing_cache(cache_bytes)
-    config.set_timing_cache(cache, False)
+    if config.add_optimization_profile(profile) < 0:
+        raise VidstyleError("TensorRT refused the optimisation profile " + " .. ".join("x".join(map(str, shape)) for shape in shapes))
+    use_timing_cache(config, cache_bytes)
     return config
+
+
+def use_timing_cache(config: trt.IBuilderConfig, cache_bytes: bytes) -> None:
+    """The saved timing cache when TensorRT takes it; a fresh one when it does not (a cache from
+    another TensorRT version or GPU, or a damaged file): the build is then slower, not wrong."""
+    cache = config.create_timing_cache(cache_bytes) if cache_bytes else None
+    if cache is not None and config.set_timing_cache(cache, False):
+        return
+    if cache_bytes:
+        logging.getLogger("vidstyle").warning("TensorRT did not take the saved timing cache; building with a fresh one")
+    fresh = config.create_timing_cache(b"")
+    if fresh is None or not config.set_timing_cache(fresh, False):
+        raise VidstyleError("TensorRT could not set up a timing cache")
 
 
 ENGINE_STEPS = ONNX_STEPS + 1
@@ -160,7 +174,7 @@ def build_engine(
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         style_names=tuple(model.card.style_names) if model.net.styles > 1 else (),
     )
-    image = check_image if check_image is not None else sample_image(shapes[2])
+    image = check_image if check_image is not None else sample_image(shapes[0], shapes[2])
     with atomic_output(output) as tmp:
         write_engine(tmp, header, bytes(plan))
         psnr = engine_parity(tmp, model, image)
@@ -169,13 +183,16 @@ def build_engine(
     return EngineReport(path=Path(output), header=header, build_seconds=seconds, psnr_db=psnr)
 
 
-def sample_image(max_shape: Shape) -> torch.Tensor:
-    """The bundled sample frame, scaled down to fit the profile's largest shape."""
+def sample_image(min_shape: Shape, max_shape: Shape) -> torch.Tensor:
+    """The bundled sample frame, scaled to fit the profile: down inside its largest shape, then
+    each side brought up to the smallest shape's where it falls short (an engine refuses any
+    input outside its profile, so a check image outside it would fail every build)."""
     image = read_image(default_model_path().parent / "sample.jpg")
     height, width = image.shape[-2:]
-    if height <= max_shape[2] and width <= max_shape[3]:
-        return image
-    return resize(image, fit_max_side(height, width, min(max_shape[2], max_shape[3]))).contiguous()
+    if height > max_shape[2] or width > max_shape[3]:
+        height, width = fit_max_side(height, width, min(max_shape[2], max_shape[3]))
+    size = (min(max(height, min_shape[2]), max_shape[2]), min(max(width, min_shape[3]), max_shape[3]))
+    return resize(image, size).contiguous()
 
 
 def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image: torch.Tensor) -> float:

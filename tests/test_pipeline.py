@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from vidstyle.pipeline import run_pipeline
+from vidstyle.pipeline import Streamed, run_pipeline
 
 
 def test_queue_delivers_everything_in_order() -> None:
@@ -94,3 +94,36 @@ def test_queue_is_bounded_in_bytes_not_only_items() -> None:
     run_pipeline(source(), lambda item: item, sink, channel="queue", queue_size=100, queue_bytes=250 * 2**20)
     # Two items per queue, one in the transform's hands and one in the source's.
     assert delivered == 30 and most_in_flight <= 6
+
+
+def test_a_streamed_transform_may_hand_results_on_later() -> None:
+    seen: list[str] = []
+
+    def one_behind(items):  # type: ignore[no-untyped-def]
+        held = None
+        for item in items:
+            seen.append(f"in {item}")
+            if held is not None:
+                yield held * 10
+            held = item
+        if held is not None:
+            yield held * 10
+
+    got: list[int] = []
+    result = run_pipeline(range(5), Streamed(one_behind), got.append, queue_size=1)
+    assert got == [0, 10, 20, 30, 40] and (result.produced, result.delivered) == (5, 5)
+    assert seen == [f"in {i}" for i in range(5)]
+
+
+def test_a_streamed_transforms_error_and_a_stop_end_the_run() -> None:
+    def fails(items):  # type: ignore[no-untyped-def]
+        for item in items:
+            if item == 3:
+                raise ValueError("bad item 3")
+            yield item
+
+    with pytest.raises(ValueError, match="bad item 3"):
+        run_pipeline(range(100), Streamed(fails), lambda _: None)
+    stop = threading.Event()
+    result = run_pipeline(iter(range(10_000)), Streamed(lambda items: (i for i in items)), lambda x: stop.set() if x == 4 else None, stop=stop)
+    assert result.stopped and result.delivered < 10_000

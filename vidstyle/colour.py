@@ -4,11 +4,13 @@ the device (torch) and on the host (OpenCV), uint8 <-> float, and resizing.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+if TYPE_CHECKING:  # numpy only for the host conversion below, so the device path needs torch alone
+    import numpy as np
 
 # Y'CbCr -> R'G'B' coefficients (Kr, Kb) of the two matrices video actually uses.
 _MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
@@ -44,6 +46,7 @@ def i420_to_rgb_host(planes: np.ndarray) -> np.ndarray:
     travel as I420 to be converted on the device.
     """
     import cv2
+    import numpy as np
 
     return np.stack([cv2.cvtColor(p, cv2.COLOR_YUV2RGB_I420) for p in planes])
 

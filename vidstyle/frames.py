@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 import torch
+
+if TYPE_CHECKING:  # only the live Frame's annotations: the file path needs torch alone
+    import numpy as np
 
 __all__ = ["Frame", "FrameBatch", "PixelFormat"]
 

@@ -11,6 +11,10 @@ code is where Ctrl-C arrives. Between the stages sits a channel:
 - "latest": a single-slot mailbox. A new item replaces an unread one, which is counted as
   dropped, so latency stays bounded however slow the transform is (cameras).
 
+The transform is called once per item, or, wrapped in Streamed, runs over the whole stream
+of items: that lets it hold an item back and hand its result on later (the stylizer hands
+each batch back after the next one is queued on the device).
+
 The first error in any stage stops all of them and is re-raised in the caller; so is
 Ctrl-C. The caller's `stop` event, a sink returning False, or an idle callback returning
 False end the run early but normally: run_pipeline returns with `stopped` set.
@@ -20,9 +24,9 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal, TypeVar, cast
+from typing import Generic, Literal, TypeVar, cast
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -44,6 +48,14 @@ class PipelineResult:
     delivered: int  # items the sink received
     dropped: int  # items a "latest" channel replaced before anyone read them
     stopped: bool  # ended before the source did
+
+
+@dataclass(frozen=True)
+class Streamed(Generic[T, U]):
+    """A transform over the stream of items rather than one item: `run` takes an iterator of
+    the source's items and yields results, in any rhythm (it may hold items back)."""
+
+    run: Callable[[Iterator[T]], Iterable[U]]
 
 
 class _Flags:
@@ -146,9 +158,14 @@ def _receive(channel: _BoundedQueue | _Mailbox, flags: _Flags) -> object:
             return item
 
 
+def _items(channel: _BoundedQueue | _Mailbox, flags: _Flags) -> Iterator[object]:
+    while (item := _receive(channel, flags)) is not _DONE:
+        yield item
+
+
 def run_pipeline(
     source: Iterable[T],
-    transform: Callable[[T], U],
+    transform: Callable[[T], U] | Streamed[T, U],
     sink: Callable[[U], bool | None],
     *,
     channel: Channel = "queue",
@@ -189,8 +206,12 @@ def run_pipeline(
         channels[0].close(flags)
 
     def work() -> None:
-        while (item := _receive(channels[0], flags)) is not _DONE:
-            channels[1].put(transform(cast(T, item)), flags)
+        if isinstance(transform, Streamed):
+            for result in transform.run(cast(Iterator[T], _items(channels[0], flags))):
+                channels[1].put(result, flags)
+        else:
+            for item in _items(channels[0], flags):
+                channels[1].put(transform(cast(T, item)), flags)
         channels[1].close(flags)
 
     threads = [threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True) for name, body in (("source", produce), ("transform", work))]

@@ -7,8 +7,9 @@ what makes a video frame and the same picture stylized as an image bit-identical
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 import torch
 
@@ -16,6 +17,7 @@ from .backends.base import Backend
 from .context import RunContext
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from .frames import PixelFormat
+from .staging import Staging, Ticket, staging_for
 from .stylemix import StyleSchedule
 
 # The smallest side TransformerNet takes: its first 9x9 convolution reflection-pads by 4, and
@@ -23,13 +25,24 @@ from .stylemix import StyleSchedule
 # repeated) and the result cropped back, so any size from 1x1 up works.
 MIN_NET_SIDE = 5
 
+Item = TypeVar("Item")
+Frames = tuple[torch.Tensor, PixelFormat, Sequence[float] | None]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A submitted batch: its result comes back with FrameStylizer.collect."""
+
+    ticket: Ticket
+    frames: int  # the batch's own frames (a padded batch carries more)
+
 
 class FrameStylizer:
-    """Owns the pinned staging buffer; one instance per stream of same-sized frames."""
+    """Owns the staging buffers; one instance per stream of same-sized frames."""
 
     def __init__(
         self, backend: Backend, ctx: RunContext, *, max_side: int | None = None, matrix: Literal["bt601", "bt709"] = "bt601",
-        full_range: bool = False, styles: StyleSchedule | None = None,
+        full_range: bool = False, styles: StyleSchedule | None = None, overlap: bool = True, staging: Staging | None = None,
     ) -> None:
         self.backend = backend
         # A multi-style net's weights over time (None for a single-style net). Public: the
@@ -39,20 +52,14 @@ class FrameStylizer:
         self.full_range = full_range
         self.ctx = ctx
         self.max_side = max_side
+        # stream() collects each batch one batch later, so the device is never left idle
+        # while the host waits; overlap=False collects each batch before the next goes in.
+        self.overlap = overlap
         self._prepared: tuple[int, int, int, int] | None = None
-        self._pinned: torch.Tensor | None = None
+        self._staging = staging if staging is not None else staging_for(ctx.device)
 
     def net_size(self, height: int, width: int) -> tuple[int, int]:
         return fit_max_side(height, width, self.max_side)
-
-    def _upload(self, frames: torch.Tensor) -> torch.Tensor:
-        if not self.ctx.is_cuda:
-            return frames
-        if self._pinned is None or self._pinned.shape != frames.shape:
-            self._pinned = torch.empty(frames.shape, dtype=torch.uint8, pin_memory=True)
-        self._pinned.copy_(frames)
-        # non_blocking from pinned memory: the copy overlaps with the previous batch's work.
-        return self._pinned.to(self.ctx.device, non_blocking=True)
 
     def style_weights(self, batch: int, pts_seconds: Sequence[float] | None) -> torch.Tensor | None:
         """[B, N] rows for this batch: the schedule at each frame's time (time 0 without times)."""
@@ -67,6 +74,12 @@ class FrameStylizer:
 
         `pts_seconds`, one per frame, places each frame on a style schedule.
         """
+        return self.collect(self.submit(frames, pixel_format, pts_seconds))
+
+    def submit(self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None) -> Pending:
+        """Queue a batch: upload, convert, run and start its copy back; collect() waits for it."""
+        count = int(frames.shape[0])
+        frames, pts_seconds = self._fill_batch(frames, pts_seconds, pixel_format)
         batch, height, width = frames.shape[0], frames.shape[1], frames.shape[2]
         if pixel_format == "yuv420p":
             height = height * 2 // 3
@@ -76,13 +89,46 @@ class FrameStylizer:
             self.backend.prepare(shape)
             self._prepared = shape
         with torch.inference_mode():
-            uploaded = self._upload(frames)
+            uploaded = self._staging.upload(frames)
             # I420 travels at half the bytes of RGB and is converted where the net runs.
             images = yuv420_to_rgb(uploaded, matrix=self.matrix, full_range=self.full_range) if pixel_format == "yuv420p" else uint8_to_float(uploaded)
             images = resize(images, size)
             stylized = resize(_run_padded(self.backend, images, self.style_weights(batch, pts_seconds)), (height, width))
-            # One device->host copy per batch; .cpu() is the only synchronisation point.
-            return float_to_uint8(stylized).cpu()
+            return Pending(self._staging.download(float_to_uint8(stylized)), count)
+
+    def collect(self, pending: Pending) -> torch.Tensor:
+        """The stylized host frames of a submitted batch."""
+        return self._staging.fetch(pending.ticket)[: pending.frames]
+
+    def stream(self, items: Iterable[Item], frames_of: Callable[[Item], Frames]) -> Iterator[tuple[Item, torch.Tensor]]:
+        """(item, stylized frames) for each item, in order; each batch is collected after the
+        next one has been submitted (with `overlap`), so the copies and the net overlap."""
+        waiting: tuple[Item, Pending] | None = None
+        for item in items:
+            pending = self.submit(*frames_of(item))
+            if not self.overlap:
+                yield item, self.collect(pending)
+                continue
+            if waiting is not None:
+                yield waiting[0], self.collect(waiting[1])
+            waiting = (item, pending)
+        if waiting is not None:
+            yield waiting[0], self.collect(waiting[1])
+
+    def _fill_batch(self, frames: torch.Tensor, pts_seconds: Sequence[float] | None, pixel_format: PixelFormat) -> tuple[torch.Tensor, Sequence[float] | None]:
+        """A short batch (a clip's last) of the prepared frame size, repeated up to the prepared
+        batch when a new shape would cost the backend a compile or a graph capture."""
+        prepared = self._prepared
+        if not self.backend.fixed_shapes or prepared is None or frames.shape[0] >= prepared[0]:
+            return frames, pts_seconds
+        height = frames.shape[1] * 2 // 3 if pixel_format == "yuv420p" else frames.shape[1]
+        size = self.net_size(height, frames.shape[2])
+        if (max(size[0], MIN_NET_SIDE), max(size[1], MIN_NET_SIDE)) != prepared[2:]:
+            return frames, pts_seconds
+        extra = prepared[0] - frames.shape[0]
+        filled = torch.cat([frames, frames[-1:].expand(extra, *frames.shape[1:])])
+        times = None if pts_seconds is None else [*pts_seconds, *[pts_seconds[-1]] * extra]
+        return filled, times
 
 
 def _run_padded(backend: Backend, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:

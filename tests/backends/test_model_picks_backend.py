@@ -20,7 +20,10 @@ def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: P
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=4, codec="ffv1", pix_fmt="bgr0")
     common = [str(src), "--device", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"]
     assert main(["stylize", *common[:1], str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
-    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, backend onnxruntime, device cpu, precision fp32"
+    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
+    # A graph's precision was fixed when it was exported: the line says so, whatever was asked.
+    assert main(["stylize", *common[:1], str(tmp_path / "bf16.mkv"), *common[1:], "--model", str(onnx_path), "--precision", "bf16"]) == 0
+    assert _first_line(capsys).endswith("backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)")
     assert main(["stylize", *common[:1], str(tmp_path / "torch.mkv"), *common[1:], "--model", str(tiny_model)]) == 0
     assert _first_line(capsys) == f"vidstyle: model {tiny_model}, backend torch, device cpu, precision fp32"
     a, _, _ = read_video(tmp_path / "torch.mkv")

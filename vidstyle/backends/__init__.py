@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from ..modelfile import StyleModel
 from .base import BACKEND_NAMES, INPUT_NAME, OUTPUT_NAME, Backend, BackendName
 
+
+if TYPE_CHECKING:  # not at run time: it needs safetensors, which a bare GPU check may not have
+    from ..modelfile import StyleModel
 
 # The model file's suffix names the backend that runs it, as in ultralytics.
 SUFFIX_BACKENDS = {".onnx": "onnxruntime", ".engine": "tensorrt"}
@@ -25,9 +28,28 @@ def backend_for(model: StyleModel | str | os.PathLike[str] | None, backend: str 
 
 
 def describe_run(model: StyleModel | str | os.PathLike[str] | None, backend: str, ctx: RunContext) -> str:
-    """The first line of every run: what actually runs, where, at which precision."""
-    name = model.source if isinstance(model, StyleModel) else (str(model) if model else "the bundled style")
-    return f"model {name}, backend {backend}, device {ctx.device}, precision {ctx.precision}"
+    """The first line of every run: what actually runs, where, at which precision (an ONNX
+    graph's or an engine's own, which the run's precision does not change)."""
+    name = str(model) if isinstance(model, str | os.PathLike) else (model.source if model is not None else "the bundled style")
+    precision: str = ctx.precision
+    if isinstance(model, str | os.PathLike) and backend in ("onnxruntime", "tensorrt"):
+        precision = file_precision(model, backend) or precision
+    return f"model {name}, backend {backend}, device {ctx.device}, precision {precision}"
+
+
+def file_precision(path: str | os.PathLike[str], backend: str) -> str | None:
+    """The precision an .onnx or .engine file computes in, as the file records it."""
+    if backend == "onnxruntime":
+        from .onnxruntime_backend import graph_precision
+
+        own = graph_precision(path)
+        return f"{own} (the ONNX graph's own)" if own else None
+    from .engine_header import read_header
+
+    try:
+        return f"{read_header(path).precision} (the engine's own)"
+    except VidstyleError:
+        return None  # opening the engine says what is wrong with it
 
 
 def create_backend(

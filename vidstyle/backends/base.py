@@ -35,6 +35,9 @@ class Backend(ABC):
     _closed = False
     # The styles the loaded net holds, in row order: what --style names and --style-mix weights index.
     style_names: tuple[str, ...] = ("style",)
+    # True when a new input shape costs a compile or a CUDA graph capture: callers then pad a
+    # short batch (a clip's last) up to the shape they prepared instead of asking for a new one.
+    fixed_shapes: bool = False
 
     def prepare(self, shape: tuple[int, int, int, int]) -> None:
         """Get ready for inputs of this NCHW shape (allocate buffers, build graphs, warm up)."""
@@ -45,6 +48,8 @@ class Backend(ABC):
         """Stylize a batch: float NCHW [0, 1] in, the same shape and range out.
 
         `style_weights` [B, N] mixes a multi-style net's styles; single-style nets take None.
+        The result may be the backend's own output buffer (TensorRT's): read it, or queue
+        work that reads it on the same stream, before the next run() writes over it.
         """
         self._check_open()
         return self._run(images, style_weights)

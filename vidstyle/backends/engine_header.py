@@ -63,27 +63,56 @@ def read_engine(path: str | os.PathLike[str]) -> tuple[EngineHeader, bytes]:
     if not file.is_file():
         raise VidstyleError(f"engine file not found: {file}")
     data = file.read_bytes()
-    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _LENGTH.size:
-        raise VidstyleError(f"{file} is not a vidstyle TensorRT engine (no header); build one with `vidstyle export MODEL --format engine`")
-    (length,) = _LENGTH.unpack_from(data, len(MAGIC))
-    start = len(MAGIC) + _LENGTH.size
-    try:
-        header = EngineHeader.from_dict(json.loads(data[start : start + length]))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise VidstyleError(f"{file} has a damaged engine header: {exc}") from None
-    plan = data[start + length :]
+    header, start = _parse_header(file, data)
+    plan = data[start:]
     if not plan:
         raise VidstyleError(f"{file} holds a header but no TensorRT plan (truncated?)")
     return header, plan
 
 
-def check_header(header: EngineHeader, *, path: str, tensorrt_version: str, gpu_name: str, compute_capability: str) -> None:
-    """Raise one clear message, naming the rebuild command, when the engine cannot run here."""
+def read_header(path: str | os.PathLike[str]) -> EngineHeader:
+    """The header alone, without reading the plan behind it."""
+    file = Path(path)
+    if not file.is_file():
+        raise VidstyleError(f"engine file not found: {file}")
+    with file.open("rb") as handle:
+        start = handle.read(len(MAGIC) + _LENGTH.size)
+        length = _LENGTH.unpack_from(start, len(MAGIC))[0] if len(start) == len(MAGIC) + _LENGTH.size else 0
+        return _parse_header(file, start + handle.read(length))[0]
+
+
+def _parse_header(file: Path, data: bytes) -> tuple[EngineHeader, int]:
+    """The header and where the plan starts."""
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _LENGTH.size:
+        raise VidstyleError(f"{file} is not a vidstyle TensorRT engine (no header); build one with `vidstyle export MODEL --format engine`")
+    (length,) = _LENGTH.unpack_from(data, len(MAGIC))
+    start = len(MAGIC) + _LENGTH.size
+    try:
+        return EngineHeader.from_dict(json.loads(data[start : start + length])), start + length
+    except (ValueError, TypeError, KeyError) as exc:
+        raise VidstyleError(f"{file} has a damaged engine header: {exc}") from None
+
+
+def check_header(
+    header: EngineHeader, *, path: str, tensorrt_version: str, compute_capability: str, gpu_name: str = "",
+    onnx_sha256: str | None = None, precision: str | None = None,
+) -> None:
+    """Raise one clear message, naming the rebuild command, when the engine cannot run here.
+
+    A plan runs on any GPU of the compute capability it was built for (an H100 PCIe runs an
+    H100 SXM's plan), so the GPU's name is only told, never compared. `onnx_sha256` and
+    `precision`, when given, are what the caller expects the engine to have been built from.
+    """
     problems = []
     if header.tensorrt_version != tensorrt_version:
         problems.append(f"TensorRT {header.tensorrt_version} (this machine has {tensorrt_version})")
-    if header.compute_capability != compute_capability or header.gpu_name != gpu_name:
-        problems.append(f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} (this machine has {gpu_name} sm_{compute_capability.replace('.', '')})")
+    if header.compute_capability != compute_capability:
+        here = f"{gpu_name} " if gpu_name else ""
+        problems.append(f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} (this machine has {here}sm_{compute_capability.replace('.', '')})")
+    if onnx_sha256 is not None and header.onnx_sha256 != onnx_sha256:
+        problems.append(f"another ONNX graph (sha256 {header.onnx_sha256[:12]}, not {onnx_sha256[:12]})")
+    if precision is not None and header.precision != precision:
+        problems.append(f"{header.precision} (not {precision})")
     if problems:
         model = header.source_model or "MODEL.safetensors"
         raise VidstyleError(

@@ -1,6 +1,10 @@
 """onnxruntime inference with an explicit provider, never a silent CPU fallback.
 
-On CUDA the input and output stay on the GPU through IO binding to torch tensors.
+On CUDA the images, the style weights and the output stay on the GPU through IO binding to
+torch tensors. onnxruntime computes on a stream of this backend's own, handed to it as a
+provider option; events order that stream after torch's work on the inputs and torch's
+next work after it, so no batch waits on the host (onnxruntime's own per-run synchronize
+is turned off).
 """
 
 from __future__ import annotations
@@ -16,32 +20,73 @@ from ..context import RunContext
 from ..errors import VidstyleError
 from ..modelfile import ModelCard
 from .base import INPUT_NAME, OUTPUT_NAME, STYLE_INPUT_NAME, Backend
+from .cuda_streams import CudaOps, StreamOps
+
+CUDA_PROVIDER = "CUDAExecutionProvider"
+Provider = str | tuple[str, dict[str, str]]
 
 
-def providers_for(ctx: RunContext, available: list[str]) -> list[str]:
-    """TensorRT EP, then CUDA EP, for a CUDA context; the CPU EP only for a CPU context."""
+def cuda_provider_options(device_index: int, stream_handle: int) -> dict[str, str]:
+    return {
+        "device_id": str(device_index),
+        "user_compute_stream": str(stream_handle),  # run on our stream, ordered by events
+        "cudnn_conv_algo_search": "EXHAUSTIVE",  # the fastest kernels for the fixed video shapes
+        "cudnn_conv_use_max_workspace": "1",
+        "arena_extend_strategy": "kSameAsRequested",  # no doubling arena next to torch's allocator
+    }
+
+
+def providers_for(ctx: RunContext, available: list[str], *, stream_handle: int = 0) -> list[Provider]:
+    """The CUDA provider, with its options, for a CUDA context; the CPU provider for a CPU one.
+
+    TensorRT runs through vidstyle's own tensorrt backend (checked, cached engines), not
+    through onnxruntime's TensorRT provider, which builds its engines again in every session.
+    """
     if not ctx.is_cuda:
         return ["CPUExecutionProvider"]
-    wanted: list[str] = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider") if p in available]
-    if not wanted:
+    if CUDA_PROVIDER not in available:
         raise VidstyleError(
-            "onnxruntime has no CUDA provider here (available: "
-            + ", ".join(available)
-            + "); install onnxruntime-gpu (pip install 'vidstyle[gpu]') or use --device cpu"
+            "onnxruntime has no CUDA provider here (available: " + ", ".join(available)
+            + "); install onnxruntime-gpu in place of onnxruntime (README, Install) or use --device cpu"
         )
-    return wanted
+    return [(CUDA_PROVIDER, cuda_provider_options(ctx.device.index or 0, stream_handle))]
+
+
+def onnxruntime_cuda_problem() -> str | None:
+    """Why onnxruntime cannot run on CUDA here, or None when it can (its CUDA provider exists)."""
+    if not torch.cuda.is_available():
+        return "no CUDA GPU"
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return "onnxruntime is not installed (pip install onnxruntime-gpu)"
+    if CUDA_PROVIDER not in ort.get_available_providers():
+        return "this onnxruntime has no CUDA provider (the CPU wheel); install onnxruntime-gpu in place of onnxruntime"
+    return None
 
 
 class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
 
-    def __init__(self, onnx_path: str | os.PathLike[str], ctx: RunContext, *, providers: list[str] | None = None) -> None:
-        import onnxruntime as ort
+    def __init__(
+        self, onnx_path: str | os.PathLike[str], ctx: RunContext, *, providers: list[Provider] | None = None, ops: StreamOps | None = None,
+    ) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:  # not a core dependency
+            raise VidstyleError("onnxruntime is not installed: pip install 'vidstyle[onnx]' (or onnxruntime-gpu on a CUDA machine)") from None
 
         self.ctx = ctx
+        self._ops: StreamOps | None = None
+        self._stream: Any = None
+        if ctx.is_cuda:
+            self._ops = ops or CudaOps(ctx.device)
+            self._stream = self._ops.new_stream()
+            self._inputs_ready, self._outputs_ready = self._ops.new_event(), self._ops.new_event()
         available = ort.get_available_providers()
-        requested = providers or providers_for(ctx, available)
-        missing = [p for p in requested if p not in available]
+        requested = providers or providers_for(ctx, available, stream_handle=self._ops.stream_handle(self._stream) if self._ops else 0)
+        names = [p if isinstance(p, str) else p[0] for p in requested]
+        missing = [p for p in names if p not in available]
         if missing:
             raise VidstyleError(f"onnxruntime provider {missing[0]} is not available here (available: {', '.join(available)})")
         if not Path(onnx_path).is_file():
@@ -54,10 +99,13 @@ class OnnxRuntimeBackend(Backend):
             raise VidstyleError(f"onnxruntime cannot load {onnx_path}: {str(exc).splitlines()[0][:300]}") from None
         # onnxruntime quietly drops providers it cannot initialise; refuse instead.
         active = self.session.get_providers()
-        if requested[0] not in active and not (len(requested) > 1 and requested[1] in active):
-            raise VidstyleError(f"onnxruntime did not start {requested[0]} (session uses {', '.join(active)}); refusing to fall back silently")
+        if names[0] not in active:
+            raise VidstyleError(f"onnxruntime did not start {names[0]} (session uses {', '.join(active)}); refusing to fall back silently")
         self.providers = active
-        self._binding: Any = None
+        self._run_options = ort.RunOptions()
+        if ctx.is_cuda:
+            # The events below order the work; a host-side synchronize per batch would only stall.
+            self._run_options.add_run_config_entry("disable_synchronize_execution_providers", "1")
         self.takes_style = any(node.name == STYLE_INPUT_NAME for node in self.session.get_inputs())
         self.style_names = self._read_style_names()
 
@@ -70,33 +118,53 @@ class OnnxRuntimeBackend(Backend):
         count = style_input[0].shape[1] if style_input and isinstance(style_input[0].shape[1], int) else 1
         return tuple(str(i) for i in range(count))
 
-    def _style_feed(self, style_weights: torch.Tensor | None) -> dict[str, np.ndarray]:
+    def _checked_styles(self, style_weights: torch.Tensor | None) -> torch.Tensor | None:
         if style_weights is None and self.takes_style:
             raise VidstyleError(f"this ONNX file holds several styles; pass {STYLE_INPUT_NAME}")
-        if style_weights is None or not self.takes_style:
-            return {}
-        return {STYLE_INPUT_NAME: style_weights.detach().float().contiguous().cpu().numpy()}
+        return style_weights.detach().float().contiguous() if style_weights is not None and self.takes_style else None
 
     def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
-        if not self.ctx.is_cuda or self.takes_style:
-            # The style vector is a few floats: the host path is fine for it, and keeps the
-            # bound path (below) for the single-input graphs it was written for.
-            array = images.detach().float().contiguous().cpu().numpy()
-            out = self.session.run([OUTPUT_NAME], {INPUT_NAME: array} | self._style_feed(style_weights))[0]
-            return torch.from_numpy(np.asarray(out)).to(images.device)
-        return self._run_bound(images)
+        weights = self._checked_styles(style_weights)
+        if self._ops is not None:
+            return self._run_bound(images, weights)
+        feed = {INPUT_NAME: images.detach().float().contiguous().cpu().numpy()}
+        if weights is not None:
+            feed[STYLE_INPUT_NAME] = weights.cpu().numpy()
+        out = self.session.run([OUTPUT_NAME], feed, self._run_options)[0]
+        return torch.from_numpy(np.asarray(out)).to(images.device)
 
-    def _run_bound(self, images: torch.Tensor) -> torch.Tensor:
+    def _run_bound(self, images: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+        assert self._ops is not None
+        ops = self._ops
         x = images.detach().float().contiguous()
         y = torch.empty_like(x)
         binding = self.session.io_binding()
         device_id = x.device.index or 0
         binding.bind_input(INPUT_NAME, "cuda", device_id, np.float32, list(x.shape), x.data_ptr())
+        if weights is not None:
+            weights = weights.to(x.device)
+            binding.bind_input(STYLE_INPUT_NAME, "cuda", device_id, np.float32, list(weights.shape), weights.data_ptr())
         binding.bind_output(OUTPUT_NAME, "cuda", device_id, np.float32, list(y.shape), y.data_ptr())
-        # onnxruntime uses its own stream: make torch's pending work (the upload) finish first.
-        torch.cuda.current_stream(x.device).synchronize()
-        self.session.run_with_iobinding(binding)
+        # onnxruntime's stream starts after torch has written the inputs, and torch's next
+        # work starts after onnxruntime has written the output: events, no host wait.
+        current = ops.current_stream()
+        ops.record(self._inputs_ready, current)
+        ops.wait(self._stream, self._inputs_ready)
+        self.session.run_with_iobinding(binding, self._run_options)
+        ops.record(self._outputs_ready, self._stream)
+        ops.wait(current, self._outputs_ready)
         return y
 
     def _release(self) -> None:
         del self.session
+
+
+def graph_precision(path: str | os.PathLike[str]) -> str | None:
+    """The precision an exported graph computes in ("fp32" or "fp16-convs"), from its metadata."""
+    try:
+        import onnx
+
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - no onnx package, or not an ONNX file: the backend will say so
+        return None
+    return {p.key: p.value for p in proto.metadata_props}.get("vidstyle.precision")

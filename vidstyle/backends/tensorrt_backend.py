@@ -1,11 +1,15 @@
 """TensorRT inference on torch-allocated buffers, on torch's current stream.
 
-Works with TensorRT 10.x and 11.x: only the name-based tensor API (set_input_shape,
-set_tensor_address, execute_async_v3) is used, which both have.
+Only the name-based tensor API (set_input_shape, set_tensor_address, execute_async_v3) is
+used. Each prepared shape is captured in a CUDA graph and replayed (one launch per batch
+instead of one per layer); the graph reads a fixed input buffer, so a batch is copied into
+it, and its result is the engine's own output buffer, handed out without a copy (valid
+until the next run, as Backend.run says). Without a graph the input is bound where it lies.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,14 +53,21 @@ def device_identity(device: torch.device) -> tuple[str, str]:
 class TensorRTBackend(Backend):
     name = "tensorrt"
 
-    def __init__(self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = False) -> None:
+    def __init__(
+        self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = True,
+        onnx_sha256: str | None = None, precision: str | None = None,
+    ) -> None:
+        """`onnx_sha256` and `precision`, when given, must be what the engine was built from."""
         if not ctx.is_cuda:
             raise VidstyleError("the tensorrt backend needs a CUDA device")
         require_tensorrt()
         import tensorrt as trt
 
         gpu_name, capability = device_identity(ctx.device)
-        check_header(header, path=path, tensorrt_version=trt.__version__, gpu_name=gpu_name, compute_capability=capability)
+        check_header(
+            header, path=path, tensorrt_version=trt.__version__, gpu_name=gpu_name, compute_capability=capability,
+            onnx_sha256=onnx_sha256, precision=precision,
+        )
         self.header = header
         self.ctx = ctx
         self.style_names = header.style_names or (Path(header.source_model).stem or "style",)
@@ -67,16 +78,21 @@ class TensorRTBackend(Backend):
             raise VidstyleError(f"TensorRT could not deserialize {path}; rebuild it with `vidstyle export {header.source_model or 'MODEL'} --format engine`")
         self.context: trt.IExecutionContext = self.engine.create_execution_context()
         self.cuda_graph = cuda_graph
+        # A captured graph is one shape: a short batch is filled up to it (FrameStylizer).
+        self.fixed_shapes = cuda_graph
         self._shape: tuple[int, int, int, int] | None = None
         self._input: torch.Tensor | None = None
         self._output: torch.Tensor | None = None
         self._styles: torch.Tensor | None = None
         self._graph: torch.cuda.CUDAGraph | None = None
+        self._bound: torch.Tensor | None = None
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], ctx: RunContext, *, cuda_graph: bool = False) -> TensorRTBackend:
+    def from_file(
+        cls, path: str | os.PathLike[str], ctx: RunContext, *, cuda_graph: bool = True, onnx_sha256: str | None = None, precision: str | None = None,
+    ) -> TensorRTBackend:
         header, plan = read_engine(path)
-        return cls(header, plan, ctx, path=str(path), cuda_graph=cuda_graph)
+        return cls(header, plan, ctx, path=str(path), cuda_graph=cuda_graph, onnx_sha256=onnx_sha256, precision=precision)
 
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         if not shape_in_profile(shape, self.header):
@@ -100,9 +116,15 @@ class TensorRTBackend(Backend):
         self._enqueue()  # first run does TensorRT's lazy setup outside any graph capture
         if self.cuda_graph:
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                self._enqueue()
-            self._graph = graph
+            try:
+                with torch.cuda.graph(graph):
+                    self._enqueue()
+            except RuntimeError as exc:  # some plans hold work a graph cannot capture: run them launch by launch
+                logging.getLogger("vidstyle").warning("TensorRT: no CUDA graph for this engine (%s); running without one", str(exc).splitlines()[0][:200])
+                self.cuda_graph = self.fixed_shapes = False
+                torch.cuda.synchronize(self.ctx.device)
+            else:
+                self._graph = graph
 
     def _enqueue(self) -> None:
         stream = torch.cuda.current_stream(self.ctx.device)
@@ -119,17 +141,20 @@ class TensorRTBackend(Backend):
         if shape != self._shape:
             self._prepare(shape)
         assert self._input is not None and self._output is not None
-        self._input.copy_(images, non_blocking=True)
         if self._styles is not None and style_weights is not None:
             self._styles.copy_(style_weights, non_blocking=True)
         if self._graph is not None:
+            self._input.copy_(images, non_blocking=True)  # the graph reads this one buffer
             self._graph.replay()
         else:
+            # Bound where it lies; torch's allocator will not reuse it before this stream's work is done.
+            self._bound = images.detach().float().contiguous()
+            self.context.set_tensor_address(INPUT_NAME, self._bound.data_ptr())
             self._enqueue()
-        return self._output.clone()
+        return self._output
 
     def _release(self) -> None:
         # Graph and buffers before the context, the context before the engine and runtime.
         self._graph = None
-        self._input = self._output = self._styles = None
+        self._input = self._output = self._styles = self._bound = None
         del self.context, self.engine, self.runtime

@@ -89,8 +89,9 @@ def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[st
             made.folder(folder)
         with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
             path = str(Path(tmp) / (Path(model.source).stem + ".onnx"))
-            logging.getLogger("vidstyle").info("exporting %s to a temporary ONNX for onnxruntime (removed after the run)", Path(model.source).name)
-            export_onnx(model, path)
+            fp16 = args.precision == "fp16"  # fp16 convs in the graph; bf16 has no ONNX form here
+            logging.getLogger("vidstyle").info("exporting %s to a temporary %s ONNX for onnxruntime (removed after the run)", Path(model.source).name, "fp16" if fp16 else "fp32")
+            export_onnx(model, path, fp16=fp16)
             yield path
 
 

@@ -33,7 +33,7 @@ from ..media.encode import VideoWriter
 from ..media.options import EncodeOptions, Trim
 from ..media.probe import VideoInfo, probe
 from ..modelfile import StyleModel, load_model
-from ..pipeline import run_pipeline
+from ..pipeline import Streamed, run_pipeline
 from ..progress import progress_bar
 from .notes import decode_notes
 from ..stylemix import StyleChoice
@@ -262,16 +262,19 @@ def run_video(
 
     first_seconds: float | None = None  # a style schedule runs on the output's clock: 0s is its first frame
 
-    def transform(frames: FrameBatch) -> FrameBatch:
+    def frames_of(frames: FrameBatch) -> tuple[torch.Tensor, PixelFormat, list[float]]:
         nonlocal first_seconds
         if first_seconds is None:
             first_seconds = frames.pts_seconds[0]
-        times = [t - first_seconds for t in frames.pts_seconds]
-        stylized = session.stylizer(frames.data, frames.pixel_format, times)
-        if session.blender is not None:  # runs in the one transform thread, so frames stay in order
-            sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
-            stylized = torch.from_numpy(session.blender.blend_batch(sources, stylized.numpy()))
-        return frames.with_data(stylized)
+        return frames.data, frames.pixel_format, [t - first_seconds for t in frames.pts_seconds]
+
+    def transform(batches: Iterator[FrameBatch]) -> Iterator[FrameBatch]:
+        # Each batch comes back after the next one is queued, so the device never waits on the host.
+        for frames, stylized in session.stylizer.stream(batches, frames_of):
+            if session.blender is not None:  # runs in the one transform thread, so frames stay in order
+                sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
+                stylized = torch.from_numpy(session.blender.blend_batch(sources, stylized.numpy()))
+            yield frames.with_data(stylized)
 
     def sink(frames: FrameBatch) -> None:
         writer.write(frames)
@@ -281,7 +284,7 @@ def run_video(
 
     source = read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side, trim=plan.trim)
     try:
-        stopped = run_pipeline(source, transform, sink, stop=stop).stopped
+        stopped = run_pipeline(source, Streamed(transform), sink, stop=stop).stopped
     except BaseException:
         with contextlib.suppress(Exception):  # the original error is the one to report
             writer.close(complete=False)
