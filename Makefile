@@ -59,7 +59,7 @@ system-packages:
 test: $(VENV)/.gui system-packages
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/staging.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py benchmarks/run.py benchmarks/stages.py benchmarks/paper.py benchmarks/runnables.py benchmarks/overlap.py tools/gpu_check.py tools/gpu_check_speed.py tools/gpu_check_media.py
+	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/staging.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py benchmarks/run.py benchmarks/stages.py benchmarks/paper.py benchmarks/runnables.py benchmarks/overlap.py tools/gpu_check.py tools/gpu_check_speed.py tools/gpu_check_media.py vidstyle/convert.py vidstyle/foreign.py vidstyle/commands/import_model.py vidstyle/commands/train.py vidstyle/modelfile.py benchmarks/style_quality.py benchmarks/student.py
 
 # The GPU path in one call: PASS/FAIL/SKIP with a reason per check, as JSON in benchmarks/results/.
 # On a CPU it runs its CPU parts and says what needs CUDA; it needs only torch (see tools/gpu_check.py).
