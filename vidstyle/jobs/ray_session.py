@@ -74,11 +74,12 @@ def shut_down(todo: Sequence[BatchItem], workers: list[tuple[str, int]], *, sinc
 
         auto_init_hook.enable_auto_connect = False
     mute_ray_data_console()  # again, in case Ray Data set its loggers up anew since the run began
-    ray.shutdown()
-    # ray.shutdown() ends the processes it knows of; a worker or agent whose raylet died first
-    # (a SIGTERM to the process group reaches the raylet too) would outlive the run by a minute.
+    # ray.shutdown() ends the processes it knows of; an agent or worker whose raylet died first
+    # (by the shutdown itself, or by a SIGTERM to the process group) could outlive the run by a minute.
     global _started_mark
-    end_processes(_started_mark)
+    started = ray_processes(_started_mark)
+    ray.shutdown()
+    end_processes(started, _started_mark)
     _started_mark = None
     remove_temp_files(todo, since=since, grace_seconds=0.0 if completed else 1.0)
 
@@ -213,19 +214,21 @@ def _marked(mark: str) -> Iterator[None]:
 
 def _abandon(mark: str) -> None:
     """After a failed or interrupted start: let go of whatever part of Ray came up."""
+    started = ray_processes(mark)
     if ray.is_initialized():
         with contextlib.suppress(Exception):
             ray.shutdown()
-    end_processes(mark)
+    end_processes(started, mark)
 
 
-def end_processes(mark: str | None) -> None:
-    """Kill every process on this machine that carries `mark` (see _marked), with its children,
-    whatever its parent now: the raylet dies with the driver, and what it started would be left
-    orphans (the dashboard and runtime-env agents, which the raylet starts without the driver's
-    environment, wait a minute for the GCS before they give up)."""
+def ray_processes(mark: str | None) -> list[Any]:
+    """The processes on this machine that carry `mark` (see _marked), with their children: the
+    raylet's agents hide their environment once they have set their process titles, so they are
+    found as its children, which they are only while it lives. List them before Ray is shut
+    down: ray.shutdown() ends the raylet, and agents still starting then live on as orphans for
+    a minute (they wait that long for the GCS before they give up)."""
     if mark is None:
-        return
+        return []
     import psutil
 
     family: dict[int, psutil.Process] = {}
@@ -233,6 +236,21 @@ def end_processes(mark: str | None) -> None:
         with contextlib.suppress(psutil.Error):
             if process.pid != os.getpid() and process.environ().get(OWNER_VARIABLE) == mark:
                 family.update({p.pid: p for p in (process, *process.children(recursive=True))})
-    for process in family.values():  # all listed before any dies: an orphan is no one's child
-        with contextlib.suppress(psutil.Error):
-            process.kill()
+    return list(family.values())
+
+
+def end_processes(processes: list[Any], mark: str | None) -> None:
+    """Kill `processes` and every process that carries `mark`, until none is left: a raylet
+    killed as it starts an agent leaves one more orphan (psutil checks that a pid was not reused)."""
+    import psutil
+
+    for _ in range(20):
+        alive = []
+        for process in processes + ray_processes(mark):
+            with contextlib.suppress(psutil.Error):
+                if process.status() != psutil.STATUS_ZOMBIE:  # a zombie is dead, waiting for its parent
+                    alive.append(process)
+                    process.kill()
+        if not alive:
+            return
+        time.sleep(0.1)
