@@ -24,7 +24,7 @@ from ..modelfile import StyleModel
 from ..progress import progress_bar
 from .batch import BatchItem, BatchRow
 from .batch_worker import NOTE_SEPARATOR, BatchWorker
-from .ray_session import FrameCounter, connect, shut_down
+from .ray_session import FrameCounter, connect, mute_ray_data_console, shut_down
 
 log = logging.getLogger("vidstyle")
 
@@ -96,8 +96,8 @@ def _run(
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
-    # Nor Ray Data's lines per stage (and its notice that its bars are off): failures come back in rows.
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    # Nor Ray Data's lines per stage and tracebacks: failures come back in rows, or as one line.
+    mute_ray_data_console()
     # Workers run in folders of their own (on other machines, too): they get absolute paths.
     pending = {os.path.abspath(item.input): item for item in todo}
     rows = ray.data.from_items(
