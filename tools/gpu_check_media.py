@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from gpu_check import Fail, Skip, frames, needs, needs_cuda, psnr_db
+from gpu_check import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
 from vidstyle.context import resolve_context
 
 
@@ -182,14 +182,8 @@ def check_onnxruntime_cuda() -> dict[str, Any]:
     return result
 
 
-def _backend_fps(backend: Any, images: torch.Tensor, repeats: int = 20) -> float:
-    backend.run(images)
-    torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        backend.run(images)
-    torch.cuda.synchronize()
-    return repeats * images.shape[0] / (time.perf_counter() - started)
+def _backend_fps(backend: Any, images: torch.Tensor) -> float:
+    return 1000 * images.shape[0] / ms_per_batch(backend, images)
 
 
 def check_tensorrt() -> dict[str, Any]:
