@@ -1,8 +1,6 @@
-"""`vidstyle stylize` as a library call: a video file in, a stylized file out, everything
-else (timestamps, audio, rotation) kept.
-
-Three steps: plan_video checks everything before anything is opened or written;
-open_video opens the backend, the stylizer and a writer into a hidden temp file;
+"""`vidstyle stylize` as a library call: a video file in, a stylized file out, everything else
+(timestamps, audio, rotation) kept. Three steps: plan_video checks everything before anything is
+opened or written; open_video opens the backend, the stylizer and a writer into a hidden temp file;
 run_video drives the pipeline and reports. stylize_video does all three.
 """
 
