@@ -29,7 +29,8 @@ import torch
 
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.jobs.video import stylize_video
+from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
+from vidstyle.stylemix import StyleChoice
 from vidstyle.media.decode import read_batches
 from vidstyle.media.encode import VideoWriter
 from vidstyle.media.options import EncodeOptions
@@ -113,7 +114,10 @@ def measure_clip(
     runs += [(label, other, style, 0.0) for label, other, style in compare]
     for n, (label, which, style, blend) in enumerate(runs):
         outputs.append((label, tmp / f"{stem}-model{n}.mp4"))
-        stylize_video(clip, outputs[-1][1], model=which, style=style, device=device, max_side=max_side, temporal_blend=blend, preset="veryfast", progress=False)
+        options = VideoOptions(
+            model=which, runtime=Runtime(device=device, max_side=max_side), encode=Encoding(preset="veryfast"), styles=StyleChoice(style), temporal_blend=blend,
+        )
+        stylize_video(clip, outputs[-1][1], options, progress=False)
     measured = [measured_row(clip, out, label, max_side=max_side) for label, out in outputs]
     reference = {"row": "input (reference)", "warping_error": measured[0][1], "ratio_to_input": 1.0, "edge_energy": edge_energy(Path(clip), max_side=max_side)}
     return [reference] + [row for row, _ in measured]

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import torch
 
-from vidstyle.backends import create_backend
 from vidstyle.frames import Frame
 from vidstyle.jobs.live import LiveStylizer, run_live
 from vidstyle.media.capture import file_frames
@@ -44,8 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = resolve_context(args.device, args.precision)
     model = load_model(args.model)
     info = probe(args.input)
-    stylizer = FrameStylizer(create_backend(args.backend, model, ctx, engine_path=args.engine), ctx, max_side=args.max_side)
-    live = LiveStylizer([stylizer], [Path(model.source).stem])
+    stylizer = FrameStylizer.open(args.engine or model, args.backend, ctx=ctx, max_side=args.max_side)
+    live = LiveStylizer([stylizer], [stylizer.name])
 
     def show(frame: Frame) -> bool:
         return True

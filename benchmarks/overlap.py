@@ -26,11 +26,12 @@ import psutil
 import torch
 
 from vidstyle.colour import fit_max_side
-from vidstyle.jobs.video import open_video, plan_video, run_video
+from vidstyle.jobs.video_options import Runtime, VideoOptions
+from vidstyle.jobs.video_plan import plan_video
+from vidstyle.jobs.video_run import open_video, run_video
 from vidstyle.media.decode import DecodeStats, read_batches
 from vidstyle.media.options import Trim
 from vidstyle.modelfile import load_model
-from vidstyle.stylemix import StyleChoice
 
 from .environment import describe
 from .run import write
@@ -39,11 +40,8 @@ WARM_FRAMES = 12  # the short run: start-up and the first batches, subtracted fr
 
 
 def _plan(source: str, out: Path, model: Any, args: argparse.Namespace, frames: int) -> Any:
-    return plan_video(
-        source, out, model=model, backend=None, engine=None, device=args.device, precision=args.precision, batch=args.batch_size,
-        max_side=args.max_side, codec=None, crf=None, preset=None, pix_fmt=None, keep_partial=False, overwrite=True,
-        trim=Trim(max_frames=frames), styles=StyleChoice(), compile=False, audio=True, temporal_blend=0.0, colour_convert="host",
-    )
+    runtime = Runtime(device=args.device, precision=args.precision, batch=args.batch_size, max_side=args.max_side)
+    return plan_video(source, out, VideoOptions(model=model, runtime=runtime, trim=Trim(max_frames=frames)))
 
 
 PATHS = ("pipeline", "serial", "serial-main")
@@ -66,8 +64,10 @@ def timed(source: str, out: Path, model: Any, args: argparse.Namespace, frames: 
             run_video(plan, session, stats, progress=False)
         else:
 
+            runtime = plan.options.runtime
+
             def serial() -> None:
-                for batch in read_batches(plan.input, plan.batch, stats, pixel_format=plan.pixel_format, max_side=plan.max_side, trim=plan.trim):
+                for batch in read_batches(plan.input, runtime.batch, stats, pixel_format=plan.pixel_format, max_side=runtime.max_side, trim=plan.options.trim):
                     session.writer.write(batch.with_data(session.stylizer(batch.data, batch.pixel_format)))
                 session.writer.close()
 

@@ -21,7 +21,7 @@ from vidstyle.colour import fit_max_side
 from vidstyle.media.probe import probe
 from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.net import macs_per_pixel
-from vidstyle.jobs.video import stylize_video
+from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 from vidstyle.media.options import Trim
 from vidstyle.progress import progress_bar
 
@@ -232,8 +232,10 @@ def end_to_end(clip: Path, out: Path, runs: Any, ctx: RunContext, *, batch: int,
     def seconds(limit: int) -> tuple[float, int]:
         started = time.perf_counter()
         done = stylize_video(
-            clip, out, model=runs, backend=backend, device=ctx.device.type, precision=ctx.precision, batch=batch, max_side=max_side,
-            preset=preset, trim=Trim(max_frames=limit), progress=False,
+            clip, out, VideoOptions(
+                model=runs, runtime=Runtime(backend=backend, device=ctx.device.type, precision=ctx.precision, batch=batch, max_side=max_side),
+                encode=Encoding(preset=preset), trim=Trim(max_frames=limit),
+            ), progress=False,
         ).frames
         return time.perf_counter() - started, done
 

@@ -21,7 +21,7 @@ import numpy as np
 import psutil
 import torch
 
-from vidstyle.backends import create_backend
+from vidstyle.backends import open_backend
 from vidstyle.context import RunContext
 from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from vidstyle.media.decode import read_batches
@@ -181,7 +181,7 @@ def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, re
 def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
     inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
     height, width = inputs[0].shape[-2:]
-    with create_backend(backend, model, ctx, engine_path=engine, compile=compile) as runner:
+    with open_backend(engine or model, ctx, backend=backend, compile=compile) as runner:
         runner.prepare((batch, 3, int(height), int(width)))
 
         def call(i: int) -> int:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from vidstyle.context import resolve_context
 from vidstyle.temporal import measure_flicker
-from vidstyle.jobs.video import stylize_video
+from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 
 from .environment import describe
 from .report import save_with_table
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             outputs: list[Path] = []
             for label, model, blend in runs:
                 out = Path(tmp) / f"{Path(clip).stem}-{len(outputs)}.mp4"
-                done = stylize_video(clip, out, model=model, device=args.device, max_side=args.max_side, temporal_blend=blend, preset="veryfast", progress=False)
+                done = stylize_video(clip, out, VideoOptions(model=model, runtime=Runtime(device=args.device, max_side=args.max_side), encode=Encoding(preset="veryfast"), temporal_blend=blend), progress=False)
                 report = measure_flicker(clip, str(out))
                 rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "fps": done.fps, "frames": report.frames})
                 outputs.append(out)

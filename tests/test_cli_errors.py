@@ -50,10 +50,10 @@ def test_codec_the_container_cannot_hold_is_one_line(suffix: str, codec: str, tm
 
 
 def test_pcm_audio_into_mp4_is_reencoded_to_aac(tmp_path: Path, tiny_model: Path) -> None:
-    from vidstyle.jobs.video import stylize_video
+    from vidstyle.jobs.video import Runtime, VideoOptions, stylize_video
 
     src = make_clip(tmp_path / "in.mkv", frames=6, audio=True, audio_codec="pcm_s16le")
-    result = stylize_video(src, tmp_path / "out.mp4", model=tiny_model, device="cpu", progress=False)
+    result = stylize_video(src, tmp_path / "out.mp4", VideoOptions(model=tiny_model, runtime=Runtime(device="cpu")), progress=False)
     assert _streams(tmp_path / "out.mp4") == [("video", "h264"), ("audio", "aac")]
     assert "re-encoded pcm_s16le -> aac" in result.audio
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import torch
 
-from vidstyle import load_model
-from vidstyle.backends import create_backend
+from vidstyle.backends import open_backend
 from vidstyle.context import resolve_context
 from vidstyle.staging import DeviceStaging
 from vidstyle.stylizer import FrameStylizer
@@ -85,7 +84,7 @@ def test_a_short_last_batch_reuses_the_buffers() -> None:
 def test_the_stylizer_hands_each_batch_back_one_batch_later(tiny_model: Path) -> None:
     ctx = resolve_context("cpu")
     events: list[str] = []
-    with create_backend("torch", load_model(tiny_model), ctx) as backend:
+    with open_backend(tiny_model, ctx) as backend:
         stylizer = FrameStylizer(backend, ctx)
         batches = [torch.randint(0, 255, (2, 12, 16, 3), dtype=torch.uint8) for _ in range(3)]
 

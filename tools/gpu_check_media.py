@@ -51,11 +51,12 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
     needs("av", " (PyAV; README, GPU check, says how to bring its wheel)")
     needs("numpy")
     model = _model()
-    from vidstyle.jobs.video import open_video, plan_video, run_video
+    from vidstyle.jobs.video_options import Encoding, Runtime, VideoOptions
+    from vidstyle.jobs.video_plan import plan_video
+    from vidstyle.jobs.video_run import open_video, run_video
     from vidstyle.media.decode import DecodeStats, read_batches
     from vidstyle.media.encode import VideoWriter
     from vidstyle.media.options import EncodeOptions, Trim
-    from vidstyle.stylemix import StyleChoice
 
     cuda = torch.cuda.is_available()
     count, height, width = _sizes()
@@ -65,11 +66,11 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
         clip = _clip(Path(tmp), count, height, width)
 
         def plan(frames_kept: int) -> Any:
-            return plan_video(
-                clip, Path(tmp) / "out.mp4", model=model, backend=None, engine=None, device=device, precision=precision, batch=batch,
-                max_side=None, codec=None, crf=None, preset="veryfast", pix_fmt=None, keep_partial=False, overwrite=True,
-                trim=Trim(max_frames=frames_kept), styles=StyleChoice(), compile=False, audio=False, temporal_blend=0.0, colour_convert="host",
+            options = VideoOptions(
+                model=model, runtime=Runtime(device=device, precision=precision, batch=batch), encode=Encoding(preset="veryfast", audio=False),
+                trim=Trim(max_frames=frames_kept),
             )
+            return plan_video(clip, Path(tmp) / "out.mp4", options)
 
         def seconds(frames_kept: int, overlap: bool) -> float:
             job = plan(frames_kept)

@@ -3,7 +3,7 @@
     import vidstyle
     model = vidstyle.load_model()                      # the bundled default style
     vidstyle.stylize_image("in.jpg", "out.jpg", model=model)
-    vidstyle.stylize_video("in.mp4", "out.mp4", model=model, max_side=480)
+    vidstyle.stylize_video("in.mp4", "out.mp4", vidstyle.VideoOptions(model=model, runtime=vidstyle.Runtime(max_side=480)))
 
 Training and Gatys live in vidstyle.training (train/TrainConfig, run_gatys/GatysConfig);
 the runtime never imports them.
@@ -32,6 +32,9 @@ _LAZY = {
     "save_model": "vidstyle.modelfile",
     "TransformerNet": "vidstyle.net",
     "VidstyleError": "vidstyle.errors",
+    "Encoding": "vidstyle.jobs.video_options",
+    "Runtime": "vidstyle.jobs.video_options",
+    "VideoOptions": "vidstyle.jobs.video_options",
     "stylize_folder": "vidstyle.jobs.image",
     "stylize_image": "vidstyle.jobs.image",
     "stylize_video": "vidstyle.jobs.video",
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from .frames import FrameBatch
     from .jobs.image import stylize_folder, stylize_image
     from .jobs.video import stylize_video
+    from .jobs.video_options import Encoding, Runtime, VideoOptions
     from .modelfile import ModelCard, StyleModel, load_model, save_model
     from .net import TransformerNet
 

@@ -20,6 +20,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .atomic import atomic_output
+from .backends import exported_kind
 from .errors import ModelFileError
 from .net import TransformerNet, upgrade_state
 
@@ -153,9 +154,6 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
     raise ModelFileError(f"no model file or bundled model named {name_or_path!r}; bundled: {', '.join(bundled) or 'none'}")
 
 
-_EXPORTED = {".onnx": "ONNX model", ".engine": "TensorRT engine"}  # runnable by a backend, not loadable as a net
-
-
 def check_model_file(file: Path) -> Path:
     """A model path that names a file, or one line saying what it names instead."""
     if file.is_dir():
@@ -168,8 +166,9 @@ def check_model_file(file: Path) -> Path:
 def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
     """Load a model file, or a bundled model by name (the bundled default when `path` is None)."""
     file = check_model_file(resolve_model_path(path))
-    if file.suffix.lower() in _EXPORTED:
-        raise ModelFileError(f"{file} is an exported {_EXPORTED[file.suffix.lower()]}; this command takes the .safetensors model it was exported from (stylize, camera and serve run it directly)")
+    kind = exported_kind(file)  # runnable by a backend, not loadable as a net
+    if kind is not None:
+        raise ModelFileError(f"{file} is an exported {kind[1]}; this command takes the .safetensors model it was exported from (stylize, image, camera and serve run it directly)")
     try:
         with safe_open(str(file), framework="pt") as handle:
             metadata: dict[str, Any] = handle.metadata() or {}

@@ -7,18 +7,27 @@ what makes a video frame and the same picture stylized as an image bit-identical
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Self, TypeVar
 
 import torch
 
+from .backends import RunnableModel, describe_run, open_backend, runnable_model
 from .backends.base import Backend
 from .context import RunContext
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from .frames import PixelFormat
 from .staging import Staging, Ticket, staging_for
-from .stylemix import StyleSchedule
+from .stylemix import StyleChoice, StyleSchedule, describe_mix, style_index
+
+if TYPE_CHECKING:
+    from .modelfile import StyleModel
+
+log = logging.getLogger("vidstyle")
 
 # The smallest side TransformerNet takes: its first 9x9 convolution reflection-pads by 4, and
 # reflection needs more pixels than the pad. Smaller frames are padded up to it (edge pixels
@@ -42,9 +51,10 @@ class FrameStylizer:
 
     def __init__(
         self, backend: Backend, ctx: RunContext, *, max_side: int | None = None, matrix: Literal["bt601", "bt709"] = "bt601",
-        full_range: bool = False, styles: StyleSchedule | None = None, overlap: bool = True, staging: Staging | None = None,
+        full_range: bool = False, styles: StyleSchedule | None = None, overlap: bool = True, staging: Staging | None = None, name: str = "style",
     ) -> None:
         self.backend = backend
+        self.name = name  # the model's, for the camera's style list
         # A multi-style net's weights over time (None for a single-style net). Public: the
         # camera swaps it to switch or cross-fade styles between frames.
         self.styles = styles
@@ -57,6 +67,38 @@ class FrameStylizer:
         self.overlap = overlap
         self._prepared: tuple[int, int, int, int] | None = None
         self._staging = staging if staging is not None else staging_for(ctx.device)
+
+    @classmethod
+    def open(
+        cls, model: RunnableModel | StyleModel | str | os.PathLike[str] | None, backend: str | None = None, *, ctx: RunContext,
+        max_side: int | None = None, styles: StyleChoice = StyleChoice(), compile: bool = False, matrix: Literal["bt601", "bt709"] = "bt601",
+        full_range: bool = False, overlap: bool = True, frame_size: tuple[int, int] | None = None,
+    ) -> FrameStylizer:
+        """The one way from a model to a stylizer: a .safetensors file, a loaded model, an .onnx
+        graph, a TensorRT engine or a RunnableModel (None: the bundled style), on the backend
+        its file names (`backend` may only agree; a .safetensors model runs on the one named).
+        Logs the run's first line: model, style, the size the net runs at (`frame_size`, the
+        source's height and width, where one size is known), backend, device, precision.
+        close() (or a `with` block) closes the backend."""
+        runnable = runnable_model(model, backend)
+        opened = open_backend(runnable, ctx, compile=compile)
+        try:
+            names = list(opened.style_names)
+            schedule = styles.resolve(names)
+        except BaseException:
+            opened.close()
+            raise
+        log.info("%s", describe_run(opened, runnable, ctx, style=_style_label(styles, names, schedule), size=_size_label(max_side, frame_size)))
+        return cls(opened, ctx, max_side=max_side, matrix=matrix, full_range=full_range, styles=schedule, overlap=overlap, name=runnable.name)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     def net_size(self, height: int, width: int) -> tuple[int, int]:
         return fit_max_side(height, width, self.max_side)
@@ -129,6 +171,25 @@ class FrameStylizer:
         filled = torch.cat([frames, frames[-1:].expand(extra, *frames.shape[1:])])
         times = None if pts_seconds is None else [*pts_seconds, *[pts_seconds[-1]] * extra]
         return filled, times
+
+
+def _style_label(choice: StyleChoice, names: list[str], schedule: StyleSchedule | None) -> str:
+    """The style a run starts with, as the first log line names it."""
+    if choice.schedule is not None and schedule is not None:
+        return f"schedule {choice.schedule}"
+    if choice.mix is not None and schedule is not None:
+        return describe_mix(schedule.at(0.0), names)
+    return names[style_index(choice.style, names)] if choice.style is not None and len(names) > 1 else names[0]
+
+
+def _size_label(max_side: int | None, frame_size: tuple[int, int] | None) -> str:
+    """The size the net runs at, as the first log line names it: the one rule is the source's
+    own size unless max_side limits it."""
+    if frame_size is None:
+        return f"size: at most {max_side} on the longer side" if max_side is not None else "size: each input's own"
+    height, width = frame_size
+    net_height, net_width = fit_max_side(height, width, max_side)
+    return f"size {net_width}x{net_height}" + ("" if (net_height, net_width) == (height, width) else f" (scaled from {width}x{height})")
 
 
 def _run_padded(backend: Backend, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:

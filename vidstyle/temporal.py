@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .errors import VidstyleError
+
 
 def _grey(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
@@ -126,14 +128,19 @@ def blend_weight(alpha: float, mask: np.ndarray, warped_source: np.ndarray, sour
     return alpha * mask.astype(np.float32) * np.exp(-((miss / sigma) ** 2))
 
 
+def check_blend(alpha: float) -> float:
+    """The one rule for a blend weight: 0 is off, and 1 would never let a new frame in."""
+    if not 0.0 <= alpha < 1.0:
+        raise VidstyleError(f"temporal blend must be in [0, 1), got {alpha}")
+    return alpha
+
+
 class TemporalBlender:
     """`stylize --temporal-blend A`: mix the flow-warped previous output into the current one
     with weight A where the flow is reliable and the warped previous input matches this one."""
 
     def __init__(self, alpha: float, *, max_side: int = 320, sigma: float = BLEND_SIGMA) -> None:
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"temporal blend must be in [0, 1), got {alpha}")
-        self.alpha = alpha
+        self.alpha = check_blend(alpha)
         self.sigma = sigma
         self.estimator = FlowEstimator(max_side=max_side)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None

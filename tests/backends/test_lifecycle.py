@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vidstyle import load_model
-from vidstyle.backends import INPUT_NAME, OUTPUT_NAME, Backend, create_backend
+from vidstyle.backends import INPUT_NAME, OUTPUT_NAME, Backend, open_backend
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 
@@ -15,7 +15,7 @@ from vidstyle.errors import VidstyleError
 def test_same_lifecycle_in_every_backend(name: str, tiny_model: Path, exported_onnx: tuple[Path, object]) -> None:
     ctx = resolve_context("cpu")
     images = torch.rand(1, 3, 20, 28)
-    with create_backend(name, load_model(tiny_model), ctx, engine_path=str(exported_onnx[0])) as backend:
+    with open_backend(tiny_model if name == "torch" else exported_onnx[0], ctx) as backend:
         assert isinstance(backend, Backend) and backend.name == name and not backend.closed
         backend.prepare((1, 3, 20, 28))
         out = backend.run(images)
@@ -32,7 +32,7 @@ def test_torch_backend_leaves_the_callers_net_alone(tiny_model: Path) -> None:
     model = load_model(tiny_model)
     before = {k: v.clone() for k, v in model.net.state_dict().items()}
     model.net.train()
-    with create_backend("torch", model, resolve_context("cpu")) as backend:
+    with open_backend(model, resolve_context("cpu")) as backend:
         backend.run(torch.rand(1, 3, 16, 16))
     assert model.net.training
     assert all(torch.equal(before[k], v) for k, v in model.net.state_dict().items())

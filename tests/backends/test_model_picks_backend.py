@@ -1,5 +1,5 @@
 """The model file picks the backend (.onnx: onnxruntime, .engine: tensorrt), and the first log
-line of a run names the model, backend, device and precision actually used."""
+line of a run names the model, style, size, backend, device and precision actually used."""
 
 from pathlib import Path
 
@@ -20,15 +20,29 @@ def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: P
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=4, codec="ffv1", pix_fmt="bgr0")
     common = [str(src), "--device", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"]
     assert main(["stylize", *common[:1], str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
-    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
+    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, style none, size 40x30, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
     # A graph's precision was fixed when it was exported: the line says so, whatever was asked.
     assert main(["stylize", *common[:1], str(tmp_path / "bf16.mkv"), *common[1:], "--model", str(onnx_path), "--precision", "bf16"]) == 0
     assert _first_line(capsys).endswith("backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)")
     assert main(["stylize", *common[:1], str(tmp_path / "torch.mkv"), *common[1:], "--model", str(tiny_model)]) == 0
-    assert _first_line(capsys) == f"vidstyle: model {tiny_model}, backend torch, device cpu, precision fp32"
+    assert _first_line(capsys) == f"vidstyle: model {tiny_model}, style none, size 40x30, backend torch, device cpu, precision fp32"
     a, _, _ = read_video(tmp_path / "torch.mkv")
     b, _, _ = read_video(tmp_path / "ort.mkv")
     assert len(a) == len(b) == 4 and max(np.abs(x.astype(int) - y.astype(int)).max() for x, y in zip(a, b)) <= 2
+
+
+def test_image_runs_an_onnx_model_on_onnxruntime(exported_onnx, tiny_model: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from conftest import write_test_image
+
+    onnx_path, _ = exported_onnx
+    src = write_test_image(tmp_path / "in.png", 45, 33)
+    assert main(["image", str(src), "-o", str(tmp_path / "ort.png"), "--device", "cpu", "--model", str(onnx_path)]) == 0
+    assert _first_line(capsys) == f"vidstyle: model {onnx_path}, style none, size 45x33, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
+    assert main(["image", str(src), "-o", str(tmp_path / "torch.png"), "--device", "cpu", "--model", str(tiny_model)]) == 0
+    a, b = (np.asarray(Image.open(tmp_path / name)).astype(int) for name in ("ort.png", "torch.png"))
+    assert a.shape == b.shape == (33, 45, 3) and np.abs(a - b).max() <= 2
 
 
 def test_old_engine_flag_runs_that_file_not_the_bundled_model(exported_onnx, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -14,13 +14,13 @@ from vidstyle.export.onnx import OnnxReport
 
 
 def test_onnxruntime_backend_matches_torch_in_stylize(exported_onnx: tuple[Path, OnnxReport], tiny_model: Path, tmp_path: Path) -> None:
-    from vidstyle.jobs.video import stylize_video
+    from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=5, codec="ffv1", pix_fmt="bgr0")
-    common = dict(model=tiny_model, device="cpu", progress=False, codec="ffv1", pix_fmt="bgr0")
-    stylize_video(src, tmp_path / "torch.mkv", backend="torch", **common)  # type: ignore[arg-type]
-    stylize_video(src, tmp_path / "ort.mkv", backend="onnxruntime", engine=str(onnx_path), **common)  # type: ignore[arg-type]
+    lossless = Encoding(codec="ffv1", pix_fmt="bgr0")
+    for model, out in ((tiny_model, "torch.mkv"), (onnx_path, "ort.mkv")):  # the .onnx file picks onnxruntime
+        stylize_video(src, tmp_path / out, VideoOptions(model=model, runtime=Runtime(device="cpu"), encode=lossless), progress=False)
     a, _, _ = read_video(tmp_path / "torch.mkv")
     b, _, _ = read_video(tmp_path / "ort.mkv")
     assert len(a) == len(b) == 5

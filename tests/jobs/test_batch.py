@@ -136,7 +136,7 @@ def test_a_file_whose_result_ray_lost_is_done_if_its_output_was_written_during_t
     pytest.importorskip("ray")
     import time
 
-    from vidstyle.jobs.batch import BatchItem
+    from vidstyle.jobs.batch_rows import BatchItem
     from vidstyle.jobs.batch_ray import row_without_result
 
     since = time.time() - 1.0

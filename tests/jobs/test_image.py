@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +51,18 @@ def test_api_errors_do_not_quote_cli_flags(tmp_path: Path, tiny_model: Path) -> 
 
     from clips import make_clip
     from vidstyle.errors import VidstyleError
-    from vidstyle.jobs.video import stylize_video
+    from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 
     src = make_clip(tmp_path / "in.mp4", frames=2)
-    for kwargs in ({"batch": 0}, {"temporal_blend": 2.0}, {"crf": 99}, {"preset": "bogus"}):
+    bad: list[Callable[[], object]] = [
+        lambda: Runtime(batch=0),
+        lambda: VideoOptions(temporal_blend=2.0),
+        lambda: stylize_video(src, tmp_path / "out.mp4", VideoOptions(model=tiny_model, encode=Encoding(crf=99)), progress=False),
+        lambda: stylize_video(src, tmp_path / "out.mp4", VideoOptions(model=tiny_model, encode=Encoding(preset="bogus")), progress=False),
+    ]
+    for attempt in bad:
         with pytest.raises(VidstyleError) as caught:
-            stylize_video(src, tmp_path / "out.mp4", model=tiny_model, device="cpu", progress=False, **kwargs)  # type: ignore[arg-type]
+            attempt()
         assert "--" not in str(caught.value), caught.value
 
 
@@ -65,7 +72,7 @@ def test_folder_run_stopped_midway_takes_back_what_it_made(image_folder: Path, t
     out = tmp_path / "styled"
     out.mkdir()
     (out / "keep.txt").write_text("the user's own file")
-    real, calls = image.stylize_image, []
+    real, calls = image.write_image_uint8, []
 
     def stop_on_the_fourth(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(Path(args[1]))
@@ -73,7 +80,7 @@ def test_folder_run_stopped_midway_takes_back_what_it_made(image_folder: Path, t
             raise KeyboardInterrupt  # what Ctrl-C or the CLI's SIGTERM handler raises
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(image, "stylize_image", stop_on_the_fourth)
+    monkeypatch.setattr(image, "write_image_uint8", stop_on_the_fourth)
     with pytest.raises(KeyboardInterrupt):
         image.stylize_folder(image_folder, out, model=tiny_model, device="cpu")
     assert calls[2].parent == out / "sub"  # three files were written, one in a folder the run made
@@ -119,7 +126,9 @@ def _image_notes(capsys: pytest.CaptureFixture[str], *args: object) -> list[str]
     from vidstyle.cli import main
 
     assert main(["image", *map(str, args), "--device", "cpu"]) == 0
-    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("vidstyle:") and not line.startswith("vidstyle: wrote")]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("vidstyle: model "), lines  # the run's first line comes first
+    return [line for line in lines[1:] if line.startswith("vidstyle:") and not line.startswith("vidstyle: wrote")]
 
 
 def test_dropped_transparency_and_animation_frames_are_noted(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:

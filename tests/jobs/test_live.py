@@ -15,8 +15,7 @@ import pytest
 import torch
 
 from clips import make_clip, read_video
-from vidstyle import load_model
-from vidstyle.backends import Backend, create_backend
+from vidstyle.backends import Backend, open_backend
 from vidstyle.context import resolve_context
 from vidstyle.frames import Frame
 from vidstyle.jobs.live import LiveStylizer, run_live
@@ -47,7 +46,7 @@ def live_stylizer(paths: list[Path], delay_seconds: float = 0.0) -> LiveStylizer
     ctx = resolve_context("cpu")
     stylizers = []
     for path in paths:
-        backend = create_backend("torch", load_model(path), ctx)
+        backend = open_backend(path, ctx)
         stylizers.append(FrameStylizer(SlowBackend(backend, delay_seconds) if delay_seconds else backend, ctx))
     return LiveStylizer(stylizers, [p.stem for p in paths])
 

@@ -6,8 +6,7 @@ import numpy as np
 import torch
 
 from conftest import net_output
-from vidstyle import load_model
-from vidstyle.backends import create_backend
+from vidstyle.backends import open_backend
 from vidstyle.context import resolve_context
 from vidstyle.frames import Frame
 from vidstyle.jobs.livestyles import LiveStylizer
@@ -24,7 +23,7 @@ class Clock:
 
 def live(models: list[Path], clock: Clock) -> LiveStylizer:
     ctx = resolve_context("cpu")
-    stylizers = [FrameStylizer(create_backend("torch", load_model(p), ctx), ctx) for p in models]
+    stylizers = [FrameStylizer(open_backend(p, ctx), ctx) for p in models]
     return LiveStylizer(stylizers, [p.stem for p in models], clock=clock)
 
 

@@ -9,18 +9,16 @@ import torch
 
 from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
+from video_jobs import cpu, run
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
-from vidstyle.jobs.video import stylize_video
+from vidstyle.jobs.video import Encoding
 
-
-def run(src: Path, out: Path, model: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    return stylize_video(src, out, model=model, progress=False, device="cpu", **kwargs)  # type: ignore[arg-type]
 
 
 def test_constant_rate_frames_and_pts(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=25, rate=25)
-    result = run(src, tmp_path / "out.mp4", tiny_model, batch=4)
+    result = run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=4))
     _, in_times, _ = read_video(src)
     frames, out_times, _ = read_video(tmp_path / "out.mp4")
     assert result.frames == len(frames) == 25
@@ -32,7 +30,7 @@ def test_variable_rate_pts_survive(tmp_path: Path, tiny_model: Path) -> None:
     gaps = [3000, 3000, 6000, 1500, 4500, 3000, 9000, 3000, 1500, 3000, 6000, 3000]
     pts = list(np.cumsum([0, *gaps]))
     src = make_clip(tmp_path / "vfr.mp4", pts=[int(p) for p in pts], time_base=time_base)
-    run(src, tmp_path / "out.mp4", tiny_model, batch=5)
+    run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=5))
     _, in_times, _ = read_video(src)
     _, out_times, _ = read_video(tmp_path / "out.mp4")
     assert len(out_times) == len(in_times) == 13
@@ -51,14 +49,14 @@ def test_audio_is_copied_with_its_duration(tmp_path: Path, tiny_model: Path) -> 
 
 def test_audio_is_reencoded_when_the_container_cannot_hold_it(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mkv", frames=12, rate=12, audio=True, audio_codec="pcm_s16le")
-    result = run(src, tmp_path / "out.webm", tiny_model, codec="libvpx-vp9", crf=40)
+    result = run(src, tmp_path / "out.webm", tiny_model, encode=Encoding(codec="libvpx-vp9", crf=40))
     assert "re-encoded" in result.audio
     assert abs((audio_duration_seconds(tmp_path / "out.webm") or 0) - (audio_duration_seconds(src) or 0)) <= 1 / 12 + 0.03
 
 
 def test_odd_size_and_rotation(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "odd.mkv", width=321, height=241, frames=3, codec="ffv1", pix_fmt="yuv444p", rotation=90)
-    result = run(src, tmp_path / "same.mkv", tiny_model, codec="ffv1", pix_fmt="yuv444p")
+    result = run(src, tmp_path / "same.mkv", tiny_model, encode=Encoding(codec="ffv1", pix_fmt="yuv444p"))
     frames, _, rotation = read_video(tmp_path / "same.mkv")
     assert frames[0].shape == (241, 321, 3)
     assert rotation == 90
@@ -73,7 +71,7 @@ def test_odd_size_and_rotation(tmp_path: Path, tiny_model: Path) -> None:
 
 def test_lossless_output_equals_stylize_image(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mkv", width=40, height=32, frames=6, codec="ffv1", pix_fmt="bgr0")
-    run(src, tmp_path / "out.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", batch=4)
+    run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(batch=4), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
     inputs, _, _ = read_video(src)
     outputs, _, _ = read_video(tmp_path / "out.mkv")
     model = load_model(tiny_model)
@@ -182,7 +180,7 @@ def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) ->
         if done in (500, 3000):
             rss[done] = process.memory_info().rss
 
-    run(src, tmp_path / "out.mp4", tiny_model, batch=4, preset="ultrafast", on_batch=sample)
+    run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=4), encode=Encoding(preset="ultrafast"), on_batch=sample)
     growth_mb = (rss[3000] - rss[500]) / 2**20
     assert growth_mb < 50, growth_mb
 
@@ -190,8 +188,8 @@ def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) ->
 def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path) -> None:
     """I420 planes converted where the net runs give the same picture as the decoder's RGB."""
     src = make_clip(tmp_path / "in.mp4", frames=6, width=64, height=48)
-    run(src, tmp_path / "host.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0")
-    result = run(src, tmp_path / "device.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", colour_convert="device")
+    run(src, tmp_path / "host.mkv", tiny_model, encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
+    result = run(src, tmp_path / "device.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
     host, _, _ = read_video(tmp_path / "host.mkv")
     device, _, _ = read_video(tmp_path / "device.mkv")
     assert result.frames == len(device) == len(host) == 6
@@ -203,8 +201,8 @@ def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model
     from vidstyle.temporal import warping_error
 
     src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
-    plain = run(src, tmp_path / "plain.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", colour_convert="device")
-    blended = run(src, tmp_path / "blended.mkv", tiny_model, codec="ffv1", pix_fmt="bgr0", temporal_blend=0.5, colour_convert="device")
+    plain = run(src, tmp_path / "plain.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
+    blended = run(src, tmp_path / "blended.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"), temporal_blend=0.5)
     inputs, _, _ = read_video(src)
     a, _, _ = read_video(tmp_path / "plain.mkv")
     b, _, _ = read_video(tmp_path / "blended.mkv")
@@ -225,7 +223,7 @@ def test_stop_event_ends_the_run_without_an_exception(keep: bool, tmp_path: Path
             stop.set()
 
     out = tmp_path / "out.mp4"
-    result = run(src, out, tiny_model, batch=2, keep_partial=keep, on_batch=after_two_batches, stop=stop)
+    result = run(src, out, tiny_model, runtime=cpu(batch=2), keep_partial=keep, on_batch=after_two_batches, stop=stop)
     assert result.interrupted and 6 <= result.frames < 60
     assert sorted(p.name for p in tmp_path.iterdir()) == (["in.mp4", "out.mp4"] if keep else ["in.mp4"])
     if keep:
@@ -243,7 +241,7 @@ def test_keep_partial_on_an_error_keeps_the_old_file_and_nothing_else(tmp_path: 
             raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        run(src, out, tiny_model, batch=2, keep_partial=True, on_batch=fail)
+        run(src, out, tiny_model, runtime=cpu(batch=2), keep_partial=True, on_batch=fail)
     assert out.read_bytes() == b"a good file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
 
@@ -255,7 +253,7 @@ def test_keep_partial_on_a_stop_goes_beside_an_existing_output(tmp_path: Path, t
     out = tmp_path / "out.mp4"
     out.write_bytes(b"a good file")
     stop = threading.Event()
-    result = run(src, out, tiny_model, batch=2, keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 4 and stop.set())
+    result = run(src, out, tiny_model, runtime=cpu(batch=2), keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 4 and stop.set())
     assert out.read_bytes() == b"a good file"
     assert result.interrupted and result.output == tmp_path / "out.partial.mp4"
     frames, _, _ = read_video(result.output)
@@ -267,7 +265,7 @@ def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path,
     net-sized, and only the encoder scales back to the source size, one frame at a time."""
     src = make_clip(tmp_path / "in.mp4", frames=9, width=640, height=360, audio=True)
     sizes: set[tuple[int, int]] = set()
-    result = run(src, tmp_path / "out.mp4", tiny_model, batch=4, max_side=64, on_batch=lambda b: sizes.add((b.width, b.height)))
+    result = run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=4, max_side=64), on_batch=lambda b: sizes.add((b.width, b.height)))
     frames, _, _ = read_video(tmp_path / "out.mp4")
     assert sizes == {(64, 36)}
     assert result.frames == len(frames) == 9 and frames[0].shape == (360, 640, 3)

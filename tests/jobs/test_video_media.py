@@ -11,12 +11,10 @@ import numpy as np
 import pytest
 
 from clips import audio_duration_seconds, make_clip, read_video
+from video_jobs import cpu, run
 from vidstyle.cli import main
-from vidstyle.jobs.video import stylize_video
+from vidstyle.jobs.video import Encoding
 
-
-def run(src: Path, out: Path, model: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    return stylize_video(src, out, model=model, progress=False, device="cpu", **kwargs)  # type: ignore[arg-type]
 
 
 def _first_audio_pts(path: Path) -> float:
@@ -39,7 +37,7 @@ def test_mp4_into_mkv_keeps_the_first_frame_time(audio_codec: str, tmp_path: Pat
 
 def test_ffv1_keeps_odd_sizes_and_x264_notes_the_padding_once(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = make_clip(tmp_path / "in.mkv", frames=3, width=321, height=241, codec="ffv1", pix_fmt="bgr0")
-    result = run(src, tmp_path / "out.mkv", tiny_model, codec="ffv1", max_side=64)
+    result = run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(max_side=64), encode=Encoding(codec="ffv1"))
     frames, _, _ = read_video(tmp_path / "out.mkv")
     assert frames[0].shape == (241, 321, 3) and not [n for n in result.notes if "odd" in n]
     assert main(["stylize", str(src), str(tmp_path / "out.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "64"]) == 0
@@ -91,14 +89,14 @@ def test_every_audio_track_is_carried_and_dropped_ones_named_in_one_note(tmp_pat
         assert [s.type for s in out.streams] == ["video", "audio", "audio"]
     assert not [n for n in result.notes if "not carried over" in n], result.notes
     assert result.audio == "audio: copied (aac, not re-encoded); audio #2: copied (aac, not re-encoded)"
-    muted = run(src, tmp_path / "muted.mkv", tiny_model, audio=False)
+    muted = run(src, tmp_path / "muted.mkv", tiny_model, encode=Encoding(audio=False))
     assert [n for n in muted.notes if "not carried over" in n] == ["not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"]
 
 
 def test_kept_partial_audio_ends_with_its_video(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=60, rate=12, audio=True)
     stop = threading.Event()
-    result = run(src, tmp_path / "out.mp4", tiny_model, batch=2, keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 10 and stop.set())
+    result = run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=2), keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 10 and stop.set())
     _, times, _ = read_video(result.output)
     audio_end = audio_duration_seconds(result.output)
     assert result.interrupted and audio_end is not None

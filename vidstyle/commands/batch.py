@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from .common import positive_int
-from .stylize import add_video_arguments, onnx_for, video_options
+from .stylize import add_video_arguments, video_options
 
 EXAMPLES = (
     "vidstyle batch videos/ --output-dir styled/                       # Ray on this machine, or the cluster it finds",
@@ -37,11 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.batch import REPORT_NAME, format_table, stylize_batch
 
-    with onnx_for(args, folder=args.output_dir) as model:
-        rows = stylize_batch(
-            args.inputs, args.output_dir, model=model, ray=args.ray, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
-            overwrite=args.overwrite, progress=not args.quiet, **video_options(args),
-        )
+    rows = stylize_batch(
+        args.inputs, args.output_dir, video_options(args), ray=args.ray, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
+        overwrite=args.overwrite, progress=not args.quiet,
+    )
     print(format_table(rows))
     failed = sum(row.status == "failed" for row in rows)
     done = sum(row.status == "done" for row in rows)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from vidstyle.media.options import Trim
 
 T = TypeVar("T")
 
@@ -62,7 +65,7 @@ def add_trim_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--frames", type=positive_int, metavar="N", help="keep at most N frames, like ffmpeg -frames:v (default: all)")
 
 
-def trim_from_args(args: argparse.Namespace) -> object:
+def trim_from_args(args: argparse.Namespace) -> Trim:
     from vidstyle.errors import VidstyleError
     from vidstyle.media.options import Trim
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import torch
 
 from .common import add_output_argument, add_runtime_arguments, add_style_arguments, output_from_args, style_options
 
@@ -18,31 +22,28 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="an image file, or a folder of images")
     add_output_argument(parser, "the output image (a folder, made if missing, when INPUT is a folder)", positional_alias=True)
-    add_runtime_arguments(parser)
+    add_runtime_arguments(parser, backend=True)
     add_style_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.jobs.image import stylize_folder, stylize_image
-    from vidstyle.modelfile import load_model
-
-    from vidstyle.atomic import check_output_path
     from vidstyle.errors import VidstyleError
+    from vidstyle.jobs.batch import VIDEO_SUFFIXES
+    from vidstyle.jobs.image import stylize_folder, stylize_image
 
     args.output = output_from_args(args)
     folder = Path(args.input).is_dir()
-    if not folder:  # before loading the model: a refused output costs nothing
-        check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
-    model = load_model(args.model)
+    if not folder and Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
+        raise VidstyleError(f"{args.input} is a video; `vidstyle stylize {args.input} -o OUT{Path(args.input).suffix}` stylizes it")
     log = logging.getLogger("vidstyle")
-    options = dict(model=model, max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite, **style_options(args))
+    options = dict(max_side=args.max_side, device=args.device, precision=args.precision, overwrite=args.overwrite, **style_options(args))
     if folder:
         skipped: list[Path] = []
-        written = stylize_folder(args.input, args.output, skipped=skipped, progress=not args.quiet, **options)
+        written = stylize_folder(args.input, args.output, model=args.model, backend=args.backend, skipped=skipped, progress=not args.quiet, **options)
         log.info("wrote %d image(s) to %s", len(written), args.output)
         if skipped:
             raise VidstyleError(f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written")
     else:
-        result = stylize_image(args.input, args.output, **options)
+        result = cast("torch.Tensor", stylize_image(args.input, args.output, model=args.model, backend=args.backend, **options))  # a path gives a tensor
         log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])
     return 0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .common import add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, output_from_args, positive_int, style_options, trim_from_args
+from .common import add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, output_from_args, positive_int, trim_from_args
+
+if TYPE_CHECKING:
+    from vidstyle.jobs.video_options import VideoOptions
 
 EXAMPLES = (
     "vidstyle stylize input.mp4 -o output.mp4",
@@ -48,61 +47,35 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temporal-blend", type=float, default=0.0, metavar="A", help="mix in the flow-warped previous output with weight A where flow is reliable and the input agrees (0: off; try 0.9)")
 
 
-def video_options(args: argparse.Namespace) -> dict[str, Any]:
-    """stylize_video's keywords from add_video_arguments' flags (the model is passed apart)."""
-    return {
-        "backend": args.backend, "device": args.device, "precision": args.precision, "batch": args.batch_size,
-        "max_side": args.max_side, "codec": args.codec, "crf": args.crf, "preset": args.preset, "pix_fmt": args.pix_fmt,
-        "trim": trim_from_args(args), "compile": args.compile, "audio": not args.no_audio,
-        "temporal_blend": args.temporal_blend, "colour_convert": args.color_convert, **style_options(args),
-    }
+def video_options(args: argparse.Namespace) -> VideoOptions:
+    """The VideoOptions that add_video_arguments' flags ask for."""
+    from vidstyle.jobs.video_options import Encoding, Runtime, VideoOptions
+    from vidstyle.stylemix import StyleChoice
+
+    return VideoOptions(
+        model=args.model,
+        runtime=Runtime(
+            backend=args.backend, device=args.device, precision=args.precision, batch=args.batch_size, max_side=args.max_side,
+            compile=args.compile, colour_convert=args.color_convert,
+        ),
+        encode=Encoding(codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, audio=not args.no_audio),
+        trim=trim_from_args(args),
+        styles=StyleChoice(args.style, args.style_mix, args.style_schedule),
+        temporal_blend=args.temporal_blend,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.atomic import check_output_path
+    from vidstyle.atomic import partial_path_for
     from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
     args.output = output_from_args(args)
-    # Before the slow parts (a temporary ONNX export, loading the model).
-    check_output_path(args.output, inputs=[args.input, args.model], overwrite=args.overwrite)
-    with onnx_for(args) as model:
-        return _stylize(args, model, stylize_video, log)
-
-
-@contextlib.contextmanager
-def onnx_for(args: argparse.Namespace, folder: str | None = None) -> Iterator[str | None]:
-    """--backend onnxruntime with a .safetensors model: export it to a temporary ONNX for this run,
-    in a hidden folder inside `folder` when given (batch puts it where every worker can read it)."""
-    from vidstyle.backends import backend_for
-
-    if backend_for(args.model, args.backend) != "onnxruntime" or str(args.model).lower().endswith(".onnx"):
-        yield args.model
-        return
-    from vidstyle.atomic import made_outputs
-    from vidstyle.export.onnx import export_onnx
-    from vidstyle.modelfile import load_model
-
-    model = load_model(args.model)
-    with made_outputs() as made:  # a folder made here goes again if the run fails before writing into it
-        if folder is not None:
-            made.folder(folder)
-        with tempfile.TemporaryDirectory(prefix="vidstyle-" if folder is None else ".vidstyle-", dir=folder) as tmp:
-            path = str(Path(tmp) / (Path(model.source).stem + ".onnx"))
-            fp16 = args.precision == "fp16"  # fp16 convs in the graph; bf16 has no ONNX form here
-            logging.getLogger("vidstyle").info("exporting %s to a temporary %s ONNX for onnxruntime (removed after the run)", Path(model.source).name, "fp16" if fp16 else "fp32")
-            export_onnx(model, path, fp16=fp16)
-            yield path
-
-
-def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callable[..., Any], log: logging.Logger) -> int:
-    from vidstyle.atomic import partial_path_for
-
+    check_video_input(args.input)
     partial = partial_path_for(args.output)
     try:
         result = stylize_video(
-            args.input, args.output, model=model, keep_partial=args.keep_partial, overwrite=args.overwrite,
-            progress=not args.quiet, **video_options(args),
+            args.input, args.output, video_options(args), keep_partial=args.keep_partial, overwrite=args.overwrite, progress=not args.quiet,
         )
     except KeyboardInterrupt:
         kept = args.keep_partial and partial.exists()
@@ -112,3 +85,19 @@ def _stylize(args: argparse.Namespace, model: str | None, stylize_video: Callabl
         log.info("%s", note)
     log.info("wrote %s: %d frames in %.1f s (%.1f fps)", result.output, result.frames, result.seconds, result.fps)
     return 0
+
+
+def check_video_input(path: str) -> None:
+    """Inputs that stylize would misread (a URL as a path, a photo as a one-frame video), said
+    in one line that names the command that takes them."""
+    from pathlib import Path
+
+    from vidstyle.errors import VidstyleError
+    from vidstyle.images import IMAGE_SUFFIXES
+
+    if "://" in path:
+        raise VidstyleError(f"{path}: URLs are not supported; download the video and give the file")
+    if Path(path).is_dir():
+        raise VidstyleError(f"{path} is a folder; `vidstyle batch {path} --output-dir OUT` stylizes every video in it")
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        raise VidstyleError(f"{path} is an image; `vidstyle image {path} -o OUT{Path(path).suffix}` stylizes it")

@@ -1,26 +1,28 @@
 """`vidstyle batch` as a library call: many video files, one row each, stylized by workers that
-Ray schedules (on a cluster, or on this machine), each file through the ordinary stylize_video.
+Ray schedules (on a cluster, or on this machine), each file through the ordinary stylize_video
+with the same VideoOptions.
 
 This module finds the files, plans their outputs, and writes the report; the Ray part is in
-batch_ray (imported only when there is work for it) and the worker in batch_worker.
+batch_ray (imported only when there is work for it), the worker in batch_worker and the rows
+they pass in batch_rows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
-import inspect
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
 
 from ..atomic import atomic_output, check_not_an_input, made_outputs
-from ..errors import MediaError, VidstyleError
-from ..media.codecs import CONTAINERS, choose_codec, encoder_options
-from ..modelfile import StyleModel
+from ..backends import runnable_model
+from ..errors import VidstyleError
+from ..media.codecs import CONTAINERS
+from .batch_rows import BatchItem, BatchRow
+from .video_options import VideoOptions
 
 # What a folder or a pattern is searched for: the containers FFmpeg reads that people keep video in.
 VIDEO_SUFFIXES = tuple(CONTAINERS) + (".avi", ".ts", ".mts", ".m2ts", ".flv", ".wmv", ".mpg", ".mpeg", ".3gp", ".ogv")
@@ -28,42 +30,19 @@ VIDEO_SUFFIXES = tuple(CONTAINERS) + (".avi", ".ts", ".mts", ".m2ts", ".flv", ".
 FALLBACK_SUFFIX = ".mp4"
 REPORT_NAME = "batch-report.json"
 INSTALL_HINT = "pip install 'vidstyle[scale]'"
-Status = Literal["done", "failed", "skipped"]
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    input: Path
-    output: Path
-
-
-@dataclass
-class BatchRow:
-    """One file's result, as a worker returns it and as batch-report.json lists it."""
-
-    input: str
-    output: str
-    status: Status
-    frames: int = 0
-    fps: float = 0.0
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-    worker_peak_rss_mb: float | None = None  # the worker process's peak so far: what a worker costs
 
 
 def stylize_batch(
     inputs: Sequence[str | os.PathLike[str]],
     output_dir: str | os.PathLike[str],
+    options: VideoOptions | None = None,
     *,
-    model: StyleModel | str | os.PathLike[str] | None = None,
     ray: str = "auto",
     workers: int | None = None,
     gpus_per_worker: float | None = None,
     overwrite: bool = False,
     progress: bool = True,
     report: bool = True,
-    **video_options: Any,
 ) -> list[BatchRow]:
     """Stylize every video found in `inputs` (files, folders searched recursively, glob patterns)
     into `output_dir`, mirroring the input tree, one Ray worker per `gpus_per_worker` GPUs.
@@ -72,18 +51,13 @@ def stylize_batch(
     Ray here; "local" always starts it here; anything else is a cluster address. A program that
     has already called ray.init() keeps its own session, whatever `ray` says.
     An output that exists is skipped unless `overwrite`, so running again resumes. A file that
-    fails is a row with its error; the others go on. `video_options` are stylize_video's
-    keywords (codec, max_side, trim, ...); for the onnxruntime backend pass an .onnx `model`.
-    With `report`, batch-report.json is written into
-    `output_dir`. Returns one row per file, in input order.
+    fails is a row with its error; the others go on. Every file is stylized as `options` say
+    (stylize_video's). With `report`, batch-report.json is written into `output_dir`.
+    Returns one row per file, in input order.
     """
-    _check_video_options(video_options)
     out_dir = _output_folder(output_dir)
     items = find_videos(inputs, out_dir)
-    for example in {item.output.suffix.lower(): item.output for item in items}.values():  # each container the outputs use
-        codec = choose_codec(example, video_options.get("codec"))
-        encoder_options(codec, video_options.get("crf"), video_options.get("preset"))
-    _check_model(model, video_options)
+    options = _checked(options or VideoOptions(), items)
     try:
         import ray as _  # noqa: F401  (only to say how to install it before any work)
     except ImportError:
@@ -99,8 +73,7 @@ def stylize_batch(
             # closing(): a stop that lands here, between two rows, still shuts Ray down and removes
             # the workers' temp files before the folder is looked at, not whenever Python collects it.
             with contextlib.closing(run_on_ray(
-                todo, model=model, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite,
-                progress=progress, video_options=video_options,
+                todo, options, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite, progress=progress,
             )) as finished:
                 for row in finished:
                     rows[Path(row.input)] = row
@@ -194,40 +167,22 @@ def _output_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _check_model(model: StyleModel | str | os.PathLike[str] | None, options: dict[str, Any]) -> None:
-    """A bad model, style name or blend fails here, once, not in every worker after Ray starts."""
-    from ..backends import SUFFIX_BACKENDS
-    from ..modelfile import check_model_file, load_model
-    from ..stylemix import StyleChoice
-
-    blend = options.get("temporal_blend", 0.0)
-    if not 0.0 <= blend < 1.0:
-        raise MediaError(f"temporal blend must be in [0, 1), got {blend}")
-    if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
-        check_model_file(Path(model))
-        return  # an exported model's styles are checked by its backend, in the worker
-    names = (model if isinstance(model, StyleModel) else load_model(model)).card.style_names
-    StyleChoice.of(options.get("style"), options.get("style_mix"), options.get("style_schedule")).resolve(names)
-
-
-def _check_video_options(options: dict[str, Any]) -> None:
-    """Fail before Ray starts, not once per file in every worker: unknown keywords and a batch
-    size that cannot be (the encoder settings are checked with each output's container)."""
-    from .video import stylize_video
-
-    own = {"input", "output", "model", "overwrite", "progress", "on_batch", "stop", "keep_partial"}
-    unknown = set(options) - (set(inspect.signature(stylize_video).parameters) - own)
-    if unknown:
-        raise TypeError(f"stylize_batch got unexpected keyword(s): {', '.join(sorted(unknown))}")
-    if options.get("batch", 1) < 1:
-        raise MediaError(f"batch must be at least 1, got {options['batch']}")
+def _checked(options: VideoOptions, items: Sequence[BatchItem]) -> VideoOptions:
+    """The options with their model loaded once, for every worker; a bad model, style name or
+    encoder for an output's container fails here, once, not in every worker after Ray starts."""
+    for example in {item.output.suffix.lower(): item.output for item in items}.values():
+        options.encode.for_output(example)
+    model = runnable_model(options.model, options.runtime.backend)
+    if model.style_names is not None:  # an exported model's styles are checked by its backend, in the worker
+        options.styles.resolve(model.style_names)
+    return dataclasses.replace(options, model=model)
 
 
 def write_report(rows: Sequence[BatchRow], path: Path) -> Path:
     """batch-report.json, moved into place only when complete (a reader never sees half of it)."""
     counts = {status: sum(row.status == status for row in rows) for status in ("done", "failed", "skipped")}
     with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps({**counts, "files": [asdict(row) for row in rows]}, indent=2) + "\n")
+        tmp.write_text(json.dumps({**counts, "files": [dataclasses.asdict(row) for row in rows]}, indent=2) + "\n")
     return path
 
 

@@ -20,10 +20,10 @@ import ray
 from ..errors import MediaError, VidstyleError
 from ..media.options import Trim
 from ..media.probe import probe
-from ..modelfile import StyleModel
 from ..progress import progress_bar
-from .batch import BatchItem, BatchRow
+from .batch_rows import BatchItem, BatchRow
 from .batch_worker import NOTE_SEPARATOR, BatchWorker
+from .video_options import VideoOptions
 from .ray_session import FrameCounter, connect, mute_ray_data_console, shut_down
 
 log = logging.getLogger("vidstyle")
@@ -45,14 +45,13 @@ class Workers:
 
 def run_on_ray(
     todo: Sequence[BatchItem],
+    options: VideoOptions,
     *,
-    model: StyleModel | str | os.PathLike[str] | None,
     address: str,
     workers: int | None,
     gpus_per_worker: float | None,
     overwrite: bool,
     progress: bool,
-    video_options: dict[str, Any],
 ) -> Generator[BatchRow, None, None]:
     """Yield one row per file as the workers finish them (in any order). If Ray itself fails
     (a worker process dies, the cluster goes away), the files without a row yet fail with that."""
@@ -64,7 +63,7 @@ def run_on_ray(
         plan = size_workers(workers, gpus_per_worker, files=len(todo))
         log.info("ray: %d worker(s), %g GPU and %g CPU each", plan.count, plan.gpus, plan.cpus)
         counter = FrameCounter.remote()  # type: ignore[attr-defined]
-        yield from _run(todo, plan, counter, workers_seen, model=model, overwrite=overwrite, progress=progress, video_options=video_options, since=since)
+        yield from _run(todo, plan, counter, workers_seen, options, overwrite=overwrite, progress=progress, since=since)
         completed = True
     finally:
         if started_here:
@@ -92,7 +91,7 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
 
 
 def _run(
-    todo: Sequence[BatchItem], plan: Workers, counter: Any, workers_seen: list[tuple[str, int]], *, model: Any, overwrite: bool, progress: bool, video_options: dict[str, Any], since: float
+    todo: Sequence[BatchItem], plan: Workers, counter: Any, workers_seen: list[tuple[str, int]], options: VideoOptions, *, overwrite: bool, progress: bool, since: float
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
@@ -105,7 +104,7 @@ def _run(
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
-        results = _map(rows, plan, model=model, overwrite=overwrite, counter=counter, video_options=video_options)
+        results = _map(rows, plan, options, overwrite=overwrite, counter=counter)
     finished: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
 
     def collect() -> None:
@@ -118,7 +117,7 @@ def _run(
             finished.put(None)
 
     # A trim keeps only part of each file, so the headers' frame counts would overstate the work.
-    known = progress and video_options.get("trim", Trim()) == Trim()
+    known = progress and options.trim == Trim()
     bar = progress_bar(total=_frame_total(todo) if known else None, enabled=progress, unit="frame", desc="batch")
     counted = 0
     threading.Thread(target=collect, name="vidstyle-batch-results", daemon=True).start()
@@ -168,11 +167,11 @@ def _next_result(finished: queue.Queue[Any]) -> Any:
             time.sleep(0.05)
 
 
-def _map(rows: Any, plan: Workers, *, model: Any, overwrite: bool, counter: Any, video_options: dict[str, Any]) -> Any:
+def _map(rows: Any, plan: Workers, options: VideoOptions, *, overwrite: bool, counter: Any) -> Any:
     return rows.map_batches(
         BatchWorker,
         batch_size=1,
-        fn_constructor_args=(model, video_options),
+        fn_constructor_args=(options,),
         fn_constructor_kwargs={"overwrite": overwrite, "threads": max(1, int(plan.cpus)), "progress": counter},
         # A file waits for a free worker rather than in a busy worker's queue: files take
         # seconds to hours, and a queue would leave workers idle at the end.

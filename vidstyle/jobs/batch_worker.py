@@ -1,5 +1,5 @@
-"""The worker of `vidstyle batch`: Ray Data makes one actor of it per worker, so the model is
-loaded once per worker, not once per file. It imports nothing of Ray: it is a plain callable
+"""The worker of `vidstyle batch`: Ray Data makes one actor of it per worker, each with the
+options (and the model in them) that the driver checked and loaded once. It imports nothing of Ray: it is a plain callable
 class that takes a batch of rows (input and output paths) and returns a batch of result rows."""
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..backends import SUFFIX_BACKENDS
-from ..modelfile import StyleModel, load_model
-from .batch import BatchRow
+from .batch_rows import BatchRow
 from .video import stylize_video
+from .video_options import VideoOptions
 
 # Result columns as Ray Data carries them: flat scalars, so every block has the same schema
 # whatever a file's notes or error (lists and None would change a block's inferred types).
@@ -29,8 +28,7 @@ NOTE_SEPARATOR = "\n"
 class BatchWorker:
     def __init__(
         self,
-        model: StyleModel | str | os.PathLike[str] | None,
-        video_options: dict[str, Any],
+        options: VideoOptions,
         *,
         overwrite: bool,
         threads: int,
@@ -39,19 +37,12 @@ class BatchWorker:
         # Ray reserves `threads` CPUs for this worker; torch would otherwise use every core of the
         # node and the workers on one node would fight over them.
         torch.set_num_threads(max(1, threads))
-        self.options = video_options
+        # The driver loaded the model into `options` once (batch._checked): it is not loaded again here.
+        self.options = options
         self.overwrite = overwrite
         self.progress = progress  # a Ray actor counting frames for the driver's bar, or None
         if progress is not None:  # so that a stopped run can end this process (see ray_session.shut_down)
             progress.register.remote(socket.gethostname(), os.getpid())
-        self.model = self._load(model)
-
-    @staticmethod
-    def _load(model: StyleModel | str | os.PathLike[str] | None) -> StyleModel | str:
-        """Once per worker: the weights. ONNX files and engines are opened per file by stylize_video."""
-        if model is not None and not isinstance(model, StyleModel) and Path(model).suffix.lower() in SUFFIX_BACKENDS:
-            return str(model)
-        return model if isinstance(model, StyleModel) else load_model(model)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         rows = [self.stylize_one(Path(str(i)), Path(str(o))) for i, o in zip(batch["input"], batch["output"])]
@@ -66,7 +57,7 @@ class BatchWorker:
         on_batch = (lambda frames: self.progress.add.remote(len(frames))) if self.progress is not None else None
         started = time.perf_counter()
         try:
-            result = stylize_video(input, output, model=self.model, overwrite=self.overwrite, progress=False, on_batch=on_batch, **self.options)
+            result = stylize_video(input, output, self.options, overwrite=self.overwrite, progress=False, on_batch=on_batch)
         except Exception as exc:  # noqa: BLE001  one bad file must not end the batch
             return BatchRow(str(input), str(output), "failed", seconds=time.perf_counter() - started, error=_one_line(exc), worker_peak_rss_mb=_peak_rss_mb())
         return BatchRow(

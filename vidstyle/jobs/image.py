@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..backends import create_backend
+from ..backends import RunnableModel, model_file, runnable_model
 from ..context import resolve_context
 from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, rgb_uint8, write_image_uint8
-from ..modelfile import StyleModel, load_model
+from ..modelfile import StyleModel
 from ..progress import progress_bar
 from ..stylemix import StyleChoice
 from ..stylizer import FrameStylizer
@@ -28,7 +28,8 @@ def stylize_image(
     image: ImageInput,
     output: str | os.PathLike[str] | None = None,
     *,
-    model: StyleModel | str | os.PathLike[str] | None = None,
+    model: RunnableModel | StyleModel | str | os.PathLike[str] | None = None,
+    backend: str | None = None,
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
@@ -43,31 +44,32 @@ def stylize_image(
     The result always has the input's size; `max_side` only limits the size the net runs at.
     `output` is never the input file, and an existing one is replaced only with `overwrite`.
     A multi-style model runs `style` (a name or index; default its first) or a `style_mix`
-    such as "starry:0.7,candy:0.3".
+    such as "starry:0.7,candy:0.3". The model's file picks its backend, as in stylize_video.
     """
     choice = StyleChoice.of(style, style_mix)
     source = image if isinstance(image, str | os.PathLike) else None
+    inputs = [source, model_file(model)]
     if output is not None:
-        check_output_path(output, inputs=[source], overwrite=overwrite)
-    net = model if isinstance(model, StyleModel) else load_model(model)
-    pixels = _as_uint8_tensor(image)
-    ctx = resolve_context(device, precision)
-    with create_backend("torch", net, ctx) as backend:
-        result = FrameStylizer(backend, ctx, max_side=max_side, styles=choice.resolve(list(backend.style_names)))(pixels[None])[0]
+        check_output_path(output, inputs=inputs, overwrite=overwrite)
+    runnable = runnable_model(model, backend)
+    dropped: list[str] = []
+    pixels = _as_uint8_tensor(image, dropped)
+    frame_size = (int(pixels.shape[0]), int(pixels.shape[1]))
+    with FrameStylizer.open(runnable, ctx=resolve_context(device, precision), max_side=max_side, styles=choice, frame_size=frame_size) as stylizer:
+        for what in dropped:  # one note each, so nothing is lost silently; after the run's first line
+            log.info("%s: dropped %s", Path(str(source)).name, what)
+        result = stylizer(pixels[None])[0]
     if output is not None:
-        write_image_uint8(result, output, inputs=[source], overwrite=overwrite)
+        write_image_uint8(result, output, inputs=inputs, overwrite=overwrite)
     if isinstance(image, Image.Image):
         return Image.fromarray(result.numpy())
     return result.numpy() if isinstance(image, np.ndarray) else result
 
 
-def _as_uint8_tensor(image: ImageInput) -> torch.Tensor:
+def _as_uint8_tensor(image: ImageInput, dropped: list[str]) -> torch.Tensor:
+    """The pixels; what an RGB picture cannot hold of an image file goes into `dropped`."""
     if isinstance(image, str | os.PathLike):
-        dropped: list[str] = []
-        pixels = read_image_uint8(image, dropped)
-        for what in dropped:  # one note each, so nothing is lost silently
-            log.info("%s: dropped %s", Path(image).name, what)
-        return pixels
+        return read_image_uint8(image, dropped)
     if isinstance(image, Image.Image):
         return torch.from_numpy(rgb_uint8(image))
     pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image  # a copy: the caller keeps theirs
@@ -80,7 +82,8 @@ def stylize_folder(
     source: str | os.PathLike[str],
     destination: str | os.PathLike[str],
     *,
-    model: StyleModel | str | os.PathLike[str] | None = None,
+    model: RunnableModel | StyleModel | str | os.PathLike[str] | None = None,
+    backend: str | None = None,
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
@@ -109,14 +112,14 @@ def stylize_folder(
         raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
     targets = [_target(dst, file.relative_to(src), suffix) for file in files]
     for target in targets:
-        check_not_an_input(target, files)
+        check_not_an_input(target, [*files, model_file(model)])
         if not overwrite and target.exists():
             raise OutputExistsError(f"{target} already exists")
-    net = model if isinstance(model, StyleModel) else load_model(model)
-    StyleChoice.of(style, style_mix).resolve(net.card.style_names)  # a bad name fails before any file
+    # Opened once for the folder: a bad model or style name fails before any file.
+    stylizer = FrameStylizer.open(model, backend, ctx=resolve_context(device, precision), max_side=max_side, styles=StyleChoice.of(style, style_mix))
     written = []
     lossy: list[tuple[Path, list[str]]] = []  # the files that lost something, and what
-    with made_outputs() as made:  # an error or an interrupt takes back the files (and folders) this run made
+    with stylizer, made_outputs() as made:  # an error or an interrupt takes back the files (and folders) this run made
         made.folder(dst)
         for file, target in progress_bar(list(zip(files, targets)), enabled=progress, unit="image", desc=src.name):
             try:
@@ -130,7 +133,7 @@ def stylize_folder(
             if lost:
                 lossy.append((file, lost))
             made.folder(target.parent)
-            stylize_image(pixels, made.file(target), model=net, max_side=max_side, device=device, precision=precision, overwrite=overwrite, style=style, style_mix=style_mix)
+            write_image_uint8(stylizer(pixels[None])[0], made.file(target), inputs=[file], overwrite=overwrite)
             written.append(target)
         if not written:  # every file was skipped: the folder made for them goes too
             raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")

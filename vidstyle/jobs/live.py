@@ -16,18 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..atomic import atomic_output
-from ..backends import backend_for, create_backend, describe_run
 from ..context import resolve_context
 from ..errors import VidstyleError
 from ..frames import Frame
 from ..media.capture import FileFrames, FrameSource, is_file_source, open_source
-from ..modelfile import load_model
 from ..pipeline import run_pipeline
 from ..stylizer import FrameStylizer
 from ..stylemix import StyleChoice, describe_mix, style_index
@@ -44,16 +41,9 @@ def load_live_stylizer(
     """One backend per model (None: the bundled style), named after the model files; each
     file's suffix picks its backend (.onnx: onnxruntime, .engine: tensorrt)."""
     ctx = resolve_context(device, precision)
-    stylizers, names = [], []
-    for path in models:
-        name = backend_for(path, backend)
-        model = load_model(path) if name == "torch" else None
-        log.info("%s", describe_run(model or path, name, ctx))
-        stylizers.append(FrameStylizer(create_backend(name, model, ctx, engine_path=None if model else str(path)), ctx, max_side=max_side))
-        names.append(Path(model.source if model else str(path)).stem)
     # The style choice picks the starting style (or mix) of the first model.
-    if stylizers:
-        stylizers[0].styles = styles.resolve(list(stylizers[0].backend.style_names))
+    stylizers = [FrameStylizer.open(path, backend, ctx=ctx, max_side=max_side, styles=styles if i == 0 else StyleChoice()) for i, path in enumerate(models)]
+    names = [stylizer.name for stylizer in stylizers]
     live = LiveStylizer(stylizers, names)
     first = list(stylizers[0].backend.style_names) if stylizers else []
     if styles.style is not None and stylizers[0].styles is not None:

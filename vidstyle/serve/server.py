@@ -18,7 +18,6 @@ from ..errors import VidstyleError
 from ..media.capture import is_file_source, open_source
 from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..stylemix import StyleChoice
-from ..backends import backend_for
 from .app import LINGER_SECONDS, STOP_SECONDS, ServeLimits, build_app
 from .guard import Guard, needs_token, new_token
 from .jitter import use_marker_jitter_buffer
@@ -75,7 +74,7 @@ def load_served_model(
 ) -> tuple[LiveStylizer, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
     stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
-    name = backend_for(model, backend)
+    name = stylizer.stylizers[0].backend.name
     # The model's style names (several for a multi-style model; the page's style selector hook reads them).
     names = list(stylizer.stylizers[0].backend.style_names)
     model_name = Path(str(model)).stem if model is not None else stylizer.names[0]
