@@ -20,7 +20,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .atomic import atomic_output
-from .backends import exported_kind
+from .backends.base import exported_kind
 from .errors import ModelFileError
 from .net import TransformerNet, upgrade_state
 

@@ -18,19 +18,10 @@ from typing import TYPE_CHECKING, cast
 
 from ..context import RunContext
 from ..errors import VidstyleError
-from .base import BACKEND_NAMES, INPUT_NAME, OUTPUT_NAME, Backend, BackendName
-
+from .base import BACKEND_NAMES, EXPORTED_SUFFIXES, INPUT_NAME, OUTPUT_NAME, Backend, BackendName, exported_kind
 
 if TYPE_CHECKING:  # not at run time: it needs safetensors, which a bare GPU check may not have
     from ..modelfile import StyleModel
-
-# An exported file's suffix names the backend that runs it, as in ultralytics; any other
-# suffix is a .safetensors model, whose weights every backend can run.
-EXPORTED_SUFFIXES: dict[str, tuple[BackendName, str]] = {".onnx": ("onnxruntime", "ONNX model"), ".engine": ("tensorrt", "TensorRT engine")}
-
-def exported_kind(path: str | os.PathLike[str]) -> tuple[BackendName, str] | None:
-    """(backend, what it is) for an exported model file, None for a .safetensors one."""
-    return EXPORTED_SUFFIXES.get(Path(path).suffix.lower())
 
 
 @dataclass(frozen=True)

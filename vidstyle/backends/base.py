@@ -6,7 +6,7 @@ torch, onnxruntime and TensorRT all see exactly the same tensor.
 
 Lifecycle, the same for all three: constructing a backend opens it (loads the net, the
 session or the engine); close() releases all of that, and is safe to call twice; prepare()
-and run() on a closed backend raise. `with create_backend(...) as backend:` closes it.
+and run() on a closed backend raise. `with open_backend(...) as backend:` closes it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,23 @@ from typing import ClassVar, Literal, Self
 
 import torch
 
+import os
+from pathlib import Path
+
 from ..errors import VidstyleError
 
 BackendName = Literal["torch", "onnxruntime", "tensorrt"]
 BACKEND_NAMES: tuple[BackendName, ...] = ("torch", "onnxruntime", "tensorrt")
+
+# An exported file's suffix names the backend that runs it, as in ultralytics; any other
+# suffix is a .safetensors model, whose weights every backend can run. Here, beside the
+# backend names, so that modelfile can name an exported file without importing a backend.
+EXPORTED_SUFFIXES: dict[str, tuple[BackendName, str]] = {".onnx": ("onnxruntime", "ONNX model"), ".engine": ("tensorrt", "TensorRT engine")}
+
+
+def exported_kind(path: str | os.PathLike[str]) -> tuple[BackendName, str] | None:
+    """(backend, what it is) for an exported model file, None for a .safetensors one."""
+    return EXPORTED_SUFFIXES.get(Path(path).suffix.lower())
 
 # The exported graph's tensor names, which the ONNX exporter writes and the onnxruntime
 # and TensorRT backends bind to.
