@@ -23,6 +23,7 @@ import psutil
 
 from vidstyle.context import resolve_context
 from vidstyle.jobs.batch import stylize_batch
+from vidstyle.jobs.video_options import Encoding, Runtime, VideoOptions
 from vidstyle.media.probe import probe
 
 from .environment import _version, describe
@@ -58,9 +59,9 @@ def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
             for count in counts:
                 load_before = os.getloadavg()
                 tic = time.perf_counter()
+                options = VideoOptions(model=args.model, runtime=Runtime(device="cpu", max_side=args.max_side), encode=Encoding(preset=args.preset))
                 result = stylize_batch(
-                    [folder], Path(tmp) / f"out-{count}", model=args.model, ray="local", workers=count, gpus_per_worker=0,
-                    overwrite=True, progress=False, report=False, device="cpu", max_side=args.max_side, preset=args.preset,
+                    [folder], Path(tmp) / f"out-{count}", options, ray="local", workers=count, gpus_per_worker=0, overwrite=True, progress=False, report=False,
                 )
                 seconds = time.perf_counter() - tic
                 failed = [row.error for row in result if row.status != "done"]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, Self, TypeVar
 
 import torch
 
-from .backends import RunnableModel, describe_run, open_backend, runnable_model
+from .backends import OnnxExport, RunnableModel, describe_run, open_backend, runnable_model
 from .backends.base import Backend
 from .context import RunContext
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
@@ -72,16 +72,17 @@ class FrameStylizer:
     def open(
         cls, model: RunnableModel | StyleModel | str | os.PathLike[str] | None, backend: str | None = None, *, ctx: RunContext,
         max_side: int | None = None, styles: StyleChoice = StyleChoice(), compile: bool = False, matrix: Literal["bt601", "bt709"] = "bt601",
-        full_range: bool = False, overlap: bool = True, frame_size: tuple[int, int] | None = None,
+        full_range: bool = False, overlap: bool = True, frame_size: tuple[int, int] | None = None, onnx_export: OnnxExport | None = None,
     ) -> FrameStylizer:
         """The one way from a model to a stylizer: a .safetensors file, a loaded model, an .onnx
         graph, a TensorRT engine or a RunnableModel (None: the bundled style), on the backend
         its file names (`backend` may only agree; a .safetensors model runs on the one named).
         Logs the run's first line: model, style, the size the net runs at (`frame_size`, the
         source's height and width, where one size is known), backend, device, precision.
+        `onnx_export` turns weights asked to run on onnxruntime into a graph (backends.OnnxExport).
         close() (or a `with` block) closes the backend."""
         runnable = runnable_model(model, backend)
-        opened = open_backend(runnable, ctx, compile=compile)
+        opened = open_backend(runnable, ctx, compile=compile, onnx_export=onnx_export)
         try:
             names = list(opened.style_names)
             schedule = styles.resolve(names)

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -22,6 +22,11 @@ from .base import BACKEND_NAMES, EXPORTED_SUFFIXES, INPUT_NAME, OUTPUT_NAME, Bac
 
 if TYPE_CHECKING:  # not at run time: it needs safetensors, which a bare GPU check may not have
     from ..modelfile import StyleModel
+
+# How weights asked to run on onnxruntime become an ONNX graph: export_onnx(model, path, fp16=...)
+# from vidstyle.export.onnx, handed in by the caller (the CLI), because the runtime never imports
+# the exporter (dependencies point one way: export/ builds on the backends).
+OnnxExport = Callable[..., object]
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,13 @@ def runnable_model(model: RunnableModel | StyleModel | str | os.PathLike[str] | 
     return RunnableModel(cast(BackendName, backend or "torch"), weights=weights)
 
 
-def open_backend(model: RunnableModel | StyleModel | str | os.PathLike[str] | None, ctx: RunContext, *, backend: str | None = None, compile: bool = False) -> Backend:
+def open_backend(
+    model: RunnableModel | StyleModel | str | os.PathLike[str] | None, ctx: RunContext, *, backend: str | None = None, compile: bool = False,
+    onnx_export: OnnxExport | None = None,
+) -> Backend:
     """Open `model` on its backend (runnable_model decides which). Weights asked for on
-    onnxruntime are exported to a temporary ONNX graph, removed once the session has read it."""
+    onnxruntime are exported with `onnx_export` to a temporary ONNX graph, removed once the
+    session has read it."""
     runnable = runnable_model(model, backend)
     if runnable.backend == "torch":
         from .torch_backend import TorchBackend
@@ -98,23 +107,23 @@ def open_backend(model: RunnableModel | StyleModel | str | os.PathLike[str] | No
         return TensorRTBackend.from_file(runnable.exported, ctx)
     from .onnxruntime_backend import OnnxRuntimeBackend
 
-    with _onnx_file(runnable, ctx) as path:
+    with _onnx_file(runnable, ctx, onnx_export) as path:
         return OnnxRuntimeBackend(path, ctx)
 
 
 @contextlib.contextmanager
-def _onnx_file(runnable: RunnableModel, ctx: RunContext) -> Iterator[Path]:
+def _onnx_file(runnable: RunnableModel, ctx: RunContext, onnx_export: OnnxExport | None) -> Iterator[Path]:
     if runnable.exported is not None:
         yield runnable.exported
         return
-    from ..export.onnx import export_onnx
-
     assert runnable.weights is not None
+    if onnx_export is None:
+        raise VidstyleError(f"the onnxruntime backend runs an .onnx model; export {runnable.name} to ONNX first (vidstyle export)")
     fp16 = ctx.precision == "fp16"  # fp16 convs in the graph; bf16 has no ONNX form here
     logging.getLogger("vidstyle").info("exporting %s to a temporary %s ONNX graph for onnxruntime", runnable.name, "fp16" if fp16 else "fp32")
     with tempfile.TemporaryDirectory(prefix="vidstyle-") as tmp:
         path = Path(tmp) / f"{runnable.name}.onnx"
-        export_onnx(runnable.weights, path, fp16=fp16)
+        onnx_export(runnable.weights, path, fp16=fp16)
         yield path
 
 
@@ -146,6 +155,6 @@ def file_precision(path: str | os.PathLike[str], backend: str) -> str | None:
 
 
 __all__ = [
-    "BACKEND_NAMES", "EXPORTED_SUFFIXES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "RunnableModel",
+    "BACKEND_NAMES", "EXPORTED_SUFFIXES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "OnnxExport", "RunnableModel",
     "describe_run", "exported_kind", "model_file", "open_backend", "runnable_model",
 ]

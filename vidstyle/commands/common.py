@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -97,6 +98,16 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
         parser.add_argument("--backend", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)")
         # The old spelling: the engine or ONNX file is the model now.
         parser.add_argument("--engine", dest="model", metavar="PATH", help=argparse.SUPPRESS)
+
+
+def onnx_export_for(args: argparse.Namespace) -> Callable[..., object] | None:
+    """The exporter that lets `--backend onnxruntime` run a .safetensors model (through a temporary
+    ONNX graph); handed to the runtime, which never imports export/ itself."""
+    if args.backend != "onnxruntime":
+        return None
+    from vidstyle.export.onnx import export_onnx
+
+    return export_onnx
 
 
 def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = False) -> None:

@@ -6,7 +6,9 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from .common import add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, output_from_args, positive_int, trim_from_args
+from .common import (
+    add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, onnx_export_for, output_from_args, positive_int, trim_from_args,
+)
 
 if TYPE_CHECKING:
     from vidstyle.jobs.video_options import VideoOptions
@@ -56,7 +58,7 @@ def video_options(args: argparse.Namespace) -> VideoOptions:
         model=args.model,
         runtime=Runtime(
             backend=args.backend, device=args.device, precision=args.precision, batch=args.batch_size, max_side=args.max_side,
-            compile=args.compile, colour_convert=args.color_convert,
+            compile=args.compile, colour_convert=args.color_convert, onnx_export=onnx_export_for(args),
         ),
         encode=Encoding(codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, audio=not args.no_audio),
         trim=trim_from_args(args),

@@ -57,7 +57,8 @@ def stylize_batch(
     """
     out_dir = _output_folder(output_dir)
     items = find_videos(inputs, out_dir)
-    options = _checked(options or VideoOptions(), items)
+    options = options or VideoOptions()
+    _check(options, items)
     try:
         import ray as _  # noqa: F401  (only to say how to install it before any work)
     except ImportError:
@@ -167,15 +168,15 @@ def _output_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _checked(options: VideoOptions, items: Sequence[BatchItem]) -> VideoOptions:
-    """The options with their model loaded once, for every worker; a bad model, style name or
-    encoder for an output's container fails here, once, not in every worker after Ray starts."""
+def _check(options: VideoOptions, items: Sequence[BatchItem]) -> None:
+    """A bad model, style name or encoder for an output's container fails here, once, not in
+    every worker after Ray starts. The workers get the model as it was given (a file name
+    travels to them, not its weights) and load it once each."""
     for example in {item.output.suffix.lower(): item.output for item in items}.values():
         options.encode.for_output(example)
     model = runnable_model(options.model, options.runtime.backend)
     if model.style_names is not None:  # an exported model's styles are checked by its backend, in the worker
         options.styles.resolve(model.style_names)
-    return dataclasses.replace(options, model=model)
 
 
 def write_report(rows: Sequence[BatchRow], path: Path) -> Path:

@@ -1,9 +1,10 @@
-"""The worker of `vidstyle batch`: Ray Data makes one actor of it per worker, each with the
-options (and the model in them) that the driver checked and loaded once. It imports nothing of Ray: it is a plain callable
+"""The worker of `vidstyle batch`: Ray Data makes one actor of it per worker, so the model is
+loaded once per worker, not once per file. It imports nothing of Ray: it is a plain callable
 class that takes a batch of rows (input and output paths) and returns a batch of result rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 import socket
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..backends import runnable_model
 from .batch_rows import BatchRow
 from .video import stylize_video
 from .video_options import VideoOptions
@@ -37,8 +39,8 @@ class BatchWorker:
         # Ray reserves `threads` CPUs for this worker; torch would otherwise use every core of the
         # node and the workers on one node would fight over them.
         torch.set_num_threads(max(1, threads))
-        # The driver loaded the model into `options` once (batch._checked): it is not loaded again here.
-        self.options = options
+        # Once per worker: the weights, or the exported file found (the driver has checked both).
+        self.options = dataclasses.replace(options, model=runnable_model(options.model, options.runtime.backend))
         self.overwrite = overwrite
         self.progress = progress  # a Ray actor counting frames for the driver's bar, or None
         if progress is not None:  # so that a stopped run can end this process (see ray_session.shut_down)

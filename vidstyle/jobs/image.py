@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..backends import RunnableModel, model_file, runnable_model
+from ..backends import OnnxExport, RunnableModel, model_file, runnable_model
 from ..context import resolve_context
 from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..errors import MediaError, OutputExistsError
@@ -30,6 +30,7 @@ def stylize_image(
     *,
     model: RunnableModel | StyleModel | str | os.PathLike[str] | None = None,
     backend: str | None = None,
+    onnx_export: OnnxExport | None = None,
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
@@ -44,7 +45,8 @@ def stylize_image(
     The result always has the input's size; `max_side` only limits the size the net runs at.
     `output` is never the input file, and an existing one is replaced only with `overwrite`.
     A multi-style model runs `style` (a name or index; default its first) or a `style_mix`
-    such as "starry:0.7,candy:0.3". The model's file picks its backend, as in stylize_video.
+    such as "starry:0.7,candy:0.3". The model's file picks its backend, as in stylize_video;
+    `onnx_export` lets a .safetensors model run on onnxruntime (backends.OnnxExport).
     """
     choice = StyleChoice.of(style, style_mix)
     source = image if isinstance(image, str | os.PathLike) else None
@@ -55,7 +57,8 @@ def stylize_image(
     dropped: list[str] = []
     pixels = _as_uint8_tensor(image, dropped)
     frame_size = (int(pixels.shape[0]), int(pixels.shape[1]))
-    with FrameStylizer.open(runnable, ctx=resolve_context(device, precision), max_side=max_side, styles=choice, frame_size=frame_size) as stylizer:
+    with FrameStylizer.open(runnable, ctx=resolve_context(device, precision), max_side=max_side, styles=choice, frame_size=frame_size, onnx_export=onnx_export,
+    ) as stylizer:
         for what in dropped:  # one note each, so nothing is lost silently; after the run's first line
             log.info("%s: dropped %s", Path(str(source)).name, what)
         result = stylizer(pixels[None])[0]
@@ -84,6 +87,7 @@ def stylize_folder(
     *,
     model: RunnableModel | StyleModel | str | os.PathLike[str] | None = None,
     backend: str | None = None,
+    onnx_export: OnnxExport | None = None,
     max_side: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
@@ -116,7 +120,9 @@ def stylize_folder(
         if not overwrite and target.exists():
             raise OutputExistsError(f"{target} already exists")
     # Opened once for the folder: a bad model or style name fails before any file.
-    stylizer = FrameStylizer.open(model, backend, ctx=resolve_context(device, precision), max_side=max_side, styles=StyleChoice.of(style, style_mix))
+    stylizer = FrameStylizer.open(
+        model, backend, ctx=resolve_context(device, precision), max_side=max_side, styles=StyleChoice.of(style, style_mix), onnx_export=onnx_export,
+    )
     written = []
     lossy: list[tuple[Path, list[str]]] = []  # the files that lost something, and what
     with stylizer, made_outputs() as made:  # an error or an interrupt takes back the files (and folders) this run made

@@ -18,7 +18,7 @@ import ray
 
 from ..atomic import leftover_temp_files
 from ..errors import VidstyleError
-from .batch import BatchItem
+from .batch_rows import BatchItem
 
 log = logging.getLogger("vidstyle")
 

@@ -18,14 +18,15 @@ from ..media.options import Trim
 from ..stylemix import StyleChoice
 
 if TYPE_CHECKING:
-    from ..backends import RunnableModel
+    from ..backends import OnnxExport, RunnableModel
     from ..modelfile import StyleModel
 
 
 @dataclass(frozen=True, kw_only=True)
 class Runtime:
     """Where and how the net runs: `backend` None lets the model file pick; `colour_convert`
-    "device" converts YUV where the net runs (half the bytes to upload)."""
+    "device" converts YUV where the net runs (half the bytes to upload); `onnx_export`
+    (vidstyle.export.onnx.export_onnx) lets a .safetensors model run on onnxruntime."""
 
     backend: str | None = None
     device: str = "auto"
@@ -34,6 +35,7 @@ class Runtime:
     max_side: int | None = None  # None: the source's own size
     compile: bool = False
     colour_convert: Literal["host", "device"] = "host"
+    onnx_export: OnnxExport | None = None
 
     def __post_init__(self) -> None:
         if self.backend is not None and self.backend not in BACKEND_NAMES:

@@ -48,7 +48,7 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
     # Before the temp file: a bad style name leaves nothing behind.
     with FrameStylizer.open(
         plan.model, ctx=plan.ctx, max_side=runtime.max_side, styles=plan.options.styles, compile=runtime.compile, matrix=matrix, full_range=plan.info.full_range,
-        frame_size=(plan.info.height, plan.info.width),
+        frame_size=(plan.info.height, plan.info.width), onnx_export=runtime.onnx_export,
     ) as stylizer:
         with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
             writer = VideoWriter(tmp, plan.encode, carry_from=plan.input, audio=plan.options.encode.audio, trim=plan.options.trim)
