@@ -62,3 +62,22 @@ def test_model_and_backend_that_disagree_is_one_line(exported_onnx, tmp_path: Pa
 
 def test_engine_flag_is_gone_from_help(cli) -> None:  # type: ignore[no-untyped-def]
     assert "--engine" not in cli("stylize", "--help").out and "--engine" not in cli("camera", "--help").out
+
+
+def test_image_runs_a_safetensors_model_on_onnxruntime_through_a_temporary_export(tiny_model: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from conftest import write_test_image
+
+    src = write_test_image(tmp_path / "in.png", 40, 30)
+    assert main(["image", str(src), "-o", str(tmp_path / "out.png"), "--device", "cpu", "--model", str(tiny_model), "--backend", "onnxruntime"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert any("temporary fp32 ONNX graph" in line for line in lines)
+    assert any(line.endswith("backend onnxruntime, device cpu, precision fp32 (exported for this run)") for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png", "out.png"]  # the graph went with the run
+
+
+def test_the_library_without_an_exporter_says_to_export_first(tiny_model: Path) -> None:
+    from vidstyle import stylize_image
+    from vidstyle.errors import VidstyleError
+
+    with pytest.raises(VidstyleError, match="runs an .onnx model; export tiny to ONNX first"):
+        stylize_image(np.zeros((8, 8, 3), np.uint8), model=tiny_model, backend="onnxruntime", device="cpu")

@@ -12,7 +12,7 @@ from conftest import assert_one_error_line
 from video_jobs import cpu, run
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
-from vidstyle.jobs.video import Encoding
+from vidstyle.jobs.video import Encoding, VideoOptions
 
 
 
@@ -269,3 +269,20 @@ def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path,
     frames, _, _ = read_video(tmp_path / "out.mp4")
     assert sizes == {(64, 36)}
     assert result.frames == len(frames) == 9 and frames[0].shape == (360, 640, 3)
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda: cpu(batch=0), "batch must be at least 1"),
+        (lambda: cpu(max_side=0), "max side must be at least 1"),
+        (lambda: cpu(backend="tpu"), "unknown backend 'tpu'"),
+        (lambda: VideoOptions(temporal_blend=1.0), "temporal blend must be in [0, 1)"),
+    ],
+)
+def test_options_are_checked_once_when_they_are_made(make, needle: str) -> None:  # type: ignore[no-untyped-def]
+    from vidstyle.errors import VidstyleError
+
+    with pytest.raises(VidstyleError) as caught:
+        make()
+    assert needle in str(caught.value)
