@@ -79,7 +79,7 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
                 if overlap:
                     run_video(job, session, DecodeStats(), progress=False)
                 else:
-                    for item in read_batches(job.input, job.batch, trim=job.trim):
+                    for item in read_batches(job.input, job.options.runtime.batch, trim=job.options.trim):
                         session.writer.write(item.with_data(session.stylizer(item.data)))
                     session.writer.close()
                 if session.writer.frames_written != frames_kept:
