@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--content-weight", type=float, default=1.0, help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)")
     parser.add_argument("--style-weight", default="1e3x", help="a number, or Nx: N times the content loss, both measured on a seeded noise image, whatever the loss net's scale (default 1e3x)")
+    parser.add_argument("--style-balance", default="sum", choices=["sum", "layer"], help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)")
     parser.add_argument("--tv-weight", default="1e-2x", help="total-variation weight, a number or Nx as for --style-weight (default 1e-2x)")
     parser.add_argument("--original-colors", action="store_true", help="transfer luminance only, keeping the content's colours")
     parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")
