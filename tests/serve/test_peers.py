@@ -15,13 +15,13 @@ pytest.importorskip("aiortc")
 
 from clips import frame_pixels  # noqa: E402
 
-from vidstyle.jobs.live import load_live_stylizer  # noqa: E402
-from vidstyle.serve.peers import LatestTrack, SharedStylizer, ViewerLoop  # noqa: E402
+from vidstyle.live.styles import load_styles  # noqa: E402
+from vidstyle.serve.peers import LatestTrack, SharedStage, ViewerLoop  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def shared(tiny_model: Path) -> SharedStylizer:
-    return SharedStylizer(load_live_stylizer([tiny_model], device="cpu", max_side=32))
+def shared(tiny_model: Path) -> SharedStage:
+    return SharedStage(load_styles([tiny_model], device="cpu", max_side=32))
 
 
 def test_a_frame_offered_after_the_event_loop_closed_is_dropped() -> None:
@@ -43,7 +43,7 @@ def test_a_frame_offered_after_the_event_loop_closed_is_dropped() -> None:
     assert errors == []
 
 
-def test_a_viewer_loop_stylizes_then_stops_and_is_joined(shared: SharedStylizer) -> None:
+def test_a_viewer_loop_stylizes_then_stops_and_is_joined(shared: SharedStage) -> None:
     async def scenario() -> tuple[tuple[int, ...], float, list[str | None]]:
         output = LatestTrack(asyncio.get_running_loop())
         endings: list[str | None] = []
@@ -62,7 +62,7 @@ def test_a_viewer_loop_stylizes_then_stops_and_is_joined(shared: SharedStylizer)
     assert endings == [None]  # ended without an error
 
 
-def test_readouts_count_the_frames(shared: SharedStylizer) -> None:
+def test_readouts_count_the_frames(shared: SharedStage) -> None:
     async def scenario() -> dict[str, float | int | str | None]:
         output = LatestTrack(asyncio.get_running_loop())
         viewer = ViewerLoop(shared, output, max_frame_side=640, on_end=lambda error: None)
