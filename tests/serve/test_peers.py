@@ -112,5 +112,6 @@ def test_the_shared_stage_lets_one_viewer_s_frame_through_at_a_time(tiny_model: 
     for number, frames in results.items():
         assert [frame.index for frame in frames] == [0, 1, 2]
         assert all(frame.stylized is not None and frame.stylized.shape == (30, 40, 3) for frame in frames)
-        assert all(frame.pixels is not None and (frame.pixels == frame_pixels(10 * number + i, 40, 30)).all() for i, frame in enumerate(frames))
+        sent = [frame_pixels(10 * number + i, 40, 30) for i in range(3)]
+        assert all((frame.pixels == pixels).all() for frame, pixels in zip(frames, sent, strict=True))
     assert shared.model_ms > 0

@@ -70,7 +70,9 @@ class StyleSwitcher:
         first = list(self.stylizers[0].backend.style_names)
         schedule = start.resolve(first)  # None for a single-style model
         index = style_index(start.style, first) if start.style is not None and schedule is not None else 0
-        label = describe_mix(schedule.at(0.0), first) if start.mix is not None and schedule is not None else self.entries[index].name
+        label = self.entries[index].name
+        if start.mix is not None and schedule is not None:
+            label = describe_mix(schedule.at(0.0), first)
         self._current = _Current(index, label, schedule)
 
     @property
@@ -81,7 +83,8 @@ class StyleSwitcher:
         """Next (+1) or previous (-1) style; takes effect on the next frame inferred."""
         index = (self._current.index + step) % len(self.entries)
         entry = self.entries[index]
-        self._current = _Current(index, entry.name, None if entry.weights is None else StyleSchedule.constant(entry.weights))
+        schedule = None if entry.weights is None else StyleSchedule.constant(entry.weights)
+        self._current = _Current(index, entry.name, schedule)
         return entry.name
 
     def fade(self, step: int = 1, seconds: float = FADE_SECONDS) -> str:
@@ -107,7 +110,12 @@ class StyleSwitcher:
 
 
 def load_styles(
-    models: Sequence[str | os.PathLike[str] | None], *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480,
+    models: Sequence[str | os.PathLike[str] | None],
+    *,
+    backend: str | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+    max_side: int | None = 480,
     styles: StyleChoice = StyleChoice(),
 ) -> StyleSwitcher:
     """One backend per model (None: the bundled style), named after the model files. `styles`
@@ -117,11 +125,13 @@ def load_styles(
     return StyleSwitcher([stylizer for stylizer, _ in opened], [name for _, name in opened], start=styles)
 
 
-def open_model(path: str | os.PathLike[str] | None, backend: str | None, *, ctx: RunContext, max_side: int | None) -> tuple[FrameStylizer, str]:
+def open_model(
+    path: str | os.PathLike[str] | None, backend: str | None, *, ctx: RunContext, max_side: int | None
+) -> tuple[FrameStylizer, str]:
     """A model file on its backend (the file's suffix picks it unless `backend` does: .onnx
     onnxruntime, .engine tensorrt), and the name the style list shows for it."""
     name = backend_for(path, backend)
     model = load_model(path) if name == "torch" else None
     log.info("%s", describe_run(model or path, name, ctx))
-    stylizer = FrameStylizer(create_backend(name, model, ctx, engine_path=None if model else str(path)), ctx, max_side=max_side)
-    return stylizer, Path(model.source if model else str(path)).stem
+    on = create_backend(name, model, ctx, engine_path=None if model else str(path))
+    return FrameStylizer(on, ctx, max_side=max_side), Path(model.source if model else str(path)).stem
