@@ -38,7 +38,7 @@ class SlowBackend(Backend):
         self.inner.close()
 
 
-def live_stylizer(paths: list[Path], delay_seconds: float = 0.0) -> StyleSwitcher:
+def switcher_for(paths: list[Path], delay_seconds: float = 0.0) -> StyleSwitcher:
     ctx = resolve_context("cpu")
     stylizers = []
     for path in paths:
@@ -63,7 +63,7 @@ def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cl
 
 def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "cam.mp4", frames=90, width=64, height=48, rate=30)
-    stylizer = live_stylizer([tiny_model], delay_seconds=0.08)  # ~12 fps model against a 30 fps source
+    switcher = switcher_for([tiny_model], delay_seconds=0.08)  # ~12 fps model against a 30 fps source
     stop = threading.Event()
     shown: list[float] = []
 
@@ -71,7 +71,7 @@ def test_slow_model_drops_frames_and_latency_stays_bounded(tmp_path: Path, tiny_
         shown.append(1000 * (time.perf_counter() - frame.captured_seconds))
         return True
 
-    summary = run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show, stop=stop)
+    summary = run_live(lambda s: file_frames(str(src), realtime=True, stop=s), switcher, show, stop=stop)
     assert summary["frames_dropped"] > 20
     third = len(shown) // 3
     first, last = np.percentile(shown[:third], 95), np.percentile(shown[-third:], 95)
@@ -85,17 +85,17 @@ def test_style_switch_takes_effect_within_one_frame(tmp_path: Path, tiny_model: 
     torch.manual_seed(99)
     other = save_model(tmp_path / "other.safetensors", TransformerNet(width=0.25), ModelCard(width=0.25))
     src = make_clip(tmp_path / "cam.mp4", frames=20, width=64, height=48, rate=10)  # slow enough to show every frame
-    stylizer = live_stylizer([tiny_model, other])
+    switcher = switcher_for([tiny_model, other])
     seen: list[str] = []
 
     def show(frame: Frame) -> bool:
         seen.append(frame.style_label)
         if len(seen) == 4:
-            stylizer.switch(+1)  # the path the `n` key takes
+            switcher.switch(+1)  # the path the `n` key takes
         return True
 
-    run_live(lambda s: file_frames(str(src), realtime=True, stop=s), stylizer, show)
+    run_live(lambda s: file_frames(str(src), realtime=True, stop=s), switcher, show)
     after = seen[4:]
     assert after, seen
     assert all(label == "other" for label in after[1:]), seen  # at most one frame in flight keeps the old style
-    assert stylizer.switch(+1) == tiny_model.stem and stylizer.switch(-1) == "other"
+    assert switcher.switch(+1) == tiny_model.stem and switcher.switch(-1) == "other"

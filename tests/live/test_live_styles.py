@@ -30,8 +30,8 @@ def live(models: list[Path], clock: Clock) -> StyleSwitcher:
     return StyleSwitcher(stylizers, [p.stem for p in models], clock=clock)
 
 
-def run(stylizer: StyleSwitcher, pixels: np.ndarray) -> np.ndarray:
-    frame = stylizer(Frame(pixels=pixels, captured_seconds=0.0, index=0))
+def run(switcher: StyleSwitcher, pixels: np.ndarray) -> np.ndarray:
+    frame = switcher(Frame(pixels=pixels, captured_seconds=0.0, index=0))
     assert frame.stylized is not None
     return frame.stylized
 
@@ -46,19 +46,19 @@ def test_each_style_of_a_multi_style_model_is_an_entry(three_style_model: Path, 
 def test_switch_changes_style_at_the_next_frame_and_fade_blends_over_one_second(three_style_model: Path) -> None:
     pixels = np.random.default_rng(0).integers(0, 256, (24, 32, 3), dtype=np.uint8)
     clock = Clock()
-    stylizer = live([three_style_model], clock)
+    switcher = live([three_style_model], clock)
     candy = net_output(three_style_model, pixels, [1, 0, 0])
-    assert np.abs(run(stylizer, pixels).astype(int) - candy.astype(int)).max() <= 1
-    assert stylizer.switch(+1) == "mosaic"
-    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1
+    assert np.abs(run(switcher, pixels).astype(int) - candy.astype(int)).max() <= 1
+    assert switcher.switch(+1) == "mosaic"
+    assert np.abs(run(switcher, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1
 
-    assert stylizer.fade(+1) == "udnie"
-    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1  # fade starts where it was
+    assert switcher.fade(+1) == "udnie"
+    assert np.abs(run(switcher, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max() <= 1  # fade starts where it was
     clock.seconds += 0.25
     quarter = net_output(three_style_model, pixels, [0, 0.75, 0.25])
-    assert np.abs(run(stylizer, pixels).astype(int) - quarter.astype(int)).max() <= 1
+    assert np.abs(run(switcher, pixels).astype(int) - quarter.astype(int)).max() <= 1
     clock.seconds += 1.0
-    assert np.abs(run(stylizer, pixels).astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
+    assert np.abs(run(switcher, pixels).astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max() <= 1
 
 
 def test_each_frame_is_labelled_with_the_style_or_mix_it_was_stylized_with(three_style_model: Path) -> None:
