@@ -8,6 +8,7 @@ are those of every frame).
 from __future__ import annotations
 
 import collections
+import itertools
 import threading
 import time
 
@@ -42,7 +43,8 @@ class LiveStats:
 
     def recent_median_ms(self, frames: int = RECENT_FRAMES) -> float | None:
         """The median latency of the last `frames` frames; None before the first."""
-        recent = self.latencies_ms[-frames:]
+        with self._lock:  # the newest few, without copying the whole window on every frame
+            recent = list(itertools.islice(reversed(self._latencies_ms), frames))
         return float(np.median(recent)) if recent else None
 
     def summary(self, dropped: int, captured: int) -> dict[str, float | int]:
