@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from vidstyle.frames import Frame
-from vidstyle.jobs.live import LiveStylizer
+from vidstyle.live.styles import StyleSwitcher
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
@@ -55,7 +55,7 @@ def distinct_images(width: int, height: int, count: int) -> list[np.ndarray]:
     return images
 
 
-def stylize_picture(live: LiveStylizer, image: np.ndarray) -> np.ndarray:
+def stylize_picture(live: StyleSwitcher, image: np.ndarray) -> np.ndarray:
     """The model's output on one camera frame, through the same stage the server runs."""
     stylized = live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized
     assert stylized is not None

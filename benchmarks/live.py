@@ -17,7 +17,8 @@ import torch
 
 from vidstyle.backends import create_backend
 from vidstyle.frames import Frame
-from vidstyle.jobs.live import LiveStylizer, run_live
+from vidstyle.live.session import run_live
+from vidstyle.live.styles import StyleSwitcher
 from vidstyle.media.capture import file_frames
 from vidstyle.context import resolve_context
 from vidstyle.stylizer import FrameStylizer
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_model(args.model)
     info = probe(args.input)
     stylizer = FrameStylizer(create_backend(args.backend, model, ctx, engine_path=args.engine), ctx, max_side=args.max_side)
-    live = LiveStylizer([stylizer], [Path(model.source).stem])
+    live = StyleSwitcher([stylizer], [Path(model.source).stem])
 
     def show(frame: Frame) -> bool:
         return True

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from vidstyle.context import resolve_context
-from vidstyle.jobs.live import load_live_stylizer
+from vidstyle.live.styles import load_styles
 
 from .browser import CHROMIUM, as_camera_sees, stylize_picture, distinct_images, launch_chromium, serve_process, write_y4m
 from .environment import _version, describe
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     images = [as_camera_sees(image) for image in distinct_images(args.width, args.height, 6)]
     camera = write_y4m(work / "camera.y4m", images, fps=args.fps, hold_frames=args.fps)
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # this process's model too, so both match
-    live = load_live_stylizer([args.model], device="cpu", max_side=args.max_side)
+    live = load_styles([args.model], device="cpu", max_side=args.max_side)
     stylized = [thumb(stylize_picture(live, image)) for image in images]
     raw = [thumb(image) for image in images]
     model_args = ["--model", args.model] if args.model else []

@@ -45,9 +45,7 @@ class FrameStylizer:
         full_range: bool = False, styles: StyleSchedule | None = None, overlap: bool = True, staging: Staging | None = None,
     ) -> None:
         self.backend = backend
-        # A multi-style net's weights over time (None for a single-style net). Public: the
-        # camera swaps it to switch or cross-fade styles between frames.
-        self.styles = styles
+        self._styles = styles
         self.matrix = matrix
         self.full_range = full_range
         self.ctx = ctx
@@ -57,6 +55,16 @@ class FrameStylizer:
         self.overlap = overlap
         self._prepared: tuple[int, int, int, int] | None = None
         self._staging = staging if staging is not None else staging_for(ctx.device)
+
+    @property
+    def styles(self) -> StyleSchedule | None:
+        """A multi-style net's weights over time (None for a single-style net)."""
+        return self._styles
+
+    def use_styles(self, styles: StyleSchedule | None) -> None:
+        """Follow these weights from the next batch submitted: the camera switches or
+        cross-fades styles between frames."""
+        self._styles = styles
 
     def net_size(self, height: int, width: int) -> tuple[int, int]:
         return fit_max_side(height, width, self.max_side)

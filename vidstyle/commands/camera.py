@@ -39,21 +39,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.window import display_problem, open_window
+    from vidstyle.live.window import display_problem, open_window
 
-    # The window opens before vidstyle.jobs.live (and through it PyAV) is imported: with PyAV
-    # loaded first, OpenCV's Qt hangs creating it (vidstyle.window.open_window says why).
+    # The window opens before vidstyle.live.session (and through it PyAV) is imported: with PyAV
+    # loaded first, OpenCV's Qt hangs creating it (vidstyle.live.window.open_window says why).
     # run_camera makes the same choice again and reuses this window.
     if args.display != "off" and display_problem() is None:
         open_window()
-    from vidstyle.jobs.live import load_live_stylizer, run_camera
+    from vidstyle.live.session import run_camera
+    from vidstyle.live.styles import load_styles
     from vidstyle.stylemix import StyleChoice
 
     models = [path.strip() for path in args.models.split(",")] if args.models else [args.model]
     summary = run_camera(
         args.source,
-        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
-                                   styles=StyleChoice(style=args.style, mix=args.style_mix)),
+        lambda: load_styles(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
+                            styles=StyleChoice(style=args.style, mix=args.style_mix)),
         display=args.display,
         record=args.record,
         virtual_cam=args.virtual_cam,
