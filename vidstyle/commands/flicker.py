@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import atomic_output, check_output_path
-    from vidstyle.temporal import measure_flicker
+    from vidstyle.jobs.flicker import measure_flicker
 
     inputs = [args.input, args.stylized]
     if args.stats_json:
