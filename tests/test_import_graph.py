@@ -1,5 +1,6 @@
-"""The import graph of the repository's packages has no circles, and vidstyle/ never imports
-training/, export/ or benchmarks/ except lazily from a command. Every import counts: at module
+"""The import graph of the repository's packages has no circles, no module imports another's
+private (_underscored) names, and vidstyle/ never imports training/, export/ or benchmarks/
+except lazily from a command. Every import counts: at module
 level, under TYPE_CHECKING and inside functions (a lazy import still ties two modules together)."""
 
 from __future__ import annotations
@@ -100,3 +101,15 @@ def test_the_runtime_imports_no_training_export_or_benchmark_code_except_from_co
         if target.startswith(("vidstyle.training", "vidstyle.export", "vidstyle.benchmarks"))
     }
     assert sorted(over) == []
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    private = sorted(
+        f"{path.relative_to(ROOT)}: {node.module} {alias.name}"
+        for path in modules().values()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    )
+    assert private == []
