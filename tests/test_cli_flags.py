@@ -14,9 +14,7 @@ from vidstyle.cli import build_parser, main
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(sub.choices)
+    return build_parser().commands
 
 
 def parse(*argv: str) -> argparse.Namespace:
