@@ -25,7 +25,7 @@ from vidstyle.context import resolve_context
 from vidstyle.jobs.batch import stylize_batch
 from vidstyle.media.probe import probe
 
-from .environment import _version, describe
+from .environment import describe, package_version
 
 RAY_DAEMONS = ("raylet", "gcs_server", "plasma_store")  # Ray's own processes on this machine
 
@@ -85,7 +85,7 @@ def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
             if started_here:
                 ray.shutdown()
     environment = describe(resolve_context("cpu", "fp32"))
-    environment["versions"]["ray"] = _version("ray")
+    environment["versions"]["ray"] = package_version("ray")
     return {
         "kind": "batch",
         "environment": environment,

@@ -30,7 +30,7 @@ from vidstyle.context import resolve_context
 from vidstyle.live.styles import load_styles
 
 from .browser import CHROMIUM, as_camera_sees, stylize_picture, distinct_images, launch_chromium, serve_process, write_y4m
-from .environment import _version, describe
+from .environment import describe, package_version
 
 THUMB_SIZE = (16, 12)
 # Benchmark-side sampling, injected into the page (not part of the product page).
@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency_p50 = statistics.median(found) if found else float("nan")
     page_estimates = [int(text.split()[-2]) for text in readouts if text.split()[-2].isdigit()]
     result = {
-        "environment": describe(resolve_context("cpu", "fp32")) | {"server_torch_threads": args.threads, "chromium": chromium_version(), "aiortc": _version("aiortc"), "aiohttp": _version("aiohttp")},
+        "environment": describe(resolve_context("cpu", "fp32")) | {"server_torch_threads": args.threads, "chromium": chromium_version(), "aiortc": package_version("aiortc"), "aiohttp": package_version("aiohttp")},
         "settings": {"camera": [args.width, args.height], "camera_fps": args.fps, "max_side": args.max_side, "net_size": list(live.stylizers[0].net_size(args.height, args.width)),
                      "model": live.names[0], "backend": "torch", "precision": "fp32", "codec": "VP8 both ways", "network": "loopback", "seconds": args.seconds},
         "capture_to_display_ms": {"p50": latency_p50, "min": min(found, default=None), "max": max(found, default=None), "changes_measured": len(found)},

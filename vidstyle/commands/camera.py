@@ -14,8 +14,6 @@ EXAMPLES = (
     "vidstyle camera --source clip.mp4 --no-realtime --display off --record all.mp4   # every frame, as fast as it goes",
     "vidstyle camera --display off --virtual-cam       # feed video calls (needs pyvirtualcam)",
 )
-# --display's old values, still accepted from scripts.
-OLD_DISPLAY = {"window": "on", "none": "off"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser)
     parser.add_argument("--models", help="comma-separated models to switch between with n/p (default: --model alone; a multi-style model adds each of its styles, and m fades between them)")
     parser.add_argument(
-        "--display", default="auto", choices=["auto", "on", "off"], type=lambda text: OLD_DISPLAY.get(text, text),
+        "--display", default="auto", choices=["auto", "on", "off"],
         help="a window: auto shows one where OpenCV's GUI build and a display exist, on insists, off never (default auto)",
     )
     parser.add_argument("--virtual-cam", action="store_true", help="send frames to a virtual camera (pyvirtualcam)")
@@ -34,7 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a file source plays at its own timestamps, late frames dropped and counted; --no-realtime processes every frame as fast as it can",
     )
     parser.add_argument("--frames", type=positive_int, metavar="N", help="stop after N captured frames (default: until the source ends or q)")
-    parser.add_argument("--max-frames", dest="frames", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--stats-json", metavar="PATH", help="write fps, latency p50/p95 and drops here at exit")
 
 

@@ -22,7 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style-blend", help="comma-separated weights, one per style image (default: equal)")
     parser.add_argument("--steps", type=positive_int, default=300, metavar="N", help="optimiser iterations")
     parser.add_argument("--max-side", dest="size", type=positive_int, default=512, metavar="N", help="longer side of the result (default 512)")
-    parser.add_argument("--size", dest="size", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--style-size", type=positive_int, metavar="N", help="longer side of the style images (default: --max-side)")
     parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"], help="L-BFGS (Gatys et al.) or Adam")
     parser.add_argument("--lr", type=float, help="learning rate (default 1 for L-BFGS, 0.02 for Adam)")
