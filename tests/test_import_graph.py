@@ -11,9 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The installed names: training/ is vidstyle.training, and so on (pyproject.toml's package-dir).
 PACKAGES = {"vidstyle": "vidstyle", "training": "vidstyle.training", "export": "vidstyle.export", "benchmarks": "vidstyle.benchmarks"}
-# Circles being taken apart elsewhere (issue 27): the camera wing and the batch row types.
+# A circle being taken apart elsewhere (issue 27): the batch row types.
 KNOWN = {
-    frozenset({"vidstyle.jobs.live", "vidstyle.jobs.live_outputs", "vidstyle.window"}),
     frozenset({"vidstyle.jobs.batch", "vidstyle.jobs.batch_ray", "vidstyle.jobs.batch_worker", "vidstyle.jobs.ray_session"}),
 }
 
