@@ -29,7 +29,7 @@ def style_size(text: str) -> int | str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from vidstyle.training.recipes import RECIPES
 
-    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp)")
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp, bmp, tif)")
     parser.add_argument("--style", nargs="+", default=[], metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher")
     add_output_argument(parser, "where to write the model (.safetensors)")
     parser.add_argument("--recipe", choices=list(RECIPES), default="", help="fill the options not given from a named recipe: " + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items()) + " (default: none)")
