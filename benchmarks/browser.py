@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +27,10 @@ from PIL import Image
 from vidstyle.frames import Frame
 from vidstyle.live.styles import StyleSwitcher
 
-CHROMIUM = "/usr/bin/chromium"
+# The system's chromium (Debian's package: Playwright's own browser download needs its CDN), found on
+# PATH; VIDSTYLE_CHROMIUM names another build. The serve benchmark drives it as the tests do, which is
+# why this harness lives in benchmarks/ and tests/serve imports it from here.
+CHROMIUM = os.environ.get("VIDSTYLE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 CHROMIUM_FLAGS = (
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
