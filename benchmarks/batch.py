@@ -26,7 +26,7 @@ from vidstyle.jobs.batch import stylize_batch
 from vidstyle.jobs.video_options import Encoding, Runtime, VideoOptions
 from vidstyle.media.probe import probe
 
-from .environment import _version, describe
+from .environment import describe, package_version
 
 RAY_DAEMONS = ("raylet", "gcs_server", "plasma_store")  # Ray's own processes on this machine
 
@@ -86,7 +86,7 @@ def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
             if started_here:
                 ray.shutdown()
     environment = describe(resolve_context("cpu", "fp32"))
-    environment["versions"]["ray"] = _version("ray")
+    environment["versions"]["ray"] = package_version("ray")
     return {
         "kind": "batch",
         "environment": environment,

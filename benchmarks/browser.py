@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,9 +25,12 @@ import numpy as np
 from PIL import Image
 
 from vidstyle.frames import Frame
-from vidstyle.jobs.live import LiveStylizer
+from vidstyle.live.styles import StyleSwitcher
 
-CHROMIUM = "/usr/bin/chromium"
+# The system's chromium (Debian's package: Playwright's own browser download needs its CDN), found on
+# PATH; VIDSTYLE_CHROMIUM names another build. The serve benchmark drives it as the tests do, which is
+# why this harness lives in benchmarks/ and tests/serve imports it from here.
+CHROMIUM = os.environ.get("VIDSTYLE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 CHROMIUM_FLAGS = (
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
@@ -55,7 +59,7 @@ def distinct_images(width: int, height: int, count: int) -> list[np.ndarray]:
     return images
 
 
-def stylize_picture(live: LiveStylizer, image: np.ndarray) -> np.ndarray:
+def stylize_picture(live: StyleSwitcher, image: np.ndarray) -> np.ndarray:
     """The model's output on one camera frame, through the same stage the server runs."""
     stylized = live(Frame(pixels=image, captured_seconds=0.0, index=0)).stylized
     assert stylized is not None

@@ -14,7 +14,8 @@ import torch
 from vidstyle.context import RunContext
 
 
-def _version(name: str) -> str | None:
+def package_version(name: str) -> str | None:
+    """The installed version of distribution `name`, None when it is not installed."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -55,7 +56,7 @@ def describe(ctx: RunContext) -> dict[str, Any]:
         device["name"] = device["cpu_model"]
     return {
         "device": device,
-        "versions": {name: _version(name) for name in ("torch", "torchvision", "onnxruntime", "onnxruntime-gpu", "tensorrt", "av", "numpy", "vidstyle")},
+        "versions": {name: package_version(name) for name in ("torch", "torchvision", "onnxruntime", "onnxruntime-gpu", "tensorrt", "av", "numpy", "vidstyle")},
         "python": platform.python_version(),
         "git_sha": _git_sha(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -35,7 +35,7 @@ from vidstyle.media.decode import read_batches
 from vidstyle.media.encode import VideoWriter
 from vidstyle.media.options import EncodeOptions
 from vidstyle.media.probe import probe
-from vidstyle.temporal import measure_flicker
+from vidstyle.jobs.flicker import measure_flicker
 
 from .environment import describe
 from .report import save_with_table

@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 
 from vidstyle.frames import Frame
-from vidstyle.jobs.live import LiveStylizer, run_live
+from vidstyle.live.session import run_live
+from vidstyle.live.styles import StyleSwitcher
 from vidstyle.media.capture import file_frames
 from vidstyle.context import resolve_context
 from vidstyle.stylizer import FrameStylizer
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_model(args.model)
     info = probe(args.input)
     stylizer = FrameStylizer.open(args.engine or model, args.backend, ctx=ctx, max_side=args.max_side)
-    live = LiveStylizer([stylizer], [stylizer.name])
+    live = StyleSwitcher([stylizer], [stylizer.name])
 
     def show(frame: Frame) -> bool:
         return True

@@ -27,10 +27,10 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from vidstyle.context import resolve_context
-from vidstyle.jobs.live import load_live_stylizer
+from vidstyle.live.styles import load_styles
 
 from .browser import CHROMIUM, as_camera_sees, stylize_picture, distinct_images, launch_chromium, serve_process, write_y4m
-from .environment import _version, describe
+from .environment import describe, package_version
 
 THUMB_SIZE = (16, 12)
 # Benchmark-side sampling, injected into the page (not part of the product page).
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     images = [as_camera_sees(image) for image in distinct_images(args.width, args.height, 6)]
     camera = write_y4m(work / "camera.y4m", images, fps=args.fps, hold_frames=args.fps)
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # this process's model too, so both match
-    live = load_live_stylizer([args.model], device="cpu", max_side=args.max_side)
+    live = load_styles([args.model], device="cpu", max_side=args.max_side)
     stylized = [thumb(stylize_picture(live, image)) for image in images]
     raw = [thumb(image) for image in images]
     model_args = ["--model", args.model] if args.model else []
@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency_p50 = statistics.median(found) if found else float("nan")
     page_estimates = [int(text.split()[-2]) for text in readouts if text.split()[-2].isdigit()]
     result = {
-        "environment": describe(resolve_context("cpu", "fp32")) | {"server_torch_threads": args.threads, "chromium": chromium_version(), "aiortc": _version("aiortc"), "aiohttp": _version("aiohttp")},
+        "environment": describe(resolve_context("cpu", "fp32")) | {"server_torch_threads": args.threads, "chromium": chromium_version(), "aiortc": package_version("aiortc"), "aiohttp": package_version("aiohttp")},
         "settings": {"camera": [args.width, args.height], "camera_fps": args.fps, "max_side": args.max_side, "net_size": list(live.stylizers[0].net_size(args.height, args.width)),
                      "model": live.names[0], "backend": "torch", "precision": "fp32", "codec": "VP8 both ways", "network": "loopback", "seconds": args.seconds},
         "capture_to_display_ms": {"p50": latency_p50, "min": min(found, default=None), "max": max(found, default=None), "changes_measured": len(found)},

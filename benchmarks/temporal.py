@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from vidstyle.context import resolve_context
-from vidstyle.temporal import measure_flicker
+from vidstyle.jobs.flicker import measure_flicker
 from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 
 from .environment import describe

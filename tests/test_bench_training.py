@@ -15,7 +15,7 @@ def test_curve_gap_is_relative_to_the_reference() -> None:
 def test_training_bench_times_both_precisions_from_one_seed(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png", 48, 48, seed=9, pattern=True)
     out = tmp_path / "train.json"
-    result = cli("bench", "--train", "--data", image_folder, "--style", style, "--train-steps", "4", "--image-size", "32",
+    result = cli("bench", "--train", "--data", image_folder, "--style", style, "--steps", "4", "--image-size", "32",
                  "--batch-size", "2", "--loss-net", "vgg19-random", "--device", "cpu", "--out", out)
     assert result.code == 0, result.err
     data = json.loads(out.read_text())

@@ -44,17 +44,14 @@ def test_usage_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
 def test_every_option_help_shows_its_default_or_that_it_is_required() -> None:
     import argparse
 
-    from vidstyle.cli import DefaultsFormatter, build_parser
+    from vidstyle.cli import build_parser
+    from vidstyle.commands.help_format import help_with_default
 
-    parser = build_parser()
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     missing = []
-    for name, sub in subparsers.choices.items():
-        formatter = DefaultsFormatter(name)
+    for name, sub in build_parser().commands.items():
         for action in sub._actions:
-            # Hidden actions are old spellings kept for scripts: no help, so no default to show.
             if action.option_strings and action.help is not argparse.SUPPRESS and not isinstance(action, argparse._HelpAction):
-                text = formatter._get_help_string(action).lower()
+                text = help_with_default(action).lower()
                 if "default" not in text and "(required)" not in text:
                     missing.append(f"{name} {action.option_strings[-1]}")
     assert missing == []

@@ -53,8 +53,8 @@ def test_flicker_json_never_writes_over_a_clip(tmp_path: Path, cli) -> None:  # 
     before = src.read_bytes()
     hard = tmp_path / "same.json"
     os.link(src, hard)
-    assert_one_error_line(cli("-y", "flicker", src, src, "--json", src), "is the input")
-    assert_one_error_line(cli("-y", "flicker", src, src, "--json", hard), "is the input")
+    assert_one_error_line(cli("-y", "flicker", src, src, "--stats-json", src), "is the input")
+    assert_one_error_line(cli("-y", "flicker", src, src, "--stats-json", hard), "is the input")
     assert src.read_bytes() == before
 
 
@@ -89,9 +89,9 @@ def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, 
     out.write_bytes(b"keep me")
     args = {
         "stylize": [src, out, "--model", tiny_model],
-        "flicker": [src, src, "--json", out],
+        "flicker": [src, src, "--stats-json", out],
         "export": [tiny_model, "--format", "onnx", "--output", out],
-        "camera": ["--source", src, "--display", "none", "--record", out, "--model", tiny_model],
+        "camera": ["--source", src, "--display", "off", "--record", out, "--model", tiny_model],
         "gatys": [style, style, "--output", out],
         "train": ["--data", tmp_path, "--style", style, "--output", out],
     }[command]

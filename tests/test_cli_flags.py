@@ -1,5 +1,6 @@
-"""One name per concept across subcommands: the old spellings still parse to the same values
-but are hidden, -o is the output everywhere, and docs/flags.md's flag table lists every option.
+"""One name per concept across subcommands: the old spellings still kept parse to the same values
+but are hidden, the 0.1 package's others are refused, -o is the output everywhere, and
+docs/flags.md's flag table lists every option.
 (That every option's help shows its default is tests/test_cli.py's.)"""
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from vidstyle.cli import build_parser, main
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(sub.choices)
+    return build_parser().commands
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -26,14 +25,7 @@ def parse(*argv: str) -> argparse.Namespace:
 # (new spelling argv, old spelling argv): both must parse to the same namespace.
 SAME = [
     (["stylize", "in.mp4", "-o", "out.mp4", "--batch-size", "8", "--color-convert", "device"], ["stylize", "in.mp4", "out.mp4", "--batch", "8", "--colour-convert", "device"]),
-    (["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--max-side", "64"], ["gatys", "c.jpg", "s.jpg", "--output", "x.png", "--size", "64"]),
-    (["camera", "--display", "off", "--frames", "5"], ["camera", "--display", "none", "--max-frames", "5"]),
-    (["camera", "--display", "on"], ["camera", "--display", "window"]),
-    (["flicker", "a.mp4", "b.mp4", "--stats-json", "f.json"], ["flicker", "a.mp4", "b.mp4", "--json", "f.json"]),
-    (
-        ["bench", "--batch-size", "1,2", "--precision", "fp32", "--backend", "torch", "-o", "b.json", "--steps", "3"],
-        ["bench", "--batches", "1,2", "--precisions", "fp32", "--backends", "torch", "--out", "b.json", "--train-steps", "3"],
-    ),
+    (["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--max-side", "64"], ["gatys", "c.jpg", "s.jpg", "--output", "x.png", "--max-side", "64"]),
     (["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"], ["train", "--data", "d", "--style", "s.jpg", "--output", "m.safetensors"]),
 ]
 
@@ -74,8 +66,32 @@ def test_unknown_extra_arguments_are_one_line(capsys: pytest.CaptureFixture[str]
     assert lines == ["vidstyle stylize: error: unrecognized arguments: stray more (see vidstyle stylize --help)"]
 
 
+# The 0.1 package's spellings that are gone: each is a usage error now, not a quiet alias.
+# (bench --out still parses: argparse takes it as an abbreviation of --output.)
+RETIRED = [
+    ["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--size", "64"],
+    ["camera", "--max-frames", "5"],
+    ["camera", "--display", "none"],
+    ["camera", "--display", "window"],
+    ["flicker", "a.mp4", "b.mp4", "--json", "f.json"],
+    ["bench", "--batches", "1,2"],
+    ["bench", "--precisions", "fp32"],
+    ["bench", "--backends", "torch"],
+    ["bench", "--train-steps", "3"],
+]
+
+
+@pytest.mark.parametrize("argv", RETIRED, ids=[" ".join(a for a in argv if a.startswith("--") and a not in ("--display", "--output")) or argv[-1] for argv in RETIRED])
+def test_retired_spellings_are_one_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"vidstyle {argv[0]}: error: "), lines
+
+
 def test_hidden_aliases_are_not_in_any_help() -> None:
-    old = ["--batch ", "--batches", "--colour-convert", "--size ", "--max-frames", "--json ", "--precisions", "--backends", "--out ", "--train-steps"]
+    old = ["--batch ", "--colour-convert"]
     for name, parser in subcommands().items():
         text = parser.format_help()
         assert not [o for o in old if o in text.replace("--batch-size", "")], name

@@ -19,8 +19,19 @@ def test_repr_is_shape_only() -> None:
     assert text == "FrameBatch(4 x 800x600 rgb24, frames 20..23, time_base=1/100)"
     frame = Frame(pixels=np.zeros((480, 640, 3), np.uint8), captured_seconds=1.5, index=7)
     assert repr(frame) == "Frame(#7 640x480, not stylized)"
-    frame.style_label = "candy 70% + udnie 30%"
-    assert repr(frame) == "Frame(#7 640x480, not stylized, candy 70% + udnie 30%)"
+    stylized = frame.stylized_with(np.ones((480, 640, 3), np.uint8), "candy 70% + udnie 30%")
+    assert repr(stylized) == "Frame(#7 640x480, stylized, candy 70% + udnie 30%)"
+
+
+def test_a_live_frame_is_never_changed_once_made() -> None:
+    """The capture thread, the stage and the display hold a frame in turn: the stage makes a new one."""
+    frame = Frame(pixels=np.zeros((4, 6, 3), np.uint8), captured_seconds=1.5, index=7, source_seconds=0.25)
+    stylized = frame.stylized_with(np.full((4, 6, 3), 9, np.uint8), "udnie")
+    assert frame.stylized is None and frame.style_label == ""
+    assert stylized is not frame and stylized.style_label == "udnie" and int(stylized.stylized.max()) == 9  # type: ignore[union-attr]
+    assert (stylized.index, stylized.captured_seconds, stylized.source_seconds) == (7, 1.5, 0.25) and stylized.pixels is frame.pixels
+    with pytest.raises(AttributeError):
+        frame.style_label = "candy"  # type: ignore[misc]
 
 
 def test_slice_keeps_pts_and_indices() -> None:

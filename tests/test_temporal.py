@@ -95,7 +95,7 @@ def test_stylize_with_blend_and_flicker_cli(tmp_path: Path, tiny_model: Path, cl
     src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
     out = tmp_path / "out.mp4"
     assert cli("stylize", src, out, "--model", tiny_model, "--device", "cpu", "--temporal-blend", "0.5").code == 0
-    result = cli("flicker", src, out, "--json", tmp_path / "f.json")
+    result = cli("flicker", src, out, "--stats-json", tmp_path / "f.json")
     assert result.code == 0, result.err
     data = json.loads((tmp_path / "f.json").read_text())
     assert {"stylized_warping_error", "input_warping_error", "ratio", "frames"} <= set(data)
@@ -120,5 +120,5 @@ def test_flicker_bad_input_is_one_line(tmp_path: Path, cli) -> None:  # type: ig
     small = make_clip(tmp_path / "a.mp4", frames=3, width=64, height=48)
     big = make_clip(tmp_path / "b.mp4", frames=3, width=96, height=64)
     assert_one_error_line(cli("flicker", tmp_path / "missing.mp4", small), "not found")
-    assert_one_error_line(cli("flicker", small, big, "--json", tmp_path / "f.json"), "sizes differ")
+    assert_one_error_line(cli("flicker", small, big, "--stats-json", tmp_path / "f.json"), "sizes differ")
     assert not (tmp_path / "f.json").exists()

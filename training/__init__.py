@@ -7,7 +7,7 @@ from typing import Any
 
 # Loaded on first use: the CLI reads training.recipes to build `train --help`, which must not
 # pull in torch's training stack for every command.
-_EXPORTS = {"GatysConfig": ".gatys", "run_gatys": ".gatys", "TrainConfig": ".trainer", "train": ".trainer"}
+_EXPORTS = {"GatysConfig": ".gatys", "run_gatys": ".gatys", "TrainConfig": ".config", "train": ".trainer"}
 __all__ = sorted(_EXPORTS)
 
 

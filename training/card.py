@@ -48,6 +48,7 @@ def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_
         "style_layers": list(resolved.style_layers),
         "content_weight": config.content_weight,
         "style_weight": resolved.style_weight,
+        "style_balance": config.style_balance,
         "tv_weight": resolved.tv_weight,
         "stability_weight": config.stability_weight,
         "pixel_weight": resolved.pixel_weight,

@@ -17,7 +17,7 @@ from vidstyle.net import upgrade_state
 if TYPE_CHECKING:
     from vidstyle.net import TransformerNet
 
-    from .trainer import TrainConfig
+    from .config import TrainConfig
 
 
 _RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors")  # what a run writes into its folder

@@ -10,6 +10,7 @@ import torch
 
 from vidstyle.errors import VidstyleError
 
+from .losses import STYLE_BALANCES, StyleBalance
 from .weights import Weight
 
 
@@ -24,6 +25,7 @@ class TrainConfig:
     lr: float = 1e-3
     content_weight: float = 1.0
     style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
+    style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
     tv_weight: Weight = "1e-3x"
     stability_weight: float = 0.0
     style_size: int | None = 512
@@ -90,6 +92,8 @@ def check_config(config: TrainConfig) -> None:
         if value is not None and value < MIN_IMAGE_SIZE:
             raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
     positive_finite("learning rate", config.lr)
+    if config.style_balance not in STYLE_BALANCES:
+        raise VidstyleError(f"style balance must be one of {', '.join(STYLE_BALANCES)}, got {config.style_balance!r}")
     if config.width is not None and not (math.isfinite(config.width) and 0 < config.width <= 4):
         raise VidstyleError(f"width must be a number above 0 and at most 4, got {config.width}")
     if config.threads is not None and config.threads < 1:

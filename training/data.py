@@ -17,8 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from vidstyle.errors import VidstyleError
-
-TRAIN_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+from vidstyle.images import IMAGE_SUFFIXES, list_images
 
 
 def find_images(folder: str | os.PathLike[str]) -> list[Path]:
@@ -27,9 +26,9 @@ def find_images(folder: str | os.PathLike[str]) -> list[Path]:
         raise VidstyleError(f"training data must be a folder of images; {root} is a file")
     if not root.is_dir():
         raise VidstyleError(f"training data folder not found: {root}")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in TRAIN_SUFFIXES)
+    files = list_images(root)
     if not files:
-        raise VidstyleError(f"no training images ({', '.join(TRAIN_SUFFIXES)}) found under {root}")
+        raise VidstyleError(f"no training images ({', '.join(IMAGE_SUFFIXES)}) found under {root}")
     return files
 
 

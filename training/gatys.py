@@ -22,7 +22,7 @@ from vidstyle.images import read_image
 from vidstyle.progress import progress_bar
 
 from .config import check_picture_side, non_negative, positive_finite
-from .losses import blended_grams, content_loss, style_loss, tv_loss
+from .losses import StyleBalance, blended_grams, content_loss, style_loss, tv_loss
 from .precision import choose_precision
 from .vgg import build_loss_net
 from .weights import InitialTerms, Weight, parse_weight, resolve_weights
@@ -44,6 +44,7 @@ class GatysConfig:
     mode: GatysMode = "transfer"
     content_weight: float = 1.0
     style_weight: Weight = "1e3x"  # "Nx": N times the content loss, both of a seeded noise image
+    style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
     tv_weight: Weight = "1e-2x"
     content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
     style_layers: tuple[str, ...] = ()
@@ -111,7 +112,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
         feats = vgg(noise)
         yardstick = InitialTerms(
             float(content_loss(feats, content_targets, content_layers)),
-            float(style_loss(feats, grams, style_layers)) if use_style else 1.0,
+            float(style_loss(feats, grams, style_layers, balance=config.style_balance)) if use_style else 1.0,
             float(tv_loss(noise)),
         )
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, yardstick)
@@ -124,7 +125,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
             feats = vgg(image)
         terms = {
             "content": config.content_weight * content_loss(feats, content_targets, content_layers),
-            "style": style_weight * style_loss(feats, grams, style_layers) if use_style else image.new_zeros(()),
+            "style": style_weight * style_loss(feats, grams, style_layers, balance=config.style_balance) if use_style else image.new_zeros(()),
             "tv": tv_weight * tv_loss(image),
         }
         total = torch.stack(list(terms.values())).sum()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -19,12 +20,29 @@ def content_loss(features: Mapping[str, torch.Tensor], targets: Mapping[str, tor
     return torch.stack([F.mse_loss(features[name].float(), targets[name].float()) for name in layers]).sum()
 
 
-def style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
-    """Sum over layers of the MSE between Gram matrices; targets broadcast over the batch."""
+# How the style layers' Gram distances add up. "sum": the plain MSE per layer, as Johnson et al.
+# and the public recipes do. "layer": each layer's MSE over its target's mean square, a relative
+# distance. On Caffe-range VGG16 features the Gram entries shrink about 1000x from relu1_2 to
+# relu4_3, so in a plain sum the two shallow layers (the 4-6 px strokes) are all that count and
+# the deep ones (a painting's larger shapes, 30-40 px panes) add almost nothing.
+StyleBalance = Literal["sum", "layer"]
+STYLE_BALANCES: tuple[StyleBalance, ...] = ("sum", "layer")
+
+
+def style_loss(
+    features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor], layers: tuple[str, ...], *, balance: StyleBalance = "sum"
+) -> torch.Tensor:
+    """Sum over layers of the distance between Gram matrices; targets broadcast over the batch."""
+    if balance not in STYLE_BALANCES:
+        raise ValueError(f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}")
     terms = []
     for name in layers:
         gram = gram_matrix(features[name])
-        terms.append(F.mse_loss(gram, target_grams[name].expand_as(gram)))
+        target = target_grams[name]
+        term = F.mse_loss(gram, target.expand_as(gram))
+        if balance == "layer":
+            term = term / target.float().square().mean().clamp_min(1e-12)
+        terms.append(term)
     return torch.stack(terms).sum()
 
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from vidstyle.context import RunContext
 from vidstyle.net import TransformerNet
 
-from .losses import content_loss, style_loss, tv_loss
+from .losses import StyleBalance, content_loss, style_loss, tv_loss
 from .stability import stability_loss
 from .styles import StyleTargets, one_hot_weights
 from .vgg import VGGFeatures
@@ -37,6 +37,7 @@ class Objective:
     tv_weight: float = 0.0
     pixel_weight: float = 0.0
     stability_weight: float = 0.0
+    style_balance: StyleBalance = "sum"
     seed: int = 0
 
     def target(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -60,7 +61,7 @@ class Objective:
                 feats_t = self.vgg(target, self.content_layers)  # the targets need only the content layers: stop there
         # content, style and tv are always there, so that losses.csv keeps its columns across runs.
         terms = {"content": content_loss(feats_y, feats_t, self.content_layers)}
-        terms["style"] = style_loss(feats_y, self.styles.grams[index], self.style_layers) if with_style else torch.zeros((), device=y.device)
+        terms["style"] = style_loss(feats_y, self.styles.grams[index], self.style_layers, balance=self.style_balance) if with_style else torch.zeros((), device=y.device)
         terms["tv"] = tv_loss(y.float())
         if self.teacher is not None:
             terms["pixel"] = F.l1_loss(y.float(), target.float())

@@ -112,7 +112,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     else:
         styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
     objective = Objective(vgg, content_layers, style_layers, styles, ctx, teacher=teacher_net, content_weight=config.content_weight,
-                          stability_weight=config.stability_weight, seed=config.seed)
+                          stability_weight=config.stability_weight, style_balance=config.style_balance, seed=config.seed)
     dataset = CropDataset(files, config.image_size, config.seed)
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.

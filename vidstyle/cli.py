@@ -14,9 +14,10 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
+from .commands.help_format import DefaultsFormatter
 from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
@@ -58,23 +59,6 @@ def os_error_line(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if isinstance(exc.filename, str) and len(exc.filename) < 300 else reason
 
 
-class DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
-    """Every option's help ends with its default, unless the help already says it."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if action.required and action.option_strings:
-            return f"{text} (required)"
-        if isinstance(action, argparse.BooleanOptionalAction):
-            return f"{text} (default: {action.option_strings[0 if action.default else 1]})"
-        if "default" in text.lower() or "(required)" in text or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
-            return text
-        if isinstance(action, argparse._StoreTrueAction):
-            return f"{text} (default: off)"
-        shown = "none" if action.default is None else "%(default)s"
-        return f"{text} (default: {shown})"
-
-
 class OneLineParser(argparse.ArgumentParser):
     """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump."""
 
@@ -82,8 +66,16 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
+class CommandParser(OneLineParser):
+    """The `vidstyle` parser, which keeps its subcommands' parsers by name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+
+def build_parser() -> CommandParser:
+    parser = CommandParser(
         prog="vidstyle",
         description="Real-time video style transfer.",
         epilog="Run `vidstyle COMMAND --help` for each command's options and an example.",
@@ -101,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
         if getattr(command, "OVERWRITE_HELP", "") is not None:  # None: the command writes no file
             quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
-        sub_parser = sub.add_parser(
+        sub_parser = parser.commands[name] = sub.add_parser(
             name,
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
@@ -134,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokens = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(tokens)
     # The command's own parser, so a usage line names the command whose --help lists its options.
-    command_parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    command_parser = parser.commands[args.command]
     # Path("") is the working folder: an empty path, "" or --opt=, would quietly mean "here".
     for at, token in enumerate(tokens):
         if token == "" or (token.startswith("--") and token.endswith("=")):

@@ -6,7 +6,7 @@ the encoder takes; conversion to the net's NCHW float happens once, on the devic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
@@ -85,9 +85,13 @@ class FrameBatch:
         return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index, pixel_format=pixel_format)
 
 
-@dataclass(repr=False)
+@dataclass(frozen=True, repr=False, eq=False)  # eq on pixel arrays has no one answer
 class Frame:
-    """One live frame: the camera works a frame at a time, timed from capture to display."""
+    """One live frame: the camera works a frame at a time, timed from capture to display.
+
+    Frozen: the capture thread, the inference stage and the display each hold it in turn, and
+    the stage hands on a new one (stylized_with) rather than changing the one it was given.
+    """
 
     pixels: np.ndarray  # uint8 RGB [H, W, 3]
     captured_seconds: float  # time.perf_counter() at capture
@@ -95,6 +99,10 @@ class Frame:
     stylized: np.ndarray | None = None
     style_label: str = ""  # the style (or mix) it was stylized with, as the window shows it
     source_seconds: float | None = None  # a file's own timestamp: a recording keeps the file's timing
+
+    def stylized_with(self, stylized: np.ndarray, style_label: str) -> Frame:
+        """This frame with its stylized pixels and the style (or mix) that made them."""
+        return replace(self, stylized=stylized, style_label=style_label)
 
     def __repr__(self) -> str:
         height, width = self.pixels.shape[:2]

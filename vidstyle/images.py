@@ -85,7 +85,6 @@ def write_image(
     return write_image_uint8(float_to_uint8(batch)[0], path, inputs=inputs, overwrite=overwrite)
 
 
-def list_images(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:
-    root = Path(folder)
-    pattern = "**/*" if recursive else "*"
-    return sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+def list_images(folder: str | os.PathLike[str]) -> list[Path]:
+    """The images under `folder`, its subfolders included."""
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

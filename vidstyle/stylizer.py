@@ -55,9 +55,7 @@ class FrameStylizer:
     ) -> None:
         self.backend = backend
         self.name = name  # the model's, for the camera's style list
-        # A multi-style net's weights over time (None for a single-style net). Public: the
-        # camera swaps it to switch or cross-fade styles between frames.
-        self.styles = styles
+        self._styles = styles
         self.matrix = matrix
         self.full_range = full_range
         self.ctx = ctx
@@ -100,6 +98,16 @@ class FrameStylizer:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+    @property
+    def styles(self) -> StyleSchedule | None:
+        """A multi-style net's weights over time (None for a single-style net)."""
+        return self._styles
+
+    def use_styles(self, styles: StyleSchedule | None) -> None:
+        """Follow these weights from the next batch submitted: the camera switches or
+        cross-fades styles between frames."""
+        self._styles = styles
 
     def net_size(self, height: int, width: int) -> tuple[int, int]:
         return fit_max_side(height, width, self.max_side)

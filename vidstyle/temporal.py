@@ -160,33 +160,3 @@ class TemporalBlender:
     def blend_batch(self, sources: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         return np.stack([self(s, y) for s, y in zip(sources, stylized)])
 
-
-def measure_flicker(input_path: str, stylized_path: str, *, max_side: int = 480, progress: bool = False) -> FlickerReport:
-    """`vidstyle flicker`: the warping error of a stylized clip against its input's own, on
-    frames paired by timestamp; clips that differ in length or rate get one warning line."""
-    import logging
-    from pathlib import Path
-
-    from .errors import VidstyleError
-    from .media.probe import probe
-    from .pairing import PairCounts, paired_frames
-    from .progress import progress_bar
-
-    first, second = probe(input_path), probe(stylized_path)
-    # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
-    if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
-        raise VidstyleError(f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}")
-    rates = (float(first.average_rate or 25), float(second.average_rate or 25))
-    counts = PairCounts(rates=rates)
-    # Half the longer frame interval: a frame at the other clip's rate always has a partner this close.
-    pairs = paired_frames(input_path, stylized_path, counts, tolerance_seconds=0.5 / min(rates))
-    bar = progress_bar(pairs, enabled=progress, total=second.frame_count, unit="frame", desc=Path(stylized_path).name)
-    try:
-        with bar:
-            report = warping_error(bar, max_side=max_side)
-    except ValueError as exc:
-        raise VidstyleError(str(exc)) from None
-    warning = counts.mismatch(Path(input_path).name, Path(stylized_path).name)
-    if warning:
-        logging.getLogger("vidstyle").warning("%s", warning)
-    return report

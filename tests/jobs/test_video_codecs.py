@@ -96,7 +96,7 @@ def test_the_camera_recorder_encodes_webm_with_vp9_s_realtime_settings(tmp_path:
     import torch
 
     from vidstyle.frames import FrameBatch
-    from vidstyle.jobs.live_outputs import Recorder
+    from vidstyle.live.outputs import Recorder
     from vidstyle.media.encode import VideoWriter
     from vidstyle.media.options import EncodeOptions
 

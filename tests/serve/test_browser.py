@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,12 @@ from vidstyle.benchmarks.browser import (
     thumbnail,
     write_y4m,
 )
-from vidstyle.jobs.live import load_live_stylizer
+from vidstyle.live.styles import load_styles
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make test installs it)"),
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs chromium (make test installs it)"),
 ]
 
 WIDTH, HEIGHT, MAX_SIDE = 160, 120, 96
@@ -70,7 +71,7 @@ def camera(images: list[Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def expected(images: list[Any], tiny_model: Path) -> list[Any]:
     """The model's own output on each camera image, as thumbnails."""
-    live = load_live_stylizer([tiny_model], device="cpu", max_side=MAX_SIDE)
+    live = load_styles([tiny_model], device="cpu", max_side=MAX_SIDE)
     return [thumbnail(stylize_picture(live, image)) for image in images]
 
 

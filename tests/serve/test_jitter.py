@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 pytest.importorskip("aiortc")
@@ -62,3 +64,16 @@ def test_receivers_made_after_install_use_it(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(aiortc.rtcrtpreceiver, "JitterBuffer", JitterBuffer)  # undone after the test
     use_marker_jitter_buffer()
     assert aiortc.rtcrtpreceiver.JitterBuffer is MarkerJitterBuffer
+
+
+def test_aiortc_still_has_the_private_names_it_builds_on() -> None:
+    # MarkerJitterBuffer reads these; a renamed one would surface only as a failed frame.
+    buffer = JitterBuffer(capacity=128, is_video=True)
+    assert (buffer._is_video, buffer._origin, buffer._packets) == (True, None, [None] * 128)  # type: ignore[attr-defined]
+    assert callable(buffer.remove)
+    packet = RtpPacket()
+    packet._data = b"x"  # type: ignore[attr-defined]
+    buffer.add(packet)
+    assert buffer._origin == packet.sequence_number  # type: ignore[attr-defined]
+    assert "JitterBuffer" in vars(aiortc.rtcrtpreceiver)  # the name use_marker_jitter_buffer replaces
+    assert "JitterBuffer(" in inspect.getsource(aiortc.rtcrtpreceiver.RTCRtpReceiver.__init__)  # looked up by name when a receiver is made

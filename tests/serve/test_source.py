@@ -13,15 +13,15 @@ pytest.importorskip("aiortc")
 
 from clips import make_clip  # noqa: E402
 
-from vidstyle.jobs.live import load_live_stylizer  # noqa: E402
+from vidstyle.live.styles import load_styles  # noqa: E402
 from vidstyle.media.capture import open_source  # noqa: E402
-from vidstyle.serve.peers import LatestTrack, SharedStylizer  # noqa: E402
+from vidstyle.serve.peers import LatestTrack, SharedStage  # noqa: E402
 from vidstyle.serve.source import SourceLoop  # noqa: E402
 
 
 def test_a_subscriber_gets_both_tracks_and_a_stop_joins_the_thread(tiny_model: Path, tmp_path: Path) -> None:
     clip = str(make_clip(tmp_path / "clip.mp4", frames=24, rate=12))
-    shared = SharedStylizer(load_live_stylizer([tiny_model], device="cpu", max_side=32))
+    shared = SharedStage(load_styles([tiny_model], device="cpu", max_side=32))
     source = SourceLoop(clip, open_source(clip, realtime=True), shared)
 
     async def scenario() -> tuple[tuple[int, ...], tuple[int, ...], float]:
@@ -46,6 +46,6 @@ def test_a_subscriber_gets_both_tracks_and_a_stop_joins_the_thread(tiny_model: P
 def test_joining_a_source_that_never_started_returns(tiny_model: Path, tmp_path: Path) -> None:
     """A server stopped before its startup ran: nothing to join, nothing raised."""
     clip = str(make_clip(tmp_path / "clip.mp4", frames=2))
-    source = SourceLoop(clip, open_source(clip, realtime=True), SharedStylizer(load_live_stylizer([tiny_model], device="cpu", max_side=32)))
+    source = SourceLoop(clip, open_source(clip, realtime=True), SharedStage(load_styles([tiny_model], device="cpu", max_side=32)))
     source.close()
     source.join(1.0)

@@ -8,8 +8,9 @@ import torch
 from conftest import assert_one_error_line, write_test_image
 from test_trainer import small_config
 from vidstyle import load_model
+from vidstyle.errors import VidstyleError
 from vidstyle.cli import build_parser
-from vidstyle.commands.train import config_values
+from vidstyle.commands.train import RECIPE_OPTIONS, config_values
 from vidstyle.training.recipes import RECIPES
 from vidstyle.training.trainer import train
 
@@ -65,7 +66,7 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
     plain = config_values(build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]))
     assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
-    assert set(RECIPES["reference"].values) | set(RECIPES["distill"].values) <= {"pixel_weight", "steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight", "style_size", "content_layers", "style_layers", "loss_net"}
+    assert all(set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values())  # every recipe value has its flag
 
 
 def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_path: Path) -> None:
@@ -75,3 +76,18 @@ def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_p
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_style_balance_reaches_the_loss_and_the_card(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-balance", "layer"])
+    assert config_values(args)["style_balance"] == "layer"
+    runs = {}
+    for balance in ("sum", "layer"):
+        result = train(small_config(image_folder, style, tmp_path / f"{balance}.safetensors", steps=1, style_weight=1.0, tv_weight=0.0, style_balance=balance))
+        runs[balance] = result
+        assert load_model(result.output).card.segments[-1]["style_balance"] == balance
+    # The same net and batch: only the style term's layer weighting differs.
+    assert runs["sum"].history[0]["content"] == pytest.approx(runs["layer"].history[0]["content"])
+    assert runs["sum"].history[0]["style"] != pytest.approx(runs["layer"].history[0]["style"], rel=1e-3)
+    with pytest.raises(VidstyleError, match="style balance"):
+        train(small_config(image_folder, style, tmp_path / "bad.safetensors", style_balance="mean"))

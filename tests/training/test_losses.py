@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from vidstyle.training.losses import blended_grams, content_loss, gram_matrix, style_loss, tv_loss
@@ -34,3 +35,28 @@ def test_blended_grams_weights_normalise() -> None:
     f2 = {"l": torch.rand(1, 3, 4, 4)}
     mixed = blended_grams([f1, f2], [3.0, 1.0], ("l",))["l"]
     assert torch.allclose(mixed, 0.75 * gram_matrix(f1["l"]) + 0.25 * gram_matrix(f2["l"]))
+
+
+def test_layer_balance_weighs_every_layer_alike_whatever_its_scale() -> None:
+    torch.manual_seed(0)
+    style = {"shallow": torch.rand(1, 4, 8, 8), "deep": torch.rand(1, 6, 4, 4)}
+    output = {"shallow": torch.rand(2, 4, 8, 8), "deep": torch.rand(2, 6, 4, 4)}
+    # The same features, with the shallow layer 1000x larger (as relu1_2 is beside relu4_3 on Caffe VGG16).
+    loud_style = {"shallow": 1000 * style["shallow"], "deep": style["deep"]}
+    loud_output = {"shallow": 1000 * output["shallow"], "deep": output["deep"]}
+    layers = ("shallow", "deep")
+    targets = {name: gram_matrix(value) for name, value in style.items()}
+    loud_targets = {name: gram_matrix(value) for name, value in loud_style.items()}
+    quiet, loud = (float(style_loss(output, targets, layers, balance="layer")), float(style_loss(loud_output, loud_targets, layers, balance="layer")))
+    assert abs(loud - quiet) < 1e-4 * quiet  # relative per layer: the scale drops out
+    assert float(style_loss(loud_output, loud_targets, layers)) > 1e6 * float(style_loss(output, targets, layers))  # a plain sum is all shallow layer
+    shallow_share = float(style_loss(output, targets, ("shallow",), balance="layer")) / quiet
+    assert 0.05 < shallow_share < 0.95
+
+
+def test_layer_balance_is_zero_at_the_target_and_refuses_unknown_names() -> None:
+    feats = {"l": torch.rand(2, 3, 4, 4)}
+    targets = {"l": gram_matrix(feats["l"][:1])}
+    assert float(style_loss({"l": feats["l"][:1]}, targets, ("l",), balance="layer")) == 0.0
+    with pytest.raises(ValueError, match="layer"):
+        style_loss(feats, targets, ("l",), balance="mean")  # type: ignore[arg-type]

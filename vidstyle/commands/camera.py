@@ -14,8 +14,6 @@ EXAMPLES = (
     "vidstyle camera --source clip.mp4 --no-realtime --display off --record all.mp4   # every frame, as fast as it goes",
     "vidstyle camera --display off --virtual-cam       # feed video calls (needs pyvirtualcam)",
 )
-# --display's old values, still accepted from scripts.
-OLD_DISPLAY = {"window": "on", "none": "off"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser)
     parser.add_argument("--models", help="comma-separated models to switch between with n/p (default: --model alone; a multi-style model adds each of its styles, and m fades between them)")
     parser.add_argument(
-        "--display", default="auto", choices=["auto", "on", "off"], type=lambda text: OLD_DISPLAY.get(text, text),
+        "--display", default="auto", choices=["auto", "on", "off"],
         help="a window: auto shows one where OpenCV's GUI build and a display exist, on insists, off never (default auto)",
     )
     parser.add_argument("--virtual-cam", action="store_true", help="send frames to a virtual camera (pyvirtualcam)")
@@ -34,26 +32,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a file source plays at its own timestamps, late frames dropped and counted; --no-realtime processes every frame as fast as it can",
     )
     parser.add_argument("--frames", type=positive_int, metavar="N", help="stop after N captured frames (default: until the source ends or q)")
-    parser.add_argument("--max-frames", dest="frames", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--stats-json", metavar="PATH", help="write fps, latency p50/p95 and drops here at exit")
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidstyle.window import display_problem, open_window
+    from vidstyle.live.window import display_problem, open_window
 
-    # The window opens before vidstyle.jobs.live (and through it PyAV) is imported: with PyAV
-    # loaded first, OpenCV's Qt hangs creating it (vidstyle.window.open_window says why).
+    # The window opens before vidstyle.live.session (and through it PyAV) is imported: with PyAV
+    # loaded first, OpenCV's Qt hangs creating it (vidstyle.live.window.open_window says why).
     # run_camera makes the same choice again and reuses this window.
     if args.display != "off" and display_problem() is None:
         open_window()
-    from vidstyle.jobs.live import load_live_stylizer, run_camera
+    from vidstyle.live.session import run_camera
+    from vidstyle.live.styles import load_styles
     from vidstyle.stylemix import StyleChoice
 
     models = [path.strip() for path in args.models.split(",")] if args.models else [args.model]
     summary = run_camera(
         args.source,
-        lambda: load_live_stylizer(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
-                                   styles=StyleChoice(style=args.style, mix=args.style_mix)),
+        lambda: load_styles(models, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
+                            styles=StyleChoice(style=args.style, mix=args.style_mix)),
         display=args.display,
         record=args.record,
         virtual_cam=args.virtual_cam,

@@ -18,13 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the original clip (optical flow is computed on it)")
     parser.add_argument("stylized", help="the stylized clip, frame for frame")
     parser.add_argument("--stats-json", metavar="PATH", help="also write the numbers as JSON")
-    parser.add_argument("--json", dest="stats_json", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--max-side", type=positive_int, default=480, metavar="N", help="flow is computed on frames scaled to this size (default 480)")
 
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import atomic_output, check_output_path
-    from vidstyle.temporal import measure_flicker
+    from vidstyle.jobs.flicker import measure_flicker
 
     inputs = [args.input, args.stylized]
     if args.stats_json:

@@ -22,7 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style-blend", help="comma-separated weights, one per style image (default: equal)")
     parser.add_argument("--steps", type=positive_int, default=300, metavar="N", help="optimiser iterations")
     parser.add_argument("--max-side", dest="size", type=positive_int, default=512, metavar="N", help="longer side of the result (default 512)")
-    parser.add_argument("--size", dest="size", type=positive_int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--style-size", type=positive_int, metavar="N", help="longer side of the style images (default: --max-side)")
     parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"], help="L-BFGS (Gatys et al.) or Adam")
     parser.add_argument("--lr", type=float, help="learning rate (default 1 for L-BFGS, 0.02 for Adam)")
@@ -35,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--content-weight", type=float, default=1.0, help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)")
     parser.add_argument("--style-weight", default="1e3x", help="a number, or Nx: N times the content loss, both measured on a seeded noise image, whatever the loss net's scale (default 1e3x)")
+    parser.add_argument("--style-balance", default="sum", choices=["sum", "layer"], help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)")
     parser.add_argument("--tv-weight", default="1e-2x", help="total-variation weight, a number or Nx as for --style-weight (default 1e-2x)")
     parser.add_argument("--original-colors", action="store_true", help="transfer luminance only, keeping the content's colours")
     parser.add_argument("--video", metavar="CLIP", help="write reference frames of this clip instead of one image")

@@ -17,7 +17,7 @@ EXAMPLES = (
 )
 # Options a --recipe may fill: they default to None here so that a recipe can tell "not given" from
 # "given as the default"; TrainConfig holds the defaults used without a recipe (shown in --help).
-RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "tv_weight", "stability_weight",
+RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "style_balance", "tv_weight", "stability_weight",
                   "pixel_weight", "style_size", "content_layers", "style_layers", "loss_net")
 NATIVE = "native"
 
@@ -29,7 +29,7 @@ def style_size(text: str) -> int | str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from vidstyle.training.recipes import RECIPES
 
-    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp)")
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp, bmp, tif)")
     parser.add_argument("--style", nargs="+", default=[], metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher")
     add_output_argument(parser, "where to write the model (.safetensors)")
     parser.add_argument("--recipe", choices=list(RECIPES), default="", help="fill the options not given from a named recipe: " + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items()) + " (default: none)")
@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3)")
     parser.add_argument("--content-weight", type=float, help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)")
     parser.add_argument("--style-weight", help="a number, or Nx: the style term starts at N times the content term, measured on the starting net (default 10x)")
+    parser.add_argument("--style-balance", choices=["sum", "layer"], help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)")
     parser.add_argument("--tv-weight", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)")
     parser.add_argument("--stability-weight", type=float, help="temporal stability loss weight (default 0: off)")
     parser.add_argument("--style-size", type=style_size, metavar="N|native", help="longer side of the style image for its Gram targets, or native for its own size (default 512)")

@@ -19,6 +19,7 @@ import ray
 from ..atomic import leftover_temp_files
 from ..errors import VidstyleError
 from .batch_rows import BatchItem
+from .ray_autoinit import disable_auto_init
 
 log = logging.getLogger("vidstyle")
 
@@ -67,12 +68,7 @@ def shut_down(todo: Sequence[BatchItem], workers: list[tuple[str, int]], *, sinc
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         remove_temp_files(todo, since=since, grace_seconds=1.0)
-    # The results thread may still be inside Ray Data; a Ray call it makes after the
-    # shutdown would start a fresh local Ray (auto-init) that nobody shuts down.
-    with contextlib.suppress(ImportError, AttributeError):
-        from ray._private import auto_init_hook
-
-        auto_init_hook.enable_auto_connect = False
+    disable_auto_init()  # the results thread may still be inside Ray Data
     mute_ray_data_console()  # again, in case Ray Data set its loggers up anew since the run began
     # ray.shutdown() ends the processes it knows of; an agent or worker whose raylet died first
     # (by the shutdown itself, or by a SIGTERM to the process group) could outlive the run by a minute.

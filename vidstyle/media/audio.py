@@ -21,13 +21,10 @@ from .streams import StreamCarrier, carried_metadata
 
 
 class AudioCarrier(StreamCarrier):
-    """One audio track (stream `index` of the source; None: its first audio stream)."""
+    """One audio track, stream `index` of the source."""
 
-    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer, *, trim: Trim = Trim(), index: int | None = None) -> None:
+    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim()) -> None:
         """`trim`: the part of the audio to carry, shifted to start at zero as the video is."""
-        if index is None:
-            with av.open(str(source)) as probe_only:
-                index = probe_only.streams.audio[0].index
         super().__init__(source, output, index, trim=trim)
         codec = self.in_stream.codec_context.name
         label = "audio" if self.in_stream is self.input.streams.audio[0] else f"audio #{index}"

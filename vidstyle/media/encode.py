@@ -98,7 +98,7 @@ class VideoWriter:
         planned, self.dropped = plan_carriers(source, self.output, audio=audio)
         for kind, index in planned:
             carrier = AudioCarrier if kind == "audio" else SubtitleCarrier
-            self.carriers.append(carrier(source, self.output, trim=trim, index=index))
+            self.carriers.append(carrier(source, self.output, index, trim=trim))
 
     def _start(self, codec: str) -> None:
         """The encoder, then the header: what either refuses is known before any frame."""

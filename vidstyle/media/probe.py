@@ -26,7 +26,6 @@ class VideoInfo:
     frame_count: int | None  # exact when the container says so, else estimated from duration x rate
     frame_count_exact: bool
     rotation_degrees: int
-    audio_codecs: tuple[str, ...]
     colorspace: str = "bt601"  # the Y'CbCr matrix: bt709 when the stream says so, else bt601
     full_range: bool = False
 
@@ -90,7 +89,6 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             frame_count=count,
             frame_count_exact=exact,
             rotation_degrees=rotation,
-            audio_codecs=tuple(s.codec_context.name for s in container.streams.audio),
             colorspace="bt709" if ctx.colorspace == 1 else "bt601",  # AVCOL_SPC_BT709
             full_range=ctx.color_range == 2,  # AVCOL_RANGE_JPEG
         )

@@ -19,7 +19,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from .guard import Guard, guard_middleware
 from .offer import MAX_OFFER_BYTES, OfferError, check_sdp, parse_offer
-from .peers import LatestTrack, SharedStylizer, ViewerLoop
+from .peers import LatestTrack, SharedStage, ViewerLoop
 from .source import SourceLoop, Subscription
 
 log = logging.getLogger("vidstyle")
@@ -48,10 +48,10 @@ class Viewer:
 
 
 class Viewers:
-    """The open peer connections, each with its own live loop, all on one shared stylizer."""
+    """The open peer connections, each with its own live loop, all on one shared stage."""
 
-    def __init__(self, stylizer: SharedStylizer, limits: ServeLimits, source: SourceLoop | None) -> None:
-        self.stylizer = stylizer
+    def __init__(self, stage: SharedStage, limits: ServeLimits, source: SourceLoop | None) -> None:
+        self.stage = stage
         self.limits = limits
         self.source = source
         self.open: dict[str, Viewer] = {}
@@ -77,7 +77,7 @@ class Viewers:
                 pass
 
         if self.source is None:
-            viewer = Viewer(pc, [output], ViewerLoop(self.stylizer, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
+            viewer = Viewer(pc, [output], ViewerLoop(self.stage, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
         else:
             # The server's camera: its own frames first, then the stylized ones (the page's two transceivers).
             camera = LatestTrack(event_loop)
@@ -160,8 +160,8 @@ def refuse_offer(status: int, message: str) -> web.Response:
     return refuse(status, message)
 
 
-def build_app(stylizer: SharedStylizer, info: dict[str, Any], *, guard: Guard, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
-    viewers = Viewers(stylizer, limits, source)
+def build_app(stage: SharedStage, info: dict[str, Any], *, guard: Guard, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
+    viewers = Viewers(stage, limits, source)
 
     async def page(request: web.Request) -> web.StreamResponse:
         return await static_file(request, "index.html")

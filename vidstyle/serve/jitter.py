@@ -17,6 +17,10 @@ from aiortc.rtp import RtpPacket
 class MarkerJitterBuffer(JitterBuffer):
     """aiortc's buffer, plus: a video frame whose marked last packet is in is released at once."""
 
+    # aiortc has no public way to change when a frame is complete, so this reads its private
+    # fields (_is_video, _origin, _packets, RtpPacket._data) and replaces the name its receiver
+    # looks up, here and nowhere else; tests/serve/test_jitter.py fails if aiortc changes them.
+
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         pli_flag, frame = super().add(packet)
         # Audio's marker bit means the start of a talkspurt, not the end of a frame. Any video

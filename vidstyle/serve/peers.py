@@ -1,8 +1,8 @@
-"""Frames between WebRTC tracks and the camera's latest-wins stylizer.
+"""Frames between WebRTC tracks and the camera's latest-wins loop.
 
-Each viewer's incoming track feeds `jobs.live.run_live` in a thread of its own, so a browser
+Each viewer's incoming track feeds `live.session.run_live` in a thread of its own, so a browser
 camera takes the same path as `vidstyle camera`: a stale frame is replaced, never queued.
-All viewers share one backend through SharedStylizer, whose lock lets one frame at a time
+All viewers share one backend through SharedStage, whose lock lets one frame at a time
 through; each viewer holds at most one frame waiting for it, so the work is bounded by the
 number of viewers.
 """
@@ -22,36 +22,29 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
 from ..frames import Frame
-from ..jobs.live import LiveStats, LiveStylizer, run_live
+from ..live.session import run_live
+from ..live.stage import Stage
+from ..live.stats import LiveStats
 
 log = logging.getLogger("vidstyle")
 VIDEO_TIME_BASE = fractions.Fraction(1, 90000)  # the RTP video clock
-RECENT_FRAMES = 120  # how many per-frame timings a viewer keeps for its readouts
 
 
-class SharedStylizer:
-    """One backend for every viewer; the lock is the bound on work in flight."""
+class SharedStage:
+    """One stage (and so one backend) for every viewer's loop, itself a Stage: the lock lets
+    one frame at a time through, and is the bound on work in flight."""
 
-    def __init__(self, stylizer: LiveStylizer) -> None:
-        self.stylizer = stylizer
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
         self._lock = threading.Lock()
         self.model_ms = 0.0  # the last frame's time inside the backend
 
     def __call__(self, frame: Frame) -> Frame:
         with self._lock:
             started = time.perf_counter()
-            result = self.stylizer(frame)
+            result = self.stage(frame)
             self.model_ms = 1000.0 * (time.perf_counter() - started)
         return result
-
-
-class RecentStats(LiveStats):
-    """LiveStats that forgets old frames: a browser session may run for hours."""
-
-    def record(self, frame: Frame, now_seconds: float) -> None:
-        super().record(frame, now_seconds)
-        if len(self.latencies_ms) > 2 * RECENT_FRAMES:
-            del self.latencies_ms[:RECENT_FRAMES]
 
 
 class LatestPixels:
@@ -134,14 +127,14 @@ class LatestTrack(MediaStreamTrack):
 class ViewerLoop:
     """One viewer's browser camera -> latest-wins live loop (own thread) -> LatestTrack."""
 
-    def __init__(self, stylizer: SharedStylizer, output: LatestTrack, *, max_frame_side: int, on_end: Callable[[str | None], None]) -> None:
-        self.stylizer = stylizer
+    def __init__(self, stage: SharedStage, output: LatestTrack, *, max_frame_side: int, on_end: Callable[[str | None], None]) -> None:
+        self.stage = stage
         self.output = output
         self.max_frame_side = max_frame_side
         self.on_end = on_end
         self.pixels = LatestPixels()
         self.stop = threading.Event()
-        self.stats = RecentStats()
+        self.stats = LiveStats()  # bounded: a browser session may run for hours
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, name="vidstyle-viewer", daemon=True)
         self._thread.start()
@@ -153,7 +146,7 @@ class ViewerLoop:
             return not self.stop.is_set()
 
         try:
-            run_live(self.pixels, self.stylizer, show, stop=self.stop, stats=self.stats)  # type: ignore[arg-type]
+            run_live(self.pixels, self.stage, show, stop=self.stop, stats=self.stats)
         except Exception as exc:  # noqa: BLE001 - one viewer's failure must not stop the server
             self.error = f"stylizing failed: {exc}"
             log.error("a viewer's stream stopped: %s", exc)
@@ -183,10 +176,9 @@ class ViewerLoop:
         self._thread.join(timeout)
 
     def readouts(self) -> dict[str, float | int | str | None]:
-        return readouts(self.stats, self.stylizer, self.error)
+        return readouts(self.stats, self.stage, self.error)
 
 
-def readouts(stats: LiveStats, stylizer: SharedStylizer, error: str | None) -> dict[str, float | int | str | None]:
+def readouts(stats: LiveStats, stage: SharedStage, error: str | None) -> dict[str, float | int | str | None]:
     """Server-side timings for the page: a frame's arrival to its stylized frame handed to the sender."""
-    recent = stats.latencies_ms[-30:]
-    return {"server_ms": float(np.median(recent)) if recent else None, "model_ms": stylizer.model_ms, "frames": stats.displayed, "error": error}
+    return {"server_ms": stats.recent_median_ms(), "model_ms": stage.model_ms, "frames": stats.displayed, "error": error}

@@ -15,13 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import VidstyleError
+from ..live.stage import Stage
+from ..live.styles import StyleSwitcher, load_styles
 from ..media.capture import is_file_source, open_source
-from ..jobs.live import LiveStylizer, load_live_stylizer
 from ..stylemix import StyleChoice
 from .app import LINGER_SECONDS, STOP_SECONDS, ServeLimits, build_app
 from .guard import Guard, needs_token, new_token
 from .jitter import use_marker_jitter_buffer
-from .peers import SharedStylizer
+from .peers import SharedStage
 from .source import SourceLoop
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -71,19 +72,19 @@ def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
 def load_served_model(
     model: str | os.PathLike[str] | None, *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480,
     styles: StyleChoice = StyleChoice(),
-) -> tuple[LiveStylizer, dict[str, Any]]:
+) -> tuple[StyleSwitcher, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
-    stylizer = load_live_stylizer([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
-    name = stylizer.stylizers[0].backend.name
+    switcher = load_styles([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
+    name = switcher.stylizers[0].backend.name
     # The model's style names (several for a multi-style model; the page's style selector hook reads them).
-    names = list(stylizer.stylizers[0].backend.style_names)
-    model_name = Path(str(model)).stem if model is not None else stylizer.names[0]
-    info = {"model": model_name, "backend": name, "device": str(stylizer.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": names}
-    return stylizer, info
+    names = list(switcher.stylizers[0].backend.style_names)
+    model_name = Path(str(model)).stem if model is not None else switcher.names[0]
+    info = {"model": model_name, "backend": name, "device": str(switcher.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": names}
+    return switcher, info
 
 
 def serve(
-    stylizer: LiveStylizer,
+    stage: Stage,
     *,
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -93,7 +94,8 @@ def serve(
     source: str | None = None,
 ) -> None:
     """Serve the page until SIGINT (Ctrl-C) or SIGTERM. A non-loopback host gets a fresh token,
-    printed once in the URL.
+    printed once in the URL. `stage` (load_served_model's, or any Stage) stylizes every
+    viewer's frames, one frame at a time.
 
     With `source` (a camera index, device, URL or file on the server) every viewer watches
     that source instead of sending a webcam. On a signal the peers are closed and the threads
@@ -102,7 +104,7 @@ def serve(
     """
     token = new_token() if needs_token(host) else None
     use_marker_jitter_buffer()  # a browser frame goes on when its last packet is in, not a frame later
-    shared = SharedStylizer(stylizer)
+    shared = SharedStage(stage)
     loop = SourceLoop(source, open_source(source, realtime=True), shared) if source is not None else None
     guard = Guard(bind_host=host, scheme="https" if tls else "http", token=token)
     app = build_app(shared, info or {}, guard=guard, limits=limits, source=loop)

@@ -1,6 +1,6 @@
 """`serve --source`: a camera or file on the server, stylized once and sent to every viewer.
 
-One live loop (jobs/live, latest-wins) runs for the whole server; each viewer subscribes two
+One live loop (live/session, latest-wins) runs for the whole server; each viewer subscribes two
 outgoing tracks, the source's own frames and the stylized ones. A file source starts over at
 its end, so a preview of a clip keeps playing.
 """
@@ -11,20 +11,21 @@ import logging
 import threading
 
 from ..frames import Frame
-from ..jobs.live import run_live
+from ..live.session import run_live
+from ..live.stats import LiveStats
 from ..media.capture import FrameSource, is_file_source
-from .peers import LatestTrack, RecentStats, SharedStylizer, readouts
+from .peers import LatestTrack, SharedStage, readouts
 
 log = logging.getLogger("vidstyle")
 
 
 class SourceLoop:
-    def __init__(self, name: str, frames: FrameSource, stylizer: SharedStylizer) -> None:
+    def __init__(self, name: str, frames: FrameSource, stage: SharedStage) -> None:
         self.name = name
         self.frames = frames
-        self.stylizer = stylizer
+        self.stage = stage
         self.stop = threading.Event()
-        self.stats = RecentStats()
+        self.stats = LiveStats()  # bounded: a server runs for days
         self.error: str | None = None
         self._viewers: dict[int, tuple[LatestTrack, LatestTrack]] = {}
         self._lock = threading.Lock()
@@ -52,7 +53,7 @@ class SourceLoop:
     def _run(self) -> None:
         try:
             while not self.stop.is_set():
-                run_live(self.frames, self.stylizer, self._show, stop=self.stop, stats=self.stats)  # type: ignore[arg-type]
+                run_live(self.frames, self.stage, self._show, stop=self.stop, stats=self.stats)
                 if not is_file_source(self.name):
                     break
         except Exception as exc:  # noqa: BLE001 - reported to the viewers; the server stays up
@@ -83,4 +84,4 @@ class Subscription:
         self.source.unsubscribe(self.key)
 
     def readouts(self) -> dict[str, float | int | str | None]:
-        return readouts(self.source.stats, self.source.stylizer, self.source.error)
+        return readouts(self.source.stats, self.source.stage, self.source.error)

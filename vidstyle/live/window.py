@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import VidstyleError
-from .frames import Frame
+from ..errors import VidstyleError
+from ..frames import Frame
+from .stats import LiveStats
 
-if TYPE_CHECKING:
-    from .jobs.live import LiveStats, LiveStylizer
+if TYPE_CHECKING:  # only for annotations: styles.py loads torch and the backends, not needed to open a window
+    from .styles import StyleSwitcher
 
 WINDOW = "vidstyle"
 HELP = "q quit  n/p style  m fade to next  s side-by-side  f fullscreen"
@@ -22,11 +23,11 @@ HELP = "q quit  n/p style  m fade to next  s side-by-side  f fullscreen"
 class WindowDisplay:
     """Called with each stylized frame on the main thread; returns False when the user quits."""
 
-    def __init__(self, stylizer: LiveStylizer, stats: LiveStats | None = None) -> None:
+    def __init__(self, styles: StyleSwitcher, stats: LiveStats | None = None) -> None:
         import cv2
 
         self.cv2 = cv2
-        self.stylizer = stylizer
+        self.styles = styles
         self.side_by_side = False
         self.fullscreen = False
         self.stats = stats
@@ -34,15 +35,15 @@ class WindowDisplay:
         open_window()  # a no-op when `vidstyle camera` opened it before loading PyAV
 
     def handle_key(self, key: int) -> bool:
-        """The keys' actions (n/p go through LiveStylizer.switch, m through LiveStylizer.fade); False means quit."""
+        """The keys' actions (n/p go through StyleSwitcher.switch, m through StyleSwitcher.fade); False means quit."""
         if key in (ord("q"), 27):
             return False
         if key == ord("n"):
-            self.stylizer.switch(+1)
+            self.styles.switch(+1)
         elif key == ord("p"):
-            self.stylizer.switch(-1)
+            self.styles.switch(-1)
         elif key == ord("m"):
-            self.stylizer.fade(+1)
+            self.styles.fade(+1)
         elif key == ord("s"):
             self.side_by_side = not self.side_by_side
         elif key == ord("f"):
@@ -56,10 +57,8 @@ class WindowDisplay:
         image = np.concatenate([frame.pixels, frame.stylized], axis=1) if self.side_by_side else frame.stylized
         bgr = np.ascontiguousarray(image[..., ::-1])
         name = frame.style_label
-        status = f"{name} | {HELP}"
-        if self.stats and self.stats.latencies_ms:
-            recent = self.stats.latencies_ms[-30:]
-            status = f"{name} | latency {np.median(recent):.0f} ms | {HELP}"
+        latency = self.stats.recent_median_ms() if self.stats is not None else None
+        status = f"{name} | {HELP}" if latency is None else f"{name} | latency {latency:.0f} ms | {HELP}"
         self.cv2.putText(bgr, status, (8, 20), self.cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, self.cv2.LINE_AA)
         return bgr
 
@@ -97,7 +96,7 @@ def open_window() -> None:
         names = ", ".join(Path(lib).name for lib in shadowed)
         raise VidstyleError(
             f"cannot open a window in this process: {names} were loaded from {Path(shadowed[0]).parent} before OpenCV's GUI "
-            "and Qt would hang on them; open the window before importing av (vidstyle.window.open_window)"
+            "and Qt would hang on them; open the window before importing av (vidstyle.live.window.open_window)"
         )
     cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
 

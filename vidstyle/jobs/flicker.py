@@ -1,4 +1,5 @@
-"""Frames of two clips paired by timestamp, for `vidstyle flicker`.
+"""`vidstyle flicker`: the warping error of a stylized clip against its input's own, on frames
+of the two clips paired by timestamp.
 
 Pairing by position would compare unrelated frames as soon as one clip drops, repeats or
 resamples frames (a stylized copy at half the rate, a clip cut shorter); pairing by time keeps
@@ -7,13 +8,42 @@ each stylized frame next to the input frame it was made from.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from .media.decode import read_batches
+from ..errors import VidstyleError
+from ..media.decode import read_batches
+from ..media.probe import probe
+from ..progress import progress_bar
+from ..temporal import FlickerReport, warping_error
+
+
+def measure_flicker(input_path: str | os.PathLike[str], stylized_path: str | os.PathLike[str], *, max_side: int = 480, progress: bool = False) -> FlickerReport:
+    """The warping error of `stylized_path` against `input_path`'s own, on frames paired by
+    timestamp; clips that differ in length or rate get one warning line."""
+    first, second = probe(input_path), probe(stylized_path)
+    # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
+    if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
+        raise VidstyleError(f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}")
+    rates = (float(first.average_rate or 25), float(second.average_rate or 25))
+    counts = PairCounts(rates=rates)
+    # Half the longer frame interval: a frame at the other clip's rate always has a partner this close.
+    pairs = paired_frames(input_path, stylized_path, counts, tolerance_seconds=0.5 / min(rates))
+    bar = progress_bar(pairs, enabled=progress, total=second.frame_count, unit="frame", desc=Path(stylized_path).name)
+    try:
+        with bar:
+            report = warping_error(bar, max_side=max_side)
+    except ValueError as exc:
+        raise VidstyleError(str(exc)) from None
+    warning = counts.mismatch(Path(input_path).name, Path(stylized_path).name)
+    if warning:
+        logging.getLogger("vidstyle").warning("%s", warning)
+    return report
 
 
 @dataclass

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import torch
 
@@ -20,9 +20,9 @@ from ..frames import Frame, FrameBatch
 from ..media.codecs import choose_codec, encoder_options
 from ..media.encode import VideoWriter
 from ..media.options import EncodeOptions
-
-if TYPE_CHECKING:
-    from .live import LiveStats, LiveStylizer
+from .stats import LiveStats
+from .styles import StyleSwitcher
+from .window import WindowDisplay, display_problem
 
 log = logging.getLogger("vidstyle")
 STATUS_EVERY_SECONDS = 5.0  # without a window, a progress line this often
@@ -33,8 +33,6 @@ def choose_window(display: Display, *, record: str | os.PathLike[str] | None, vi
     """Whether to open a window. auto: where one can be shown, else one note; on: a window or
     one error line. With no window, the frames must go somewhere else, or the run would only
     heat the machine: that is one error line too."""
-    from ..window import display_problem
-
     problem = "--display off" if display == "off" else display_problem()
     if display == "on" and problem:
         raise VidstyleError(f"cannot open a window: {problem}; use --display off with --record or --virtual-cam")
@@ -68,17 +66,13 @@ class LiveOutputs:
     """Where stylized frames go: a window, a recording, a virtual camera. The recording and the
     virtual camera open at the first frame, whose size they take."""
 
-    def __init__(self, stylizer: LiveStylizer, stats: LiveStats, *, window: bool, record: str | os.PathLike[str] | None, virtual_cam: bool) -> None:
+    def __init__(self, styles: StyleSwitcher, stats: LiveStats, *, window: bool, record: str | os.PathLike[str] | None, virtual_cam: bool) -> None:
         self.stats = stats
         self.record = record
         self.virtual_cam = virtual_cam
         self.recorder: Recorder | None = None
         self.camera: Any = None
-        self.window: Any = None
-        if window:
-            from ..window import WindowDisplay
-
-            self.window = WindowDisplay(stylizer, stats=stats)
+        self.window = WindowDisplay(styles, stats=stats) if window else None
         self.last_status_seconds = time.perf_counter()
 
     def show(self, frame: Frame) -> bool:
@@ -93,16 +87,15 @@ class LiveOutputs:
         if self.camera is not None:
             self.camera.send(frame.stylized)
         if self.window is not None:
-            return bool(self.window(frame))
+            return self.window(frame)
         if time.perf_counter() - self.last_status_seconds > STATUS_EVERY_SECONDS:
             self.last_status_seconds = time.perf_counter()
-            recent = sorted(self.stats.latencies_ms[-50:])
-            log.info("%d frames shown, latency p50 %.0f ms", self.stats.displayed, recent[len(recent) // 2] if recent else 0)
+            log.info("%d frames shown, latency p50 %.0f ms", self.stats.displayed, self.stats.recent_median_ms() or 0)
         return True
 
     def idle(self) -> bool:
         """Keys still work while no new frame is ready."""
-        return bool(self.window.idle()) if self.window is not None else True
+        return self.window.idle() if self.window is not None else True
 
     def close(self, *, ok: bool) -> None:
         try:
