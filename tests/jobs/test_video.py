@@ -276,7 +276,6 @@ def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path,
     [
         (lambda: cpu(batch=0), "batch must be at least 1"),
         (lambda: cpu(max_side=0), "max side must be at least 1"),
-        (lambda: cpu(backend="tpu"), "unknown backend 'tpu'"),
         (lambda: VideoOptions(temporal_blend=1.0), "temporal blend must be in [0, 1)"),
     ],
 )

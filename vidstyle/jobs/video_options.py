@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..backends import BACKEND_NAMES
 from ..errors import MediaError, VidstyleError
 from ..media.options import Trim
 from ..stylemix import StyleChoice
@@ -24,7 +23,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class Runtime:
-    """Where and how the net runs: `backend` None lets the model file pick; `colour_convert`
+    """Where and how the net runs: `backend` None lets the model file pick (backends.runnable_model
+    checks the name with the model); `colour_convert`
     "device" converts YUV where the net runs (half the bytes to upload); `onnx_export`
     (vidstyle.export.onnx.export_onnx) lets a .safetensors model run on onnxruntime."""
 
@@ -38,8 +38,6 @@ class Runtime:
     onnx_export: OnnxExport | None = None
 
     def __post_init__(self) -> None:
-        if self.backend is not None and self.backend not in BACKEND_NAMES:
-            raise VidstyleError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKEND_NAMES)}")
         if self.batch < 1:
             raise MediaError(f"batch must be at least 1, got {self.batch}")
         if self.max_side is not None and self.max_side < 1:
