@@ -11,11 +11,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The installed names: training/ is vidstyle.training, and so on (pyproject.toml's package-dir).
 PACKAGES = {"vidstyle": "vidstyle", "training": "vidstyle.training", "export": "vidstyle.export", "benchmarks": "vidstyle.benchmarks"}
-# A circle being taken apart elsewhere (issue 27): the batch row types.
-KNOWN = {
-    frozenset({"vidstyle.jobs.batch", "vidstyle.jobs.batch_ray", "vidstyle.jobs.batch_worker", "vidstyle.jobs.ray_session"}),
-}
-
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -87,7 +82,7 @@ def test_the_finder_sees_a_circle() -> None:
 def test_no_import_circles() -> None:
     graph = import_graph()
     assert graph["vidstyle.jobs.flicker"] >= {"vidstyle.temporal", "vidstyle.media.decode"}  # the graph is read at all
-    assert [sorted(c) for c in circles(graph) if c not in KNOWN] == []
+    assert [sorted(c) for c in circles(graph)] == []
 
 
 def test_the_runtime_imports_no_training_export_or_benchmark_code_except_from_commands() -> None:

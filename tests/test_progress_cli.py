@@ -46,7 +46,7 @@ def test_train_and_gatys_write_plain_progress_lines(image_folder: Path, tmp_path
     small = ["--loss-net", "vgg19-random", "--precision", "fp32", "--device", "cpu"]
     assert main(["train", "--data", str(image_folder), "--style", str(style), "-o", str(tmp_path / "m.safetensors"), "--steps", "2",
                  "--image-size", "32", "--batch-size", "1", "--width", "0.25", "--preview-every", "0", *small]) == 0
-    assert main(["gatys", str(style), str(style), "-o", str(tmp_path / "g.png"), "--steps", "2", "--size", "32", *small]) == 0
+    assert main(["gatys", str(style), str(style), "-o", str(tmp_path / "g.png"), "--steps", "2", "--max-side", "32", *small]) == 0
     err = capsys.readouterr().err
     assert "\r" not in err  # a log gets lines, not a terminal's redraws
     for desc in ("m.safetensors", "gatys"):
