@@ -19,6 +19,9 @@ import torch.nn.functional as F
 from .context import RunContext, resolve_context
 
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+# The probe's modes take turns this many times and each keeps its best: on a shared CPU a
+# load that came and went between one mode's runs and the other's once made either look faster.
+PROBE_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,10 @@ def choose_precision(device: str = "auto", precision: str = "auto", *, training:
     native = native_bf16(flags)
     if not native:
         return PrecisionChoice(ctx, False, "fp32: this CPU has no native bf16 (amx_bf16 or avx512_bf16)")
-    fp32_s, bf16_s = probe_seconds("fp32", backward=training), probe_seconds("bf16", backward=training)
+    fp32_s = bf16_s = float("inf")
+    for _ in range(PROBE_ROUNDS):
+        fp32_s = min(fp32_s, probe_seconds("fp32", backward=training))
+        bf16_s = min(bf16_s, probe_seconds("bf16", backward=training))
     timing = f"probe fp32 {fp32_s * 1e3:.1f} ms vs bf16 {bf16_s * 1e3:.1f} ms"
     if bf16_s < fp32_s:
         return PrecisionChoice(resolve_context(device, "bf16"), False, f"bf16: CPU has {'+'.join(native)}, {timing}")
