@@ -83,5 +83,5 @@ def _int8(args: argparse.Namespace, model: StyleModel, output: Path, log: loggin
     report = export_int8(model, output, calibrate=args.calibrate)
     log.info("int8 vs torch fp32 on %d photos not used to calibrate: mean abs difference %.2f/255, max %.1f/255",
              report.parity_images, report.mean_abs_diff * 255, report.max_abs_diff * 255)
-    log.info("wrote %s (int8 convolutions, calibrated on %d photos)", output, report.calibration_images)
+    log.info("wrote %s (int8 residual convolutions, calibrated on %d photos)", output, report.calibration_images)
     return 0
