@@ -15,7 +15,8 @@ from typing import Any
 
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
-from vidstyle.training.precision import BF16_FLAGS, choose_precision, cpu_flags
+from vidstyle.precision import BF16_FLAGS, cpu_flags
+from vidstyle.training.precision import choose_precision
 from vidstyle.training.trainer import TrainConfig, train
 
 from .environment import describe

@@ -127,3 +127,17 @@ def exported_onnx(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):  
 
     path = tmp_path_factory.mktemp("onnx") / "tiny.onnx"
     return path, export_onnx(load_model(tiny_model), path)
+
+
+@pytest.fixture(scope="session")
+def calibration_photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Smooth gradients with some texture, of mixed sizes, as JPEGs: photo-like enough for ranges."""
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    for i in range(21):  # int8 calibration takes 16 and checks parity on 4 more
+        h, w = 60 + 4 * i, 80 + 3 * i
+        y, x = np.mgrid[0:h, 0:w] / max(h, w)
+        base = np.stack([x, y, (x + y) / 2], axis=-1) * rng.uniform(0.5, 1.0, 3)
+        pixels = np.clip(base + rng.normal(0, 0.05, (h, w, 3)), 0, 1)
+        Image.fromarray((pixels * 255).astype(np.uint8)).save(folder / f"p{i:02d}.jpg")
+    return folder

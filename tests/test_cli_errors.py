@@ -157,6 +157,14 @@ def test_export_refuses_an_opset_it_cannot_write(tmp_path: Path, tiny_model: Pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_export_int8_needs_onnx_and_photos(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "m.onnx"
+    assert_one_error_line(cli("export", tiny_model, "--format", "onnx", "--int8", "--output", out), "--int8 needs --format onnx and --calibrate")
+    assert_one_error_line(cli("export", tiny_model, "--format", "onnx", "--int8", "--fp16", "--calibrate", tmp_path, "--output", out), "does not combine with --fp16")
+    assert_one_error_line(cli("export", tiny_model, "--format", "onnx", "--int8", "--calibrate", tmp_path, "--output", out), "int8 calibration needs at least 20 photos")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_reports_the_opset_written(exported_onnx) -> None:  # type: ignore[no-untyped-def]
     import onnx
 

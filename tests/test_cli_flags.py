@@ -137,3 +137,28 @@ def test_an_empty_argument_is_one_line_not_the_working_folder(args: list[str], n
     assert exc.value.code == 2
     assert capsys.readouterr().err.strip().splitlines() == [f'vidstyle {args[0]}: error: {named} is empty ("") (see vidstyle {args[0]} --help)']
     assert list(tmp_path.iterdir()) == []
+
+
+def test_precision_auto_is_resolved_once_for_commands_that_run_a_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidstyle import precision
+    from vidstyle.commands.common import resolve_inference_precision
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
+    monkeypatch.setattr(precision, "probe_seconds", lambda mode, **_: {"fp32": 0.2, "bf16": 0.1}[mode])
+    args = parse("image", "in.jpg", "-o", "out.jpg", "--device", "cpu", "--precision", "auto")
+    resolve_inference_precision(args)
+    assert args.precision == "bf16"
+    monkeypatch.setattr(precision, "probe_seconds", lambda mode, **_: {"fp32": 0.1, "bf16": 0.2}[mode])
+    args = parse("stylize", "in.mp4", "-o", "out.mp4", "--device", "cpu", "--precision", "auto")
+    resolve_inference_precision(args)
+    assert args.precision == "fp32"
+    train = parse("train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors")
+    resolve_inference_precision(train)  # train decides its own auto, with a backward probe
+    assert train.precision == "auto"
+
+
+def test_image_runs_with_precision_auto(tmp_path: Path, tiny_model: Path) -> None:
+    out = tmp_path / "out.png"
+    sample = Path(__file__).parent.parent / "vidstyle" / "assets" / "sample.jpg"
+    assert main(["-q", "image", str(sample), "-o", str(out), "--model", str(tiny_model), "--device", "cpu", "--precision", "auto", "--max-side", "32"]) == 0
+    assert out.is_file()

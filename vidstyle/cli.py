@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .commands.help_format import DefaultsFormatter
+from .commands.common import resolve_inference_precision
 from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     on_main = threading.current_thread() is threading.main_thread()
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in STOP_SIGNALS} if on_main else {}
     try:
+        resolve_inference_precision(args)
         return int(command.run(args) or 0)
     except OutputExistsError as exc:
         print(f"vidstyle {args.command}: error: {exc}; pass -y (--overwrite) to replace it", file=sys.stderr)

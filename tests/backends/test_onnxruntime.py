@@ -34,6 +34,13 @@ def test_cli_onnxruntime_backend_exports_on_the_fly(tiny_model: Path, tmp_path: 
     assert len(read_video(tmp_path / "out.mp4")[0]) == 4
 
 
+def test_cpu_sessions_do_not_spin(exported_onnx: tuple[Path, OnnxReport]) -> None:
+    """Spinning threads would take the cores that decode and encode need beside the net."""
+    with OnnxRuntimeBackend(exported_onnx[0], resolve_context("cpu", "fp32")) as backend:
+        assert backend.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert backend.run(torch.rand(1, 3, 20, 24)).shape == (1, 3, 20, 24)
+
+
 def test_missing_cuda_provider_is_an_error_not_a_fallback(exported_onnx: tuple[Path, OnnxReport]) -> None:
     path, _ = exported_onnx
     cpu = resolve_context("cpu")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -88,7 +89,11 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
         else "a .safetensors style model (default: the bundled style)",
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "bf16"], help="net precision (fp16 needs CUDA; default fp32)")
+    parser.add_argument(
+        "--precision", default="fp32", choices=["auto", "fp32", "fp16", "bf16"],
+        help="net precision (fp16 needs CUDA); auto: bf16 on a GPU that has it, else fp16; on a CPU with native bf16 (AMX or avx512_bf16) bf16 if a short probe finds it faster, else fp32 (default fp32)",
+    )
+    parser.set_defaults(_inference_precision=True)  # cli.main resolves auto once, before the command runs
     limit = "the source size" if max_side_default is None else str(max_side_default)
     parser.add_argument(
         "--max-side", type=positive_int, default=max_side_default, metavar="N",
@@ -108,6 +113,17 @@ def onnx_export_for(args: argparse.Namespace) -> Callable[..., object] | None:
     from vidstyle.export.onnx import export_onnx
 
     return export_onnx
+
+
+def resolve_inference_precision(args: argparse.Namespace) -> None:
+    """`--precision auto` of a command that runs a style net, made concrete and logged with its reason."""
+    if not getattr(args, "_inference_precision", False) or args.precision != "auto":
+        return
+    from vidstyle.precision import choose_precision
+
+    choice = choose_precision(args.device, "auto")
+    logging.getLogger("vidstyle").info("precision: %s", choice.reason)
+    args.precision = choice.ctx.precision
 
 
 def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = False) -> None:
