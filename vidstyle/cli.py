@@ -84,7 +84,7 @@ def build_parser() -> CommandParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, notes or codec logs")
     parser.add_argument("--version", action="version", version=f"vidstyle {__version__}")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
         # Also accepted after the subcommand; SUPPRESS keeps a later default from undoing an
