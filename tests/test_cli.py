@@ -37,7 +37,7 @@ def test_runtime_never_imports_training_or_export() -> None:
 def test_usage_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
     from conftest import assert_one_error_line
 
-    assert_one_error_line(cli("stylize", "in.mp4", "out.mp4", "--batch", "0"), "--batch", "see vidstyle stylize --help")
+    assert_one_error_line(cli("stylize", "in.mp4", "-o", "out.mp4", "--batch-size", "0"), "--batch-size", "see vidstyle stylize --help")
     assert_one_error_line(cli("nosuchcommand"), "invalid choice")
 
 
@@ -70,7 +70,7 @@ def test_quiet_silences_codec_logs(tmp_path: Path, tiny_model: Path) -> None:
     from clips import make_clip
 
     src = make_clip(tmp_path / "in.mp4", frames=3)
-    args = ["stylize", str(src), str(tmp_path / "out.mkv"), "--model", str(tiny_model), "--device", "cpu", "--codec", "libx265"]
+    args = ["stylize", str(src), "-o", str(tmp_path / "out.mkv"), "--model", str(tiny_model), "--device", "cpu", "--codec", "libx265"]
     loud = subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True, cwd=tmp_path)
     quiet = subprocess.run([sys.executable, "-m", "vidstyle", "-q", "-y", *args], capture_output=True, text=True, cwd=tmp_path)
     assert loud.returncode == quiet.returncode == 0, quiet.stderr

@@ -29,13 +29,13 @@ def _streams(path: Path) -> list[tuple[str, str]]:
 )
 def test_output_suffix_that_is_no_video_is_one_line(name: str, needle: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
-    assert_one_error_line(cli("stylize", src, tmp_path / name, "--model", tiny_model, "--device", "cpu"), needle)
+    assert_one_error_line(cli("stylize", src, "-o", tmp_path / name, "--model", tiny_model, "--device", "cpu"), needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_webm_gets_vp9_and_opus_when_no_codec_is_named(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
-    result = cli("stylize", src, tmp_path / "out.webm", "--model", tiny_model, "--device", "cpu")
+    result = cli("stylize", src, "-o", tmp_path / "out.webm", "--model", tiny_model, "--device", "cpu")
     assert result.code == 0, result.err
     assert _streams(tmp_path / "out.webm") == [("video", "vp9"), ("audio", "opus")]
     assert len(read_video(tmp_path / "out.webm")[0]) == 4
@@ -45,7 +45,7 @@ def test_webm_gets_vp9_and_opus_when_no_codec_is_named(tmp_path: Path, tiny_mode
 def test_codec_the_container_cannot_hold_is_one_line(suffix: str, codec: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
     out = tmp_path / f"out{suffix}"
-    assert_one_error_line(cli("stylize", src, out, "--model", tiny_model, "--codec", codec), f"cannot hold {codec}")
+    assert_one_error_line(cli("stylize", src, "-o", out, "--model", tiny_model, "--codec", codec), f"cannot hold {codec}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
@@ -73,14 +73,14 @@ def test_pcm_audio_into_mp4_is_reencoded_to_aac(tmp_path: Path, tiny_model: Path
 def test_encoder_options_are_checked_against_the_codec(options: list[str], needle: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
     suffix = ".webm" if "libvpx-vp9" in options else ".mkv"
-    assert_one_error_line(cli("stylize", src, tmp_path / f"out{suffix}", "--model", tiny_model, *options), needle)
+    assert_one_error_line(cli("stylize", src, "-o", tmp_path / f"out{suffix}", "--model", tiny_model, *options), needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 @pytest.mark.parametrize("max_side", [1, 2, 3, 4, 5, 8])
 def test_tiny_max_side_is_padded_up_to_the_net_minimum(max_side: int, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=3, width=64, height=48)
-    result = cli("stylize", src, tmp_path / "out.mp4", "--model", tiny_model, "--device", "cpu", "--max-side", max_side)
+    result = cli("stylize", src, "-o", tmp_path / "out.mp4", "--model", tiny_model, "--device", "cpu", "--max-side", max_side)
     assert result.code == 0, result.err
     frames, _, _ = read_video(tmp_path / "out.mp4")
     assert len(frames) == 3 and frames[0].shape == (48, 64, 3)
@@ -88,11 +88,11 @@ def test_tiny_max_side_is_padded_up_to_the_net_minimum(max_side: int, tmp_path: 
 
 def test_two_by_two_video_and_one_pixel_image(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mkv", frames=3, width=2, height=2, codec="ffv1", pix_fmt="bgr0")
-    assert cli("stylize", src, tmp_path / "out.mkv", "--model", tiny_model, "--device", "cpu", "--codec", "ffv1").code == 0
+    assert cli("stylize", src, "-o", tmp_path / "out.mkv", "--model", tiny_model, "--device", "cpu", "--codec", "ffv1").code == 0
     frames, _, _ = read_video(tmp_path / "out.mkv")
     assert len(frames) == 3 and frames[0].shape == (2, 2, 3)
     pixel = write_test_image(tmp_path / "one.png", 1, 1)
-    assert cli("image", pixel, tmp_path / "styled.png", "--model", tiny_model, "--device", "cpu").code == 0
+    assert cli("image", pixel, "-o", tmp_path / "styled.png", "--model", tiny_model, "--device", "cpu").code == 0
     assert np.asarray(Image.open(tmp_path / "styled.png")).shape == (1, 1, 3)
 
 
@@ -104,7 +104,7 @@ def test_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, tiny_model: Pa
 
     monkeypatch.setattr(VideoWriter, "write", no_space)
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
-    assert_one_error_line(cli("stylize", src, tmp_path / "out.mp4", "--model", tiny_model, "--device", "cpu"), "No space left on device")
+    assert_one_error_line(cli("stylize", src, "-o", tmp_path / "out.mp4", "--model", tiny_model, "--device", "cpu"), "No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
@@ -123,7 +123,7 @@ def test_read_only_output_folder_is_one_line(tmp_path: Path, tiny_model: Path, c
         return real_open(path, flags, mode, **kwargs)
 
     monkeypatch.setattr(os, "open", refuse)
-    assert_one_error_line(cli("image", src, folder / "out.png", "--model", tiny_model, "--device", "cpu"), "Permission denied")
+    assert_one_error_line(cli("image", src, "-o", folder / "out.png", "--model", tiny_model, "--device", "cpu"), "Permission denied")
     assert list(folder.iterdir()) == []
 
 
@@ -182,8 +182,8 @@ def test_a_file_or_folder_where_the_other_is_needed_is_named_as_what_it_is(tmp_p
     (tmp_path / "mdl").mkdir()
     (tmp_path / "mdl.onnx").mkdir()
     cases = [
-        (("stylize", src, tmp_path / "in.mp4" / "x.mp4", "--model", tiny_model), f"the output's folder {src} is a file, not a folder"),
-        (("image", still, tmp_path / "o.png", "--model", tmp_path / "mdl"), f"the model {tmp_path / 'mdl'} is a folder; give a model file (.safetensors)"),
+        (("stylize", src, "-o", tmp_path / "in.mp4" / "x.mp4", "--model", tiny_model), f"the output's folder {src} is a file, not a folder"),
+        (("image", still, "-o", tmp_path / "o.png", "--model", tmp_path / "mdl"), f"the model {tmp_path / 'mdl'} is a folder; give a model file (.safetensors)"),
         (("batch", src, "--output-dir", tmp_path / "out", "--model", tmp_path / "mdl.onnx"), "is a folder; give a model file (.onnx)"),
         (("train", "--data", still, "--style", still, "-o", tmp_path / "m.safetensors"), f"training data must be a folder of images; {still} is a file"),
     ]

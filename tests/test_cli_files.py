@@ -33,7 +33,7 @@ def test_image_never_writes_over_its_input(spelling: str, tmp_path: Path, tiny_m
     before = src.read_bytes()
     output = _spellings(tmp_path, src)[spelling]
     # -y too: replacing an existing output is allowed, replacing the input never.
-    assert_one_error_line(cli("-y", "image", src, output, "--model", tiny_model, "--device", "cpu"), "is the input")
+    assert_one_error_line(cli("-y", "image", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input")
     assert src.read_bytes() == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -63,7 +63,7 @@ def test_stylize_never_writes_over_its_input(spelling: str, tmp_path: Path, tiny
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
     before = src.read_bytes()
     output = _spellings(tmp_path, src)[spelling]
-    assert_one_error_line(cli("-y", "stylize", src, output, "--model", tiny_model, "--device", "cpu"), "is the input")
+    assert_one_error_line(cli("-y", "stylize", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input")
     assert src.read_bytes() == before
 
 
@@ -71,13 +71,13 @@ def test_existing_output_needs_overwrite(tmp_path: Path, tiny_model: Path, cli) 
     src = write_test_image(tmp_path / "a.png", 32, 24)
     out = tmp_path / "out.png"
     out.write_bytes(b"keep me")
-    result = cli("image", src, out, "--model", tiny_model, "--device", "cpu")
+    result = cli("image", src, "-o", out, "--model", tiny_model, "--device", "cpu")
     assert_one_error_line(result, "already exists", "-y")
     assert out.read_bytes() == b"keep me"
-    assert cli("image", src, out, "--model", tiny_model, "--device", "cpu", "-y").code == 0
+    assert cli("image", src, "-o", out, "--model", tiny_model, "--device", "cpu", "-y").code == 0
     assert out.read_bytes() != b"keep me"
     out.write_bytes(b"keep me")
-    assert cli("--overwrite", "image", src, out, "--model", tiny_model, "--device", "cpu").code == 0
+    assert cli("--overwrite", "image", src, "-o", out, "--model", tiny_model, "--device", "cpu").code == 0
     assert out.read_bytes() != b"keep me"
 
 
@@ -88,7 +88,7 @@ def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, 
     out = tmp_path / {"flicker": "out.json", "export": "out.onnx", "gatys": "out.png", "train": "out.safetensors"}.get(command, "out.mp4")
     out.write_bytes(b"keep me")
     args = {
-        "stylize": [src, out, "--model", tiny_model],
+        "stylize": [src, "-o", out, "--model", tiny_model],
         "flicker": [src, src, "--stats-json", out],
         "export": [tiny_model, "--format", "onnx", "--output", out],
         "camera": ["--source", src, "--display", "off", "--record", out, "--model", tiny_model],
@@ -103,9 +103,9 @@ def test_image_folder_refuses_existing_targets_before_any_work(image_folder: Pat
     out = tmp_path / "styled"
     (out / "sub").mkdir(parents=True)
     (out / "sub" / "img1.png").write_bytes(b"keep me")
-    assert_one_error_line(cli("image", image_folder, out, "--model", tiny_model, "--device", "cpu"), "img1.png already exists", "-y")
+    assert_one_error_line(cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu"), "img1.png already exists", "-y")
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["img1.png"]
     # A folder into itself would write over every input, -y or not.
     before = {p: p.read_bytes() for p in image_folder.rglob("*.png")}
-    assert_one_error_line(cli("-y", "image", image_folder, image_folder, "--model", tiny_model, "--device", "cpu"), "is inside the input folder")
+    assert_one_error_line(cli("-y", "image", image_folder, "-o", image_folder, "--model", tiny_model, "--device", "cpu"), "is inside the input folder")
     assert {p: p.read_bytes() for p in image_folder.rglob("*.png")} == before

@@ -66,7 +66,7 @@ def test_cli_bad_model_gives_one_line_and_no_output(damage: str, tiny_model: Pat
         _flip_bytes(bad, 64)
     photo = write_test_image(tmp_path / "in.png")
     out = tmp_path / "out.png"
-    result = cli("image", photo, out, "--model", bad)
+    result = cli("image", photo, "-o", out, "--model", bad)
     assert_one_error_line(result, str(bad.name))
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([bad.name, "in.png"])

@@ -94,7 +94,7 @@ def test_blend_lets_a_sudden_change_through_instead_of_ghosting() -> None:
 def test_stylize_with_blend_and_flicker_cli(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
     out = tmp_path / "out.mp4"
-    assert cli("stylize", src, out, "--model", tiny_model, "--device", "cpu", "--temporal-blend", "0.5").code == 0
+    assert cli("stylize", src, "-o", out, "--model", tiny_model, "--device", "cpu", "--temporal-blend", "0.5").code == 0
     result = cli("flicker", src, out, "--stats-json", tmp_path / "f.json")
     assert result.code == 0, result.err
     data = json.loads((tmp_path / "f.json").read_text())

@@ -133,9 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if token == "" or (token.startswith("--") and token.endswith("=")):
             named = token[:-1] if token else tokens[at - 1] if at and tokens[at - 1].startswith("-") else "an argument"
             command_parser.error(f"{named} is empty (\"\")")
-    if len(extra) == 1 and not extra[0].startswith("-") and getattr(args, "legacy_output", "") is None:
-        args.legacy_output = extra[0]  # OUTPUT after the options, as the old two-positional form allowed
-    elif extra:
+    if extra:
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(quiet=args.quiet)
     command = importlib.import_module(f"vidstyle.commands.{args._module}")

@@ -19,12 +19,12 @@ def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: P
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=4, codec="ffv1", pix_fmt="bgr0")
     common = [str(src), "--device", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"]
-    assert main(["stylize", *common[:1], str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
+    assert main(["stylize", *common[:1], "-o", str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
     assert _first_line(capsys) == f"vidstyle: model {onnx_path}, style none, size 40x30, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
     # A graph's precision was fixed when it was exported: the line says so, whatever was asked.
-    assert main(["stylize", *common[:1], str(tmp_path / "bf16.mkv"), *common[1:], "--model", str(onnx_path), "--precision", "bf16"]) == 0
+    assert main(["stylize", *common[:1], "-o", str(tmp_path / "bf16.mkv"), *common[1:], "--model", str(onnx_path), "--precision", "bf16"]) == 0
     assert _first_line(capsys).endswith("backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)")
-    assert main(["stylize", *common[:1], str(tmp_path / "torch.mkv"), *common[1:], "--model", str(tiny_model)]) == 0
+    assert main(["stylize", *common[:1], "-o", str(tmp_path / "torch.mkv"), *common[1:], "--model", str(tiny_model)]) == 0
     assert _first_line(capsys) == f"vidstyle: model {tiny_model}, style none, size 40x30, backend torch, device cpu, precision fp32"
     a, _, _ = read_video(tmp_path / "torch.mkv")
     b, _, _ = read_video(tmp_path / "ort.mkv")
@@ -45,10 +45,10 @@ def test_image_runs_an_onnx_model_on_onnxruntime(exported_onnx, tiny_model: Path
     assert a.shape == b.shape == (33, 45, 3) and np.abs(a - b).max() <= 2
 
 
-def test_old_engine_flag_runs_that_file_not_the_bundled_model(exported_onnx, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_onnx_model_runs_that_file_on_onnxruntime_not_the_bundled_model(exported_onnx, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mp4", frames=2)
-    assert main(["stylize", str(src), str(tmp_path / "out.mp4"), "--device", "cpu", "--engine", str(onnx_path)]) == 0
+    assert main(["stylize", str(src), "-o", str(tmp_path / "out.mp4"), "--device", "cpu", "--model", str(onnx_path)]) == 0
     line = _first_line(capsys)
     assert "backend onnxruntime" in line and str(onnx_path) in line
 
@@ -56,7 +56,7 @@ def test_old_engine_flag_runs_that_file_not_the_bundled_model(exported_onnx, tmp
 def test_model_and_backend_that_disagree_is_one_line(exported_onnx, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mp4", frames=2)
-    assert_one_error_line(cli("stylize", src, tmp_path / "out.mp4", "--model", onnx_path, "--backend", "torch"), "runs on onnxruntime", "torch backend")
+    assert_one_error_line(cli("stylize", src, "-o", tmp_path / "out.mp4", "--model", onnx_path, "--backend", "torch"), "runs on onnxruntime", "torch backend")
     assert not (tmp_path / "out.mp4").exists()
 
 

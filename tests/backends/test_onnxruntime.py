@@ -29,7 +29,7 @@ def test_onnxruntime_backend_matches_torch_in_stylize(exported_onnx: tuple[Path,
 
 def test_cli_onnxruntime_backend_exports_on_the_fly(tiny_model: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
-    result = cli("stylize", src, tmp_path / "out.mp4", "--model", tiny_model, "--backend", "onnxruntime", "--device", "cpu")
+    result = cli("stylize", src, "-o", tmp_path / "out.mp4", "--model", tiny_model, "--backend", "onnxruntime", "--device", "cpu")
     assert result.code == 0, result.err
     assert len(read_video(tmp_path / "out.mp4")[0]) == 4
 

@@ -10,8 +10,8 @@ from conftest import assert_one_error_line, write_test_image
 
 def test_image_keeps_size_and_max_side_only_limits_the_net(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = write_test_image(tmp_path / "in.png", 321, 241)
-    assert cli("image", src, tmp_path / "full.png", "--model", tiny_model, "--device", "cpu").code == 0
-    assert cli("image", src, tmp_path / "small.png", "--model", tiny_model, "--device", "cpu", "--max-side", "64").code == 0
+    assert cli("image", src, "-o", tmp_path / "full.png", "--model", tiny_model, "--device", "cpu").code == 0
+    assert cli("image", src, "-o", tmp_path / "small.png", "--model", tiny_model, "--device", "cpu", "--max-side", "64").code == 0
     full, small = np.asarray(Image.open(tmp_path / "full.png")), np.asarray(Image.open(tmp_path / "small.png"))
     assert full.shape == small.shape == (241, 321, 3)
     assert np.abs(full.astype(int) - small.astype(int)).mean() > 1  # it really ran at another size
@@ -20,19 +20,19 @@ def test_image_keeps_size_and_max_side_only_limits_the_net(tmp_path: Path, tiny_
 def test_folder_into_folder_keeps_relative_paths(image_folder: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "styled"
     out.mkdir()
-    result = cli("image", image_folder, out, "--model", tiny_model, "--device", "cpu")
+    result = cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu")
     assert result.code == 0, result.err
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
     assert written == sorted(p.relative_to(image_folder).as_posix() for p in image_folder.rglob("*.png"))
 
 
 def test_image_bad_inputs(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    assert_one_error_line(cli("image", tmp_path / "missing.png", tmp_path / "o.png", "--model", tiny_model), "not found")
+    assert_one_error_line(cli("image", tmp_path / "missing.png", "-o", tmp_path / "o.png", "--model", tiny_model), "not found")
     text = tmp_path / "notes.jpg"
     text.write_text("hello")
-    assert_one_error_line(cli("image", text, tmp_path / "o.png", "--model", tiny_model), "not a readable image")
+    assert_one_error_line(cli("image", text, "-o", tmp_path / "o.png", "--model", tiny_model), "not a readable image")
     src = write_test_image(tmp_path / "in.png")
-    assert_one_error_line(cli("image", src, tmp_path / "nowhere" / "o.png", "--model", tiny_model), "output folder does not exist")
+    assert_one_error_line(cli("image", src, "-o", tmp_path / "nowhere" / "o.png", "--model", tiny_model), "output folder does not exist")
     assert not (tmp_path / "o.png").exists()
 
 
@@ -41,7 +41,7 @@ def test_folder_skips_and_counts_unreadable_files_then_fails(image_folder: Path,
     (image_folder / "sub" / "empty.jpg").write_bytes(b"")
     out = tmp_path / "styled"
     out.mkdir()
-    result = cli("image", image_folder, out, "--model", tiny_model, "--device", "cpu")
+    result = cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu")
     assert_one_error_line(result, "skipped 2 unreadable file(s)", "the other 4 were written")
     assert sorted(p.name for p in out.rglob("*.png")) == ["img0.png", "img1.png", "img2.png", "img3.png"]
 
@@ -91,7 +91,7 @@ def test_folder_output_inside_its_input_is_refused(image_folder: Path, tiny_mode
     inside = image_folder / "styled"
     inside.mkdir()
     before = sorted(image_folder.rglob("*"))
-    assert_one_error_line(cli("image", image_folder, inside, "--model", tiny_model), "is inside the input folder")
+    assert_one_error_line(cli("image", image_folder, "-o", inside, "--model", tiny_model), "is inside the input folder")
     assert sorted(image_folder.rglob("*")) == before
 
 
@@ -117,7 +117,7 @@ def test_a_16_bit_greyscale_png_is_scaled_not_clipped_to_white(tmp_path: Path, t
     Image.fromarray(np.round(ramp / 257).astype(np.uint8)).save(tmp_path / "eight.png")  # the same picture in 8 bits
     assert Image.open(tmp_path / "deep.png").mode == "I;16"
     for name in ("deep", "eight"):
-        assert cli("image", tmp_path / f"{name}.png", tmp_path / f"{name}-out.png", "--model", tiny_model, "--device", "cpu").code == 0
+        assert cli("image", tmp_path / f"{name}.png", "-o", tmp_path / f"{name}-out.png", "--model", tiny_model, "--device", "cpu").code == 0
     deep, eight = (np.asarray(Image.open(tmp_path / f"{name}-out.png")) for name in ("deep", "eight"))
     assert np.abs(deep.astype(int) - eight.astype(int)).max() <= 1
 

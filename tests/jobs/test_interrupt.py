@@ -39,7 +39,7 @@ def _interrupt_after_progress(args: list[str], tmp_path: Path, signum: int = sig
 def test_ctrl_c_stops_quickly(keep: bool, tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "long.mp4", frames=600, width=96, height=64, rate=30, audio=True)
     out = tmp_path / "out.mp4"
-    args = ["stylize", str(src), str(out), "--model", str(tiny_model), "--device", "cpu", "--batch", "2"]
+    args = ["stylize", str(src), "-o", str(out), "--model", str(tiny_model), "--device", "cpu", "--batch-size", "2"]
     code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path)
     assert code == 130, stderr
     assert seconds < 3.0, f"took {seconds:.1f}s to stop"
@@ -60,7 +60,7 @@ def test_sigterm_and_sighup_are_handled_like_ctrl_c(signum: int, keep: bool, tmp
     no hidden temp file left; --keep-partial keeps a playable one."""
     src = make_clip(tmp_path / "long.mp4", frames=600, width=96, height=64, rate=30, audio=True)
     out = tmp_path / "out.mp4"
-    args = ["stylize", str(src), str(out), "--model", str(tiny_model), "--device", "cpu", "--batch", "2"]
+    args = ["stylize", str(src), "-o", str(out), "--model", str(tiny_model), "--device", "cpu", "--batch-size", "2"]
     code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path, signum)
     assert code == 128 + signum, stderr
     assert seconds < 3.0, f"took {seconds:.1f}s to stop"

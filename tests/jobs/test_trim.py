@@ -29,7 +29,7 @@ def clip(tmp_path: Path) -> Path:
 )
 def test_trimmed_part_starts_at_zero_with_its_audio(args: list[str], frames: int, seconds: float, clip: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out.mp4"
-    result = cli("stylize", clip, out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
+    result = cli("stylize", clip, "-o", out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
     assert result.code == 0, result.err
     got, times, _ = read_video(out)
     assert len(got) == frames
@@ -40,13 +40,13 @@ def test_trimmed_part_starts_at_zero_with_its_audio(args: list[str], frames: int
 
 
 def test_trim_out_of_order_is_one_line(clip: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "2", "--to", "1"), "must come after its start")
-    assert_one_error_line(cli("stylize", clip, tmp_path / "o.mp4", "--model", tiny_model, "--start", "abc"), "expected seconds")
+    assert_one_error_line(cli("stylize", clip, "-o", tmp_path / "o.mp4", "--model", tiny_model, "--start", "2", "--to", "1"), "must come after its start")
+    assert_one_error_line(cli("stylize", clip, "-o", tmp_path / "o.mp4", "--model", tiny_model, "--start", "abc"), "expected seconds")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_a_start_past_the_end_is_one_line_before_the_model_loads(clip: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("stylize", clip, tmp_path / "o.mp4", "--model", tmp_path / "never-read.safetensors", "--start", "5")
+    result = cli("stylize", clip, "-o", tmp_path / "o.mp4", "--model", tmp_path / "never-read.safetensors", "--start", "5")
     assert_one_error_line(result, "start 5 s is past the end of in.mp4 (4.0 s long)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
@@ -54,7 +54,7 @@ def test_a_start_past_the_end_is_one_line_before_the_model_loads(clip: Path, tmp
 def test_a_time_trim_shows_a_total_and_an_eta(clip: Path, tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vidstyle.cli import main
 
-    assert main(["stylize", str(clip), str(tmp_path / "o.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "32", "--start", "1", "--duration", "1.5"]) == 0
+    assert main(["stylize", str(clip), "-o", str(tmp_path / "o.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "32", "--start", "1", "--duration", "1.5"]) == 0
     bars = [line for line in capsys.readouterr().err.splitlines() if line.startswith("in.mp4:")]
     assert bars and "18/18" in bars[-1], bars
 
@@ -75,7 +75,7 @@ def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(args: list[str],
         subprocess.run(["ffmpeg", "-v", "error", "-ss", str(first), "-t", "1", "-i", str(src), "-an", "-c:v", "ffv1", str(reference)], check=True)
         assert len(read_video(reference)[1]) == len(expected)
     out = tmp_path / "out.mp4"
-    result = cli("stylize", src, out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
+    result = cli("stylize", src, "-o", out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
     assert result.code == 0, result.err
     _, times, _ = read_video(out)
     assert len(times) == 10
@@ -88,6 +88,6 @@ def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(args: list[str],
 def test_a_start_past_the_last_frame_says_so(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """A 2.0 s clip at 12 fps has its last frame at 1.92 s: --start 1.95 keeps nothing."""
     src = make_clip(tmp_path / "in.mp4", frames=24, rate=12)
-    result = cli("stylize", src, tmp_path / "o.mp4", "--model", tiny_model, "--device", "cpu", "--start", "1.95")
+    result = cli("stylize", src, "-o", tmp_path / "o.mp4", "--model", tiny_model, "--device", "cpu", "--start", "1.95")
     assert_one_error_line(result, "start 1.95 s is past the last frame of in.mp4 (at 1.92 s)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]

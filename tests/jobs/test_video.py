@@ -141,7 +141,7 @@ def test_bad_input_one_line_no_output(kind: str, needle: str, tmp_path: Path, ti
         else:
             extra = ["--codec", "no_such_codec"]
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = cli("stylize", src, out, "--model", tiny_model, *extra)
+    result = cli("stylize", src, "-o", out, "--model", tiny_model, *extra)
     assert_one_error_line(result, needle)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -151,7 +151,7 @@ def test_failed_run_keeps_existing_output(tmp_path: Path, tiny_model: Path, cli)
     out = tmp_path / "out.mp4"
     out.write_bytes(b"precious")
     (tmp_path / "in.mp4").write_text("not a video")
-    result = cli("stylize", tmp_path / "in.mp4", out, "--model", tiny_model)
+    result = cli("stylize", tmp_path / "in.mp4", "-o", out, "--model", tiny_model)
     assert result.code != 0
     assert out.read_bytes() == b"precious"
 

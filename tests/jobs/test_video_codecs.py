@@ -14,7 +14,7 @@ from conftest import assert_one_error_line
 
 
 def stylize(cli, src: Path, out: Path, model: Path, *args: object):  # type: ignore[no-untyped-def]
-    return cli("stylize", src, out, "--model", model, "--device", "cpu", "--max-side", "32", *args)
+    return cli("stylize", src, "-o", out, "--model", model, "--device", "cpu", "--max-side", "32", *args)
 
 
 def codec_of(path: Path) -> str:

@@ -40,7 +40,7 @@ def test_ffv1_keeps_odd_sizes_and_x264_notes_the_padding_once(tmp_path: Path, ti
     result = run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(max_side=64), encode=Encoding(codec="ffv1"))
     frames, _, _ = read_video(tmp_path / "out.mkv")
     assert frames[0].shape == (241, 321, 3) and not [n for n in result.notes if "odd" in n]
-    assert main(["stylize", str(src), str(tmp_path / "out.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "64"]) == 0
+    assert main(["stylize", str(src), "-o", str(tmp_path / "out.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "64"]) == 0
     assert capsys.readouterr().err.count("is odd") == 1
 
 

@@ -34,27 +34,9 @@ def seconds(text: str) -> float:
     return value
 
 
-def add_output_argument(parser: argparse.ArgumentParser, help: str, *, required: bool = True, positional_alias: bool = False) -> None:
-    """-o/--output, the one spelling of "where the result goes" in every command.
-
-    positional_alias: the command took OUTPUT as its second positional before -o existed;
-    scripts that still pass it keep working (output_from_args reconciles the two).
-    """
-    # With the old positional also accepted, argparse cannot require -o; output_from_args does.
-    shown = f"{help} (required)" if required and positional_alias else help
-    parser.add_argument("-o", "--output", required=required and not positional_alias, metavar="PATH", help=shown)
-    if positional_alias:
-        parser.add_argument("legacy_output", nargs="?", metavar="OUTPUT", help=argparse.SUPPRESS)
-
-
-def output_from_args(args: argparse.Namespace) -> str:
-    """The output path, from -o or the old positional; neither or both is a usage error."""
-    from vidstyle.errors import VidstyleError
-
-    given = [path for path in (args.output, getattr(args, "legacy_output", None)) if path is not None]
-    if len(given) != 1:
-        raise VidstyleError("give the output once, as -o PATH" if given else "an output is required: -o PATH")
-    return str(given[0])
+def add_output_argument(parser: argparse.ArgumentParser, help: str, *, required: bool = True) -> None:
+    """-o/--output, the one spelling of "where the result goes" in every command."""
+    parser.add_argument("-o", "--output", required=required, metavar="PATH", help=help)
 
 
 def add_trim_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,8 +83,6 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: 
     )
     if backend:
         parser.add_argument("--backend", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)")
-        # The old spelling: the engine or ONNX file is the model now.
-        parser.add_argument("--engine", dest="model", metavar="PATH", help=argparse.SUPPRESS)
 
 
 def onnx_export_for(args: argparse.Namespace) -> Callable[..., object] | None:

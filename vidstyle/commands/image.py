@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:
     import torch
 
-from .common import add_output_argument, add_runtime_arguments, add_style_arguments, onnx_export_for, output_from_args, style_options
+from .common import add_output_argument, add_runtime_arguments, add_style_arguments, onnx_export_for, style_options
 
 EXAMPLES = (
     "vidstyle image photo.jpg -o photo-styled.jpg",
@@ -21,7 +21,7 @@ EXAMPLES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="an image file, or a folder of images")
-    add_output_argument(parser, "the output image (a folder, made if missing, when INPUT is a folder)", positional_alias=True)
+    add_output_argument(parser, "the output image (a folder, made if missing, when INPUT is a folder)")
     add_runtime_arguments(parser, backend=True)
     add_style_arguments(parser)
 
@@ -31,7 +31,6 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.batch import VIDEO_SUFFIXES
     from vidstyle.jobs.image import stylize_folder, stylize_image
 
-    args.output = output_from_args(args)
     folder = Path(args.input).is_dir()
     if not folder and Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
         raise VidstyleError(f"{args.input} is a video; `vidstyle stylize {args.input} -o OUT{Path(args.input).suffix}` stylizes it")

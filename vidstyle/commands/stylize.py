@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .common import (
-    add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, onnx_export_for, output_from_args, positive_int, trim_from_args,
+    add_output_argument, add_runtime_arguments, add_style_arguments, add_trim_arguments, onnx_export_for, positive_int, trim_from_args,
 )
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ EXAMPLES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the video to stylize")
-    add_output_argument(parser, "the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)", positional_alias=True)
+    add_output_argument(parser, "the output video; its suffix picks the container (.mp4, .mkv, .mov, .webm)")
     add_video_arguments(parser)
     parser.add_argument("--keep-partial", action="store_true", help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)")
 
@@ -35,10 +35,8 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     add_runtime_arguments(parser, backend=True)
     add_style_arguments(parser, schedule=True)
     parser.add_argument("--batch-size", type=positive_int, default=4, metavar="N", help="frames per inference batch (default 4)")
-    parser.add_argument("--batch", type=positive_int, dest="batch_size", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     parser.add_argument("--compile", action="store_true", help="torch.compile the net (CUDA graphs on CUDA)")
     parser.add_argument("--color-convert", default="host", choices=["host", "device"], help="YUV->RGB in the decoder (host) or after upload, where the net runs (device; half the bytes to upload)")
-    parser.add_argument("--colour-convert", dest="color_convert", choices=["host", "device"], default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old spelling
     enc = parser.add_argument_group("encoding")
     enc.add_argument("--codec", help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; libx265, ffv1, ...)")
     enc.add_argument("--crf", type=int, help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; range 0-51 for x264/x265, 0-63 for vp9/av1)")
@@ -72,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.jobs.video import stylize_video
 
     log = logging.getLogger("vidstyle")
-    args.output = output_from_args(args)
     check_video_input(args.input)
     partial = partial_path_for(args.output)
     try:
