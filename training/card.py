@@ -49,6 +49,7 @@ def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_
         "content_weight": config.content_weight,
         "style_weight": resolved.style_weight,
         "style_balance": config.style_balance,
+        "style_layer_weights": list(config.style_layer_weights) if config.style_layer_weights else None,
         "tv_weight": resolved.tv_weight,
         "stability_weight": config.stability_weight,
         "pixel_weight": resolved.pixel_weight,

@@ -26,6 +26,7 @@ class TrainConfig:
     content_weight: float = 1.0
     style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
     style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
+    style_layer_weights: tuple[float, ...] | None = None  # one multiplier per style layer, after the balance; None: all 1
     tv_weight: Weight = "1e-3x"
     stability_weight: float = 0.0
     style_size: int | None = 512
@@ -76,6 +77,14 @@ def positive_finite(label: str, value: float) -> None:
 def non_negative(label: str, value: float) -> None:
     if not (math.isfinite(value) and value >= 0):
         raise VidstyleError(f"{label} must be 0 or more, got {value}")
+
+
+def check_layer_weights(weights: tuple[float, ...] | None, style_layers: tuple[str, ...]) -> None:
+    """Style layer weights, once the loss net has said which style layers there are: one each."""
+    if weights is not None and len(weights) != len(style_layers):
+        raise VidstyleError(f"--style-layer-weights gives {len(weights)} numbers for {len(style_layers)} style layers ({', '.join(style_layers)})")
+    for weight in weights or ():
+        non_negative("a style layer weight", weight)
 
 
 def check_picture_side(label: str, picture: torch.Tensor) -> None:

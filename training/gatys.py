@@ -21,7 +21,7 @@ from vidstyle.colour import fit_max_side, resize, transfer_luminance
 from vidstyle.images import read_image
 from vidstyle.progress import progress_bar
 
-from .config import check_picture_side, non_negative, positive_finite
+from .config import check_layer_weights, check_picture_side, non_negative, positive_finite
 from .losses import StyleBalance, blended_grams, content_loss, style_loss, tv_loss
 from .precision import choose_precision
 from .vgg import build_loss_net
@@ -45,6 +45,7 @@ class GatysConfig:
     content_weight: float = 1.0
     style_weight: Weight = "1e3x"  # "Nx": N times the content loss, both of a seeded noise image
     style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
+    style_layer_weights: tuple[float, ...] | None = None  # one multiplier per style layer; None: all 1
     tv_weight: Weight = "1e-2x"
     content_layers: tuple[str, ...] = ()  # empty: the loss net's own defaults
     style_layers: tuple[str, ...] = ()
@@ -105,6 +106,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
     vgg = loss_net.features.to(ctx.device)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
+    check_layer_weights(config.style_layer_weights, style_layers)
     with torch.no_grad():
         content_targets = vgg(content)
         grams = blended_grams([vgg(s) for s in styles], blend, style_layers) if use_style else {}
@@ -112,7 +114,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
         feats = vgg(noise)
         yardstick = InitialTerms(
             float(content_loss(feats, content_targets, content_layers)),
-            float(style_loss(feats, grams, style_layers, balance=config.style_balance)) if use_style else 1.0,
+            float(style_loss(feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights)) if use_style else 1.0,
             float(tv_loss(noise)),
         )
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, yardstick)
@@ -125,7 +127,7 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
             feats = vgg(image)
         terms = {
             "content": config.content_weight * content_loss(feats, content_targets, content_layers),
-            "style": style_weight * style_loss(feats, grams, style_layers, balance=config.style_balance) if use_style else image.new_zeros(()),
+            "style": style_weight * style_loss(feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights) if use_style else image.new_zeros(()),
             "tv": tv_weight * tv_loss(image),
         }
         total = torch.stack(list(terms.values())).sum()

@@ -30,19 +30,30 @@ STYLE_BALANCES: tuple[StyleBalance, ...] = ("sum", "layer")
 
 
 def style_loss(
-    features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor], layers: tuple[str, ...], *, balance: StyleBalance = "sum"
+    features: Mapping[str, torch.Tensor],
+    target_grams: Mapping[str, torch.Tensor],
+    layers: tuple[str, ...],
+    *,
+    balance: StyleBalance = "sum",
+    layer_weights: tuple[float, ...] | None = None,
 ) -> torch.Tensor:
-    """Sum over layers of the distance between Gram matrices; targets broadcast over the batch."""
+    """Weighted sum over layers of the distance between Gram matrices; targets broadcast over the batch.
+
+    layer_weights (one per layer, None: all 1) multiply each layer's term after the balance.
+    """
     if balance not in STYLE_BALANCES:
         raise ValueError(f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}")
+    weights = layer_weights if layer_weights is not None else (1.0,) * len(layers)
+    if len(weights) != len(layers):
+        raise ValueError(f"{len(weights)} style layer weights for {len(layers)} style layers ({', '.join(layers)})")
     terms = []
-    for name in layers:
+    for name, weight in zip(layers, weights):
         gram = gram_matrix(features[name])
         target = target_grams[name]
         term = F.mse_loss(gram, target.expand_as(gram))
         if balance == "layer":
             term = term / target.float().square().mean().clamp_min(1e-12)
-        terms.append(term)
+        terms.append(weight * term)
     return torch.stack(terms).sum()
 
 

@@ -38,6 +38,7 @@ class Objective:
     pixel_weight: float = 0.0
     stability_weight: float = 0.0
     style_balance: StyleBalance = "sum"
+    style_layer_weights: tuple[float, ...] | None = None
     seed: int = 0
 
     def target(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -61,7 +62,7 @@ class Objective:
                 feats_t = self.vgg(target, self.content_layers)  # the targets need only the content layers: stop there
         # content, style and tv are always there, so that losses.csv keeps its columns across runs.
         terms = {"content": content_loss(feats_y, feats_t, self.content_layers)}
-        terms["style"] = style_loss(feats_y, self.styles.grams[index], self.style_layers, balance=self.style_balance) if with_style else torch.zeros((), device=y.device)
+        terms["style"] = style_loss(feats_y, self.styles.grams[index], self.style_layers, balance=self.style_balance, layer_weights=self.style_layer_weights) if with_style else torch.zeros((), device=y.device)
         terms["tv"] = tv_loss(y.float())
         if self.teacher is not None:
             terms["pixel"] = F.l1_loss(y.float(), target.float())

@@ -19,7 +19,7 @@ from vidstyle.progress import progress_bar
 
 from .card import Resolved, earlier_segments, training_card
 from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
-from .config import TrainConfig, check_config, check_picture_side, run_dir_for
+from .config import TrainConfig, check_config, check_layer_weights, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
 from .losslog import LossLog
@@ -91,6 +91,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     local = local_batch(config.batch_size, ranks)
     loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
+    check_layer_weights(config.style_layer_weights, style_layers)
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
     net, first_row, taken = start_net(config, teacher.net.styles if teacher is not None else len(style_paths), base, init)
@@ -112,7 +113,8 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     else:
         styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
     objective = Objective(vgg, content_layers, style_layers, styles, ctx, teacher=teacher_net, content_weight=config.content_weight,
-                          stability_weight=config.stability_weight, style_balance=config.style_balance, seed=config.seed)
+                          stability_weight=config.stability_weight, style_balance=config.style_balance,
+                          style_layer_weights=config.style_layer_weights, seed=config.seed)
     dataset = CropDataset(files, config.image_size, config.seed)
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.

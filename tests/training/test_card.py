@@ -91,3 +91,18 @@ def test_style_balance_reaches_the_loss_and_the_card(image_folder: Path, style: 
     assert runs["sum"].history[0]["style"] != pytest.approx(runs["layer"].history[0]["style"], rel=1e-3)
     with pytest.raises(VidstyleError, match="style balance"):
         train(small_config(image_folder, style, tmp_path / "bad.safetensors", style_balance="mean"))
+
+
+def test_style_layer_weights_reach_the_loss_and_the_card(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,4,1,1,1"])
+    assert config_values(args)["style_layer_weights"] == (4.0, 4.0, 1.0, 1.0, 1.0)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,x"])
+    # The small test loss net has three style layers: zero weights leave no style term at all.
+    result = train(small_config(image_folder, style, tmp_path / "w.safetensors", steps=1, style_weight=1.0, style_layer_weights=(0.0,) * 3))
+    assert result.history[0]["style"] == 0.0
+    assert load_model(result.output).card.segments[-1]["style_layer_weights"] == [0.0] * 3
+    with pytest.raises(VidstyleError, match="2 numbers for 3 style layers"):
+        train(small_config(image_folder, style, tmp_path / "bad.safetensors", style_layer_weights=(1.0, 2.0)))
+    with pytest.raises(VidstyleError, match="0 or more"):
+        train(small_config(image_folder, style, tmp_path / "neg.safetensors", style_layer_weights=(1.0, 1.0, -1.0)))

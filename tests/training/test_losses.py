@@ -60,3 +60,15 @@ def test_layer_balance_is_zero_at_the_target_and_refuses_unknown_names() -> None
     assert float(style_loss({"l": feats["l"][:1]}, targets, ("l",), balance="layer")) == 0.0
     with pytest.raises(ValueError, match="layer"):
         style_loss(feats, targets, ("l",), balance="mean")  # type: ignore[arg-type]
+
+
+def test_layer_weights_scale_each_layer_term_and_must_match_the_layers() -> None:
+    torch.manual_seed(0)
+    feats = {"a": torch.rand(2, 3, 4, 4), "b": torch.rand(2, 5, 2, 2)}
+    targets = {"a": gram_matrix(torch.rand(1, 3, 4, 4)), "b": gram_matrix(torch.rand(1, 5, 2, 2))}
+    a, b = (float(style_loss(feats, targets, (name,), balance="layer")) for name in ("a", "b"))
+    weighted = float(style_loss(feats, targets, ("a", "b"), balance="layer", layer_weights=(4.0, 0.5)))
+    assert weighted == pytest.approx(4 * a + 0.5 * b, rel=1e-5)
+    assert float(style_loss(feats, targets, ("a", "b"), layer_weights=(0.0, 0.0))) == 0.0
+    with pytest.raises(ValueError, match="2 style layers"):
+        style_loss(feats, targets, ("a", "b"), layer_weights=(1.0,))

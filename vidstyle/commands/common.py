@@ -141,6 +141,7 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
     group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG16/VGG19 state dict, or the HED .h5 file, instead of downloading")
     group.add_argument("--content-layers", default="", help="comma-separated VGG layers for the content loss (default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)")
     group.add_argument("--style-layers", default="", help="comma-separated VGG layers for the style loss (default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)")
+    group.add_argument("--style-layer-weights", type=layer_weights, metavar="W,W,...", help="one multiplier per style layer, in --style-layers' order, applied after --style-balance (default: 1 each)")
 
 
 def layers(text: str) -> tuple[str, ...]:
@@ -153,6 +154,11 @@ def layers(text: str) -> tuple[str, ...]:
     if not all(parts):
         raise VidstyleError(f"a layer list has an empty item: {text!r}; separate layer names with single commas")
     return parts
+
+
+def layer_weights(text: str) -> tuple[float, ...]:
+    """"4,4,1,1" -> (4.0, 4.0, 1.0, 1.0); argparse turns the ValueError into a usage line."""
+    return tuple(float(part) for part in text.split(","))
 
 
 def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: object) -> T:

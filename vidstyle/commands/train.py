@@ -17,7 +17,7 @@ EXAMPLES = (
 )
 # Options a --recipe may fill: they default to None here so that a recipe can tell "not given" from
 # "given as the default"; TrainConfig holds the defaults used without a recipe (shown in --help).
-RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "style_balance", "tv_weight", "stability_weight",
+RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "style_balance", "style_layer_weights", "tv_weight", "stability_weight",
                   "pixel_weight", "style_size", "content_layers", "style_layers", "loss_net")
 NATIVE = "native"
 
