@@ -143,3 +143,15 @@ def test_a_saved_model_gets_the_same_permissions_as_any_new_file(tmp_path: Path)
     plain.write_text("x")
     path = save_model(tmp_path / "m.safetensors", TransformerNet(width=0.25), ModelCard(width=0.25))
     assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_a_clamp_head_model_round_trips_and_old_cards_mean_tanh(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25, head="clamp").eval()
+    path = save_model(tmp_path / "c.safetensors", net, ModelCard(width=0.25, head="clamp"))
+    loaded = load_model(path)
+    assert loaded.net.head == "clamp" and loaded.card.head == "clamp"
+    x = torch.rand(1, 3, 20, 24)
+    with torch.no_grad():
+        assert torch.equal(net(x), loaded.net(x))
+    assert ModelCard.from_json('{"width": 0.25}').head == "tanh"

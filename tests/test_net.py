@@ -93,3 +93,35 @@ def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output()
         # by a few 1e-6 depending on the CPU's kernels. A wrong upgrade is off by 1e-2 or more.
         torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-5)
 
+
+
+def test_clamp_head_is_linear_in_training_and_clamped_when_run() -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25, head="clamp")
+    with torch.no_grad():
+        net.decoder[-1][1].weight.mul_(50.0)  # drive the last conv far past the picture's range
+    x = torch.rand(1, 3, 32, 32)
+    y = net.train()(x)
+    assert float(y.min()) < 0.0 and float(y.max()) > 1.0
+    # Pixels far outside [0, 1] still get a gradient: nothing saturates while training.
+    y.sum().backward()
+    assert net.decoder[-1][1].weight.grad.abs().sum() > 0  # type: ignore[union-attr]
+    with torch.no_grad():
+        run = net.eval()(x)
+    assert 0.0 <= float(run.min()) and float(run.max()) <= 1.0
+    assert torch.equal(run, y.detach().clamp(0.0, 1.0))
+
+
+def test_heads_agree_around_mid_grey_and_an_unknown_head_is_refused() -> None:
+    torch.manual_seed(0)
+    tanh_net = TransformerNet(width=0.25).eval()
+    clamp_net = TransformerNet(width=0.25, head="clamp").eval()
+    with torch.no_grad():
+        tanh_net.decoder[-1][1].weight.mul_(0.01)
+        tanh_net.decoder[-1][1].bias.zero_()  # type: ignore[union-attr]
+    clamp_net.load_state_dict(tanh_net.state_dict())
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(tanh_net(x), clamp_net(x), atol=1e-4)
+    with pytest.raises(ValueError, match="head"):
+        TransformerNet(head="sigmoid")  # type: ignore[arg-type]

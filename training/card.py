@@ -94,6 +94,7 @@ def training_card(
         width=net.width,
         residual_blocks=len(net.residuals),
         separable=net.separable,
+        head=net.head,
         style_image=styles[0]["image"],
         style_image_sha256=styles[0]["sha256"],
         styles=styles,

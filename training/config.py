@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from vidstyle.errors import VidstyleError
+from vidstyle.net import HEADS, Head
 
 from .losses import STYLE_BALANCES, StyleBalance
 from .weights import Weight
@@ -37,6 +38,7 @@ class TrainConfig:
     width: float | None = None  # None: 1.0, or the width of the --init-from model
     residual_blocks: int = 5
     separable: bool = False  # depthwise-separable residual convs: the small real-time nets
+    head: Head | None = None  # the output layer (see net.py); None: tanh, or the --init-from model's
     teacher: str | None = None  # a model file: distil it (its output is the target; its styles are the student's)
     pixel_weight: Weight = 0.0  # distillation: L1 to the teacher's picture, a number or Nx of the content term
     seed: int = 0
@@ -101,6 +103,8 @@ def check_config(config: TrainConfig) -> None:
         if value is not None and value < MIN_IMAGE_SIZE:
             raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
     positive_finite("learning rate", config.lr)
+    if config.head is not None and config.head not in HEADS:
+        raise VidstyleError(f"head must be one of {', '.join(HEADS)}, got {config.head!r}")
     if config.style_balance not in STYLE_BALANCES:
         raise VidstyleError(f"style balance must be one of {', '.join(STYLE_BALANCES)}, got {config.style_balance!r}")
     if config.width is not None and not (math.isfinite(config.width) and 0 < config.width <= 4):

@@ -32,7 +32,10 @@ def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: S
     if base is not None:
         return extend_styles(base.net, styles), base.net.styles, base.card.style_names
     if init is None:
-        return TransformerNet(width=config.width or 1.0, residual_blocks=config.residual_blocks, styles=styles, separable=config.separable), 0, []
+        net = TransformerNet(width=config.width or 1.0, residual_blocks=config.residual_blocks, styles=styles, separable=config.separable, head=config.head or "tanh")
+        return net, 0, []
+    if config.head is not None:
+        init.net.head = config.head  # the heads agree around z = 0 (see net.py): the convs carry over
     if init.net.styles == styles:
         return init.net.requires_grad_(True), 0, []  # a loaded model comes frozen, for inference
     if init.net.styles == 1:

@@ -39,6 +39,7 @@ class ModelCard:
     width: float = 1.0
     residual_blocks: int = 5
     separable: bool = False  # depthwise-separable residual convs (the small real-time nets)
+    head: str = "tanh"  # the output layer (see net.HEADS); files from before it was recorded end in a tanh
     style_image: str = ""
     style_image_sha256: str = ""
     # One entry per row of norm parameters: {"name", "image", "sha256"}. Empty in files from
@@ -185,7 +186,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
         card = ModelCard.from_json(metadata.get(_CARD_KEY, ""))
         if card.architecture != "TransformerNet":
             raise ValueError(f"unsupported architecture {card.architecture!r}")
-        net = TransformerNet(width=card.width, residual_blocks=card.residual_blocks, styles=card.style_count, separable=card.separable)
+        net = TransformerNet(width=card.width, residual_blocks=card.residual_blocks, styles=card.style_count, separable=card.separable, head=card.head)  # type: ignore[arg-type]
         net.load_state_dict(upgrade_state({k: v.float() for k, v in state.items()}, net))
     except (ValueError, TypeError, RuntimeError) as exc:
         raise ModelFileError(f"{file} has an invalid model card or weights: {_first_line(exc)}") from None

@@ -7,12 +7,23 @@ Input and output are RGB float in [0, 1], NCHW, of any height and width.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 # The downsampling path halves twice, so the net itself works on multiples of 4.
 SIZE_MULTIPLE = 4
+
+# The last layer, from the final conv's z to the picture. "tanh": 0.5 * (tanh(z) + 1), Johnson's
+# bounded output. "clamp": 0.5 * (z + 1), clamped to [0, 1] only when the net runs (eval mode), as
+# the public fast-style nets do. The tanh's gradient vanishes where |z| is large, so a pixel the
+# net once drove far into black or white stays there (the black "droplet" blots of long style
+# training); without the clamp in training, the loss pulls such pixels back into range. The two
+# agree to first order around z = 0, so a tanh net can go on training as a clamp net.
+Head = Literal["tanh", "clamp"]
+HEADS: tuple[Head, ...] = ("tanh", "clamp")
 
 
 class ConvLayer(nn.Sequential):
@@ -117,8 +128,12 @@ def channels_for(width: float) -> tuple[int, int, int]:
 class TransformerNet(nn.Module):
     """`styles` rows of norm parameters share one set of convs; styles=1 is a single-style net."""
 
-    def __init__(self, width: float = 1.0, residual_blocks: int = 5, styles: int = 1, *, separable: bool = False) -> None:
+    def __init__(
+        self, width: float = 1.0, residual_blocks: int = 5, styles: int = 1, *, separable: bool = False, head: Head = "tanh"
+    ) -> None:
         super().__init__()
+        if head not in HEADS:
+            raise ValueError(f"head must be one of {', '.join(HEADS)}, got {head!r}")
         if styles < 1:
             raise ValueError(f"styles must be >= 1, got {styles}")
         if not 0 <= residual_blocks <= 16:
@@ -126,6 +141,7 @@ class TransformerNet(nn.Module):
         self.width = width
         self.styles = styles
         self.separable = separable
+        self.head = head
         c1, c2, c3 = channels_for(width)
         self.encoder = StyleBlock([ConvNormReLU(3, c1, 9, styles), ConvNormReLU(c1, c2, 3, styles, stride=2), ConvNormReLU(c2, c3, 3, styles, stride=2)])
         self.residuals = StyleBlock([ResidualBlock(c3, styles, separable=separable) for _ in range(residual_blocks)])
@@ -141,14 +157,18 @@ class TransformerNet(nn.Module):
         height, width = x.shape[-2:]
         padded = pad_to_multiple(x, SIZE_MULTIPLE)
         y = self.decoder(self.residuals(self.encoder(padded, style_weights), style_weights), style_weights)
-        # Johnson's scaled tanh keeps the output inside [0, 1] while staying smooth for training.
-        y = 0.5 * (torch.tanh(y) + 1.0)
+        if self.head == "tanh":
+            y = 0.5 * (torch.tanh(y) + 1.0)
+        else:
+            y = 0.5 * (y + 1.0)
+            if not self.training:
+                y = y.clamp(0.0, 1.0)
         return y[..., :height, :width]
 
 
 def same_shape(net: TransformerNet, styles: int) -> TransformerNet:
     """A fresh net of `net`'s architecture with `styles` rows of norm parameters."""
-    return TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=styles, separable=net.separable)
+    return TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=styles, separable=net.separable, head=net.head)
 
 
 def redundant_biases(net: TransformerNet) -> set[str]:

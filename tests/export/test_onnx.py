@@ -121,3 +121,17 @@ def test_cli_engine_export_without_tensorrt_points_to_onnx(tiny_model: Path, tmp
     result = cli("export", tiny_model, "--format", "engine", "-o", tmp_path / "m.engine")
     assert_one_error_line(result, "TensorRT is not installed here", "export with --format onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_clamp_head_model_exports_with_its_clamp(tmp_path: Path) -> None:
+    from vidstyle import ModelCard, TransformerNet, save_model
+
+    torch.manual_seed(0)
+    net = TransformerNet(width=0.25, head="clamp").eval()
+    with torch.no_grad():
+        net.decoder[-1][1].weight.mul_(50.0)  # outputs well past [0, 1]: the graph must clamp them as torch does
+    saved = save_model(tmp_path / "c.safetensors", net, ModelCard(width=0.25, head="clamp"))
+    path = tmp_path / "c.onnx"
+    report = export_onnx(load_model(saved), path)
+    assert all(check.max_abs_error <= 1e-4 for check in report.parity)
+    assert read_card(path)["head"] == "clamp"

@@ -106,3 +106,15 @@ def test_style_layer_weights_reach_the_loss_and_the_card(image_folder: Path, sty
         train(small_config(image_folder, style, tmp_path / "bad.safetensors", style_layer_weights=(1.0, 2.0)))
     with pytest.raises(VidstyleError, match="0 or more"):
         train(small_config(image_folder, style, tmp_path / "neg.safetensors", style_layer_weights=(1.0, 1.0, -1.0)))
+
+
+def test_init_from_a_tanh_model_can_go_on_with_a_clamp_head(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=2))
+    second = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=1, width=None, init_from=str(first.output), head="clamp"))
+    assert load_model(first.output).net.head == "tanh"
+    b = load_model(second.output)
+    assert b.net.head == "clamp" and b.card.head == "clamp"
+    kept = train(small_config(image_folder, style, tmp_path / "c.safetensors", steps=1, width=None, init_from=str(second.output)))
+    assert load_model(kept.output).net.head == "clamp"  # no --head: the model's own
+    with pytest.raises(VidstyleError, match="head"):
+        train(small_config(image_folder, style, tmp_path / "d.safetensors", head="relu"))

@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=float, help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one (default 1.0, or the --init-from model's)")
     parser.add_argument("--residual-blocks", type=int, default=5, metavar="N", help="residual blocks (default 5, the paper's)")
     parser.add_argument("--separable", action="store_true", help="depthwise-separable residual convs: a small net for real time on a CPU (default: off)")
+    parser.add_argument("--head", choices=["tanh", "clamp"], help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; no vanishing gradient at black and white) (default: tanh, or the --init-from model's)")
     group = parser.add_argument_group("distillation")
     group.add_argument("--teacher", metavar="MODEL", help="train a student on this model's pictures (its styles become the student's; --recipe distill unless another is named)")
     group.add_argument("--pixel-weight", help="with --teacher: weight of the L1 distance to the teacher's picture, a number or Nx of the content term (default 1x)")
