@@ -15,14 +15,14 @@ from pathlib import Path
 
 import torch
 
+from vidstyle.context import resolve_context
 from vidstyle.frames import Frame
 from vidstyle.live.session import run_live
 from vidstyle.live.styles import StyleSwitcher
 from vidstyle.media.capture import file_frames
-from vidstyle.context import resolve_context
-from vidstyle.stylizer import FrameStylizer
 from vidstyle.media.probe import probe
 from vidstyle.modelfile import load_model
+from vidstyle.stylizer import FrameStylizer
 
 from . import stages
 from .environment import describe
@@ -50,7 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show(frame: Frame) -> bool:
         return True
 
-    summary = run_live(lambda stop: file_frames(args.input, realtime=True, stop=stop), live, show, max_frames=args.frames, stop=threading.Event())
+    summary = run_live(
+        lambda stop: file_frames(args.input, realtime=True, stop=stop),
+        live,
+        show,
+        max_frames=args.frames,
+        stop=threading.Event(),
+    )
     frames = [torch.from_numpy(f) for f in stages.decode_frames(args.input, 16)]
     height, width = stylizer.net_size(info.height, info.width)
 
@@ -61,7 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_only = stages.measure("model+convert", one, ctx, repeats=30, warmup=3)
     result = {
         "environment": describe(ctx),
-        "settings": {"input": Path(args.input).name, "source_fps": float(info.average_rate or 0), "max_side": args.max_side, "net_size": [height, width], "width": model.card.width, "backend": args.backend, "precision": args.precision},
+        "settings": {
+            "input": Path(args.input).name,
+            "source_fps": float(info.average_rate or 0),
+            "max_side": args.max_side,
+            "net_size": [height, width],
+            "width": model.card.width,
+            "backend": args.backend,
+            "precision": args.precision,
+        },
         "live": summary,
         "model_only_ms_p50": model_only.ms_p50,
         "added_latency_ms_p50": summary["latency_ms_p50"] - model_only.ms_p50,
@@ -69,7 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: result[k] for k in ("live", "model_only_ms_p50", "added_latency_ms_p50", "frame_interval_ms")}, indent=2))
+    print(
+        json.dumps(
+            {k: result[k] for k in ("live", "model_only_ms_p50", "added_latency_ms_p50", "frame_interval_ms")}, indent=2
+        )
+    )
     return 0
 
 

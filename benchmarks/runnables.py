@@ -73,15 +73,22 @@ class ModelFiles:
         """A TensorRT engine for frames of this size, batches 1 to `batch`, from the engine cache."""
         import tensorrt as trt
         import torch
+        from vidstyle.export.engine_cache import cached_engine
 
         from vidstyle.backends.tensorrt_backend import device_identity
-        from vidstyle.export.engine_cache import cached_engine
 
         _, capability = device_identity(torch.device("cuda"))
         # Tuned for the row's size; the small minimum takes the build's own parity check, which
         # runs the sample picture scaled to fit inside the largest shape.
         shapes = ((1, 3, 16, 16), (batch, 3, height, width), (batch, 3, height, width))
-        path, _ = cached_engine(self.graph(precision), self.model, precision=precision, tensorrt_version=trt.__version__, compute_capability=capability, shapes=shapes)
+        path, _ = cached_engine(
+            self.graph(precision),
+            self.model,
+            precision=precision,
+            tensorrt_version=trt.__version__,
+            compute_capability=capability,
+            shapes=shapes,
+        )
         return str(path)
 
     def runs_from(self, backend: str, precision: str, height: int, width: int, batch: int) -> str | None:

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import av
-from av.video.stream import VideoStream
 import numpy as np
 import psutil
 import torch
+from av.video.stream import VideoStream
 
 from vidstyle.backends import open_backend
-from vidstyle.context import RunContext
 from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from vidstyle.context import RunContext
 from vidstyle.media.decode import read_batches
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
@@ -88,7 +88,9 @@ def off_main_thread(work: Callable[[], T]) -> T:
     return result[0]
 
 
-def _measure(stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats: int, warmup: int, config: dict[str, Any] | None) -> Timing:
+def _measure(
+    stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats: int, warmup: int, config: dict[str, Any] | None
+) -> Timing:
     for i in range(warmup):
         call(i)
     _sync(ctx)
@@ -112,7 +114,16 @@ def _measure(stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats
     p50 = statistics.median(per_frame_ms)
     p95 = float(np.percentile(per_frame_ms, 95))
     peak = torch.cuda.max_memory_allocated(ctx.device) / 2**20 if ctx.is_cuda else None
-    return Timing(stage=stage, fps=1000.0 / p50 if p50 else 0.0, ms_p50=p50, ms_p95=p95, frames=frames, config=config or {}, cpu_percent=100.0 * cpu / wall, peak_gpu_mb=peak)
+    return Timing(
+        stage=stage,
+        fps=1000.0 / p50 if p50 else 0.0,
+        ms_p50=p50,
+        ms_p95=p95,
+        frames=frames,
+        config=config or {},
+        cpu_percent=100.0 * cpu / wall,
+        peak_gpu_mb=peak,
+    )
 
 
 def decode_frames(path: str | Path, limit: int) -> list[np.ndarray]:
@@ -135,7 +146,14 @@ def decode_only(path: str | Path, ctx: RunContext, *, repeats: int, decoder: str
     def call(_: int) -> int:
         return sum(len(batch) for batch in read_batches(path, 4, decoder=decoder))
 
-    return measure("decode", call, ctx, repeats=repeats, warmup=1, config={"decoder": decoder or "default", "input": Path(path).name})
+    return measure(
+        "decode",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=1,
+        config={"decoder": decoder or "default", "input": Path(path).name},
+    )
 
 
 def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
@@ -148,7 +166,9 @@ def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repe
         uint8_to_float(host.to(ctx.device, non_blocking=True))
         return batch
 
-    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "host (rgb24)"})
+    return measure(
+        "upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "host (rgb24)"}
+    )
 
 
 def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
@@ -156,7 +176,10 @@ def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, 
     import cv2
 
     height, width = (frames[0].shape[0] // 2) * 2, (frames[0].shape[1] // 2) * 2
-    planes = [torch.from_numpy(cv2.cvtColor(np.ascontiguousarray(f.numpy()[:height, :width]), cv2.COLOR_RGB2YUV_I420)) for f in frames]
+    planes = [
+        torch.from_numpy(cv2.cvtColor(np.ascontiguousarray(f.numpy()[:height, :width]), cv2.COLOR_RGB2YUV_I420))
+        for f in frames
+    ]
     batches = [torch.stack([planes[(i * batch + j) % len(planes)] for j in range(batch)]) for i in range(4)]
     if ctx.is_cuda:
         batches = [b.pin_memory() for b in batches]
@@ -165,11 +188,16 @@ def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, 
         yuv420_to_rgb(batches[i % len(batches)].to(ctx.device, non_blocking=True))
         return batch
 
-    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "device (yuv420p)"})
+    return measure(
+        "upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "device (yuv420p)"}
+    )
 
 
 def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
-    images = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)) for i in range(4)]
+    images = [
+        uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device))
+        for i in range(4)
+    ]
 
     def call(i: int) -> int:
         float_to_uint8(images[i % len(images)]).cpu()
@@ -178,8 +206,23 @@ def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, re
     return measure("convert+download", call, ctx, repeats=repeats, config={"batch": batch})
 
 
-def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
-    inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
+def model_only(
+    model: StyleModel,
+    frames: list[torch.Tensor],
+    ctx: RunContext,
+    *,
+    backend: str,
+    batch: int,
+    repeats: int,
+    engine: str | None = None,
+    compile: bool = False,
+) -> Timing:
+    inputs = [
+        uint8_to_float(
+            torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)
+        ).contiguous()
+        for i in range(4)
+    ]
     height, width = inputs[0].shape[-2:]
     with open_backend(engine or model, ctx, backend=backend, compile=compile) as runner:
         runner.prepare((batch, 3, int(height), int(width)))
@@ -188,13 +231,28 @@ def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *
             runner.run(inputs[i % len(inputs)])
             return batch
 
-        timing = measure("model", call, ctx, repeats=repeats, warmup=2, config={"backend": backend, "precision": ctx.precision, "batch": batch, "height": height, "width": width})
+        timing = measure(
+            "model",
+            call,
+            ctx,
+            repeats=repeats,
+            warmup=2,
+            config={"backend": backend, "precision": ctx.precision, "batch": batch, "height": height, "width": width},
+        )
     macs = macs_per_pixel(model.net) * height * width
     timing.config["tflops"] = 2 * macs * timing.fps / 1e12
     return timing
 
 
-def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: int = 18, codec: str = "libx264", format: str | None = None) -> int:
+def encode_frames(
+    frames: list[torch.Tensor],
+    path: str,
+    *,
+    preset: str,
+    crf: int = 18,
+    codec: str = "libx264",
+    format: str | None = None,
+) -> int:
     """x264 at 4:2:0 (sizes cropped to even); used for the encode stage and for benchmark clips."""
     height, width = frames[0].shape[0] // 2 * 2, frames[0].shape[1] // 2 * 2
     with av.open(path, "w", format=format) as out:
@@ -202,20 +260,31 @@ def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: in
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.options = {"preset": preset, "crf": str(crf)}
         for i, pixels in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(format="yuv420p")
+            frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(
+                format="yuv420p"
+            )
             frame.pts = i
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return len(frames)
 
 
-def encode_only(frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264") -> Timing:
+def encode_only(
+    frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264"
+) -> Timing:
     height, width = frames[0].shape[:2]
 
     def call(_: int) -> int:
         return encode_frames(frames, "/dev/null", preset=preset, codec=codec, format="mp4")
 
-    return measure("encode", call, ctx, repeats=repeats, warmup=0, config={"codec": codec, "preset": preset, "height": height, "width": width})
+    return measure(
+        "encode",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=0,
+        config={"codec": codec, "preset": preset, "height": height, "width": width},
+    )
 
 
 def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, repeats: int) -> Timing:
@@ -230,7 +299,20 @@ def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContex
         (y[0].clamp(0, 1) * 255).byte().permute(1, 2, 0).cpu().numpy()
         return 1
 
-    timing = measure("naive-baseline", call, ctx, repeats=repeats, warmup=1, config={"backend": "torch-eager", "precision": "fp32", "batch": 1, "height": frames[0].shape[0], "width": frames[0].shape[1]})
+    timing = measure(
+        "naive-baseline",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=1,
+        config={
+            "backend": "torch-eager",
+            "precision": "fp32",
+            "batch": 1,
+            "height": frames[0].shape[0],
+            "width": frames[0].shape[1],
+        },
+    )
     model.net.cpu()
     return timing
 

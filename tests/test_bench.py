@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from benchmarks_schema import REQUIRED_SUMMARY_KEYS, REQUIRED_TIMING_KEYS
 from conftest import assert_one_error_line
+
 from vidstyle.backends.tensorrt_backend import tensorrt_available
 
 
@@ -61,7 +61,9 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
 
     (tmp_path / "x.mp4").write_text("not a video")
     out = tmp_path / "b.json"
-    assert_one_error_line(cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read")
+    assert_one_error_line(
+        cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read"
+    )
     assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--out", out), "sizes are")
     assert not out.exists()
 
@@ -75,7 +77,8 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
         (["--sizes", "0x0"], "at least 16 px a side"),
         (["--backend", "nosuch"], "unknown backend nosuch"),
         pytest.param(
-            ["--backend", "tensorrt"], "no backend asked for can run here: tensorrt: not installed here",
+            ["--backend", "tensorrt"],
+            "no backend asked for can run here: tensorrt: not installed here",
             marks=pytest.mark.skipif(tensorrt_available(), reason="TensorRT is installed here"),
         ),
         (["--sizes", "99999x99999"], "at most 16384 px a side"),
@@ -90,10 +93,12 @@ def test_bad_bench_numbers_are_one_line_and_no_file(flags: list[str], needle: st
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_all_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_all_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import torch
-
     from vidstyle.benchmarks import paper, stages
+
     from vidstyle.context import RunContext
 
     cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
@@ -105,7 +110,11 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
     monkeypatch.setattr(stages, "matmul_peak_tflops", lambda ctx: 100.0)
     skipped: list[str] = []
     row = paper.roofline(247.35, cuda, "NVIDIA H100 80GB HBM3", skipped)
-    assert row["peak_precision"] == "tf32" and row["stated_peak_tflops"] == 494.7 and row["roofline_fraction"] == pytest.approx(0.5)
+    assert (
+        row["peak_precision"] == "tf32"
+        and row["stated_peak_tflops"] == 494.7
+        and row["roofline_fraction"] == pytest.approx(0.5)
+    )
     cpu = RunContext(device=torch.device("cpu"), precision="fp32")
     row = paper.roofline(150.0, cpu, "AMD EPYC", skipped)  # faster than the measured "peak": no fraction
     assert row["roofline_fraction"] is None and skipped and skipped[-1].startswith("roofline:")
@@ -115,6 +124,7 @@ def test_stages_are_timed_off_the_main_thread_as_stylize_runs_them() -> None:
     import threading
 
     from vidstyle.benchmarks import stages
+
     from vidstyle.context import resolve_context
 
     threads: set[int] = set()

@@ -92,4 +92,3 @@ def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output()
         # The dropped biases cancel exactly only in exact arithmetic: twenty float32 layers differ
         # by a few 1e-6 depending on the CPU's kernels. A wrong upgrade is off by 1e-2 or more.
         torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-5)
-

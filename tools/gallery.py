@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
+from vidstyle.training import GatysConfig, run_gatys
 
 import vidstyle
 from vidstyle.atomic import atomic_output
-from vidstyle.training import GatysConfig, run_gatys
 
 LABEL_HEIGHT = 22
 
@@ -44,7 +44,15 @@ def gatys_reference(path: str, content: torch.Tensor, args: argparse.Namespace, 
         cached = Path(args.gatys_dir) / name
         if cached.is_file():
             return load_rgb(str(cached), args.size)
-    config = GatysConfig(content=path, styles=[args.style], steps=args.gatys_steps, size=args.size, loss_net=loss_net, device="cpu", precision=args.gatys_precision)
+    config = GatysConfig(
+        content=path,
+        styles=[args.style],
+        steps=args.gatys_steps,
+        size=args.size,
+        loss_net=loss_net,
+        device="cpu",
+        precision=args.gatys_precision,
+    )
     image = run_gatys(config, content_image=content).image
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -79,8 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=320, help="longer side of every tile (default 320)")
     parser.add_argument("--gatys-steps", type=int, default=150, help="L-BFGS steps per Gatys reference (default 150)")
     parser.add_argument("--loss-net", help="Gatys loss net (default: the one named on the model card)")
-    parser.add_argument("--gatys-precision", default="bf16", choices=["fp32", "bf16"], help="precision of the Gatys loss net (default bf16)")
-    parser.add_argument("--gatys-dir", help="keep each Gatys reference here as PNG and reuse it on later runs (they do not depend on the model)")
+    parser.add_argument(
+        "--gatys-precision",
+        default="bf16",
+        choices=["fp32", "bf16"],
+        help="precision of the Gatys loss net (default bf16)",
+    )
+    parser.add_argument(
+        "--gatys-dir",
+        help="keep each Gatys reference here as PNG and reuse it on later runs (they do not depend on the model)",
+    )
     parser.add_argument("--out", default="docs/gallery.jpg")
     args = parser.parse_args(argv)
 

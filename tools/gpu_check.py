@@ -87,7 +87,12 @@ def frames(count: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
     """Smooth moving gradients, uint8 NHWC: picture-like content, not noise."""
     y = torch.linspace(0, 1, height)[:, None]
     x = torch.linspace(0, 1, width)[None, :]
-    shots = [torch.stack([(x + 0.1 * i + seed) % 1 * y.new_ones(height, 1), y * x.new_ones(1, width), (x * y + 0.05 * i) % 1], dim=-1) for i in range(count)]
+    shots = [
+        torch.stack(
+            [(x + 0.1 * i + seed) % 1 * y.new_ones(height, 1), y * x.new_ones(1, width), (x * y + 0.05 * i) % 1], dim=-1
+        )
+        for i in range(count)
+    ]
     return (torch.stack(shots) * 255).round().to(torch.uint8)
 
 
@@ -110,7 +115,11 @@ def check_parity(precision: str) -> Callable[[], dict[str, Any]]:
         db = psnr_db(expected, got)
         if db < PARITY_FLOOR_DB[precision]:
             raise Fail(f"PSNR {db:.1f} dB against the CPU in fp32, below {PARITY_FLOOR_DB[precision]} dB")
-        return {"psnr_db": db, "max_abs_error": float((expected - got).abs().max()), "floor_db": PARITY_FLOOR_DB[precision]}
+        return {
+            "psnr_db": db,
+            "max_abs_error": float((expected - got).abs().max()),
+            "floor_db": PARITY_FLOOR_DB[precision],
+        }
 
     return run
 
@@ -128,9 +137,24 @@ def check_channels_last(device: str) -> Callable[[], dict[str, Any]]:
         with TorchBackend(net, ctx, channels_last=True) as last, TorchBackend(net, ctx, channels_last=False) as first:
             for name, module in last.net.named_modules():
                 if name and not list(module.children()):
-                    module.register_forward_hook(lambda m, a, out, name=name: lost.append(name) if out.ndim == 4 and out.shape[1] > 1 and not out.is_contiguous(memory_format=torch.channels_last) else None)
+                    module.register_forward_hook(
+                        lambda m, a, out, name=name: (
+                            lost.append(name)
+                            if out.ndim == 4
+                            and out.shape[1] > 1
+                            and not out.is_contiguous(memory_format=torch.channels_last)
+                            else None
+                        )
+                    )
             got, expected = last.run(images), first.run(images)
-            timings = {layout: ms_per_batch(backend, images) for layout, backend in (("channels_last", last), ("nchw", first))} if device == "cuda" else {}
+            timings = (
+                {
+                    layout: ms_per_batch(backend, images)
+                    for layout, backend in (("channels_last", last), ("nchw", first))
+                }
+                if device == "cuda"
+                else {}
+            )
         if lost:
             raise Fail(f"layers that handed back NCHW: {', '.join(lost[:5])}")
         error = float((got - expected).abs().max())
@@ -208,7 +232,12 @@ def check_compile_worker() -> dict[str, Any]:
     db = psnr_db(reference, outputs[-1])
     if db < 35:
         raise Fail(f"compiled output PSNR {db:.1f} dB against eager")
-    return {"cuda_graphs": cuda, "mode": "reduce-overhead" if cuda else "eager (CPU: the thread logic only)", "psnr_vs_eager_db": db, "same_output_both_files": bool(torch.equal(outputs[0], outputs[1]))}
+    return {
+        "cuda_graphs": cuda,
+        "mode": "reduce-overhead" if cuda else "eager (CPU: the thread logic only)",
+        "psnr_vs_eager_db": db,
+        "same_output_both_files": bool(torch.equal(outputs[0], outputs[1])),
+    }
 
 
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -237,7 +266,11 @@ def run_checks(names: list[str]) -> list[dict[str, Any]]:
         except Fail as exc:
             row = {"status": "FAIL", "reason": str(exc)}
         except Exception as exc:  # noqa: BLE001 - an unexpected error is this check's failure, not the run's
-            row = {"status": "FAIL", "reason": f"{type(exc).__name__}: {str(exc).strip()[:300]}", "traceback": traceback.format_exc()[-2000:]}
+            row = {
+                "status": "FAIL",
+                "reason": f"{type(exc).__name__}: {str(exc).strip()[:300]}",
+                "traceback": traceback.format_exc()[-2000:],
+            }
         row = {"check": name, **row, "seconds": round(time.perf_counter() - started, 2)}
         print(f"{row['status']:4}  {name}  {row['reason']}".rstrip(), flush=True)
         rows.append(row)
@@ -252,8 +285,19 @@ def environment() -> dict[str, Any]:
         except ImportError:
             versions[module] = None
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or platform.machine()
-    cuda = {"cuda": torch.version.cuda, "capability": ".".join(map(str, torch.cuda.get_device_capability()))} if torch.cuda.is_available() else {}
-    return {"device": device, **cuda, "cpu_count": os.cpu_count(), "python": platform.python_version(), "versions": versions, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    cuda = (
+        {"cuda": torch.version.cuda, "capability": ".".join(map(str, torch.cuda.get_device_capability()))}
+        if torch.cuda.is_available()
+        else {}
+    )
+    return {
+        "device": device,
+        **cuda,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     slug = re.sub(r"[^a-z0-9]+", "-", env["device"].lower()).strip("-") if torch.cuda.is_available() else "cpu"
     out = Path(args.output) if args.output else ROOT / "benchmarks" / "results" / f"gpu-check-{slug}.json"
     counts = {status: sum(r["status"] == status for r in rows) for status in ("PASS", "FAIL", "SKIP")}
-    text = json.dumps({"schema": "vidstyle-gpu-check/1", "environment": env, "counts": counts, "checks": rows}, indent=2, default=str)
+    text = json.dumps(
+        {"schema": "vidstyle-gpu-check/1", "environment": env, "counts": counts, "checks": rows}, indent=2, default=str
+    )
     with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
         tmp.write(text)
     os.replace(tmp.name, out)  # whole or not at all

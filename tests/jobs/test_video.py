@@ -6,14 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
 from video_jobs import cpu, run
+
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
 from vidstyle.jobs.video import Encoding, VideoOptions
-
 
 
 def test_constant_rate_frames_and_pts(tmp_path: Path, tiny_model: Path) -> None:
@@ -51,7 +50,9 @@ def test_audio_is_reencoded_when_the_container_cannot_hold_it(tmp_path: Path, ti
     src = make_clip(tmp_path / "in.mkv", frames=12, rate=12, audio=True, audio_codec="pcm_s16le")
     result = run(src, tmp_path / "out.webm", tiny_model, encode=Encoding(codec="libvpx-vp9", crf=40))
     assert "re-encoded" in result.audio
-    assert abs((audio_duration_seconds(tmp_path / "out.webm") or 0) - (audio_duration_seconds(src) or 0)) <= 1 / 12 + 0.03
+    assert (
+        abs((audio_duration_seconds(tmp_path / "out.webm") or 0) - (audio_duration_seconds(src) or 0)) <= 1 / 12 + 0.03
+    )
 
 
 def test_odd_size_and_rotation(tmp_path: Path, tiny_model: Path) -> None:
@@ -100,7 +101,9 @@ def test_truncated_file_stylizes_what_decodes(tmp_path: Path, tiny_model: Path) 
 
 def test_corrupt_packets_are_skipped_and_counted(tmp_path: Path, tiny_model: Path) -> None:
     # FFV1 with slice CRCs, so the decoder can tell a damaged frame from a strange one.
-    full = make_clip(tmp_path / "full.mkv", frames=30, width=64, height=48, codec="ffv1", options={"level": "3", "slicecrc": "1"})
+    full = make_clip(
+        tmp_path / "full.mkv", frames=30, width=64, height=48, codec="ffv1", options={"level": "3", "slicecrc": "1"}
+    )
     data = bytearray(full.read_bytes())
     middle = len(data) // 2
     data[middle : middle + 200] = bytes(range(200))  # overwrite a stretch in the middle of the stream
@@ -158,7 +161,6 @@ def test_failed_run_keeps_existing_output(tmp_path: Path, tiny_model: Path, cli)
 
 def _audio_only(path: Path) -> None:
     import av
-
     from clips import _write_tone
 
     with av.open(str(path), "w") as out:
@@ -180,7 +182,14 @@ def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) ->
         if done in (500, 3000):
             rss[done] = process.memory_info().rss
 
-    run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=4), encode=Encoding(preset="ultrafast"), on_batch=sample)
+    run(
+        src,
+        tmp_path / "out.mp4",
+        tiny_model,
+        runtime=cpu(batch=4),
+        encode=Encoding(preset="ultrafast"),
+        on_batch=sample,
+    )
     growth_mb = (rss[3000] - rss[500]) / 2**20
     assert growth_mb < 50, growth_mb
 
@@ -189,7 +198,13 @@ def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path)
     """I420 planes converted where the net runs give the same picture as the decoder's RGB."""
     src = make_clip(tmp_path / "in.mp4", frames=6, width=64, height=48)
     run(src, tmp_path / "host.mkv", tiny_model, encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
-    result = run(src, tmp_path / "device.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
+    result = run(
+        src,
+        tmp_path / "device.mkv",
+        tiny_model,
+        runtime=cpu(colour_convert="device"),
+        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
+    )
     host, _, _ = read_video(tmp_path / "host.mkv")
     device, _, _ = read_video(tmp_path / "device.mkv")
     assert result.frames == len(device) == len(host) == 6
@@ -201,8 +216,21 @@ def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model
     from vidstyle.temporal import warping_error
 
     src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
-    plain = run(src, tmp_path / "plain.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
-    blended = run(src, tmp_path / "blended.mkv", tiny_model, runtime=cpu(colour_convert="device"), encode=Encoding(codec="ffv1", pix_fmt="bgr0"), temporal_blend=0.5)
+    plain = run(
+        src,
+        tmp_path / "plain.mkv",
+        tiny_model,
+        runtime=cpu(colour_convert="device"),
+        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
+    )
+    blended = run(
+        src,
+        tmp_path / "blended.mkv",
+        tiny_model,
+        runtime=cpu(colour_convert="device"),
+        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
+        temporal_blend=0.5,
+    )
     inputs, _, _ = read_video(src)
     a, _, _ = read_video(tmp_path / "plain.mkv")
     b, _, _ = read_video(tmp_path / "blended.mkv")
@@ -253,7 +281,15 @@ def test_keep_partial_on_a_stop_goes_beside_an_existing_output(tmp_path: Path, t
     out = tmp_path / "out.mp4"
     out.write_bytes(b"a good file")
     stop = threading.Event()
-    result = run(src, out, tiny_model, runtime=cpu(batch=2), keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 4 and stop.set())
+    result = run(
+        src,
+        out,
+        tiny_model,
+        runtime=cpu(batch=2),
+        keep_partial=True,
+        stop=stop,
+        on_batch=lambda b: b.first_index >= 4 and stop.set(),
+    )
     assert out.read_bytes() == b"a good file"
     assert result.interrupted and result.output == tmp_path / "out.partial.mp4"
     frames, _, _ = read_video(result.output)
@@ -265,7 +301,13 @@ def test_max_side_keeps_frames_at_the_net_size_until_the_encoder(tmp_path: Path,
     net-sized, and only the encoder scales back to the source size, one frame at a time."""
     src = make_clip(tmp_path / "in.mp4", frames=9, width=640, height=360, audio=True)
     sizes: set[tuple[int, int]] = set()
-    result = run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=4, max_side=64), on_batch=lambda b: sizes.add((b.width, b.height)))
+    result = run(
+        src,
+        tmp_path / "out.mp4",
+        tiny_model,
+        runtime=cpu(batch=4, max_side=64),
+        on_batch=lambda b: sizes.add((b.width, b.height)),
+    )
     frames, _, _ = read_video(tmp_path / "out.mp4")
     assert sizes == {(64, 36)}
     assert result.frames == len(frames) == 9 and frames[0].shape == (360, 640, 3)

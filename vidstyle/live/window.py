@@ -107,7 +107,12 @@ def shadowed_x_libraries() -> list[str]:
     import cv2
 
     site = Path(cv2.__file__).resolve().parent.parent
-    bundled = {lib.name for libs in site.glob("opencv*.libs") for lib in libs.iterdir() if lib.name.startswith(("libxcb", "libX"))}
+    bundled = {
+        lib.name
+        for libs in site.glob("opencv*.libs")
+        for lib in libs.iterdir()
+        if lib.name.startswith(("libxcb", "libX"))
+    }
     try:
         maps = Path("/proc/self/maps").read_text()
     except OSError:  # not Linux: no xcb, nothing to shadow
