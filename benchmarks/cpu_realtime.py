@@ -199,7 +199,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         }
         rows.append(row)
         print(
-            f"{c.net} {c.backend} {c.precision}{' channels_last' if c.channels_last else ''}: {row['fps_median']} fps (best {row['fps_best']})",
+            f"{c.net} {c.backend} {c.precision}{' channels_last' if c.channels_last else ''}: "
+            f"{row['fps_median']} fps (best {row['fps_best']})",
             file=sys.stderr,
         )
     flags = cpu_flags()
@@ -236,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         "--nets",
         nargs="+",
         default=["default", "width0.5-separable"],
-        help="model files, `default` (the bundled one), or widthW[-separable], an untrained net of that width (default: default width0.5-separable)",
+        help="model files, `default` (the bundled one), or widthW[-separable], "
+        "an untrained net of that width (default: default width0.5-separable)",
     )
     parser.add_argument(
         "--precisions",

@@ -61,7 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         dest="out",
         metavar="PATH",
-        help="JSON path (default: benchmarks/results/<device>-<date>.json in a clone, else bench-<device>-<date>.json here)",
+        help="JSON path (default: benchmarks/results/<device>-<date>.json in a clone, "
+        "else bench-<device>-<date>.json here)",
     )
     train = parser.add_argument_group(
         "training benchmark (--train): s/step and img/s in fp32 and bf16, and bf16's loss gap"

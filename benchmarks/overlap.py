@@ -166,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     print(
-        f"median: pipeline {median['pipeline_fps']:.2f} fps, serial {median['serial_fps']:.2f} fps ({median['ratio']:.2f}x), serial on the main thread {median['serial-main_fps']:.2f} fps ({median['ratio_vs_main_thread_loop']:.2f}x)"
+        f"median: pipeline {median['pipeline_fps']:.2f} fps, serial {median['serial_fps']:.2f} fps "
+        f"({median['ratio']:.2f}x), serial on the main thread {median['serial-main_fps']:.2f} fps "
+        f"({median['ratio_vs_main_thread_loop']:.2f}x)"
     )
     return write(result, args.out, summary=lambda r: []) if args.out else 0
 

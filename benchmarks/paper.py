@@ -51,7 +51,8 @@ def roofline(achieved_tflops: float, ctx: RunContext, device_name: str, skipped:
     fraction: float | None = achieved_tflops / peak if peak else None
     if fraction is not None and fraction > 1.0:
         skipped.append(
-            f"roofline: the model ran at {achieved_tflops:.3g} TFLOP/s, above the {'stated' if stated else 'measured'} peak of {peak:.3g}; no fraction reported"
+            f"roofline: the model ran at {achieved_tflops:.3g} TFLOP/s, "
+            f"above the {'stated' if stated else 'measured'} peak of {peak:.3g}; no fraction reported"
         )
         fraction = None
     return {

@@ -42,7 +42,8 @@ def model_table(result: dict[str, Any]) -> list[str]:
     for row in result["models"]:
         c = row["config"]
         lines.append(
-            f"| {c['size']} | {c['backend']} | {c['precision']} | {c['batch']} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['ms_p95'])} | {_fmt(c.get('tflops'), 3)} |"
+            f"| {c['size']} | {c['backend']} | {c['precision']} | {c['batch']} | {_fmt(row['fps'])} | "
+            f"{_fmt(row['ms_p50'])} | {_fmt(row['ms_p95'])} | {_fmt(c.get('tflops'), 3)} |"
         )
     return lines
 
@@ -63,7 +64,8 @@ def stage_table(result: dict[str, Any]) -> list[str]:
                 or (f"batch {c['batch']}" if "batch" in c else "")
             )
         lines.append(
-            f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['cpu_percent'], 0)} |"
+            f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | "
+            f"{_fmt(row['cpu_percent'], 0)} |"
         )
     return lines
 
@@ -76,7 +78,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"{size}: best model {best['backend']} {best['precision']} b{best['batch']} {best['fps']:.1f} fps; "
             f"end-to-end {s['end_to_end_fps']:.1f} fps ({100 * (s['end_to_end_vs_model'] or 0):.0f}% of model); "
-            f"slowest stage {s['slowest_stage']} {s['slowest_stage_fps']:.1f} fps, bottleneck ratio {_fmt(s['bottleneck_ratio'], 2)}; "
+            f"slowest stage {s['slowest_stage']} {s['slowest_stage_fps']:.1f} fps, "
+            f"bottleneck ratio {_fmt(s['bottleneck_ratio'], 2)}; "
             f"{_fmt(s['speedup_vs_naive'], 2)}x naive; " + _roofline(s)
         )
         if s.get("onnxruntime_vs_torch"):
@@ -86,16 +89,20 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         c = row["config"]
         if c.get("end_to_end_vs_model"):
             lines.append(
-                f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = {100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps"
+                f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = "
+                f"{100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps"
             )
     for size, row in (result.get("paper_check") or {}).items():
         if row.get("ratio") is None:
             lines.append(
-                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms; Gatys not measured ({row.get('note', 'no time left after its start-up')})"
+                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms; "
+                f"Gatys not measured ({row.get('note', 'no time left after its start-up')})"
             )
         else:
             lines.append(
-                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps {row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; {row['gatys_steps_measured']} steps measured)"
+                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps "
+                f"{row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; "
+                f"{row['gatys_steps_measured']} steps measured)"
             )
     lines += [f"skipped: {reason}" for reason in result.get("skipped", [])]
     return lines

@@ -171,7 +171,8 @@ def check_memory(sizes: list[tuple[str, tuple[int, int]]], frames: int, batch: i
         free = torch.cuda.mem_get_info(ctx.device)[0] if ctx.is_cuda else psutil.virtual_memory().available
         if need > free:
             raise VidstyleError(
-                f"size {name} needs about {need / 2**30:.1f} GiB at batch {batch}, and {free / 2**30:.1f} GiB is free here"
+                f"size {name} needs about {need / 2**30:.1f} GiB at batch {batch}, "
+                f"and {free / 2**30:.1f} GiB is free here"
             )
 
 

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 rows.append(row)
                 print(
-                    f"w{net_width} r{blocks} sep{int(separable)} {precision} cl{int(channels_last)}: {row['fps_median']} fps",
+                    f"w{net_width} r{blocks} sep{int(separable)} {precision} cl{int(channels_last)}: "
+                    f"{row['fps_median']} fps",
                     file=sys.stderr,
                     flush=True,
                 )

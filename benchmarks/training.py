@@ -120,12 +120,15 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     rows, gap = result["results"], result["bf16_vs_fp32_loss"]
     lines = [f"{p}: {r['s_per_step']:.2f} s/step, {r['img_per_s']:.2f} img/s" for p, r in rows.items()]
     lines.append(
-        f"bf16 speed-up: {result['speedup_bf16_over_fp32']:.2f}x (CPU bf16 flags: {', '.join(result['cpu_bf16_flags']) or 'none'})"
+        f"bf16 speed-up: {result['speedup_bf16_over_fp32']:.2f}x (CPU bf16 flags: "
+        f"{', '.join(result['cpu_bf16_flags']) or 'none'})"
     )
     lines.append(
-        f"bf16 loss vs fp32 over {result['config']['steps']} steps: median gap {gap['median_rel_gap']:.1%}, mean {gap['mean_rel_gap']:.1%}, max {gap['max_rel_gap']:.1%}"
+        f"bf16 loss vs fp32 over {result['config']['steps']} steps: median gap {gap['median_rel_gap']:.1%}, "
+        f"mean {gap['mean_rel_gap']:.1%}, max {gap['max_rel_gap']:.1%}"
     )
     lines.append(
-        f"auto chose {result['auto']['chose']} ({'the faster' if result['auto']['auto_picked_faster'] else 'NOT the faster'} here)"
+        f"auto chose {result['auto']['chose']} "
+        f"({'the faster' if result['auto']['auto_picked_faster'] else 'NOT the faster'} here)"
     )
     return lines

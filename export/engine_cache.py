@@ -41,7 +41,8 @@ class EngineKey:
     @property
     def filename(self) -> str:
         profile = hashlib.sha256(repr(self.shapes).encode()).hexdigest()[:8]
-        return f"{self.onnx_sha256[:16]}-{self.precision}-trt{self.tensorrt_version}-sm{self.compute_capability.replace('.', '')}-{profile}.engine"
+        sm = self.compute_capability.replace(".", "")
+        return f"{self.onnx_sha256[:16]}-{self.precision}-trt{self.tensorrt_version}-sm{sm}-{profile}.engine"
 
     @property
     def timing_cache_name(self) -> str:

@@ -174,14 +174,16 @@ def export_onnx(
     newest = onnx.defs.onnx_opset_version()
     if not 17 <= opset <= newest:
         raise VidstyleError(
-            f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} (the installed onnx)"
+            f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} "
+            "(the installed onnx)"
         )
     step("torch.onnx export")
     proto = export_onnx_proto(model, opset=opset, fp16=fp16)
     written = written_opset(proto)
     if written != opset:  # the exporter falls back to its own opset when it cannot convert
         raise VidstyleError(
-            f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); nothing was written"
+            f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); "
+            "nothing was written"
         )
     step("onnx.checker")
     try:
@@ -206,7 +208,8 @@ def export_onnx(
                 )
             if not fp16 and check.max_abs_error > tolerance:
                 raise VidstyleError(
-                    f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} > {tolerance:.0e} at {check.size}"
+                    f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} "
+                    f"> {tolerance:.0e} at {check.size}"
                 )
     return report
 

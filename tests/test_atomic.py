@@ -112,7 +112,8 @@ def test_leftover_temp_files_are_what_a_killed_writer_left_and_nothing_else(tmp_
             sys.executable,
             "-c",
             "import os, signal, sys\nfrom vidstyle.atomic import atomic_output\n"
-            "with atomic_output(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), signal.SIGKILL)",
+            "with atomic_output(sys.argv[1]) as tmp:\n"
+            "    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), signal.SIGKILL)",
             str(out),
         ]
     )

@@ -196,7 +196,8 @@ def test_cli_refuses_what_it_cannot_convert_in_one_line(
     (tmp_path / "text.pth").write_text("not a checkpoint")
     torch.save(torch.nn.Linear(2, 2), tmp_path / "module.pth")  # a whole pickled module, not a state dict
     cases = {
-        "wrong.pth": "is not a pytorch/examples fast_neural_style state dict (conv1/in1 ... res1-res5 ... deconv3): missing res5.in2.bias; unexpected extra.weight",
+        "wrong.pth": "is not a pytorch/examples fast_neural_style state dict (conv1/in1 ... res1-res5 ... deconv3): "
+        "missing res5.in2.bias; unexpected extra.weight",
         "text.pth": "is not a readable torch state dict",
         "module.pth": "is not a readable torch state dict",
     }

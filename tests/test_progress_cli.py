@@ -52,7 +52,8 @@ def test_bench_shows_its_measurements(tmp_path: Path, tiny_model: Path, capsys: 
         == 0
     )
     bars = bar_lines(capsys.readouterr().err, "bench")
-    # --quick on the CPU with torch alone: decode, upload, download, upload YUV, one encode, batches 1 and 2, naive, end to end.
+    # --quick on the CPU with torch alone: decode, upload, download, upload YUV, one encode, batches 1 and 2,
+    # naive, end to end.
     assert out.exists() and bars and "9/9" in bars[-1], bars
 
 

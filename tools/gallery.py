@@ -40,7 +40,10 @@ def to_pil(image: torch.Tensor) -> Image.Image:
 def gatys_reference(path: str, content: torch.Tensor, args: argparse.Namespace, loss_net: str) -> torch.Tensor:
     cached = None
     if args.gatys_dir:
-        name = f"{Path(path).stem}-{Path(args.style).stem}-{loss_net}-{args.size}px-{args.gatys_steps}steps-{args.gatys_precision}.png"
+        name = (
+            f"{Path(path).stem}-{Path(args.style).stem}-{loss_net}-{args.size}px-"
+            f"{args.gatys_steps}steps-{args.gatys_precision}.png"
+        )
         cached = Path(args.gatys_dir) / name
         if cached.is_file():
             return load_rgb(str(cached), args.size)

@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         vidstyle.save_model(args.output, full.net, full.card, half=True)
     print(
-        f"wrote {args.output} ({Path(args.output).stat().st_size / 1e6:.1f} MB), worst mean difference {worst:.3f} levels"
+        f"wrote {args.output} ({Path(args.output).stat().st_size / 1e6:.1f} MB), "
+        f"worst mean difference {worst:.3f} levels"
     )
     return 0
 

@@ -1,10 +1,11 @@
-"""Make docs/styles.jpg: one content image under each style of a multi-style model, and under a mix.
+r"""Make docs/styles.jpg: one content image under each style of a multi-style model, and under a mix.
 
 The top row shows each style's painting (found by the file name on the model card, in
 --paintings), the bottom row the content image through the model with that style's one-hot
 weights; the last column is the mix given with --mix (50/50 of the first two styles by default).
 
-    python tools/styles_sheet.py --model four.safetensors --content tubingen.jpg --paintings styles/ --out docs/styles.jpg
+    python tools/styles_sheet.py --model four.safetensors --content tubingen.jpg --paintings styles/ \
+        --out docs/styles.jpg
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(
-            f"{file} is not a readable torch state dict ({first[:200]}); vidstyle import reads files saved with torch.save(net.state_dict(), ...)"
+            f"{file} is not a readable torch state dict ({first[:200]}); "
+            "vidstyle import reads files saved with torch.save(net.state_dict(), ...)"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"{file} holds a {type(state).__name__} of other things, not a state dict of tensors")

@@ -35,7 +35,8 @@ def describe(path: str | os.PathLike[str]) -> str | None:
     if kind is not None:
         return (
             f"{file} is a {kind} image, not a style model: train a model on it with "
-            f"`vidstyle train --data PHOTOS/ --style {file.name} -o {file.stem}.safetensors`, or pick a bundled one (`vidstyle models`)"
+            f"`vidstyle train --data PHOTOS/ --style {file.name} -o {file.stem}.safetensors`, "
+            "or pick a bundled one (`vidstyle models`)"
         )
     if _is_torch_checkpoint(file, head):
         return (

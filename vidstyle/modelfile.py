@@ -171,7 +171,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
     kind = exported_kind(file)  # runnable by a backend, not loadable as a net
     if kind is not None:
         raise ModelFileError(
-            f"{file} is an exported {kind[1]}; this command takes the .safetensors model it was exported from (stylize, image, camera and serve run it directly)"
+            f"{file} is an exported {kind[1]}; this command takes the .safetensors model it was exported from "
+            "(stylize, image, camera and serve run it directly)"
         )
     try:
         with safe_open(str(file), framework="pt") as handle:

@@ -21,8 +21,8 @@ def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: P
     common = [str(src), "--device", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"]
     assert main(["stylize", *common[:1], "-o", str(tmp_path / "ort.mkv"), *common[1:], "--model", str(onnx_path)]) == 0
     assert (
-        _first_line(capsys)
-        == f"vidstyle: model {onnx_path}, style none, size 40x30, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
+        _first_line(capsys) == f"vidstyle: model {onnx_path}, style none, size 40x30, backend onnxruntime, device cpu, "
+        "precision fp32 (the ONNX graph's own)"
     )
     # A graph's precision was fixed when it was exported: the line says so, whatever was asked.
     assert (
@@ -62,8 +62,8 @@ def test_image_runs_an_onnx_model_on_onnxruntime(exported_onnx, tiny_model: Path
     src = write_test_image(tmp_path / "in.png", 45, 33)
     assert main(["image", str(src), "-o", str(tmp_path / "ort.png"), "--device", "cpu", "--model", str(onnx_path)]) == 0
     assert (
-        _first_line(capsys)
-        == f"vidstyle: model {onnx_path}, style none, size 45x33, backend onnxruntime, device cpu, precision fp32 (the ONNX graph's own)"
+        _first_line(capsys) == f"vidstyle: model {onnx_path}, style none, size 45x33, backend onnxruntime, device cpu, "
+        "precision fp32 (the ONNX graph's own)"
     )
     assert (
         main(["image", str(src), "-o", str(tmp_path / "torch.png"), "--device", "cpu", "--model", str(tiny_model)]) == 0

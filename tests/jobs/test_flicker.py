@@ -52,7 +52,8 @@ def test_half_rate_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.Capture
     assert report["frames"] == 12 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
     warnings = [line for line in err if "differ" in line]
     assert warnings == [
-        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, half.mkv has 12 frames at 6 fps; 12 frames paired by timestamp"
+        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, half.mkv has 12 frames at 6 fps; "
+        "12 frames paired by timestamp"
     ]
 
 
@@ -62,7 +63,8 @@ def test_shorter_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.CaptureFi
     report, err = flicker(src, short, tmp_path, capsys)
     assert report["frames"] == 10 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
     assert [line for line in err if "differ" in line] == [
-        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, short.mkv has 10 frames at 12 fps; 10 frames paired by timestamp"
+        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, short.mkv has 10 frames at 12 fps; "
+        "10 frames paired by timestamp"
     ]
 
 

@@ -194,5 +194,6 @@ def test_dropped_transparency_and_animation_frames_are_noted(
     for name in ("a.png", "b.png"):
         Image.fromarray(rgba).save(folder / name)
     assert _image_notes(capsys, folder, "-o", tmp_path / "styled", *model) == [
-        f"vidstyle: 2 image(s) lost what an RGB picture cannot hold, first {folder / 'a.png'}: its transparency (the output is opaque)"
+        f"vidstyle: 2 image(s) lost what an RGB picture cannot hold, first {folder / 'a.png'}: "
+        "its transparency (the output is opaque)"
     ]

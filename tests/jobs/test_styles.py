@@ -111,7 +111,8 @@ def test_a_schedule_time_that_is_not_a_time_is_one_line(
     )
     assert_one_error_line(
         result,
-        f"style schedule time '{plan.split(',')[0 if plan.startswith('n') else 1].split(':')[0]}' is not a time of 0 or more seconds",
+        f"style schedule time '{plan.split(',')[0 if plan.startswith('n') else 1].split(':')[0]}'"
+        " is not a time of 0 or more seconds",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 

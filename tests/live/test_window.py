@@ -76,6 +76,9 @@ out = {}
 def frame(index):
     return styles(Frame(pixels=pixels, captured_seconds=0.0, index=index))
 
+def full_screen():
+    return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN)
+
 first = frame(0)
 plain = window.compose(first)
 out["plain_shape"] = list(plain.shape)
@@ -88,8 +91,8 @@ out["keys"] = [window.handle_key(ord(key)) for key in "npnm"]
 out["label_after_keys"] = frame(1).style_label
 out["side_by_side"] = window.handle_key(ord("s")) and list(window.compose(frame(2)).shape)
 out["shown_side_by_side"] = window(frame(3))
-out["fullscreen"] = window.handle_key(ord("f")) and cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_FULLSCREEN
-out["windowed"] = window.handle_key(ord("f")) and cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_NORMAL
+out["fullscreen"] = window.handle_key(ord("f")) and full_screen() == cv2.WINDOW_FULLSCREEN
+out["windowed"] = window.handle_key(ord("f")) and full_screen() == cv2.WINDOW_NORMAL
 out["idle"] = window.idle()
 out["quit_q"] = window.handle_key(ord("q"))
 out["quit_esc"] = window.handle_key(27)

@@ -200,7 +200,10 @@ def test_an_offer_that_never_connects_gives_its_slot_back(server: Server) -> Non
 def test_a_body_that_never_arrives_is_timed_out(server: Server) -> None:
     """A half-open POST: headers, a promised length, and a few bytes of it."""
     with socket.create_connection(server.address, timeout=BODY_SECONDS + LINGER_SECONDS + 3) as stranger:
-        head = f"POST /offer HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        head = (
+            f"POST /offer HTTP/1.1\r\nHost: {server.host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
         stranger.sendall(head.encode() + b'{"sdp":')
         started = time.monotonic()
         answer = stranger.recv(4096)

@@ -80,7 +80,8 @@ def runnable_model(
         implied, what = kind
         if backend is not None and backend != implied:
             raise VidstyleError(
-                f"{Path(model).name} is an exported {what} and runs on {implied}; it cannot run on the {backend} backend"
+                f"{Path(model).name} is an exported {what} and runs on {implied}; "
+                f"it cannot run on the {backend} backend"
             )
         return RunnableModel(implied, exported=check_model_file(Path(model)))
     if backend == "tensorrt":

@@ -85,7 +85,8 @@ def _parse_header(file: Path, data: bytes) -> tuple[EngineHeader, int]:
     """The header and where the plan starts."""
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _LENGTH.size:
         raise VidstyleError(
-            f"{file} is not a vidstyle TensorRT engine (no header); build one with `vidstyle export MODEL --format engine`"
+            f"{file} is not a vidstyle TensorRT engine (no header); "
+            "build one with `vidstyle export MODEL --format engine`"
         )
     (length,) = _LENGTH.unpack_from(data, len(MAGIC))
     start = len(MAGIC) + _LENGTH.size
@@ -117,7 +118,8 @@ def check_header(
     if header.compute_capability != compute_capability:
         here = f"{gpu_name} " if gpu_name else ""
         problems.append(
-            f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} (this machine has {here}sm_{compute_capability.replace('.', '')})"
+            f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} "
+            f"(this machine has {here}sm_{compute_capability.replace('.', '')})"
         )
     if onnx_sha256 is not None and header.onnx_sha256 != onnx_sha256:
         problems.append(f"another ONNX graph (sha256 {header.onnx_sha256[:12]}, not {onnx_sha256[:12]})")

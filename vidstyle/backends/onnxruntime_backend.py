@@ -119,7 +119,8 @@ class OnnxRuntimeBackend(Backend):
         active = self.session.get_providers()
         if names[0] not in active:
             raise VidstyleError(
-                f"onnxruntime did not start {names[0]} (session uses {', '.join(active)}); refusing to fall back silently"
+                f"onnxruntime did not start {names[0]} (session uses {', '.join(active)}); "
+                "refusing to fall back silently"
             )
         self.providers = active
         self._run_options = ort.RunOptions()

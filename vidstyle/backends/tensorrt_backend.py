@@ -36,7 +36,8 @@ def require_tensorrt(*, instead: str = "use the torch or onnxruntime backend") -
         tensorrt = None  # type: ignore[assignment]
     if tensorrt is None or not hasattr(tensorrt, "Runtime"):
         raise VidstyleError(
-            f"TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or {instead}"
+            "TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, "
+            f"or {instead}"
         )
 
 
@@ -91,7 +92,8 @@ class TensorRTBackend(Backend):
         self.engine: trt.ICudaEngine = self.runtime.deserialize_cuda_engine(plan)
         if self.engine is None:
             raise VidstyleError(
-                f"TensorRT could not deserialize {path}; rebuild it with `vidstyle export {header.source_model or 'MODEL'} --format engine`"
+                f"TensorRT could not deserialize {path}; rebuild it with "
+                f"`vidstyle export {header.source_model or 'MODEL'} --format engine`"
             )
         self.context: trt.IExecutionContext = self.engine.create_execution_context()
         self.cuda_graph = cuda_graph
@@ -138,7 +140,8 @@ class TensorRTBackend(Backend):
             if not self.context.set_input_shape(STYLE_INPUT_NAME, list(self._styles.shape)):
                 # The engine's style profile follows the image batch; a mismatch means the engine was built otherwise.
                 raise VidstyleError(
-                    f"this TensorRT engine does not take style weights of shape {list(self._styles.shape)}; rebuild it with `vidstyle export {self.header.source_model or 'MODEL'} --format engine`"
+                    f"this TensorRT engine does not take style weights of shape {list(self._styles.shape)}; "
+                    f"rebuild it with `vidstyle export {self.header.source_model or 'MODEL'} --format engine`"
                 )
             self.context.set_tensor_address(STYLE_INPUT_NAME, self._styles.data_ptr())
         self._graph = None

@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ray",
         default="auto",
         metavar="auto|local|ADDRESS",
-        help="auto: join the cluster in RAY_ADDRESS or one running on this machine, else start Ray here; local: start Ray here; ADDRESS: join that cluster (default: auto)",
+        help="auto: join the cluster in RAY_ADDRESS or one running on this machine, else start Ray here; "
+        "local: start Ray here; ADDRESS: join that cluster (default: auto)",
     )
     scale.add_argument(
         "--workers",

@@ -7,8 +7,10 @@ import argparse
 EXAMPLES = (
     "vidstyle bench --quick                                   # seconds; checks the JSON schema",
     "vidstyle bench --input clip.mp4 --max-side 320           # one file as `stylize --max-side 320` runs it",
-    "vidstyle bench --device cuda --sizes 720p,1080p --batch-size 1,8 --precision fp16,fp32 -o benchmarks/results/h100.json",
-    "vidstyle bench --train --data photos/ --style mosaic.jpg -o benchmarks/results/train-cpu.json   # fp32 vs bf16 training",
+    "vidstyle bench --device cuda --sizes 720p,1080p --batch-size 1,8 --precision fp16,fp32"
+    " -o benchmarks/results/h100.json",
+    "vidstyle bench --train --data photos/ --style mosaic.jpg -o benchmarks/results/train-cpu.json"
+    "   # fp32 vs bf16 training",
 )
 
 

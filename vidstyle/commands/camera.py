@@ -11,7 +11,8 @@ EXAMPLES = (
     "vidstyle camera                                   # default camera, bundled style, a window",
     "vidstyle camera --models a.safetensors,b.safetensors --max-side 480     # n/p switch styles",
     "vidstyle camera --source clip.mp4 --display off --record live.mp4 --stats-json stats.json   # played in real time",
-    "vidstyle camera --source clip.mp4 --no-realtime --display off --record all.mp4   # every frame, as fast as it goes",
+    "vidstyle camera --source clip.mp4 --no-realtime --display off --record all.mp4"
+    "   # every frame, as fast as it goes",
     "vidstyle camera --display off --virtual-cam       # feed video calls (needs pyvirtualcam)",
 )
 
@@ -24,13 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser)
     parser.add_argument(
         "--models",
-        help="comma-separated models to switch between with n/p (default: --model alone; a multi-style model adds each of its styles, and m fades between them)",
+        help="comma-separated models to switch between with n/p (default: --model alone; "
+        "a multi-style model adds each of its styles, and m fades between them)",
     )
     parser.add_argument(
         "--display",
         default="auto",
         choices=["auto", "on", "off"],
-        help="a window: auto shows one where OpenCV's GUI build and a display exist, on insists, off never (default auto)",
+        help="a window: auto shows one where OpenCV's GUI build and a display exist, on insists, "
+        "off never (default auto)",
     )
     parser.add_argument("--virtual-cam", action="store_true", help="send frames to a virtual camera (pyvirtualcam)")
     parser.add_argument("--record", metavar="OUT.mp4", help="also record the stylized stream")
@@ -38,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--realtime",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="a file source plays at its own timestamps, late frames dropped and counted; --no-realtime processes every frame as fast as it can",
+        help="a file source plays at its own timestamps, late frames dropped and counted; "
+        "--no-realtime processes every frame as fast as it can",
     )
     parser.add_argument(
         "--frames",

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 EXAMPLES = (
     "vidstyle export starry.safetensors --format onnx                  # starry.onnx, checked against torch",
     "vidstyle export starry.safetensors --format onnx --fp16 -o starry-fp16.onnx",
-    "vidstyle export starry.safetensors --format onnx --int8 --calibrate photos/ -o starry-int8.onnx  # for CPUs; refused unless within 2/255 of fp32",
+    "vidstyle export starry.safetensors --format onnx --int8 --calibrate photos/ -o starry-int8.onnx"
+    "  # for CPUs; refused unless within 2/255 of fp32",
     "vidstyle export starry.safetensors --format engine --fp16 --opt-shape 8x1080x1920 --max-shape 8x1088x1920",
 )
 
@@ -36,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--int8",
         action="store_true",
-        help="onnx only: int8 convolutions (static QDQ quantization, for CPUs), calibrated on --calibrate's photos and refused unless within 2/255 of fp32 on average",
+        help="onnx only: int8 convolutions (static QDQ quantization, for CPUs), "
+        "calibrated on --calibrate's photos and refused unless within 2/255 of fp32 on average",
     )
     parser.add_argument(
         "--calibrate",

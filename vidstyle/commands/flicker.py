@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.stats_json, inputs=inputs, overwrite=args.overwrite)
     report = measure_flicker(args.input, args.stylized, max_side=args.max_side, progress=not args.quiet)
     print(
-        f"warping error: stylized {report.stylized_warping_error:.4f}, input {report.input_warping_error:.4f}, ratio {report.ratio:.2f} ({report.frames} frames)"
+        f"warping error: stylized {report.stylized_warping_error:.4f}, input {report.input_warping_error:.4f}, "
+        f"ratio {report.ratio:.2f} ({report.frames} frames)"
     )
     if args.stats_json:
         with atomic_output(args.stats_json, inputs=inputs, overwrite=args.overwrite) as tmp:

@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--images",
         nargs="+",
         metavar="IMG",
-        help="pictures to fit the output range on and to measure the result with; their net clamps its output where ours "
-        "ends in a tanh (default: the bundled sample picture)",
+        help="pictures to fit the output range on and to measure the result with; "
+        "their net clamps its output where ours ends in a tanh (default: the bundled sample picture)",
     )
     parser.add_argument(
         "--max-side", type=int, default=512, metavar="N", help="longer side those pictures are scaled to (default 512)"

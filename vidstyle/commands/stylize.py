@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-partial",
         action="store_true",
-        help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; never on an error)",
+        help="on Ctrl-C or SIGTERM, keep a playable file of the frames done so far (beside OUTPUT if that exists; "
+        "never on an error)",
     )
 
 
@@ -57,12 +58,14 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     enc = parser.add_argument_group("encoding")
     enc.add_argument(
         "--codec",
-        help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; libx265, ffv1, ...)",
+        help="video encoder (default: from the output's suffix, libvpx-vp9 for .webm, libx264 for .mp4/.mkv/.mov; "
+        "libx265, ffv1, ...)",
     )
     enc.add_argument(
         "--crf",
         type=int,
-        help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; range 0-51 for x264/x265, 0-63 for vp9/av1)",
+        help="quality, lower is better (default: the codec's: 18 for libx264, 20 for libx265, 31 for libvpx-vp9; "
+        "range 0-51 for x264/x265, 0-63 for vp9/av1)",
     )
     enc.add_argument(
         "--preset", help="speed preset (default: the codec's, medium for x264/x265; veryfast for speed; vp9 takes none)"
@@ -75,7 +78,8 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         metavar="A",
-        help="mix in the flow-warped previous output with weight A where flow is reliable and the input agrees (0: off; try 0.9)",
+        help="mix in the flow-warped previous output with weight A where flow is reliable and the input agrees "
+        "(0: off; try 0.9)",
     )
 
 

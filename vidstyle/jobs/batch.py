@@ -143,7 +143,8 @@ def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
 def _check_outside(output_dir: Path, searched: Path) -> None:
     if output_dir.resolve().is_relative_to(searched.resolve()):
         raise VidstyleError(
-            f"output folder {output_dir} is inside the input folder {searched}: a later run would take its results as inputs"
+            f"output folder {output_dir} is inside the input folder {searched}: "
+            "a later run would take its results as inputs"
         )
 
 

@@ -36,7 +36,8 @@ def measure_flicker(
     # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
     if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
         raise VidstyleError(
-            f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}"
+            f"sizes differ: {input_path} is {first.width}x{first.height}, "
+            f"{stylized_path} is {second.width}x{second.height}"
         )
     rates = (float(first.average_rate or 25), float(second.average_rate or 25))
     counts = PairCounts(rates=rates)
@@ -70,7 +71,8 @@ class PairCounts:
             return None
         return (
             f"the clips differ: {input_name} has {self.input_frames} frames at {self.rates[0]:.3g} fps, "
-            f"{stylized_name} has {self.stylized_frames} frames at {self.rates[1]:.3g} fps; {self.pairs} frames paired by timestamp"
+            f"{stylized_name} has {self.stylized_frames} frames at {self.rates[1]:.3g} fps; "
+            f"{self.pairs} frames paired by timestamp"
         )
 
 

@@ -17,7 +17,8 @@ def decode_notes(stats: DecodeStats, info: VideoInfo) -> list[str]:
         )
     if stats.ended_early or _ends_before_its_duration(stats, info):
         notes.append(
-            f"input looks truncated: frames stop at {stats.last_seconds or 0:.2f} s of {info.duration_seconds or 0:.2f} s; all decodable frames were stylized"
+            f"input looks truncated: frames stop at {stats.last_seconds or 0:.2f} s of "
+            f"{info.duration_seconds or 0:.2f} s; all decodable frames were stylized"
         )
     return notes + [n for n in stats.notes if n not in notes]
 

@@ -142,7 +142,8 @@ def check_reachable(address: str) -> None:
     except OSError as exc:
         reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or type(exc).__name__
         raise VidstyleError(
-            f"cannot join Ray at {address!r}: nothing answers there ({reason}); start the cluster, or leave out --ray to run Ray on this machine"
+            f"cannot join Ray at {address!r}: nothing answers there ({reason}); "
+            "start the cluster, or leave out --ray to run Ray on this machine"
         ) from None
 
 

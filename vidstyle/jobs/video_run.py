@@ -63,7 +63,8 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
             )
             if writer.padded:
                 notes.append(
-                    f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated"
+                    f"size {plan.info.width}x{plan.info.height} is odd; "
+                    f"{writer.pix_fmt} needs even sizes, so the last row/column is repeated"
                 )
             if writer.audio_action:
                 notes.append(writer.audio_action)

@@ -178,7 +178,8 @@ def open_virtual_camera(width: int, height: int) -> Any:
         import pyvirtualcam
     except ImportError:
         raise VidstyleError(
-            "a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)"
+            "a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' "
+            "(and on Linux the v4l2loopback kernel module)"
         ) from None
     try:
         return pyvirtualcam.Camera(width=width, height=height, fps=30, fmt=pyvirtualcam.PixelFormat.RGB)

@@ -92,11 +92,13 @@ def container_for(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         raise MediaError(
-            f"{Path(path).name} is an image name; `vidstyle image` stylizes images, and a video needs .mp4, .mkv, .mov or .webm"
+            f"{Path(path).name} is an image name; `vidstyle image` stylizes images, and a video needs .mp4, .mkv, "
+            ".mov or .webm"
         )
     if suffix == ".gif":
         raise MediaError(
-            f"GIF output is not supported: write {Path(path).with_suffix('.mp4').name} or .webm (ffmpeg can make a GIF of it)"
+            f"GIF output is not supported: write {Path(path).with_suffix('.mp4').name} or .webm "
+            "(ffmpeg can make a GIF of it)"
         )
     if suffix not in CONTAINERS:
         raise MediaError(
@@ -173,7 +175,8 @@ def encoder_options(codec: str, crf: int | None, preset: str | None) -> tuple[in
     if codec not in ENCODER_OPTIONS:
         if crf is not None or preset is not None:
             raise MediaError(
-                f"{codec} takes no {'crf' if crf is not None else 'preset'} option; they apply to {', '.join(ENCODER_OPTIONS)}"
+                f"{codec} takes no {'crf' if crf is not None else 'preset'} option; "
+                f"they apply to {', '.join(ENCODER_OPTIONS)}"
             )
         return None, None
     crfs, default_crf, presets, default_preset = ENCODER_OPTIONS[codec]

@@ -108,7 +108,8 @@ class VideoWriter:
             self.stream.codec_context.open()
         except (av.error.FFmpegError, ValueError) as exc:
             raise MediaError(
-                f"the {codec} encoder cannot start for {self.width}x{self.height} {self.pix_fmt} video (FFmpeg: {av_error_line(exc)})"
+                f"the {codec} encoder cannot start for {self.width}x{self.height} {self.pix_fmt} video "
+                f"(FFmpeg: {av_error_line(exc)})"
             ) from None
         try:
             self.output.start_encoding()

@@ -213,7 +213,8 @@ def build_app(
         if max(width, height) > limits.max_frame_side:
             return refuse_offer(
                 413,
-                f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} pixels a side (--max-frame-side)",
+                f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} "
+                "pixels a side (--max-frame-side)",
             )
         try:
             check_sdp(offer.description.sdp)

@@ -111,5 +111,6 @@ def check_sdp(text: str) -> None:
     for index, media in enumerate(session.media):
         if media.direction not in DIRECTIONS:
             raise OfferError(
-                f"bad offer: the SDP's media section {index} ({media.kind}) has no direction (a=sendrecv, a=sendonly, a=recvonly or a=inactive)"
+                f"bad offer: the SDP's media section {index} ({media.kind}) has no direction (a=sendrecv, "
+                "a=sendonly, a=recvonly or a=inactive)"
             )

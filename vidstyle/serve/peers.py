@@ -162,7 +162,10 @@ class ViewerLoop:
                 if not isinstance(frame, av.VideoFrame):
                     continue
                 if max(frame.width, frame.height) > self.max_frame_side:
-                    self.error = f"frame {frame.width}x{frame.height} is larger than the server's limit of {self.max_frame_side} pixels a side (--max-frame-side)"
+                    self.error = (
+                        f"frame {frame.width}x{frame.height} is larger than the server's limit of "
+                        f"{self.max_frame_side} pixels a side (--max-frame-side)"
+                    )
                     break
                 self.pixels.put(frame.to_ndarray(format="rgb24"))
         except MediaStreamError:

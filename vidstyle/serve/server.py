@@ -174,7 +174,8 @@ async def _run(
         print(f"vidstyle serve: open {url}", flush=True)
         if tls is None and needs_token(host):
             print(
-                "vidstyle serve: browsers allow the camera only on https or localhost: use --certfile/--keyfile, or an SSH tunnel to 127.0.0.1",
+                "vidstyle serve: browsers allow the camera only on https or localhost: use --certfile/--keyfile, "
+                "or an SSH tunnel to 127.0.0.1",
                 file=sys.stderr,
                 flush=True,
             )
