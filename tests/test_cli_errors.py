@@ -31,9 +31,9 @@ def _streams(path: Path) -> list[tuple[str, str]]:
         ("out.xyz", "unknown video suffix"),
     ],
 )
-def test_output_suffix_that_is_no_video_is_one_line(
+def test_output_suffix_that_is_no_video_is_one_line(  # type: ignore[no-untyped-def]
     name: str, needle: str, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
     assert_one_error_line(cli("stylize", src, "-o", tmp_path / name, "--model", tiny_model, "--device", "cpu"), needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
@@ -48,9 +48,9 @@ def test_webm_gets_vp9_and_opus_when_no_codec_is_named(tmp_path: Path, tiny_mode
 
 
 @pytest.mark.parametrize(("suffix", "codec"), [(".mp4", "ffv1"), (".webm", "libx264")])
-def test_codec_the_container_cannot_hold_is_one_line(
+def test_codec_the_container_cannot_hold_is_one_line(  # type: ignore[no-untyped-def]
     suffix: str, codec: str, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=4)
     out = tmp_path / f"out{suffix}"
     assert_one_error_line(
@@ -82,9 +82,9 @@ def test_pcm_audio_into_mp4_is_reencoded_to_aac(tmp_path: Path, tiny_model: Path
         (["--codec", "ffv1", "--crf", "10"], "ffv1 takes no crf"),
     ],
 )
-def test_encoder_options_are_checked_against_the_codec(
+def test_encoder_options_are_checked_against_the_codec(  # type: ignore[no-untyped-def]
     options: list[str], needle: str, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=4)
     suffix = ".webm" if "libvpx-vp9" in options else ".mkv"
     assert_one_error_line(cli("stylize", src, "-o", tmp_path / f"out{suffix}", "--model", tiny_model, *options), needle)
@@ -161,9 +161,9 @@ def test_read_only_output_folder_is_one_line(tmp_path: Path, tiny_model: Path, c
         (["--lr", "-1"], "positive finite"),
     ],
 )
-def test_train_refuses_numbers_that_cannot_train(
+def test_train_refuses_numbers_that_cannot_train(  # type: ignore[no-untyped-def]
     option: list[str], needle: str, image_folder: Path, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     style = write_test_image(tmp_path / "style.png", pattern=True)
     out = tmp_path / "m.safetensors"
     assert_one_error_line(
@@ -249,9 +249,9 @@ def test_export_reports_the_opset_written(exported_onnx) -> None:  # type: ignor
     assert report.opset == written_opset(onnx.load(str(path))) == 18
 
 
-def test_a_file_or_folder_where_the_other_is_needed_is_named_as_what_it_is(
+def test_a_file_or_folder_where_the_other_is_needed_is_named_as_what_it_is(  # type: ignore[no-untyped-def]
     tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """These said "output folder does not exist: in.mp4", "model file not found: mdl" and
     "training data folder not found: still.png": a file or folder that exists, called missing."""
     src = make_clip(tmp_path / "in.mp4", frames=2)

@@ -104,9 +104,9 @@ def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, 
     assert out.read_bytes() == b"keep me"
 
 
-def test_image_folder_refuses_existing_targets_before_any_work(
+def test_image_folder_refuses_existing_targets_before_any_work(  # type: ignore[no-untyped-def]
     image_folder: Path, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     out = tmp_path / "styled"
     (out / "sub").mkdir(parents=True)
     (out / "sub" / "img1.png").write_bytes(b"keep me")

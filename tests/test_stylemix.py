@@ -64,11 +64,13 @@ def test_a_choice_resolves_to_a_constant_or_scheduled_weight_row() -> None:
     torch.testing.assert_close(StyleChoice().resolve(NAMES).at(5.0), torch.tensor([1.0, 0.0, 0.0]))  # type: ignore[union-attr]
     torch.testing.assert_close(StyleChoice(style="starry").resolve(NAMES).at(0.0), torch.tensor([0.0, 0.0, 1.0]))  # type: ignore[union-attr]
     torch.testing.assert_close(
-        StyleChoice(mix="candy:1,mosaic:1").resolve(NAMES).at(9.0), torch.tensor([0.5, 0.5, 0.0])
-    )  # type: ignore[union-attr]
+        StyleChoice(mix="candy:1,mosaic:1").resolve(NAMES).at(9.0),  # type: ignore[union-attr]
+        torch.tensor([0.5, 0.5, 0.0]),
+    )
     torch.testing.assert_close(
-        StyleChoice(schedule="0s:candy,2s:mosaic").resolve(NAMES).at(1.0), torch.tensor([0.5, 0.5, 0.0])
-    )  # type: ignore[union-attr]
+        StyleChoice(schedule="0s:candy,2s:mosaic").resolve(NAMES).at(1.0),  # type: ignore[union-attr]
+        torch.tensor([0.5, 0.5, 0.0]),
+    )
 
 
 def test_a_single_style_model_needs_no_weights_but_still_checks_the_name() -> None:

@@ -72,9 +72,9 @@ def test_image_runs_an_onnx_model_on_onnxruntime(exported_onnx, tiny_model: Path
     assert a.shape == b.shape == (33, 45, 3) and np.abs(a - b).max() <= 2
 
 
-def test_an_onnx_model_runs_that_file_on_onnxruntime_not_the_bundled_model(
+def test_an_onnx_model_runs_that_file_on_onnxruntime_not_the_bundled_model(  # type: ignore[no-untyped-def]
     exported_onnx, tmp_path: Path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mp4", frames=2)
     assert (
@@ -99,9 +99,9 @@ def test_engine_flag_is_gone_from_help(cli) -> None:  # type: ignore[no-untyped-
     assert "--engine" not in cli("stylize", "--help").out and "--engine" not in cli("camera", "--help").out
 
 
-def test_image_runs_a_safetensors_model_on_onnxruntime_through_a_temporary_export(
+def test_image_runs_a_safetensors_model_on_onnxruntime_through_a_temporary_export(  # type: ignore[no-untyped-def]
     tiny_model: Path, tmp_path: Path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from conftest import write_test_image
 
     src = write_test_image(tmp_path / "in.png", 40, 30)

@@ -112,9 +112,9 @@ def test_bad_inputs_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[n
     assert not (tmp_path / "out").exists()  # no run above made its output folder
 
 
-def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(
+def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(  # type: ignore[no-untyped-def]
     tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # had any of these reached Ray, the line would say to install it
     make_clip(tmp_path / "a.mp4", frames=2)
     truncated = tmp_path / "trunc.safetensors"

@@ -44,9 +44,9 @@ def test_image_bad_inputs(tmp_path: Path, tiny_model: Path, cli) -> None:  # typ
     assert not (tmp_path / "o.png").exists()
 
 
-def test_folder_skips_and_counts_unreadable_files_then_fails(
+def test_folder_skips_and_counts_unreadable_files_then_fails(  # type: ignore[no-untyped-def]
     image_folder: Path, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (image_folder / "broken.png").write_text("not an image")
     (image_folder / "sub" / "empty.jpg").write_bytes(b"")
     out = tmp_path / "styled"
@@ -111,9 +111,9 @@ def test_folder_output_inside_its_input_is_refused(image_folder: Path, tiny_mode
     assert sorted(image_folder.rglob("*")) == before
 
 
-def test_folder_into_a_new_folder_makes_it_but_not_its_parents(
+def test_folder_into_a_new_folder_makes_it_but_not_its_parents(  # type: ignore[no-untyped-def]
     image_folder: Path, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert_one_error_line(
         cli("image", image_folder, "-o", tmp_path / "a" / "b", "--model", tiny_model),
         "output folder's parent does not exist",

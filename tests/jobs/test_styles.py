@@ -26,9 +26,9 @@ def test_image_style_by_name_index_and_mix_match_the_net(tmp_path: Path, three_s
     assert np.abs(by_name.astype(int) - default.astype(int)).mean() > 5  # the styles really differ
 
 
-def test_style_schedule_moves_from_one_style_to_the_next_over_time(
+def test_style_schedule_moves_from_one_style_to_the_next_over_time(  # type: ignore[no-untyped-def]
     tmp_path: Path, three_style_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     clip = make_clip(tmp_path / "in.mp4", frames=24, rate=12, width=48, height=32)
     outputs = {}
     for name, flags in (
@@ -60,9 +60,9 @@ def test_style_schedule_moves_from_one_style_to_the_next_over_time(
         (["--style-mix", "candy"], "not NAME:WEIGHT"),
     ],
 )
-def test_bad_style_arguments_give_one_line_naming_the_styles(
+def test_bad_style_arguments_give_one_line_naming_the_styles(  # type: ignore[no-untyped-def]
     tmp_path: Path, three_style_model: Path, cli, flags: list[str], needle: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     image = write_test_image(tmp_path / "in.png")
     result = cli("image", image, "-o", tmp_path / "out.png", "--model", three_style_model, "--device", "cpu", *flags)
     assert_one_error_line(result, needle)
@@ -92,9 +92,9 @@ def test_a_schedule_with_an_unknown_style_fails_before_any_output(tmp_path: Path
 
 
 @pytest.mark.parametrize("plan", ["nans:candy,1s:mosaic", "0s:candy,infs:mosaic"])
-def test_a_schedule_time_that_is_not_a_time_is_one_line(
+def test_a_schedule_time_that_is_not_a_time_is_one_line(  # type: ignore[no-untyped-def]
     plan: str, tmp_path: Path, three_style_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """nan and inf parse as floats; run, they gave an all-black video with exit 0."""
     clip = make_clip(tmp_path / "in.mp4", frames=4)
     result = cli(

@@ -26,9 +26,9 @@ def clip(tmp_path: Path) -> Path:
         (["--frames", "10"], 10, 10 / 12),
     ],
 )
-def test_trimmed_part_starts_at_zero_with_its_audio(
+def test_trimmed_part_starts_at_zero_with_its_audio(  # type: ignore[no-untyped-def]
     args: list[str], frames: int, seconds: float, clip: Path, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     out = tmp_path / "out.mp4"
     result = cli("stylize", clip, "-o", out, "--model", tiny_model, "--device", "cpu", "--max-side", "32", *args)
     assert result.code == 0, result.err
@@ -90,9 +90,9 @@ def test_a_time_trim_shows_a_total_and_an_eta(
 
 
 @pytest.mark.parametrize(("args", "first"), [(["--start", "2", "--duration", "1"], 2.0), (["--duration", "1"], 0.0)])
-def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(
+def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(  # type: ignore[no-untyped-def]
     args: list[str], first: float, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """ffmpeg's -ss/-t count from the file's first timestamp (here 1.59 s: the audio's), and
     its output starts at 0. Counted in absolute time, --duration 1 found no frames and
     --start 2 --duration 1 kept 4 frames from 2.6 s."""

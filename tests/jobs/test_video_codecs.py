@@ -36,9 +36,9 @@ def codec_of(path: Path) -> str:
         ),
     ],
 )
-def test_a_codec_the_container_cannot_hold_is_one_line_before_the_model_loads(
+def test_a_codec_the_container_cannot_hold_is_one_line_before_the_model_loads(  # type: ignore[no-untyped-def]
     output: str, codec: str, needle: str, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """huffyuv into .mkv was `ValueError: 'matroska' format does not support 'huffyuv' codec`."""
     src = make_clip(tmp_path / "in.mp4", frames=2)
     assert_one_error_line(
@@ -70,9 +70,9 @@ def test_nvenc_runs_or_is_refused_in_one_line_before_any_work(tmp_path: Path, ti
 @pytest.mark.parametrize(
     ("output", "codec", "padded"), [("out.webm", None, False), ("out.mkv", "rawvideo", False), ("out.mp4", None, True)]
 )
-def test_odd_sizes_are_padded_only_for_encoders_that_need_it(
+def test_odd_sizes_are_padded_only_for_encoders_that_need_it(  # type: ignore[no-untyped-def]
     output: str, codec: str | None, padded: bool, tmp_path: Path, tiny_model: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """VP9 and rawvideo store 33x21 as it is; H.264 4:2:0 needs 34x22, and the note says so."""
     src = make_clip(tmp_path / "in.mkv", frames=2, width=33, height=21, codec="ffv1", pix_fmt="yuv444p")
     result = stylize(cli, src, tmp_path / output, tiny_model, *(["--codec", codec] if codec else []))
@@ -104,9 +104,9 @@ def test_camera_records_webm_with_a_codec_webm_holds(tmp_path: Path, tiny_model:
     assert codec_of(tmp_path / "rec.webm") == "vp9" and len(read_video(tmp_path / "rec.webm")[0]) == 4
 
 
-def test_batch_checks_each_output_container_against_the_codec_before_ray(
+def test_batch_checks_each_output_container_against_the_codec_before_ray(  # type: ignore[no-untyped-def]
     tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "ray", None)  # had it reached Ray, the line would say to install it

@@ -57,9 +57,9 @@ def test_no_realtime_processes_every_frame(tmp_path: Path, tiny_model: Path, cli
 
 
 @pytest.mark.parametrize("display", ["off", "auto"])
-def test_no_output_at_all_is_one_error_line(
+def test_no_output_at_all_is_one_error_line(  # type: ignore[no-untyped-def]
     display: str, tmp_path: Path, tiny_model: Path, cli, no_display: None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     src = make_clip(tmp_path / "clip.mp4", frames=3)
     result = camera(cli, src, tiny_model, "--display", display, "--stats-json", tmp_path / "s.json")
     assert_one_error_line(result, "nothing to show or write", "--record", "--virtual-cam")
@@ -67,9 +67,9 @@ def test_no_output_at_all_is_one_error_line(
     assert not (tmp_path / "s.json").exists()
 
 
-def test_display_on_without_a_display_is_one_error_line(
+def test_display_on_without_a_display_is_one_error_line(  # type: ignore[no-untyped-def]
     tmp_path: Path, tiny_model: Path, cli, no_display: None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     src = make_clip(tmp_path / "clip.mp4", frames=3)
     result = camera(cli, src, tiny_model, "--display", "on", "--record", tmp_path / "r.mp4")
     assert_one_error_line(result, "cannot open a window", "no display", "--display off")
