@@ -222,8 +222,7 @@ def test_cli_never_replaces_an_output_without_y(pth: Path, tmp_path: Path, capsy
 
 def test_expected_keys_are_their_layout() -> None:
     keys = expected_keys()
-    assert (
-        len(keys) == 2 * (3 + 2 * RESIDUALS + 2) * 2 + 2
-    )  # conv weight+bias and norm weight+bias per pair, and deconv3
+    # conv weight+bias and norm weight+bias per pair, and deconv3
+    assert len(keys) == 2 * (3 + 2 * RESIDUALS + 2) * 2 + 2
     assert {"conv1.conv2d.weight", "in1.weight", "res5.conv2.conv2d.bias", "in5.bias", "deconv3.conv2d.bias"} <= keys
     assert set(their_state_dict(running_stats=False)) == keys

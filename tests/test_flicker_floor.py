@@ -93,9 +93,8 @@ def test_warping_error_grows_with_the_edges_of_filters_that_follow_the_input(tmp
         rows[name]["warping_error"] > 0 and rows[name]["edge_energy"] > 0
         for name in ("model", "model + --temporal-blend 0.9")
     )
-    assert (
-        rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]
-    )  # the blend steadies the model
+    # the blend steadies the model
+    assert rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]
     # The same model again, by name and style (CPU convolutions may differ in the last bits between runs).
     assert rows["again"]["warping_error"] == pytest.approx(rows["model"]["warping_error"], rel=0.01)
     assert out.with_suffix(".md").read_text().count("| pan.mp4 |") == 8

@@ -46,9 +46,8 @@ def import_graph() -> dict[str, set[str]]:
             for target in targets:
                 while target and target not in known:
                     target = target.rpartition(".")[0]
-                if (
-                    target and target != name and not name.startswith(target + ".")
-                ):  # a package's own __init__ is no circle
+                # a package's own __init__ is no circle
+                if target and target != name and not name.startswith(target + "."):
                     graph[name].add(target)
     return graph
 

@@ -128,10 +128,10 @@ def test_a_cached_engine_whose_header_disagrees_is_built_again(
     ],
 )
 def test_the_builds_parity_picture_lies_inside_the_profile(
-    shapes: tuple,
+    shapes: tuple,  # type: ignore[type-arg]
     tmp_path: Path,
     tiny_model: Path,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_tensorrt.install(monkeypatch)
     seen: list[tuple[int, ...]] = []

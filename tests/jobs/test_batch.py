@@ -75,12 +75,8 @@ def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path
     table = first.out.splitlines()
     assert table[0].split() == ["file", "frames", "fps", "status"]
     assert sum(line.endswith(" done") for line in table) == 2 and sum(line.endswith(" failed") for line in table) == 1
-    assert sorted(p.name for p in out.rglob("*")) == [
-        "a.mp4",
-        "b.mkv",
-        "batch-report.json",
-        "sub",
-    ]  # no temp files left
+    # no temp files left
+    assert sorted(p.name for p in out.rglob("*")) == ["a.mp4", "b.mkv", "batch-report.json", "sub"]
 
     # Again: the finished files are skipped, not rewritten; the broken one is tried and fails again.
     before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in outputs}
@@ -165,9 +161,8 @@ def test_an_output_folder_inside_a_searched_input_folder_is_refused(tmp_path: Pa
             match=re.escape(f"output folder {inside} is inside the input folder {tmp_path / 'v'}: a later run"),
         ):
             find_videos(inputs, inside)
-    assert [i.input.name for i in find_videos([tmp_path / "v" / "deep" / "a.mp4"], inside)] == [
-        "a.mp4"
-    ]  # a file alone searches nothing
+    # a file alone searches nothing
+    assert [i.input.name for i in find_videos([tmp_path / "v" / "deep" / "a.mp4"], inside)] == ["a.mp4"]
 
 
 def test_the_rest_of_the_cli_does_not_import_ray() -> None:
@@ -242,9 +237,8 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
         batch.kill()
     # Our handler, not Ray's (which exits or aborts with a stack dump, skipping the clean-up).
     assert batch.returncode == 128 + signal.SIGTERM and "vidstyle batch: terminated" in stderr, stderr[-2000:]
-    assert not out.exists(), sorted(
-        p.name for p in out.rglob("*")
-    )  # no temp file, no half output, no report, no folder
+    # no temp file, no half output, no report, no folder
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))
 
 
 def test_ray_init_native_chatter_is_muted_and_stderr_comes_back(capfd: pytest.CaptureFixture[str]) -> None:

@@ -130,9 +130,8 @@ def test_an_mpeg_ts_starting_at_1_6_s_is_trimmed_as_ffmpeg_does(  # type: ignore
     assert result.code == 0, result.err
     _, times, _ = read_video(out)
     assert len(times) == 10
-    assert times[0] == pytest.approx(
-        float(expected[0]) - origin - first, abs=1e-3
-    )  # 0.01 s: the video starts after the audio
+    # 0.01 s: the video starts after the audio
+    assert times[0] == pytest.approx(float(expected[0]) - origin - first, abs=1e-3)
     assert np.allclose(np.diff(times), 0.1, atol=2e-3)
     audio = audio_duration_seconds(out)
     assert audio is not None and abs(audio - 1.0) < 0.1, audio

@@ -24,11 +24,8 @@ def codec_of(path: Path) -> str:
 @pytest.mark.parametrize(
     ("output", "codec", "needle"),
     [
-        (
-            "x.mkv",
-            "huffyuv",
-            "a .mkv file cannot hold huffyuv video; use libx264 (the default for .mkv)",
-        ),  # FFmpeg's muxer refuses it
+        # FFmpeg's muxer refuses it
+        ("x.mkv", "huffyuv", "a .mkv file cannot hold huffyuv video; use libx264 (the default for .mkv)"),
         (
             "x.webm",
             "libx264",

@@ -55,10 +55,11 @@ def test_switch_changes_style_at_the_next_frame_and_fade_blends_over_one_second(
     )
 
     assert switcher.fade(+1) == "udnie"
+    # fade starts where it was
     assert (
         np.abs(run(switcher, pixels).astype(int) - net_output(three_style_model, pixels, [0, 1, 0]).astype(int)).max()
         <= 1
-    )  # fade starts where it was
+    )
     clock.seconds += 0.25
     quarter = net_output(three_style_model, pixels, [0, 0.75, 0.25])
     assert np.abs(run(switcher, pixels).astype(int) - quarter.astype(int)).max() <= 1

@@ -86,6 +86,5 @@ def test_aiortc_still_has_the_private_names_it_builds_on() -> None:
     buffer.add(packet)
     assert buffer._origin == packet.sequence_number  # type: ignore[attr-defined]
     assert "JitterBuffer" in vars(aiortc.rtcrtpreceiver)  # the name use_marker_jitter_buffer replaces
-    assert "JitterBuffer(" in inspect.getsource(
-        aiortc.rtcrtpreceiver.RTCRtpReceiver.__init__
-    )  # looked up by name when a receiver is made
+    # looked up by name when a receiver is made
+    assert "JitterBuffer(" in inspect.getsource(aiortc.rtcrtpreceiver.RTCRtpReceiver.__init__)

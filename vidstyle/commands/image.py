@@ -57,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
                 f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written"
             )
     else:
-        result = cast(
-            "torch.Tensor", stylize_image(args.input, args.output, model=args.model, **options)
-        )  # a path gives a tensor
+        # a path gives a tensor
+        result = cast("torch.Tensor", stylize_image(args.input, args.output, model=args.model, **options))
         log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])
     return 0

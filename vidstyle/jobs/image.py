@@ -81,9 +81,8 @@ def _as_uint8_tensor(image: ImageInput, dropped: list[str]) -> torch.Tensor:
         return read_image_uint8(image, dropped)
     if isinstance(image, Image.Image):
         return torch.from_numpy(rgb_uint8(image))
-    pixels = (
-        torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image
-    )  # a copy: the caller keeps theirs
+    # a copy: the caller keeps theirs
+    pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
         raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {pixels.dtype} {tuple(pixels.shape)}")
     return pixels

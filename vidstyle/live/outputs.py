@@ -58,12 +58,10 @@ def check_outputs(
 ) -> None:
     """Fail with one line before the camera or any model is opened."""
     if record:
-        choose_codec(
-            Path(record), None
-        )  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
-    if (
-        record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json)
-    ):  # through any symlinked folder
+        # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
+        choose_codec(Path(record), None)
+    # through any symlinked folder
+    if record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json):
         raise VidstyleError(f"the recording and the stats JSON are the same file ({stats_json}); give each its own")
     for output in (record, stats_json):
         if output:
