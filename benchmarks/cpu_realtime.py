@@ -101,9 +101,8 @@ def onnx_configs(
     info: dict[str, Any],
 ) -> list[Config]:
     try:
-        from vidstyle.export.onnx import export_onnx
-
         from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
+        from vidstyle.export.onnx import export_onnx
     except Exception as exc:  # noqa: BLE001 - onnx/onnxruntime absent: the torch rows still count
         print(f"onnxruntime rows skipped: {exc}", file=sys.stderr)
         return []

@@ -73,9 +73,9 @@ class ModelFiles:
         """A TensorRT engine for frames of this size, batches 1 to `batch`, from the engine cache."""
         import tensorrt as trt
         import torch
-        from vidstyle.export.engine_cache import cached_engine
 
         from vidstyle.backends.tensorrt_backend import device_identity
+        from vidstyle.export.engine_cache import cached_engine
 
         _, capability = device_identity(torch.device("cuda"))
         # Tuned for the row's size; the small minimum takes the build's own parity check, which

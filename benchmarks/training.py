@@ -13,12 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vidstyle.training.precision import choose_precision
-from vidstyle.training.trainer import TrainConfig, train
-
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
 from vidstyle.precision import BF16_FLAGS, cpu_flags
+from vidstyle.training.precision import choose_precision
+from vidstyle.training.trainer import TrainConfig, train
 
 from .environment import describe
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import write_test_image
 from PIL import Image
 
+from conftest import write_test_image
 from vidstyle import stylize_image
 
 

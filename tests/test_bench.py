@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from benchmarks_schema import REQUIRED_SUMMARY_KEYS, REQUIRED_TIMING_KEYS
 from conftest import assert_one_error_line
-
 from vidstyle.backends.tensorrt_backend import tensorrt_available
 
 
@@ -97,8 +97,8 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import torch
-    from vidstyle.benchmarks import paper, stages
 
+    from vidstyle.benchmarks import paper, stages
     from vidstyle.context import RunContext
 
     cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
@@ -124,7 +124,6 @@ def test_stages_are_timed_off_the_main_thread_as_stylize_runs_them() -> None:
     import threading
 
     from vidstyle.benchmarks import stages
-
     from vidstyle.context import resolve_context
 
     threads: set[int] = set()

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from vidstyle.benchmarks.cpu_realtime import main
 
 

@@ -4,9 +4,10 @@ import json
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 from clips import make_clip
 from conftest import write_test_image
-from PIL import Image
 from vidstyle.benchmarks.style_quality import main
 
 # The real scorer is a separate script; this one has its calling convention and output line, and

@@ -103,6 +103,7 @@ def test_quiet_leaves_pyav_logging_off(tmp_path: Path, cli) -> None:  # type: ig
     """Any av.logging level installs PyAV's Python log callback, which takes the GIL from FFmpeg's
     decoder threads: a frame-threaded decoder freed while the GIL is held can then hang."""
     import av.logging
+
     from clips import make_clip
 
     src = make_clip(tmp_path / "in.mp4", frames=3)

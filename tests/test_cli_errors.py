@@ -8,9 +8,10 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
+
 from clips import make_clip, read_video
 from conftest import assert_one_error_line, write_test_image
-from PIL import Image
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -243,6 +244,7 @@ def test_export_int8_needs_onnx_and_photos(tmp_path: Path, tiny_model: Path, cli
 
 def test_export_reports_the_opset_written(exported_onnx) -> None:  # type: ignore[no-untyped-def]
     import onnx
+
     from vidstyle.export.onnx import written_opset
 
     path, report = exported_onnx

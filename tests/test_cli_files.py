@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from clips import make_clip
 from conftest import assert_one_error_line, write_test_image
 

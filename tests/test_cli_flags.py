@@ -9,8 +9,8 @@ import argparse
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_error_line
 
+from conftest import assert_one_error_line
 from vidstyle.cli import build_parser, main
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import write_test_image
 from PIL import Image
 
+from conftest import write_test_image
 from vidstyle import load_model
 from vidstyle.cli import main
 from vidstyle.convert import (

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_one_error_line, write_test_image
 from safetensors.torch import save_file
 
+from conftest import assert_one_error_line, write_test_image
 from vidstyle import ModelCard, TransformerNet, load_model, save_model
 from vidstyle.errors import ModelFileError
 from vidstyle.modelfile import default_model_path

@@ -77,7 +77,6 @@ def test_multi_style_net_needs_style_weights() -> None:
 
 def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output() -> None:
     from conftest import random_norms, with_old_conv_biases
-
     from vidstyle.net import redundant_biases, upgrade_state
 
     torch.manual_seed(3)

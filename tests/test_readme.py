@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from clips import make_clip
 from conftest import write_test_image
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from fake_streams import FakeOps
 
+from fake_streams import FakeOps
 from vidstyle.backends import open_backend
 from vidstyle.context import resolve_context
 from vidstyle.staging import DeviceStaging

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clips import make_clip
-from vidstyle.training.stability import random_affine, stability_loss, warp
 
+from clips import make_clip
 from vidstyle.temporal import TemporalBlender, blend_weight, warping_error
+from vidstyle.training.stability import random_affine, stability_loss, warp
 
 
 def moving_texture(

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
-from vidstyle.training import GatysConfig, run_gatys
 
 import vidstyle
 from vidstyle.atomic import atomic_output
+from vidstyle.training import GatysConfig, run_gatys
 
 LABEL_HEIGHT = 22
 

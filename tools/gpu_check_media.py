@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from gpu_check import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
 
+from gpu_check import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
 from vidstyle.context import resolve_context
 
 

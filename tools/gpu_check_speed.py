@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from gpu_check import Fail, frames, ms_per_batch, needs_cuda, the_net
 
+from gpu_check import Fail, frames, ms_per_batch, needs_cuda, the_net
 from vidstyle.context import resolve_context
 
 

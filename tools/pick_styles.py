@@ -12,10 +12,9 @@ import argparse
 import dataclasses
 import sys
 
-from vidstyle.training.styles import keep_styles
-
 import vidstyle
 from vidstyle.stylemix import style_index
+from vidstyle.training.styles import keep_styles
 
 
 def main(argv: list[str] | None = None) -> int:

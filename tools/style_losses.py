@@ -17,9 +17,6 @@ import sys
 from pathlib import Path
 
 import torch
-from vidstyle.training.losses import content_loss, style_loss
-from vidstyle.training.styles import load_targets
-from vidstyle.training.vgg import build_loss_net
 
 import vidstyle
 from benchmarks.environment import describe
@@ -27,6 +24,9 @@ from vidstyle.atomic import atomic_output
 from vidstyle.context import resolve_context
 from vidstyle.images import read_image
 from vidstyle.stylemix import one_hot, style_index
+from vidstyle.training.losses import content_loss, style_loss
+from vidstyle.training.styles import load_targets
+from vidstyle.training.vgg import build_loss_net
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import torch
-from gallery import labelled_row, load_rgb, save_sheet, to_pil
 from PIL import Image
 
 import vidstyle
+from gallery import labelled_row, load_rgb, save_sheet, to_pil
 from vidstyle.stylemix import describe_mix, one_hot, parse_mix
 
 

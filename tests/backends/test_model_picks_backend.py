@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from clips import make_clip, read_video
 from conftest import assert_one_error_line
-
 from vidstyle.cli import main
 
 
@@ -55,8 +55,9 @@ def test_onnx_model_runs_on_onnxruntime_and_says_so(exported_onnx, tiny_model: P
 
 
 def test_image_runs_an_onnx_model_on_onnxruntime(exported_onnx, tiny_model: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from conftest import write_test_image
     from PIL import Image
+
+    from conftest import write_test_image
 
     onnx_path, _ = exported_onnx
     src = write_test_image(tmp_path / "in.png", 45, 33)

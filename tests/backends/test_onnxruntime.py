@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clips import make_clip, read_video
-from vidstyle.export.onnx import OnnxReport
 
+from clips import make_clip, read_video
 from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend, providers_for
 from vidstyle.context import RunContext, resolve_context
 from vidstyle.errors import VidstyleError
+from vidstyle.export.onnx import OnnxReport
 
 
 def test_onnxruntime_backend_matches_torch_in_stylize(

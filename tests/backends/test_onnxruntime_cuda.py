@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from fake_streams import FakeOps
 
+from fake_streams import FakeOps
 from vidstyle.backends.onnxruntime_backend import CUDA_PROVIDER, OnnxRuntimeBackend, onnxruntime_cuda_problem
 from vidstyle.context import RunContext
 

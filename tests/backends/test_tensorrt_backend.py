@@ -7,10 +7,10 @@ from __future__ import annotations
 import types
 from pathlib import Path
 
-import fake_tensorrt
 import pytest
 import torch
 
+import fake_tensorrt
 from vidstyle.backends.engine_header import EngineHeader, write_engine
 from vidstyle.backends.tensorrt_backend import TensorRTBackend
 from vidstyle.context import RunContext

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import torch
-from clips import make_clip
 
+from clips import make_clip
 from vidstyle import load_model
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.context import resolve_context

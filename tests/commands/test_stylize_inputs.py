@@ -4,9 +4,9 @@ line that names what a run uses: the style chosen and the size the net runs at."
 from pathlib import Path
 
 import pytest
+
 from clips import make_clip
 from conftest import assert_one_error_line, write_test_image
-
 from vidstyle.cli import main
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import onnx
 import pytest
 import torch
-from conftest import assert_one_error_line
-from vidstyle.export.onnx import OnnxReport, export_onnx, read_card
 
+from conftest import assert_one_error_line
 from vidstyle import load_model
 from vidstyle.errors import VidstyleError
+from vidstyle.export.onnx import OnnxReport, export_onnx, read_card
 
 
 def test_export_checks_itself_at_an_odd_size(exported_onnx: tuple[Path, OnnxReport]) -> None:

@@ -5,12 +5,12 @@ from pathlib import Path
 import onnx
 import pytest
 import torch
-from vidstyle.export.quantize import CALIBRATION_IMAGES, FP32_END_CONVS, PARITY_IMAGES, export_int8, split_photos
 
 from vidstyle import load_model
 from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend, graph_precision
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
+from vidstyle.export.quantize import CALIBRATION_IMAGES, FP32_END_CONVS, PARITY_IMAGES, export_int8, split_photos
 
 
 def test_calibration_and_parity_photos_never_overlap(calibration_photos: Path) -> None:

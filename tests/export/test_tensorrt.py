@@ -4,20 +4,19 @@ from pathlib import Path
 
 import pytest
 import torch
-from vidstyle.export.onnx import export_onnx
 
 from vidstyle import load_model
 from vidstyle.backends.tensorrt_backend import tensorrt_available
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
+from vidstyle.export.onnx import export_onnx
 
 
 @pytest.mark.tensorrt
 @pytest.mark.skipif(not tensorrt_available(), reason="needs TensorRT with a CUDA GPU")
 def test_tensorrt_engine_round_trip(tiny_model: Path, tmp_path: Path) -> None:
-    from vidstyle.export.tensorrt import build_engine, engine_parity
-
     from vidstyle.backends.tensorrt_backend import TensorRTBackend
+    from vidstyle.export.tensorrt import build_engine, engine_parity
 
     model = load_model(tiny_model)
     export_onnx(model, tmp_path / "m.onnx", fp16=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import fake_tensorrt
 import pytest
-from vidstyle.export.engine_cache import cached_engine
-from vidstyle.export.tensorrt import build_engine
 
+import fake_tensorrt
 from vidstyle import load_model
 from vidstyle.backends.engine_header import read_engine
+from vidstyle.export.engine_cache import cached_engine
+from vidstyle.export.tensorrt import build_engine
 
 SHAPES = ((1, 3, 32, 32), (2, 3, 64, 64), (4, 3, 128, 128))
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
-
 from vidstyle.errors import VidstyleError
 from vidstyle.jobs.batch import find_videos
 

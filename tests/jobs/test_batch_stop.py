@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from clips import make_clip
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from clips import frame_pixels, make_clip
 
+from clips import frame_pixels, make_clip
 from vidstyle.cli import main
 from vidstyle.errors import VidstyleError
 from vidstyle.jobs.flicker import PairCounts, measure_flicker, paired_frames

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import assert_one_error_line, write_test_image
 from PIL import Image
+
+from conftest import assert_one_error_line, write_test_image
 
 
 def test_image_keeps_size_and_max_side_only_limits_the_net(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -58,8 +59,8 @@ def test_folder_skips_and_counts_unreadable_files_then_fails(  # type: ignore[no
 
 def test_api_errors_do_not_quote_cli_flags(tmp_path: Path, tiny_model: Path) -> None:
     import pytest
-    from clips import make_clip
 
+    from clips import make_clip
     from vidstyle.errors import VidstyleError
     from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from clips import make_clip, read_video
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import av
 import pytest
-from clips import make_clip
 
+from clips import make_clip
 from vidstyle.cli import main
 
 SRT = """1

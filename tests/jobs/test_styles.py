@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clips import make_clip, read_video
-from conftest import THREE_STYLES, assert_one_error_line, net_output, write_test_image
 from PIL import Image
 
+from clips import make_clip, read_video
+from conftest import THREE_STYLES, assert_one_error_line, net_output, write_test_image
 from vidstyle import load_model
 from vidstyle.jobs.image import stylize_image
 

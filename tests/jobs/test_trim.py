@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
 from clips import audio_duration_seconds, make_clip, make_ts, read_video
 from conftest import assert_one_error_line
 

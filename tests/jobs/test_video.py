@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from clips import audio_duration_seconds, make_clip, read_video
 from conftest import assert_one_error_line
 from video_jobs import cpu, run
-
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
 from vidstyle.jobs.video import Encoding, VideoOptions
@@ -161,6 +161,7 @@ def test_failed_run_keeps_existing_output(tmp_path: Path, tiny_model: Path, cli)
 
 def _audio_only(path: Path) -> None:
     import av
+
     from clips import _write_tone
 
     with av.open(str(path), "w") as out:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import av
 import pytest
+
 from clips import make_clip, read_video
 from conftest import assert_one_error_line
 

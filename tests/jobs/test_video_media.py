@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
 from clips import audio_duration_seconds, make_clip, read_video
 from video_jobs import cpu, run
-
 from vidstyle.cli import main
 from vidstyle.jobs.video import Encoding
 

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+
 from clips import make_clip, read_video
 from conftest import assert_one_error_line
-
 from vidstyle.cli import main
 
 RATE, FRAMES = 20, 40  # a 2-second clip

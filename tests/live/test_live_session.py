@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from clips import make_clip, read_video
 
+from clips import make_clip, read_video
 from vidstyle.backends import Backend, open_backend
 from vidstyle.context import resolve_context
 from vidstyle.frames import Frame

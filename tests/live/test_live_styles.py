@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from conftest import net_output
 
+from conftest import net_output
 from vidstyle.backends import Backend, open_backend
 from vidstyle.context import resolve_context
 from vidstyle.frames import Frame

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clips import make_clip
 
+from clips import make_clip
 from vidstyle.live.window import GUI_INSTALL, display_problem, opencv_has_gui
 
 

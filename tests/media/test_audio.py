@@ -8,8 +8,8 @@ from pathlib import Path
 
 import av
 import pytest
-from clips import audio_duration_seconds, make_clip
 
+from clips import audio_duration_seconds, make_clip
 from vidstyle.media.decode import read_batches
 from vidstyle.media.encode import VideoWriter
 from vidstyle.media.options import EncodeOptions

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clips import frame_pixels, make_clip
 
+from clips import frame_pixels, make_clip
 from vidstyle.errors import MediaError, VidstyleError
 from vidstyle.media.capture import FileFrames, file_frames, is_file_source, open_source
 

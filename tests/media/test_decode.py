@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clips import make_clip, make_ts, read_video
 
+from clips import make_clip, make_ts, read_video
 from vidstyle.media.decode import DecodeStats, read_batches
 from vidstyle.media.options import Trim
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clips import frame_pixels, make_clip, read_video
 
+from clips import frame_pixels, make_clip, read_video
 from vidstyle.errors import MediaError
 from vidstyle.frames import FrameBatch
 from vidstyle.media.encode import VideoWriter

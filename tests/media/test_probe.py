@@ -8,8 +8,8 @@ from pathlib import Path
 
 import av
 import pytest
-from clips import make_clip, make_ts
 
+from clips import make_clip, make_ts
 from vidstyle.errors import MediaError
 from vidstyle.media.probe import origin_seconds, probe
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+
 from clips import frame_pixels
 
 URL_WAIT_SECONDS = 120.0  # the child loads torch and the model before it prints its URL

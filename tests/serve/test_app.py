@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("aiortc")
 
 from live_server import Server, connect, json_headers, make_offer, offer_body, open_viewers, serve_process  # noqa: E402
-
 from vidstyle.serve.app import BODY_SECONDS, LINGER_SECONDS, ServeLimits  # noqa: E402
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+
 from vidstyle.benchmarks.browser import (
     CHROMIUM,
     GRAB_VIDEO_JS,
@@ -33,7 +34,6 @@ from vidstyle.benchmarks.browser import (
     thumbnail,
     write_y4m,
 )
-
 from vidstyle.live.styles import load_styles
 
 sync_api = pytest.importorskip("playwright.sync_api")

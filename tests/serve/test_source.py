@@ -12,7 +12,6 @@ import pytest
 pytest.importorskip("aiortc")
 
 from clips import make_clip  # noqa: E402
-
 from vidstyle.live.styles import load_styles  # noqa: E402
 from vidstyle.media.capture import open_source  # noqa: E402
 from vidstyle.serve.peers import LatestTrack, SharedStage  # noqa: E402
