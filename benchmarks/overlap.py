@@ -34,7 +34,7 @@ from vidstyle.media.options import Trim
 from vidstyle.modelfile import load_model
 
 from .environment import describe
-from .run import write
+from .output import write
 
 WARM_FRAMES = 12  # the short run: start-up and the first batches, subtracted from the long one
 

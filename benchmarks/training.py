@@ -26,7 +26,7 @@ WARMUP_STEPS = 3  # the first steps pay oneDNN/cuDNN kernel selection
 
 def train_batch_size(args: argparse.Namespace) -> int:
     """--batch-size with --train: one number (training has no list of batch sizes to sweep)."""
-    from .run import batch_sizes
+    from .choices import batch_sizes
 
     sizes = batch_sizes(args.batches, ["4"])
     if len(sizes) != 1:
