@@ -12,7 +12,7 @@ from vidstyle.context import RunContext
 from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 from vidstyle.media.options import Trim
 
-from .stages import Timing
+from .timing import Timing
 
 
 def end_to_end(

@@ -26,6 +26,7 @@ from vidstyle.stylizer import FrameStylizer
 
 from . import stages
 from .environment import describe
+from .timing import measure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stylizer(frames[i % len(frames)][None])  # the same per-frame work the loop does, minus the loop
         return 1
 
-    model_only = stages.measure("model+convert", one, ctx, repeats=30, warmup=3)
+    model_only = measure("model+convert", one, ctx, repeats=30, warmup=3)
     result = {
         "environment": describe(ctx),
         "settings": {

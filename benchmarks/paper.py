@@ -13,7 +13,7 @@ import torch
 from vidstyle.context import RunContext, resolve_context
 from vidstyle.modelfile import StyleModel, default_model_path
 
-from . import stages
+from . import stages, timing
 
 # Vendor dense-math peaks (TFLOP/s, no sparsity) for the roofline line, next to the measured one.
 # fp32 convolutions run as TF32 on these GPUs while cuDNN allows it (torch's default).
@@ -45,7 +45,7 @@ def roofline(achieved_tflops: float, ctx: RunContext, device_name: str, skipped:
     over 1 means the peak is no ceiling (a busy machine measured it low): it is not reported."""
     precision = peak_precision(ctx)
     with _matmul_like_convs(precision):
-        measured = stages.matmul_peak_tflops(ctx)
+        measured = timing.matmul_peak_tflops(ctx)
     stated = next((peaks.get(precision) for name, peaks in STATED_PEAKS.items() if name in device_name), None)
     peak = stated or measured
     fraction: float | None = achieved_tflops / peak if peak else None

@@ -98,7 +98,7 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
 ) -> None:
     import torch
 
-    from vidstyle.benchmarks import paper, stages
+    from vidstyle.benchmarks import paper, timing
     from vidstyle.context import RunContext
 
     cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
@@ -107,7 +107,7 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
     assert paper.peak_precision(cuda) == "fp32"
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
-    monkeypatch.setattr(stages, "matmul_peak_tflops", lambda ctx: 100.0)
+    monkeypatch.setattr(timing, "matmul_peak_tflops", lambda ctx: 100.0)
     skipped: list[str] = []
     row = paper.roofline(247.35, cuda, "NVIDIA H100 80GB HBM3", skipped)
     assert (
@@ -123,11 +123,11 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
 def test_stages_are_timed_off_the_main_thread_as_stylize_runs_them() -> None:
     import threading
 
-    from vidstyle.benchmarks import stages
+    from vidstyle.benchmarks.timing import measure
     from vidstyle.context import resolve_context
 
     threads: set[int] = set()
-    timing = stages.measure("x", lambda i: threads.add(threading.get_ident()) or 1, resolve_context("cpu"), repeats=2)
+    timing = measure("x", lambda i: threads.add(threading.get_ident()) or 1, resolve_context("cpu"), repeats=2)
     assert timing.frames == 2 and threads and threading.main_thread().ident not in threads
     with pytest.raises(ZeroDivisionError):  # an error in the timed work comes back to the caller
-        stages.measure("x", lambda i: 1 // 0, resolve_context("cpu"), repeats=1)
+        measure("x", lambda i: 1 // 0, resolve_context("cpu"), repeats=1)
