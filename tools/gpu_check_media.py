@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from gpu_check import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
+from gpu_check_common import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
 from vidstyle.context import resolve_context
 
 
