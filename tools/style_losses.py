@@ -78,14 +78,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         content = card.content_weight * sum(r[0] for r in rows) / len(rows)
         style_term = card.style_weight * sum(r[1] for r in rows) / len(rows)
-        result["models"][label] = {
+        result["models"][label] = {  # type: ignore[index]
             "model": Path(model.source).name,
             "steps": model.card.steps,
             "image_size": model.card.image_size,
             "style": style or None,
             "content": content,
             "style_term": style_term,
-        }  # type: ignore[index]
+        }
         print(f"{label}: content {content:.1f}, style {style_term:.1f}")
     with atomic_output(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=2) + "\n")
