@@ -1,6 +1,6 @@
 # Two commands for a fresh Linux machine with Python 3.11+ (no GPU, no display needed):
 #   make demo   create .venv, install, stylize the bundled sample clip into out/
-#   make test   create .venv if missing, install the test extras and OpenCV's GUI build, run the suite
+#   make test   create .venv if missing, install the test extras and OpenCV's GUI build, lint, run the suite
 #   make gpu-check   the GPU path's checks, one JSON of PASS/FAIL/SKIP (CPU parts on a CPU)
 PYTHON ?= python3
 VENV ?= .venv
@@ -57,9 +57,11 @@ system-packages:
 	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then apt-get update -q && apt-get install -y -q $$missing; fi
 
 test: $(VENV)/.gui system-packages
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
 	$(PY) tools/trt_stubs.py .stubs
-	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/live/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/staging.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py benchmarks/run.py benchmarks/stages.py benchmarks/paper.py benchmarks/runnables.py benchmarks/overlap.py tools/gpu_check.py tools/gpu_check_speed.py tools/gpu_check_media.py vidstyle/convert.py vidstyle/foreign.py vidstyle/commands/import_model.py vidstyle/commands/train.py vidstyle/modelfile.py benchmarks/style_quality.py benchmarks/student.py vidstyle/precision.py vidstyle/commands/common.py vidstyle/commands/export.py benchmarks/cpu_realtime.py
+	$(PY) -m mypy training/ benchmarks/training.py benchmarks/batch.py export/ vidstyle/backends/ vidstyle/media/ vidstyle/jobs/ vidstyle/serve/ vidstyle/live/ vidstyle/pipeline.py vidstyle/stylizer.py vidstyle/staging.py vidstyle/frames.py vidstyle/colour.py vidstyle/atomic.py vidstyle/lazy.py vidstyle/commands/batch.py vidstyle/commands/stylize.py vidstyle/stylemix.py vidstyle/cli.py vidstyle/net.py vidstyle/temporal.py benchmarks/temporal.py benchmarks/flicker_floor.py benchmarks/run.py benchmarks/choices.py benchmarks/one_size.py benchmarks/end_to_end.py benchmarks/output.py benchmarks/stages.py benchmarks/timing.py benchmarks/paper.py benchmarks/runnables.py benchmarks/overlap.py tools/gpu_check.py tools/gpu_check_common.py tools/gpu_check_torch.py tools/gpu_check_speed.py tools/gpu_check_media.py vidstyle/convert.py vidstyle/foreign.py vidstyle/commands/import_model.py vidstyle/commands/train.py vidstyle/modelfile.py benchmarks/style_quality.py benchmarks/student.py vidstyle/precision.py vidstyle/commands/common.py vidstyle/commands/export.py benchmarks/cpu_realtime.py
 
 # The GPU path in one call: PASS/FAIL/SKIP with a reason per check, as JSON in benchmarks/results/.
 # On a CPU it runs its CPU parts and says what needs CUDA; it needs only torch (see tools/gpu_check.py).

@@ -59,27 +59,41 @@ def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
             for count in counts:
                 load_before = os.getloadavg()
                 tic = time.perf_counter()
-                options = VideoOptions(model=args.model, runtime=Runtime(device="cpu", max_side=args.max_side), encode=Encoding(preset=args.preset))
+                options = VideoOptions(
+                    model=args.model,
+                    runtime=Runtime(device="cpu", max_side=args.max_side),
+                    encode=Encoding(preset=args.preset),
+                )
                 result = stylize_batch(
-                    [folder], Path(tmp) / f"out-{count}", options, ray="local", workers=count, gpus_per_worker=0, overwrite=True, progress=False, report=False,
+                    [folder],
+                    Path(tmp) / f"out-{count}",
+                    options,
+                    ray="local",
+                    workers=count,
+                    gpus_per_worker=0,
+                    overwrite=True,
+                    progress=False,
+                    report=False,
                 )
                 seconds = time.perf_counter() - tic
                 failed = [row.error for row in result if row.status != "done"]
                 if failed:
                     raise SystemExit(f"batch bench: a file failed: {failed[0]}")
-                rows.append({
-                    "workers": count,
-                    "cpus_per_worker": size_workers(count, 0).cpus,  # and as many torch threads
-                    "files": len(result),
-                    "frames": sum(row.frames for row in result),
-                    "seconds": round(seconds, 2),
-                    "files_per_minute": round(len(result) / seconds * 60, 2),
-                    "frames_per_second": round(sum(row.frames for row in result) / seconds, 2),
-                    "per_file_fps": [round(row.fps, 2) for row in result],
-                    "worker_peak_rss_mb": max(row.worker_peak_rss_mb or 0 for row in result),
-                    "ray_daemons_rss_mb": ray_daemons_rss_mb(),
-                    "load_average_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-                })
+                rows.append(
+                    {
+                        "workers": count,
+                        "cpus_per_worker": size_workers(count, 0).cpus,  # and as many torch threads
+                        "files": len(result),
+                        "frames": sum(row.frames for row in result),
+                        "seconds": round(seconds, 2),
+                        "files_per_minute": round(len(result) / seconds * 60, 2),
+                        "frames_per_second": round(sum(row.frames for row in result) / seconds, 2),
+                        "per_file_fps": [round(row.fps, 2) for row in result],
+                        "worker_peak_rss_mb": max(row.worker_peak_rss_mb or 0 for row in result),
+                        "ray_daemons_rss_mb": ray_daemons_rss_mb(),
+                        "load_average_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+                    }
+                )
                 print(json.dumps(rows[-1]))
             ray_resources = {k: v for k, v in ray.cluster_resources().items() if k in ("CPU", "GPU")}
         finally:
@@ -91,10 +105,19 @@ def run_batch_bench(args: argparse.Namespace) -> dict[str, Any]:
         "kind": "batch",
         "environment": environment,
         "config": {
-            "input": Path(args.input).name, "copies": args.copies, "input_size": [info.width, info.height],
-            "input_frames": info.frame_count, "max_side": args.max_side, "precision": "fp32", "backend": "torch",
-            "device": "cpu", "model": Path(args.model).name if args.model else "default", "preset": args.preset,
-            "ray": "local", "ray_resources": ray_resources, "gpus_per_worker": 0,
+            "input": Path(args.input).name,
+            "copies": args.copies,
+            "input_size": [info.width, info.height],
+            "input_frames": info.frame_count,
+            "max_side": args.max_side,
+            "precision": "fp32",
+            "backend": "torch",
+            "device": "cpu",
+            "model": Path(args.model).name if args.model else "default",
+            "preset": args.preset,
+            "ray": "local",
+            "ray_resources": ray_resources,
+            "gpus_per_worker": 0,
         },
         "conditions": args.conditions,
         "results": rows,
@@ -115,7 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-side", type=int, default=256, help="net size (default 256)")
     parser.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     parser.add_argument("--model", help="a model file (default: the bundled style)")
-    parser.add_argument("--conditions", default="", help="what else ran on the machine meanwhile, recorded as given (default: empty)")
+    parser.add_argument(
+        "--conditions", default="", help="what else ran on the machine meanwhile, recorded as given (default: empty)"
+    )
     parser.add_argument("--out", required=True, help="the JSON to write")
     args = parser.parse_args(argv)
     result = run_batch_bench(args)

@@ -30,7 +30,9 @@ from vidstyle.live.styles import StyleSwitcher
 # The system's chromium (Debian's package: Playwright's own browser download needs its CDN), found on
 # PATH; VIDSTYLE_CHROMIUM names another build. The serve benchmark drives it as the tests do, which is
 # why this harness lives in benchmarks/ and tests/serve imports it from here.
-CHROMIUM = os.environ.get("VIDSTYLE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+CHROMIUM = (
+    os.environ.get("VIDSTYLE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+)
 CHROMIUM_FLAGS = (
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
@@ -53,7 +55,9 @@ def distinct_images(width: int, height: int, count: int) -> list[np.ndarray]:
         wave = np.sin((x * np.cos(angle) + y * np.sin(angle)) / (6.0 + 3 * k))
         hue = 2 * np.pi * k / count
         rgb = np.stack([128 + 110 * wave * np.cos(hue + c * 2.1) for c in range(3)], -1)
-        disc = (x - width * (0.25 + 0.5 * (k % 2))) ** 2 + (y - height * (0.3 + 0.4 * (k // 2 % 2))) ** 2 < (height / 4) ** 2
+        disc = (x - width * (0.25 + 0.5 * (k % 2))) ** 2 + (y - height * (0.3 + 0.4 * (k // 2 % 2))) ** 2 < (
+            height / 4
+        ) ** 2
         rgb[disc] = [(40 + 70 * k) % 256, 230 - 50 * k % 200, 90]
         images.append(np.clip(rgb, 0, 255).astype(np.uint8))
     return images
@@ -88,7 +92,9 @@ def write_y4m(path: Path, images: Sequence[np.ndarray], *, fps: int, hold_frames
 def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`vidstyle serve ARGS` in a child process; yields the URL it printed and the process."""
     command = [sys.executable, "-m", "vidstyle", "serve", "--port", "0", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or dict(os.environ))
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or dict(os.environ)
+    )
     lines: queue.Queue[str] = queue.Queue()
     errors: list[str] = []
 
@@ -119,7 +125,9 @@ def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tup
 
 def launch_chromium(playwright: Any, fake_camera: Path) -> Any:
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={fake_camera}"]
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={fake_camera}"],
     )
 
 

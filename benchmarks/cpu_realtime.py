@@ -76,7 +76,12 @@ def configs(args: argparse.Namespace, x: torch.Tensor, tmp: Path, backends: list
 
     made: list[Config] = []
     for label, model in nets(args.nets):
-        info = {"width": model.card.width, "residual_blocks": model.card.residual_blocks, "separable": model.card.separable, "parameters": sum(p.numel() for p in model.net.parameters())}
+        info = {
+            "width": model.card.width,
+            "residual_blocks": model.card.residual_blocks,
+            "separable": model.card.separable,
+            "parameters": sum(p.numel() for p in model.net.parameters()),
+        }
         for precision in args.precisions:
             for channels_last in (False, True):
                 backend = TorchBackend(model.net, resolve_context("cpu", precision), channels_last=channels_last)
@@ -86,7 +91,15 @@ def configs(args: argparse.Namespace, x: torch.Tensor, tmp: Path, backends: list
     return made
 
 
-def onnx_configs(args: argparse.Namespace, label: str, model: StyleModel, x: torch.Tensor, tmp: Path, backends: list[Backend], info: dict[str, Any]) -> list[Config]:
+def onnx_configs(
+    args: argparse.Namespace,
+    label: str,
+    model: StyleModel,
+    x: torch.Tensor,
+    tmp: Path,
+    backends: list[Backend],
+    info: dict[str, Any],
+) -> list[Config]:
     try:
         from vidstyle.backends.onnxruntime_backend import OnnxRuntimeBackend
         from vidstyle.export.onnx import export_onnx
@@ -104,10 +117,19 @@ def onnx_configs(args: argparse.Namespace, label: str, model: StyleModel, x: tor
         int8 = tmp / f"{label}-int8.onnx"
         quantize(fp32, int8, calibration, model.net.styles)
         mean, worst = parity_on_photos(model, int8, parity)
-        files.append(("int8", int8, {
-            "calibration_images": len(calibration), "parity_images": len(parity), "mean_abs_diff_255": round(mean * 255, 3),
-            "max_abs_diff_255": round(worst * 255, 1), "passes_parity": mean <= MAX_MEAN_ABS_DIFF,
-        }))
+        files.append(
+            (
+                "int8",
+                int8,
+                {
+                    "calibration_images": len(calibration),
+                    "parity_images": len(parity),
+                    "mean_abs_diff_255": round(mean * 255, 3),
+                    "max_abs_diff_255": round(worst * 255, 1),
+                    "passes_parity": mean <= MAX_MEAN_ABS_DIFF,
+                },
+            )
+        )
     made = []
     for precision, path, extra in files:
         backend = OnnxRuntimeBackend(path, ctx)
@@ -164,19 +186,38 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         raise errors[0]
     rows = []
     for c in made:
-        row = {"net": c.net, **c.details, "backend": c.backend, "precision": c.precision, "channels_last": c.channels_last,
-               "fps_median": round(1 / statistics.median(c.seconds), 2), "fps_best": round(1 / min(c.seconds), 2), "cores_busy_median": round(statistics.median(c.busy), 2)}
+        row = {
+            "net": c.net,
+            **c.details,
+            "backend": c.backend,
+            "precision": c.precision,
+            "channels_last": c.channels_last,
+            "fps_median": round(1 / statistics.median(c.seconds), 2),
+            "fps_best": round(1 / min(c.seconds), 2),
+            "cores_busy_median": round(statistics.median(c.busy), 2),
+        }
         rows.append(row)
-        print(f"{c.net} {c.backend} {c.precision}{' channels_last' if c.channels_last else ''}: {row['fps_median']} fps (best {row['fps_best']})", file=sys.stderr)
+        print(
+            f"{c.net} {c.backend} {c.precision}{' channels_last' if c.channels_last else ''}: "
+            f"{row['fps_median']} fps (best {row['fps_best']})",
+            file=sys.stderr,
+        )
     flags = cpu_flags()
     auto = choose_precision("cpu", "auto")
     return {
         "schema": "vidstyle-cpu-realtime/1",
         "environment": describe(resolve_context("cpu", "fp32")),
-        "cpu": {"flags": [f for f in REPORTED_FLAGS if f in flags], "native_bf16": native_bf16(flags), "torch_capability": torch.backends.cpu.get_cpu_capability()},
+        "cpu": {
+            "flags": [f for f in REPORTED_FLAGS if f in flags],
+            "native_bf16": native_bf16(flags),
+            "torch_capability": torch.backends.cpu.get_cpu_capability(),
+        },
         "precision_auto": {"chose": auto.ctx.precision, "reason": auto.reason},
         "settings": {
-            "size": [width, height], "batch": 1, "torch_threads": torch.get_num_threads(), "repeats": args.repeats,
+            "size": [width, height],
+            "batch": 1,
+            "torch_threads": torch.get_num_threads(),
+            "repeats": args.repeats,
             "calibration": Path(args.calibrate).name if args.calibrate else None,
             "timing": "configurations interleaved call by call on one thread; median and best of each one's calls",
             "note": args.note,
@@ -186,11 +227,25 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vidstyle.benchmarks.cpu_realtime", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m vidstyle.benchmarks.cpu_realtime", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("--size", default="640x360", help="WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own, one per core)")
-    parser.add_argument("--nets", nargs="+", default=["default", "width0.5-separable"], help="model files, `default` (the bundled one), or widthW[-separable], an untrained net of that width (default: default width0.5-separable)")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16"], help="torch precisions (default fp32 bf16)")
+    parser.add_argument(
+        "--nets",
+        nargs="+",
+        default=["default", "width0.5-separable"],
+        help="model files, `default` (the bundled one), or widthW[-separable], "
+        "an untrained net of that width (default: default width0.5-separable)",
+    )
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        default=["fp32", "bf16"],
+        choices=["fp32", "bf16"],
+        help="torch precisions (default fp32 bf16)",
+    )
     parser.add_argument("--calibrate", help="a folder of photos: adds the int8 onnxruntime rows, calibrated on them")
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per row (default 20)")
     parser.add_argument("--note", help="what else ran on the machine meanwhile, for the report (default: none)")

@@ -35,14 +35,21 @@ def _cpu_model() -> str:
 
 def _git_sha() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=os.path.dirname(__file__))
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=os.path.dirname(__file__)
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
 def describe(ctx: RunContext) -> dict[str, Any]:
-    device: dict[str, Any] = {"type": ctx.device.type, "cpu_model": _cpu_model(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+    device: dict[str, Any] = {
+        "type": ctx.device.type,
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
     if ctx.is_cuda:
         props = torch.cuda.get_device_properties(ctx.device)
         device |= {
@@ -56,7 +63,19 @@ def describe(ctx: RunContext) -> dict[str, Any]:
         device["name"] = device["cpu_model"]
     return {
         "device": device,
-        "versions": {name: package_version(name) for name in ("torch", "torchvision", "onnxruntime", "onnxruntime-gpu", "tensorrt", "av", "numpy", "vidstyle")},
+        "versions": {
+            name: package_version(name)
+            for name in (
+                "torch",
+                "torchvision",
+                "onnxruntime",
+                "onnxruntime-gpu",
+                "tensorrt",
+                "av",
+                "numpy",
+                "vidstyle",
+            )
+        },
         "python": platform.python_version(),
         "git_sha": _git_sha(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -65,7 +84,12 @@ def describe(ctx: RunContext) -> dict[str, Any]:
 
 def _nvidia_driver() -> str | None:
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return out.stdout.strip().splitlines()[0] if out.stdout.strip() else None
     except (OSError, subprocess.SubprocessError):
         return None

@@ -29,13 +29,13 @@ import torch
 
 from vidstyle.context import resolve_context
 from vidstyle.errors import VidstyleError
+from vidstyle.jobs.flicker import measure_flicker
 from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
-from vidstyle.stylemix import StyleChoice
 from vidstyle.media.decode import read_batches
 from vidstyle.media.encode import VideoWriter
 from vidstyle.media.options import EncodeOptions
 from vidstyle.media.probe import probe
-from vidstyle.jobs.flicker import measure_flicker
+from vidstyle.stylemix import StyleChoice
 
 from .environment import describe
 from .report import save_with_table
@@ -77,7 +77,11 @@ FILTERS: dict[str, Filter] = {
 
 def edge_energy(path: Path, *, max_side: int) -> float:
     """Mean |Gx| + |Gy| (unnormalised Sobel) of a clip's grey frames decoded at `max_side`."""
-    sums = [float(_gradient(frame).mean()) for batch in read_batches(path, 4, max_side=max_side) for frame in batch.data.numpy()]
+    sums = [
+        float(_gradient(frame).mean())
+        for batch in read_batches(path, 4, max_side=max_side)
+        for frame in batch.data.numpy()
+    ]
     return sum(sums) / len(sums)
 
 
@@ -85,7 +89,11 @@ def write_filtered(clip: str, out: Path, apply: Filter, *, max_side: int) -> Non
     """The clip at `max_side`, filtered frame by frame, scaled back up and encoded as `stylize` does."""
     info = probe(clip)
     options = EncodeOptions(
-        width=info.width, height=info.height, time_base=info.time_base, rate_fps=info.average_rate or Fraction(25), preset="veryfast",
+        width=info.width,
+        height=info.height,
+        time_base=info.time_base,
+        rate_fps=info.average_rate or Fraction(25),
+        preset="veryfast",
     )
     writer = VideoWriter(out, options, audio=False)
     try:
@@ -98,28 +106,51 @@ def write_filtered(clip: str, out: Path, apply: Filter, *, max_side: int) -> Non
 def measured_row(clip: str, out: Path, label: str, *, max_side: int) -> tuple[dict[str, Any], float]:
     """The row for `out` against `clip`, and the input's own warping error."""
     report = measure_flicker(clip, str(out))
-    row = {"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "edge_energy": edge_energy(out, max_side=max_side)}
+    row = {
+        "row": label,
+        "warping_error": report.stylized_warping_error,
+        "ratio_to_input": report.ratio,
+        "edge_energy": edge_energy(out, max_side=max_side),
+    }
     return row, report.input_warping_error
 
 
 def measure_clip(
-    clip: str, tmp: Path, *, model: str | None, blends: Sequence[float], compare: Sequence[tuple[str, str, str | None]], max_side: int, device: str,
+    clip: str,
+    tmp: Path,
+    *,
+    model: str | None,
+    blends: Sequence[float],
+    compare: Sequence[tuple[str, str, str | None]],
+    max_side: int,
+    device: str,
 ) -> list[dict[str, Any]]:
     stem = Path(clip).stem
     outputs: list[tuple[str, Path]] = []
     for n, (label, apply) in enumerate(FILTERS.items()):
         outputs.append((label, tmp / f"{stem}-filter{n}.mp4"))
         write_filtered(clip, outputs[-1][1], apply, max_side=max_side)
-    runs: list[tuple[str, str | None, str | None, float]] = [(f"model + --temporal-blend {b}" if b else "model", model, None, b) for b in (0.0, *blends)]
+    runs: list[tuple[str, str | None, str | None, float]] = [
+        (f"model + --temporal-blend {b}" if b else "model", model, None, b) for b in (0.0, *blends)
+    ]
     runs += [(label, other, style, 0.0) for label, other, style in compare]
     for n, (label, which, style, blend) in enumerate(runs):
         outputs.append((label, tmp / f"{stem}-model{n}.mp4"))
         options = VideoOptions(
-            model=which, runtime=Runtime(device=device, max_side=max_side), encode=Encoding(preset="veryfast"), styles=StyleChoice(style), temporal_blend=blend,
+            model=which,
+            runtime=Runtime(device=device, max_side=max_side),
+            encode=Encoding(preset="veryfast"),
+            styles=StyleChoice(style),
+            temporal_blend=blend,
         )
         stylize_video(clip, outputs[-1][1], options, progress=False)
     measured = [measured_row(clip, out, label, max_side=max_side) for label, out in outputs]
-    reference = {"row": "input (reference)", "warping_error": measured[0][1], "ratio_to_input": 1.0, "edge_energy": edge_energy(Path(clip), max_side=max_side)}
+    reference = {
+        "row": "input (reference)",
+        "warping_error": measured[0][1],
+        "ratio_to_input": 1.0,
+        "edge_energy": edge_energy(Path(clip), max_side=max_side),
+    }
     return [reference] + [row for row, _ in measured]
 
 
@@ -136,29 +167,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.flicker_floor")
     parser.add_argument("clips", nargs="+")
     parser.add_argument("--model", help="the model under test (default: the bundled one)")
-    parser.add_argument("--blend", type=float, action="append", default=[], metavar="A", help="a --temporal-blend weight for a model row of its own (repeatable)")
-    parser.add_argument("--compare", type=compare_spec, action="append", default=[], metavar="LABEL=MODEL[:STYLE]", help="another model (or one style of a multi-style model) for a plain row of its own (repeatable)")
+    parser.add_argument(
+        "--blend",
+        type=float,
+        action="append",
+        default=[],
+        metavar="A",
+        help="a --temporal-blend weight for a model row of its own (repeatable)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=compare_spec,
+        action="append",
+        default=[],
+        metavar="LABEL=MODEL[:STYLE]",
+        help="another model (or one style of a multi-style model) for a plain row of its own (repeatable)",
+    )
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/flicker-floor.json")
     args = parser.parse_args(argv)
 
     result: dict[str, Any] = {
-        "environment": describe(resolve_context(args.device)), "max_side": args.max_side,
-        "model": Path(args.model).name if args.model else "bundled default", "blends": args.blend, "compare": [list(spec) for spec in args.compare], "precision": "fp32", "batch": 4, "clips": {},
+        "environment": describe(resolve_context(args.device)),
+        "max_side": args.max_side,
+        "model": Path(args.model).name if args.model else "bundled default",
+        "blends": args.blend,
+        "compare": [list(spec) for spec in args.compare],
+        "precision": "fp32",
+        "batch": 4,
+        "clips": {},
     }
     try:
         with tempfile.TemporaryDirectory(prefix="vidstyle-floor-") as tmp:
             for clip in args.clips:
                 result["clips"][Path(clip).name] = measure_clip(
-                    clip, Path(tmp), model=args.model, blends=args.blend, compare=args.compare, max_side=args.max_side, device=args.device,
+                    clip,
+                    Path(tmp),
+                    model=args.model,
+                    blends=args.blend,
+                    compare=args.compare,
+                    max_side=args.max_side,
+                    device=args.device,
                 )
     except VidstyleError as exc:  # a missing clip or model: one line, and no results file
         print(f"flicker_floor: {exc}", file=sys.stderr)
         return 1
     cells = [
         [clip, r["row"], f"{r['warping_error']:.4f}", f"{r['ratio_to_input']:.2f}", f"{r['edge_energy']:.1f}"]
-        for clip, rows in result["clips"].items() for r in rows
+        for clip, rows in result["clips"].items()
+        for r in rows
     ]
     print(save_with_table(Path(args.out), result, ["clip", "row", "warping error", "x input", "edge energy"], cells))
     return 0

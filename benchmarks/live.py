@@ -15,17 +15,18 @@ from pathlib import Path
 
 import torch
 
+from vidstyle.context import resolve_context
 from vidstyle.frames import Frame
 from vidstyle.live.session import run_live
 from vidstyle.live.styles import StyleSwitcher
 from vidstyle.media.capture import file_frames
-from vidstyle.context import resolve_context
-from vidstyle.stylizer import FrameStylizer
 from vidstyle.media.probe import probe
 from vidstyle.modelfile import load_model
+from vidstyle.stylizer import FrameStylizer
 
 from . import stages
 from .environment import describe
+from .timing import measure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show(frame: Frame) -> bool:
         return True
 
-    summary = run_live(lambda stop: file_frames(args.input, realtime=True, stop=stop), live, show, max_frames=args.frames, stop=threading.Event())
+    summary = run_live(
+        lambda stop: file_frames(args.input, realtime=True, stop=stop),
+        live,
+        show,
+        max_frames=args.frames,
+        stop=threading.Event(),
+    )
     frames = [torch.from_numpy(f) for f in stages.decode_frames(args.input, 16)]
     height, width = stylizer.net_size(info.height, info.width)
 
@@ -58,10 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         stylizer(frames[i % len(frames)][None])  # the same per-frame work the loop does, minus the loop
         return 1
 
-    model_only = stages.measure("model+convert", one, ctx, repeats=30, warmup=3)
+    model_only = measure("model+convert", one, ctx, repeats=30, warmup=3)
     result = {
         "environment": describe(ctx),
-        "settings": {"input": Path(args.input).name, "source_fps": float(info.average_rate or 0), "max_side": args.max_side, "net_size": [height, width], "width": model.card.width, "backend": args.backend, "precision": args.precision},
+        "settings": {
+            "input": Path(args.input).name,
+            "source_fps": float(info.average_rate or 0),
+            "max_side": args.max_side,
+            "net_size": [height, width],
+            "width": model.card.width,
+            "backend": args.backend,
+            "precision": args.precision,
+        },
         "live": summary,
         "model_only_ms_p50": model_only.ms_p50,
         "added_latency_ms_p50": summary["latency_ms_p50"] - model_only.ms_p50,
@@ -69,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: result[k] for k in ("live", "model_only_ms_p50", "added_latency_ms_p50", "frame_interval_ms")}, indent=2))
+    print(
+        json.dumps(
+            {k: result[k] for k in ("live", "model_only_ms_p50", "added_latency_ms_p50", "frame_interval_ms")}, indent=2
+        )
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ from vidstyle.media.options import Trim
 from vidstyle.modelfile import load_model
 
 from .environment import describe
-from .run import write
+from .output import write
 
 WARM_FRAMES = 12  # the short run: start-up and the first batches, subtracted from the long one
 
@@ -63,11 +63,17 @@ def timed(source: str, out: Path, model: Any, args: argparse.Namespace, frames: 
         if overlap:
             run_video(plan, session, stats, progress=False)
         else:
-
             runtime = plan.options.runtime
 
             def serial() -> None:
-                for batch in read_batches(plan.input, runtime.batch, stats, pixel_format=plan.pixel_format, max_side=runtime.max_side, trim=plan.options.trim):
+                for batch in read_batches(
+                    plan.input,
+                    runtime.batch,
+                    stats,
+                    pixel_format=plan.pixel_format,
+                    max_side=runtime.max_side,
+                    trim=plan.options.trim,
+                ):
                     session.writer.write(batch.with_data(session.stylizer(batch.data, batch.pixel_format)))
                 session.writer.close()
 
@@ -89,12 +95,16 @@ def marginal_fps(source: str, out: Path, model: Any, args: argparse.Namespace, *
     between = process.cpu_times()
     long = timed(source, out, model, args, WARM_FRAMES + args.frames, path=path)
     after = process.cpu_times()
-    cpu_seconds = (after.user - between.user + after.system - between.system) - (between.user - cpu.user + between.system - cpu.system)
+    cpu_seconds = (after.user - between.user + after.system - between.system) - (
+        between.user - cpu.user + between.system - cpu.system
+    )
     return args.frames / (long - short), cpu_seconds / (long - short)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.overlap", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.overlap", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--input", required=True)
     parser.add_argument("--model", help="style model (default: the bundled one)")
     parser.add_argument("--max-side", type=int, default=256)
@@ -113,19 +123,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Each repeat turns the order round, so no path always runs right after another's warm caches.
             order = PATHS if repeat % 2 == 0 else PATHS[::-1]
             measured = {path: marginal_fps(args.input, out, model, args, path=path) for path in order}
-            row = {f"{path}_fps": fps for path, (fps, _) in measured.items()} | {f"{path}_cores_busy": busy for path, (_, busy) in measured.items()}
-            row |= {"ratio": row["pipeline_fps"] / row["serial_fps"], "ratio_vs_main_thread_loop": row["pipeline_fps"] / row["serial-main_fps"]}
+            row = {f"{path}_fps": fps for path, (fps, _) in measured.items()} | {
+                f"{path}_cores_busy": busy for path, (_, busy) in measured.items()
+            }
+            row |= {
+                "ratio": row["pipeline_fps"] / row["serial_fps"],
+                "ratio_vs_main_thread_loop": row["pipeline_fps"] / row["serial-main_fps"],
+            }
             rows.append(row)
-            print(f"repeat {repeat + 1}: " + ", ".join(f"{path} {fps:.2f} fps ({busy:.2f} cores busy)" for path, (fps, busy) in measured.items()) + f"; {row['ratio']:.2f}x, {row['ratio_vs_main_thread_loop']:.2f}x", flush=True)
+            print(
+                f"repeat {repeat + 1}: "
+                + ", ".join(f"{path} {fps:.2f} fps ({busy:.2f} cores busy)" for path, (fps, busy) in measured.items())
+                + f"; {row['ratio']:.2f}x, {row['ratio_vs_main_thread_loop']:.2f}x",
+                flush=True,
+            )
         plan = _plan(args.input, out, model, args, 1)
     net_height, net_width = fit_max_side(plan.info.height, plan.info.width, args.max_side)
     result = {
         "schema": "vidstyle-overlap/1",
         "environment": describe(plan.ctx),
         "settings": {
-            "input": Path(args.input).name, "input_size": [plan.info.width, plan.info.height], "net_size": [net_width, net_height], "max_side": args.max_side,
-            "model": Path(model.source).name, "backend": "torch", "precision": args.precision, "batch": args.batch_size,
-            "frames_counted": args.frames, "short_run_frames": WARM_FRAMES, "repeats": args.repeats, "torch_threads": torch.get_num_threads(),
+            "input": Path(args.input).name,
+            "input_size": [plan.info.width, plan.info.height],
+            "net_size": [net_width, net_height],
+            "max_side": args.max_side,
+            "model": Path(model.source).name,
+            "backend": "torch",
+            "precision": args.precision,
+            "batch": args.batch_size,
+            "frames_counted": args.frames,
+            "short_run_frames": WARM_FRAMES,
+            "repeats": args.repeats,
+            "torch_threads": torch.get_num_threads(),
         },
         "paths": {
             "pipeline": "vidstyle stylize: decode, net and encode each in its own thread",
@@ -136,7 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "median": {key: statistics.median(r[key] for r in rows) for key in rows[0]},
     }
     median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-    print(f"median: pipeline {median['pipeline_fps']:.2f} fps, serial {median['serial_fps']:.2f} fps ({median['ratio']:.2f}x), serial on the main thread {median['serial-main_fps']:.2f} fps ({median['ratio_vs_main_thread_loop']:.2f}x)")
+    print(
+        f"median: pipeline {median['pipeline_fps']:.2f} fps, serial {median['serial_fps']:.2f} fps "
+        f"({median['ratio']:.2f}x), serial on the main thread {median['serial-main_fps']:.2f} fps "
+        f"({median['ratio_vs_main_thread_loop']:.2f}x)"
+    )
     return write(result, args.out, summary=lambda r: []) if args.out else 0
 
 

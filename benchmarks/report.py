@@ -1,6 +1,6 @@
 """Turn benchmark JSON files into a markdown table and (with matplotlib) a PNG plot.
 
-    python -m benchmarks.report benchmarks/results/*.json --md table.md --png plot.png
+python -m benchmarks.report benchmarks/results/*.json --md table.md --png plot.png
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from vidstyle.atomic import atomic_output
 
 def save_with_table(out: Path, result: dict[str, Any], header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Write `result` as JSON to `out` and its markdown table beside it (same name, .md); return the table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(row) + " |" for row in rows]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(row) + " |" for row in rows
+    ]
     table = "\n".join(lines)
     for path, text in ((out, json.dumps(result, indent=2)), (out.with_suffix(".md"), table + "\n")):
         with atomic_output(path) as tmp:  # an interrupted run leaves the previous results whole
@@ -33,10 +35,16 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def model_table(result: dict[str, Any]) -> list[str]:
-    lines = ["| size | backend | precision | batch | model fps | ms/frame p50 | p95 | TFLOP/s |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| size | backend | precision | batch | model fps | ms/frame p50 | p95 | TFLOP/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in result["models"]:
         c = row["config"]
-        lines.append(f"| {c['size']} | {c['backend']} | {c['precision']} | {c['batch']} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['ms_p95'])} | {_fmt(c.get('tflops'), 3)} |")
+        lines.append(
+            f"| {c['size']} | {c['backend']} | {c['precision']} | {c['batch']} | {_fmt(row['fps'])} | "
+            f"{_fmt(row['ms_p50'])} | {_fmt(row['ms_p95'])} | {_fmt(c.get('tflops'), 3)} |"
+        )
     return lines
 
 
@@ -45,10 +53,20 @@ def stage_table(result: dict[str, Any]) -> list[str]:
     for row in result["stages"] + result["naive_baseline"] + result["end_to_end"]:
         c = row["config"]
         if row["stage"] in ("end-to-end", "naive-baseline"):
-            detail = f"{c['backend']} {c['precision']} b{c['batch']}" + (f", x264 {c['preset']}" if c.get("preset") else "")
+            detail = f"{c['backend']} {c['precision']} b{c['batch']}" + (
+                f", x264 {c['preset']}" if c.get("preset") else ""
+            )
         else:
-            detail = c.get("preset") or c.get("decoder") or c.get("colour_convert") or (f"batch {c['batch']}" if "batch" in c else "")
-        lines.append(f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | {_fmt(row['cpu_percent'], 0)} |")
+            detail = (
+                c.get("preset")
+                or c.get("decoder")
+                or c.get("colour_convert")
+                or (f"batch {c['batch']}" if "batch" in c else "")
+            )
+        lines.append(
+            f"| {c.get('size', '')} | {row['stage']} | {detail} | {_fmt(row['fps'])} | {_fmt(row['ms_p50'])} | "
+            f"{_fmt(row['cpu_percent'], 0)} |"
+        )
     return lines
 
 
@@ -60,7 +78,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"{size}: best model {best['backend']} {best['precision']} b{best['batch']} {best['fps']:.1f} fps; "
             f"end-to-end {s['end_to_end_fps']:.1f} fps ({100 * (s['end_to_end_vs_model'] or 0):.0f}% of model); "
-            f"slowest stage {s['slowest_stage']} {s['slowest_stage_fps']:.1f} fps, bottleneck ratio {_fmt(s['bottleneck_ratio'], 2)}; "
+            f"slowest stage {s['slowest_stage']} {s['slowest_stage_fps']:.1f} fps, "
+            f"bottleneck ratio {_fmt(s['bottleneck_ratio'], 2)}; "
             f"{_fmt(s['speedup_vs_naive'], 2)}x naive; " + _roofline(s)
         )
         if s.get("onnxruntime_vs_torch"):
@@ -69,12 +88,22 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     for row in result["end_to_end"]:
         c = row["config"]
         if c.get("end_to_end_vs_model"):
-            lines.append(f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = {100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps")
+            lines.append(
+                f"{c['size']}: end-to-end {c['backend']} {c['precision']} b{c['batch']}: {row['fps']:.1f} fps = "
+                f"{100 * c['end_to_end_vs_model']:.0f}% of its model-only {c['model_fps_same_config']:.1f} fps"
+            )
     for size, row in (result.get("paper_check") or {}).items():
         if row.get("ratio") is None:
-            lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms; Gatys not measured ({row.get('note', 'no time left after its start-up')})")
+            lines.append(
+                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms; "
+                f"Gatys not measured ({row.get('note', 'no time left after its start-up')})"
+            )
         else:
-            lines.append(f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps {row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; {row['gatys_steps_measured']} steps measured)")
+            lines.append(
+                f"paper check {size}px: feed-forward {row['feed_forward_ms']:.1f} ms vs Gatys 500 steps "
+                f"{row['gatys_500_steps_s']:.1f} s ({row['ratio']:.0f}x; "
+                f"{row['gatys_steps_measured']} steps measured)"
+            )
     lines += [f"skipped: {reason}" for reason in result.get("skipped", [])]
     return lines
 
@@ -84,13 +113,22 @@ def _roofline(summary: dict[str, Any]) -> str:
     kind = summary.get("peak_precision", "")
     if summary["roofline_fraction"] is None:
         return f"roofline not reported ({kind} peak {_fmt(peak, 2)} TFLOP/s)"
-    return f"roofline {100 * summary['roofline_fraction']:.1f}% of {_fmt(peak, 2)} TFLOP/s{f' ({kind})' if kind else ''}"
+    return (
+        f"roofline {100 * summary['roofline_fraction']:.1f}% of {_fmt(peak, 2)} TFLOP/s{f' ({kind})' if kind else ''}"
+    )
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
     parts = []
     for result in results:
-        parts += ["", *(f"- {line}" for line in summary_lines(result)), "", *model_table(result), "", *stage_table(result)]
+        parts += [
+            "",
+            *(f"- {line}" for line in summary_lines(result)),
+            "",
+            *model_table(result),
+            "",
+            *stage_table(result),
+        ]
     return "\n".join(parts).strip() + "\n"
 
 
@@ -106,14 +144,20 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         device = result["environment"]["device"]["name"][:24]
         for row in result["models"]:
             c = row["config"]
-            series.setdefault(f"{device} {c['backend']} {c['precision']} b{c['batch']}", []).append((c["height"] * c["width"], row["fps"]))
+            series.setdefault(f"{device} {c['backend']} {c['precision']} b{c['batch']}", []).append(
+                (c["height"] * c["width"], row["fps"])
+            )
     for key, points in series.items():
         points.sort()
         left.plot([p[0] / 1e6 for p in points], [p[1] for p in points], marker="o", label=key)
     last = results[-1]
     size = list(last["summary"])[-1]
     rows = [r for r in last["stages"] + last["end_to_end"] if r["config"].get("size") == size]
-    labels = [f"{r['stage']} {r['config'].get('preset') or r['config'].get('decoder') or ''}" + (f" ({r['config']['backend']})" if r["stage"] == "end-to-end" else "") for r in rows]
+    labels = [
+        f"{r['stage']} {r['config'].get('preset') or r['config'].get('decoder') or ''}"
+        + (f" ({r['config']['backend']})" if r["stage"] == "end-to-end" else "")
+        for r in rows
+    ]
     right.barh(labels, [r["fps"] for r in rows])
     right.set_title(f"stages at {size} ({last['environment']['device']['name'][:24]})")
     left.set_xlabel("megapixels per frame")

@@ -81,7 +81,14 @@ class ModelFiles:
         # Tuned for the row's size; the small minimum takes the build's own parity check, which
         # runs the sample picture scaled to fit inside the largest shape.
         shapes = ((1, 3, 16, 16), (batch, 3, height, width), (batch, 3, height, width))
-        path, _ = cached_engine(self.graph(precision), self.model, precision=precision, tensorrt_version=trt.__version__, compute_capability=capability, shapes=shapes)
+        path, _ = cached_engine(
+            self.graph(precision),
+            self.model,
+            precision=precision,
+            tensorrt_version=trt.__version__,
+            compute_capability=capability,
+            shapes=shapes,
+        )
         return str(path)
 
     def runs_from(self, backend: str, precision: str, height: int, width: int, batch: int) -> str | None:

@@ -18,8 +18,8 @@ import statistics
 import subprocess
 import time
 import urllib.request
-from importlib import resources
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,15 @@ from PIL import Image, ImageOps
 from vidstyle.context import resolve_context
 from vidstyle.live.styles import load_styles
 
-from .browser import CHROMIUM, as_camera_sees, stylize_picture, distinct_images, launch_chromium, serve_process, write_y4m
+from .browser import (
+    CHROMIUM,
+    as_camera_sees,
+    distinct_images,
+    launch_chromium,
+    serve_process,
+    stylize_picture,
+    write_y4m,
+)
 from .environment import describe, package_version
 
 THUMB_SIZE = (16, 12)
@@ -154,10 +162,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency_p50 = statistics.median(found) if found else float("nan")
     page_estimates = [int(text.split()[-2]) for text in readouts if text.split()[-2].isdigit()]
     result = {
-        "environment": describe(resolve_context("cpu", "fp32")) | {"server_torch_threads": args.threads, "chromium": chromium_version(), "aiortc": package_version("aiortc"), "aiohttp": package_version("aiohttp")},
-        "settings": {"camera": [args.width, args.height], "camera_fps": args.fps, "max_side": args.max_side, "net_size": list(live.stylizers[0].net_size(args.height, args.width)),
-                     "model": live.names[0], "backend": "torch", "precision": "fp32", "codec": "VP8 both ways", "network": "loopback", "seconds": args.seconds},
-        "capture_to_display_ms": {"p50": latency_p50, "min": min(found, default=None), "max": max(found, default=None), "changes_measured": len(found)},
+        "environment": describe(resolve_context("cpu", "fp32"))
+        | {
+            "server_torch_threads": args.threads,
+            "chromium": chromium_version(),
+            "aiortc": package_version("aiortc"),
+            "aiohttp": package_version("aiohttp"),
+        },
+        "settings": {
+            "camera": [args.width, args.height],
+            "camera_fps": args.fps,
+            "max_side": args.max_side,
+            "net_size": list(live.stylizers[0].net_size(args.height, args.width)),
+            "model": live.names[0],
+            "backend": "torch",
+            "precision": "fp32",
+            "codec": "VP8 both ways",
+            "network": "loopback",
+            "seconds": args.seconds,
+        },
+        "capture_to_display_ms": {
+            "p50": latency_p50,
+            "min": min(found, default=None),
+            "max": max(found, default=None),
+            "changes_measured": len(found),
+        },
         "model_ms_p50": model_ms,
         "server_ms_p50": server_ms,
         "page_round_trip_estimate_ms_p50": statistics.median(page_estimates) if page_estimates else None,

@@ -1,118 +1,28 @@
 """One timer per pipeline stage, plus the baselines. Each returns a Timing.
 
-Timing discipline: warm up first; on CUDA synchronise before reading the clock; report the
-median of repeats; rotate among several distinct inputs; never time zeros.
+Timing discipline (timing.py): warm up first; on CUDA synchronise before reading the clock;
+report the median of repeats; rotate among several distinct inputs; never time zeros.
 """
 
 from __future__ import annotations
 
 import itertools
-import statistics
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import cast
 
 import av
-from av.video.stream import VideoStream
 import numpy as np
-import psutil
 import torch
+from av.video.stream import VideoStream
 
 from vidstyle.backends import open_backend
-from vidstyle.context import RunContext
 from vidstyle.colour import float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from vidstyle.context import RunContext
 from vidstyle.media.decode import read_batches
 from vidstyle.modelfile import StyleModel
 from vidstyle.net import macs_per_pixel
 
-T = TypeVar("T")
-
-
-@dataclass
-class Timing:
-    stage: str
-    fps: float
-    ms_p50: float
-    ms_p95: float
-    frames: int
-    config: dict[str, Any] = field(default_factory=dict)
-    cpu_percent: float = 0.0
-    peak_gpu_mb: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _sync(ctx: RunContext) -> None:
-    if ctx.is_cuda:
-        torch.cuda.synchronize(ctx.device)
-
-
-def measure(
-    stage: str,
-    call: Callable[[int], int],
-    ctx: RunContext,
-    *,
-    repeats: int,
-    warmup: int = 1,
-    config: dict[str, Any] | None = None,
-) -> Timing:
-    """call(i) does the i-th unit of work and returns how many frames it handled.
-
-    It runs in a thread of its own, as each stage of `stylize` does: torch's OpenMP team on
-    the main thread spin-waits at every barrier, and on a CPU shared with other work that
-    made the model alone measure slower than the whole pipeline around it.
-    """
-    return off_main_thread(lambda: _measure(stage, call, ctx, repeats=repeats, warmup=warmup, config=config))
-
-
-def off_main_thread(work: Callable[[], T]) -> T:
-    """work() on a thread of its own; its result, or its exception, comes back here."""
-    result: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-            errors.append(exc)
-
-    worker = threading.Thread(target=run, name="bench-measure")
-    worker.start()
-    worker.join()
-    if errors:
-        raise errors[0]
-    return result[0]
-
-
-def _measure(stage: str, call: Callable[[int], int], ctx: RunContext, *, repeats: int, warmup: int, config: dict[str, Any] | None) -> Timing:
-    for i in range(warmup):
-        call(i)
-    _sync(ctx)
-    if ctx.is_cuda:
-        torch.cuda.reset_peak_memory_stats(ctx.device)
-    process = psutil.Process()
-    cpu_before = process.cpu_times()
-    wall_before = time.perf_counter()
-    per_frame_ms: list[float] = []
-    frames = 0
-    for i in range(repeats):
-        start = time.perf_counter()
-        n = call(warmup + i)
-        _sync(ctx)
-        elapsed = time.perf_counter() - start
-        frames += n
-        per_frame_ms.append(1000.0 * elapsed / max(n, 1))
-    wall = time.perf_counter() - wall_before
-    cpu_after = process.cpu_times()
-    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
-    p50 = statistics.median(per_frame_ms)
-    p95 = float(np.percentile(per_frame_ms, 95))
-    peak = torch.cuda.max_memory_allocated(ctx.device) / 2**20 if ctx.is_cuda else None
-    return Timing(stage=stage, fps=1000.0 / p50 if p50 else 0.0, ms_p50=p50, ms_p95=p95, frames=frames, config=config or {}, cpu_percent=100.0 * cpu / wall, peak_gpu_mb=peak)
+from .timing import Timing, measure
 
 
 def decode_frames(path: str | Path, limit: int) -> list[np.ndarray]:
@@ -135,7 +45,14 @@ def decode_only(path: str | Path, ctx: RunContext, *, repeats: int, decoder: str
     def call(_: int) -> int:
         return sum(len(batch) for batch in read_batches(path, 4, decoder=decoder))
 
-    return measure("decode", call, ctx, repeats=repeats, warmup=1, config={"decoder": decoder or "default", "input": Path(path).name})
+    return measure(
+        "decode",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=1,
+        config={"decoder": decoder or "default", "input": Path(path).name},
+    )
 
 
 def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
@@ -148,7 +65,9 @@ def upload_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repe
         uint8_to_float(host.to(ctx.device, non_blocking=True))
         return batch
 
-    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "host (rgb24)"})
+    return measure(
+        "upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "host (rgb24)"}
+    )
 
 
 def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
@@ -156,7 +75,10 @@ def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, 
     import cv2
 
     height, width = (frames[0].shape[0] // 2) * 2, (frames[0].shape[1] // 2) * 2
-    planes = [torch.from_numpy(cv2.cvtColor(np.ascontiguousarray(f.numpy()[:height, :width]), cv2.COLOR_RGB2YUV_I420)) for f in frames]
+    planes = [
+        torch.from_numpy(cv2.cvtColor(np.ascontiguousarray(f.numpy()[:height, :width]), cv2.COLOR_RGB2YUV_I420))
+        for f in frames
+    ]
     batches = [torch.stack([planes[(i * batch + j) % len(planes)] for j in range(batch)]) for i in range(4)]
     if ctx.is_cuda:
         batches = [b.pin_memory() for b in batches]
@@ -165,11 +87,16 @@ def upload_yuv_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, 
         yuv420_to_rgb(batches[i % len(batches)].to(ctx.device, non_blocking=True))
         return batch
 
-    return measure("upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "device (yuv420p)"})
+    return measure(
+        "upload+convert", call, ctx, repeats=repeats, config={"batch": batch, "colour_convert": "device (yuv420p)"}
+    )
 
 
 def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, repeats: int) -> Timing:
-    images = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)) for i in range(4)]
+    images = [
+        uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device))
+        for i in range(4)
+    ]
 
     def call(i: int) -> int:
         float_to_uint8(images[i % len(images)]).cpu()
@@ -178,8 +105,23 @@ def download_only(frames: list[torch.Tensor], ctx: RunContext, *, batch: int, re
     return measure("convert+download", call, ctx, repeats=repeats, config={"batch": batch})
 
 
-def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, backend: str, batch: int, repeats: int, engine: str | None = None, compile: bool = False) -> Timing:
-    inputs = [uint8_to_float(torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)).contiguous() for i in range(4)]
+def model_only(
+    model: StyleModel,
+    frames: list[torch.Tensor],
+    ctx: RunContext,
+    *,
+    backend: str,
+    batch: int,
+    repeats: int,
+    engine: str | None = None,
+    compile: bool = False,
+) -> Timing:
+    inputs = [
+        uint8_to_float(
+            torch.stack([frames[(i * batch + j) % len(frames)] for j in range(batch)]).to(ctx.device)
+        ).contiguous()
+        for i in range(4)
+    ]
     height, width = inputs[0].shape[-2:]
     with open_backend(engine or model, ctx, backend=backend, compile=compile) as runner:
         runner.prepare((batch, 3, int(height), int(width)))
@@ -188,13 +130,28 @@ def model_only(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *
             runner.run(inputs[i % len(inputs)])
             return batch
 
-        timing = measure("model", call, ctx, repeats=repeats, warmup=2, config={"backend": backend, "precision": ctx.precision, "batch": batch, "height": height, "width": width})
+        timing = measure(
+            "model",
+            call,
+            ctx,
+            repeats=repeats,
+            warmup=2,
+            config={"backend": backend, "precision": ctx.precision, "batch": batch, "height": height, "width": width},
+        )
     macs = macs_per_pixel(model.net) * height * width
     timing.config["tflops"] = 2 * macs * timing.fps / 1e12
     return timing
 
 
-def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: int = 18, codec: str = "libx264", format: str | None = None) -> int:
+def encode_frames(
+    frames: list[torch.Tensor],
+    path: str,
+    *,
+    preset: str,
+    crf: int = 18,
+    codec: str = "libx264",
+    format: str | None = None,
+) -> int:
     """x264 at 4:2:0 (sizes cropped to even); used for the encode stage and for benchmark clips."""
     height, width = frames[0].shape[0] // 2 * 2, frames[0].shape[1] // 2 * 2
     with av.open(path, "w", format=format) as out:
@@ -202,20 +159,31 @@ def encode_frames(frames: list[torch.Tensor], path: str, *, preset: str, crf: in
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.options = {"preset": preset, "crf": str(crf)}
         for i, pixels in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(format="yuv420p")
+            frame = av.VideoFrame.from_ndarray(pixels.numpy()[:height, :width], format="rgb24").reformat(
+                format="yuv420p"
+            )
             frame.pts = i
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return len(frames)
 
 
-def encode_only(frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264") -> Timing:
+def encode_only(
+    frames: list[torch.Tensor], ctx: RunContext, *, preset: str, repeats: int, codec: str = "libx264"
+) -> Timing:
     height, width = frames[0].shape[:2]
 
     def call(_: int) -> int:
         return encode_frames(frames, "/dev/null", preset=preset, codec=codec, format="mp4")
 
-    return measure("encode", call, ctx, repeats=repeats, warmup=0, config={"codec": codec, "preset": preset, "height": height, "width": width})
+    return measure(
+        "encode",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=0,
+        config={"codec": codec, "preset": preset, "height": height, "width": width},
+    )
 
 
 def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContext, *, repeats: int) -> Timing:
@@ -230,27 +198,19 @@ def naive_baseline(model: StyleModel, frames: list[torch.Tensor], ctx: RunContex
         (y[0].clamp(0, 1) * 255).byte().permute(1, 2, 0).cpu().numpy()
         return 1
 
-    timing = measure("naive-baseline", call, ctx, repeats=repeats, warmup=1, config={"backend": "torch-eager", "precision": "fp32", "batch": 1, "height": frames[0].shape[0], "width": frames[0].shape[1]})
+    timing = measure(
+        "naive-baseline",
+        call,
+        ctx,
+        repeats=repeats,
+        warmup=1,
+        config={
+            "backend": "torch-eager",
+            "precision": "fp32",
+            "batch": 1,
+            "height": frames[0].shape[0],
+            "width": frames[0].shape[1],
+        },
+    )
     model.net.cpu()
     return timing
-
-
-def matmul_peak_tflops(ctx: RunContext, *, size: int = 2048, repeats: int = 5) -> float:
-    return off_main_thread(lambda: _matmul_peak_tflops(ctx, size=size, repeats=repeats))
-
-
-def _matmul_peak_tflops(ctx: RunContext, *, size: int, repeats: int) -> float:
-    """A measured peak (dense matmul) for the roofline line, in the precision the model runs at:
-    the best of the repeats, as a peak is what the device can do, not what it did on average."""
-    dtype = ctx.dtype if ctx.is_cuda else torch.float32
-    a = torch.rand(size, size, device=ctx.device, dtype=dtype)
-    b = torch.rand(size, size, device=ctx.device, dtype=dtype)
-    a @ b
-    _sync(ctx)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        _sync(ctx)
-        times.append(time.perf_counter() - start)
-    return 2 * size**3 / min(times) / 1e12

@@ -47,7 +47,9 @@ def scaled_copy(source: Path, target: Path, max_side: int) -> Path:
     with Image.open(source) as image:
         rgb = image.convert("RGB")
     scale = max_side / max(rgb.size)
-    rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS).save(target)
+    rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS).save(
+        target
+    )
     return target
 
 
@@ -76,10 +78,17 @@ def score(scorer: Path, style: Path, content: Path, output: Path) -> dict[str, f
     weights = hed.find_weights_file()
     if weights is None:
         raise VidstyleError(f"the scorer needs the hed-vgg16 weights; run: {hed.INSTALL_HINT}")
-    done = subprocess.run([sys.executable, str(scorer), str(weights), str(style), str(content), str(output)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(scorer), str(weights), str(style), str(content), str(output)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     match = SCORE_LINE.search(done.stdout)
     if done.returncode != 0 or match is None:
-        raise VidstyleError(f"the scorer failed on {output.name}: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        raise VidstyleError(
+            f"the scorer failed on {output.name}: {(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+        )
     return {"ratio": float(match[1]), "content": float(match[2]), "structure": float(match[3])}
 
 
@@ -95,11 +104,21 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
             out[key] = {}
             for metric in ("ratio", "structure"):
                 values = [row[metric] for row in mine]
-                out[key] |= {f"{metric}_mean": round(statistics.fmean(values), 4), f"{metric}_min": min(values), f"{metric}_max": max(values)}
+                out[key] |= {
+                    f"{metric}_mean": round(statistics.fmean(values), 4),
+                    f"{metric}_min": min(values),
+                    f"{metric}_max": max(values),
+                }
     return out
 
 
-def contact_sheet(entries: list[str], pictures: list[Path], outputs: dict[tuple[str, str], Path], rows: list[dict[str, Any]], path: Path) -> None:
+def contact_sheet(
+    entries: list[str],
+    pictures: list[Path],
+    outputs: dict[tuple[str, str], Path],
+    rows: list[dict[str, Any]],
+    path: Path,
+) -> None:
     """Rows: the content, then one per entry; columns: the pictures. Each tile is labelled with its scores."""
     scores = {(row["entry"], row["picture"]): row for row in rows}
     widths = []
@@ -120,7 +139,9 @@ def contact_sheet(entries: list[str], pictures: list[Path], outputs: dict[tuple[
             if entry != "content":
                 found = scores[(entry, picture.stem)]
                 text = f"r {found['ratio']:.2f} s {found['structure']:.2f}"
-                draw.rectangle((left, top + TILE_HEIGHT - 16, left + 6 * len(text) + 6, top + TILE_HEIGHT), fill="black")
+                draw.rectangle(
+                    (left, top + TILE_HEIGHT - 16, left + 6 * len(text) + 6, top + TILE_HEIGHT), fill="black"
+                )
                 draw.text((left + 3, top + TILE_HEIGHT - 14), text, fill="white")
             left += width
     with atomic_output(path) as tmp:
@@ -136,8 +157,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="vidstyle-quality-") as scratch:
         work = Path(args.keep or scratch)
         work.mkdir(exist_ok=True)
-        photos = [scaled_copy(p, work / f"{p.stem}.png", args.max_side) for p in (list_images(args.photos) if args.photos else [])]
-        frames = [scaled_copy(f, f, args.max_side) for clip in args.videos for f in video_frames(Path(clip), args.frame_times, work)]
+        photos = [
+            scaled_copy(p, work / f"{p.stem}.png", args.max_side)
+            for p in (list_images(args.photos) if args.photos else [])
+        ]
+        frames = [
+            scaled_copy(f, f, args.max_side)
+            for clip in args.videos
+            for f in video_frames(Path(clip), args.frame_times, work)
+        ]
         pictures = photos + frames
         if not pictures:
             raise VidstyleError("give --photos or --videos: there is nothing to score")
@@ -164,7 +192,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 kind = "photo" if picture in photos else "frame"
                 result = score(scorer, style, picture, outputs[(entry, picture.stem)])
                 rows.append({"entry": entry, "picture": picture.stem, "kind": kind} | result)
-                print(f"{entry:>28} {picture.stem:>28}  ratio {result['ratio']:.3f}  structure {result['structure']:.3f}", file=sys.stderr)
+                print(
+                    f"{entry:>28} {picture.stem:>28}  ratio {result['ratio']:.3f}  structure {result['structure']:.3f}",
+                    file=sys.stderr,
+                )
         if args.sheet:
             shown = [Path(m).stem for m in args.models] if args.sheet_models_only else entries
             contact_sheet(shown, pictures, outputs, rows, Path(args.sheet))
@@ -186,19 +217,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vidstyle.benchmarks.style_quality", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m vidstyle.benchmarks.style_quality", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--scorer", required=True, help="the scoring script (prints 'ratio R content C structure S')")
     parser.add_argument("--style", required=True, help="the style image the models were trained on")
     parser.add_argument("--photos", help="a folder of photos to stylize (default: none)")
-    parser.add_argument("--videos", nargs="*", default=[], help="clips whose frames at --frame-times are stylized too (default: none)")
-    parser.add_argument("--frame-times", type=lambda t: [float(x) for x in t.split(",")], default=[5.0, 15.0], help="seconds (default 5,15)")
+    parser.add_argument(
+        "--videos", nargs="*", default=[], help="clips whose frames at --frame-times are stylized too (default: none)"
+    )
+    parser.add_argument(
+        "--frame-times",
+        type=lambda t: [float(x) for x in t.split(",")],
+        default=[5.0, 15.0],
+        help="seconds (default 5,15)",
+    )
     parser.add_argument("--models", nargs="*", default=[], help=".safetensors models")
-    parser.add_argument("--outputs", nargs="*", default=[], metavar="NAME=DIR", help="pictures made elsewhere, DIR/<picture>.png (default: none)")
+    parser.add_argument(
+        "--outputs",
+        nargs="*",
+        default=[],
+        metavar="NAME=DIR",
+        help="pictures made elsewhere, DIR/<picture>.png (default: none)",
+    )
     parser.add_argument("--max-side", type=int, default=512, help="longer side of every picture (default 512)")
     parser.add_argument("--device", default="cpu", help="where the models run (default cpu)")
     parser.add_argument("-o", "--output", help="the JSON report (default: print only)")
     parser.add_argument("--sheet", help="a contact sheet JPEG (default: none)")
-    parser.add_argument("--keep", metavar="DIR", help="keep the scaled pictures and every output here, to look at (default: a temporary folder)")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the scaled pictures and every output here, to look at (default: a temporary folder)",
+    )
     parser.add_argument("--sheet-models-only", action="store_true", help="leave the --outputs entries off the sheet")
     args = parser.parse_args(argv)
     try:
@@ -207,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"style_quality: error: {exc}", file=sys.stderr)
         return 1
     for key, values in report["summary"].items():
-        print(f"{key:>40}  ratio {values['ratio_mean']:.3f} ({values['ratio_min']:.3f}-{values['ratio_max']:.3f})  structure {values['structure_mean']:.3f} ({values['structure_min']:.3f}-{values['structure_max']:.3f})")
+        print(
+            f"{key:>40}  ratio {values['ratio_mean']:.3f} ({values['ratio_min']:.3f}-{values['ratio_max']:.3f})  structure {values['structure_mean']:.3f} ({values['structure_min']:.3f}-{values['structure_max']:.3f})"
+        )
     return 0
 
 

@@ -49,13 +49,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.temporal")
     parser.add_argument("clips", nargs="+")
     parser.add_argument("--model", help="the model under test (default: the bundled one)")
-    parser.add_argument("--compare", action="append", default=[], metavar="LABEL=MODEL", help="another model for a row of its own (repeatable)")
-    parser.add_argument("--blend", type=float, action="append", metavar="A", help="a --temporal-blend weight for a row of its own (repeatable; default: 0.5)")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="LABEL=MODEL",
+        help="another model for a row of its own (repeatable)",
+    )
+    parser.add_argument(
+        "--blend",
+        type=float,
+        action="append",
+        metavar="A",
+        help="a --temporal-blend weight for a row of its own (repeatable; default: 0.5)",
+    )
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/temporal.json")
     parser.add_argument("--strip", default="docs/temporal-strip.jpg")
-    parser.add_argument("--strip-start", type=int, default=40, metavar="N", help="the strip's first frame (default: 40)")
+    parser.add_argument(
+        "--strip-start", type=int, default=40, metavar="N", help="the strip's first frame (default: 40)"
+    )
     args = parser.parse_args(argv)
 
     blends = args.blend or [0.5]
@@ -63,8 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs += [(label, model, 0.0) for label, _, model in (spec.partition("=") for spec in args.compare)]
     model_name = Path(args.model).name if args.model else "bundled default"
     result: dict[str, Any] = {
-        "environment": describe(resolve_context(args.device)), "max_side": args.max_side, "model": model_name, "blends": blends,
-        "precision": "fp32", "batch": 4, "clips": {},
+        "environment": describe(resolve_context(args.device)),
+        "max_side": args.max_side,
+        "model": model_name,
+        "blends": blends,
+        "precision": "fp32",
+        "batch": 4,
+        "clips": {},
     }
     with tempfile.TemporaryDirectory(prefix="vidstyle-temporal-") as tmp:
         for clip in args.clips:
@@ -72,12 +91,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             outputs: list[Path] = []
             for label, model, blend in runs:
                 out = Path(tmp) / f"{Path(clip).stem}-{len(outputs)}.mp4"
-                done = stylize_video(clip, out, VideoOptions(model=model, runtime=Runtime(device=args.device, max_side=args.max_side), encode=Encoding(preset="veryfast"), temporal_blend=blend), progress=False)
+                done = stylize_video(
+                    clip,
+                    out,
+                    VideoOptions(
+                        model=model,
+                        runtime=Runtime(device=args.device, max_side=args.max_side),
+                        encode=Encoding(preset="veryfast"),
+                        temporal_blend=blend,
+                    ),
+                    progress=False,
+                )
                 report = measure_flicker(clip, str(out))
-                rows.append({"row": label, "warping_error": report.stylized_warping_error, "ratio_to_input": report.ratio, "fps": done.fps, "frames": report.frames})
+                rows.append(
+                    {
+                        "row": label,
+                        "warping_error": report.stylized_warping_error,
+                        "ratio_to_input": report.ratio,
+                        "fps": done.fps,
+                        "frames": report.frames,
+                    }
+                )
                 outputs.append(out)
                 input_error = report.input_warping_error
-            rows.insert(0, {"row": "input (reference)", "warping_error": input_error, "ratio_to_input": 1.0, "fps": None, "frames": rows[0]["frames"]})
+            rows.insert(
+                0,
+                {
+                    "row": "input (reference)",
+                    "warping_error": input_error,
+                    "ratio_to_input": 1.0,
+                    "fps": None,
+                    "frames": rows[0]["frames"],
+                },
+            )
             plain = rows[1]["warping_error"]
             for row in rows:
                 row["ratio_to_plain"] = row["warping_error"] / plain if plain else None
@@ -85,10 +131,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             if clip == args.clips[0]:
                 strip([Path(clip), *outputs], Path(args.strip), start=args.strip_start)
     cells = [
-        [clip, r["row"], f"{r['warping_error']:.4f}", f"{r['ratio_to_input']:.2f}", f"{r['ratio_to_plain']:.2f}", f"{r['fps']:.1f}" if r["fps"] else "-"]
-        for clip, rows in result["clips"].items() for r in rows
+        [
+            clip,
+            r["row"],
+            f"{r['warping_error']:.4f}",
+            f"{r['ratio_to_input']:.2f}",
+            f"{r['ratio_to_plain']:.2f}",
+            f"{r['fps']:.1f}" if r["fps"] else "-",
+        ]
+        for clip, rows in result["clips"].items()
+        for r in rows
     ]
-    print(save_with_table(Path(args.out), result, ["clip", "row", "warping error", "x input", "x model plain", "fps"], cells))
+    print(
+        save_with_table(
+            Path(args.out), result, ["clip", "row", "warping error", "x input", "x model plain", "fps"], cells
+        )
+    )
     return 0
 
 

@@ -26,7 +26,7 @@ WARMUP_STEPS = 3  # the first steps pay oneDNN/cuDNN kernel selection
 
 def train_batch_size(args: argparse.Namespace) -> int:
     """--batch-size with --train: one number (training has no list of batch sizes to sweep)."""
-    from .run import batch_sizes
+    from .choices import batch_sizes
 
     sizes = batch_sizes(args.batches, ["4"])
     if len(sizes) != 1:
@@ -36,9 +36,20 @@ def train_batch_size(args: argparse.Namespace) -> int:
 
 def train_run(args: argparse.Namespace, precision: str, folder: Path) -> list[dict[str, float]]:
     config = TrainConfig(
-        data=args.data, style=args.style, output=str(folder / f"{precision}.safetensors"), steps=args.train_steps,
-        image_size=args.image_size, batch_size=train_batch_size(args), loss_net=args.loss_net, device=args.device,
-        precision=precision, seed=0, checkpoint_every=10**9, preview_every=0, progress=False, run_dir=str(folder / precision),
+        data=args.data,
+        style=args.style,
+        output=str(folder / f"{precision}.safetensors"),
+        steps=args.train_steps,
+        image_size=args.image_size,
+        batch_size=train_batch_size(args),
+        loss_net=args.loss_net,
+        device=args.device,
+        precision=precision,
+        seed=0,
+        checkpoint_every=10**9,
+        preview_every=0,
+        progress=False,
+        run_dir=str(folder / precision),
     )
     return train(config).history
 
@@ -84,20 +95,39 @@ def run_training_bench(args: argparse.Namespace) -> dict[str, Any]:
         "environment": describe(ctx),
         "cpu_bf16_flags": [flag for flag in BF16_FLAGS if flag in flags],
         "config": {
-            "image_size": args.image_size, "batch_size": train_batch_size(args), "steps": args.train_steps,
-            "warmup_steps": WARMUP_STEPS, "loss_net": args.loss_net, "data": Path(args.data).name, "style": Path(args.style).name,
+            "image_size": args.image_size,
+            "batch_size": train_batch_size(args),
+            "steps": args.train_steps,
+            "warmup_steps": WARMUP_STEPS,
+            "loss_net": args.loss_net,
+            "data": Path(args.data).name,
+            "style": Path(args.style).name,
         },
         "results": rows,
         "speedup_bf16_over_fp32": rows["fp32"]["s_per_step"] / rows["bf16"]["s_per_step"],
         "bf16_vs_fp32_loss": curve_gap(rows["fp32"]["losses"], rows["bf16"]["losses"]),
-        "auto": {"chose": auto.ctx.precision, "reason": auto.reason, "faster_measured": faster, "auto_picked_faster": auto.ctx.precision == faster},
+        "auto": {
+            "chose": auto.ctx.precision,
+            "reason": auto.reason,
+            "faster_measured": faster,
+            "auto_picked_faster": auto.ctx.precision == faster,
+        },
     }
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
     rows, gap = result["results"], result["bf16_vs_fp32_loss"]
     lines = [f"{p}: {r['s_per_step']:.2f} s/step, {r['img_per_s']:.2f} img/s" for p, r in rows.items()]
-    lines.append(f"bf16 speed-up: {result['speedup_bf16_over_fp32']:.2f}x (CPU bf16 flags: {', '.join(result['cpu_bf16_flags']) or 'none'})")
-    lines.append(f"bf16 loss vs fp32 over {result['config']['steps']} steps: median gap {gap['median_rel_gap']:.1%}, mean {gap['mean_rel_gap']:.1%}, max {gap['max_rel_gap']:.1%}")
-    lines.append(f"auto chose {result['auto']['chose']} ({'the faster' if result['auto']['auto_picked_faster'] else 'NOT the faster'} here)")
+    lines.append(
+        f"bf16 speed-up: {result['speedup_bf16_over_fp32']:.2f}x (CPU bf16 flags: "
+        f"{', '.join(result['cpu_bf16_flags']) or 'none'})"
+    )
+    lines.append(
+        f"bf16 loss vs fp32 over {result['config']['steps']} steps: median gap {gap['median_rel_gap']:.1%}, "
+        f"mean {gap['mean_rel_gap']:.1%}, max {gap['max_rel_gap']:.1%}"
+    )
+    lines.append(
+        f"auto chose {result['auto']['chose']} "
+        f"({'the faster' if result['auto']['auto_picked_faster'] else 'NOT the faster'} here)"
+    )
     return lines

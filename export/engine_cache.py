@@ -24,7 +24,9 @@ from .tensorrt import DEFAULT_MAX, DEFAULT_MIN, DEFAULT_OPT, Shape, build_engine
 
 def engine_cache_dir() -> Path:
     """$VIDSTYLE_CACHE/engines, else the user's cache folder (XDG)."""
-    root = os.environ.get("VIDSTYLE_CACHE") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vidstyle")
+    root = os.environ.get("VIDSTYLE_CACHE") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vidstyle"
+    )
     return Path(root) / "engines"
 
 
@@ -39,14 +41,22 @@ class EngineKey:
     @property
     def filename(self) -> str:
         profile = hashlib.sha256(repr(self.shapes).encode()).hexdigest()[:8]
-        return f"{self.onnx_sha256[:16]}-{self.precision}-trt{self.tensorrt_version}-sm{self.compute_capability.replace('.', '')}-{profile}.engine"
+        sm = self.compute_capability.replace(".", "")
+        return f"{self.onnx_sha256[:16]}-{self.precision}-trt{self.tensorrt_version}-sm{sm}-{profile}.engine"
 
     @property
     def timing_cache_name(self) -> str:
         return f"trt{self.tensorrt_version}-sm{self.compute_capability.replace('.', '')}.timing-cache"
 
 
-def engine_key(onnx_path: str | os.PathLike[str], *, precision: str, tensorrt_version: str, compute_capability: str, shapes: tuple[Shape, Shape, Shape]) -> EngineKey:
+def engine_key(
+    onnx_path: str | os.PathLike[str],
+    *,
+    precision: str,
+    tensorrt_version: str,
+    compute_capability: str,
+    shapes: tuple[Shape, Shape, Shape],
+) -> EngineKey:
     return EngineKey(file_sha256(onnx_path), precision, tensorrt_version, compute_capability, shapes)
 
 
@@ -62,13 +72,27 @@ def cached_engine(
 ) -> tuple[Path, bool]:
     """The engine for this graph here, and whether it came from the cache (else it was built,
     checked against torch and stored)."""
-    key = engine_key(onnx_path, precision=precision, tensorrt_version=tensorrt_version, compute_capability=compute_capability, shapes=shapes)
+    key = engine_key(
+        onnx_path,
+        precision=precision,
+        tensorrt_version=tensorrt_version,
+        compute_capability=compute_capability,
+        shapes=shapes,
+    )
     folder = Path(cache_dir) if cache_dir is not None else engine_cache_dir()
     path = folder / key.filename
     if path.is_file() and _matches(path, key):
         return path, True
     folder.mkdir(parents=True, exist_ok=True)
-    build_engine(onnx_path, path, model, shapes=shapes, precision=precision, source_model=model.source, timing_cache=folder / key.timing_cache_name)
+    build_engine(
+        onnx_path,
+        path,
+        model,
+        shapes=shapes,
+        precision=precision,
+        source_model=model.source,
+        timing_cache=folder / key.timing_cache_name,
+    )
     return path, False
 
 
@@ -76,8 +100,12 @@ def _matches(path: Path, key: EngineKey) -> bool:
     try:
         header = read_header(path)
         check_header(
-            header, path=str(path), tensorrt_version=key.tensorrt_version, compute_capability=key.compute_capability,
-            onnx_sha256=key.onnx_sha256, precision=key.precision,
+            header,
+            path=str(path),
+            tensorrt_version=key.tensorrt_version,
+            compute_capability=key.compute_capability,
+            onnx_sha256=key.onnx_sha256,
+            precision=key.precision,
         )
     except VidstyleError:
         return False

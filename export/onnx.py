@@ -80,7 +80,9 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     dims = {0: batch, 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
     styles = model.net.styles
     # A single-style graph keeps its one input; a multi-style one takes [B, N] style weights too.
-    example: tuple[torch.Tensor, ...] = (torch.rand(2, 3, 64, 64),) + ((torch.full((2, styles), 1.0 / styles),) if styles > 1 else ())
+    example: tuple[torch.Tensor, ...] = (torch.rand(2, 3, 64, 64),) + (
+        (torch.full((2, styles), 1.0 / styles),) if styles > 1 else ()
+    )
     names = [INPUT_NAME] + ([STYLE_INPUT_NAME] if styles > 1 else [])
     shapes: dict[str, Any] = {"x": dims} | ({"style_weights": {0: batch}} if styles > 1 else {})
     # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
@@ -88,7 +90,9 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     # warnings are left alone: they may be the only sign that an export went wrong. The one
     # exception is its note that the style weights share the image's batch axis, as meant.
     with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*axis name: batch will not be used, since it shares the same shape constraints")
+        warnings.filterwarnings(
+            "ignore", message=r".*axis name: batch will not be used, since it shares the same shape constraints"
+        )
         program = torch.onnx.export(
             net,
             example,
@@ -104,7 +108,14 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     proto = program.model_proto
     card = json.loads(model.card.to_json())
     card["precision"] = "fp16-convs" if fp16 else "fp32"
-    onnx.helper.set_model_props(proto, {"vidstyle.card": json.dumps(card, sort_keys=True), "vidstyle.io": IO_DOC, "vidstyle.precision": card["precision"]})
+    onnx.helper.set_model_props(
+        proto,
+        {
+            "vidstyle.card": json.dumps(card, sort_keys=True),
+            "vidstyle.io": IO_DOC,
+            "vidstyle.precision": card["precision"],
+        },
+    )
     proto.doc_string = f"vidstyle TransformerNet ({card['precision']}); {IO_DOC}"
     proto.graph.input[0].doc_string = IO_DOC
     proto.graph.output[0].doc_string = IO_DOC
@@ -133,7 +144,11 @@ def check_parity(onnx_path: str | os.PathLike[str], model: StyleModel, *, seed: 
     """onnxruntime (CPU) vs torch fp32, each through its backend, on random inputs of PARITY_SIZES
     (with a one-hot and a mixed style vector each, for a multi-style net)."""
     generator = torch.Generator().manual_seed(seed)
-    inputs = [(images, weights) for images in (torch.rand(size, generator=generator) for size in PARITY_SIZES) for weights in parity_style_weights(images.shape[0], model.net.styles)]
+    inputs = [
+        (images, weights)
+        for images in (torch.rand(size, generator=generator) for size in PARITY_SIZES)
+        for weights in parity_style_weights(images.shape[0], model.net.styles)
+    ]
     ctx = resolve_context("cpu", "fp32")
     with TorchBackend(model.net, ctx) as reference, OnnxRuntimeBackend(onnx_path, ctx) as candidate:
         return compare(reference, candidate, inputs)
@@ -158,12 +173,18 @@ def export_onnx(
     step = on_step or (lambda name: None)
     newest = onnx.defs.onnx_opset_version()
     if not 17 <= opset <= newest:
-        raise VidstyleError(f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} (the installed onnx)")
+        raise VidstyleError(
+            f"ONNX opset {opset} is not supported: 17 (InstanceNormalization and Resize as used here) to {newest} "
+            "(the installed onnx)"
+        )
     step("torch.onnx export")
     proto = export_onnx_proto(model, opset=opset, fp16=fp16)
     written = written_opset(proto)
     if written != opset:  # the exporter falls back to its own opset when it cannot convert
-        raise VidstyleError(f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); nothing was written")
+        raise VidstyleError(
+            f"ONNX opset {opset} is not supported by this torch exporter (it wrote opset {written}); "
+            "nothing was written"
+        )
     step("onnx.checker")
     try:
         onnx.checker.check_model(proto, full_check=True)
@@ -182,9 +203,14 @@ def export_onnx(
             report.skipped = f"onnxruntime's CPU kernels could not run the fp16 graph: {str(exc).splitlines()[0][:200]}"
         for check in report.parity:
             if fp16 and check.psnr_db < min_psnr_db:
-                raise VidstyleError(f"fp16 ONNX differs from torch fp32: PSNR {check.psnr_db:.1f} dB < {min_psnr_db} dB at {check.size}")
+                raise VidstyleError(
+                    f"fp16 ONNX differs from torch fp32: PSNR {check.psnr_db:.1f} dB < {min_psnr_db} dB at {check.size}"
+                )
             if not fp16 and check.max_abs_error > tolerance:
-                raise VidstyleError(f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} > {tolerance:.0e} at {check.size}")
+                raise VidstyleError(
+                    f"ONNX differs from torch: max abs error {check.max_abs_error:.2e} "
+                    f"> {tolerance:.0e} at {check.size}"
+                )
     return report
 
 

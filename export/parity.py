@@ -28,7 +28,9 @@ def psnr_db(reference: np.ndarray, test: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))
 
 
-def compare(reference: Backend, candidate: Backend, inputs: Iterable[torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]]) -> list[ParityCheck]:
+def compare(
+    reference: Backend, candidate: Backend, inputs: Iterable[torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]]
+) -> list[ParityCheck]:
     """Run each NCHW input (or (input, style weights) pair) through both backends; one ParityCheck per input."""
     checks = []
     for item in inputs:
@@ -36,5 +38,7 @@ def compare(reference: Backend, candidate: Backend, inputs: Iterable[torch.Tenso
         expected = reference.run(images, weights).detach().float().cpu().numpy()
         got = candidate.run(images, weights).detach().float().cpu().numpy()
         size = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        checks.append(ParityCheck(size=size, max_abs_error=float(np.abs(expected - got).max()), psnr_db=psnr_db(expected, got)))
+        checks.append(
+            ParityCheck(size=size, max_abs_error=float(np.abs(expected - got).max()), psnr_db=psnr_db(expected, got))
+        )
     return checks

@@ -54,11 +54,15 @@ class Int8Report:
     max_abs_diff: float
 
 
-def split_photos(folder: str | os.PathLike[str], calibration: int = CALIBRATION_IMAGES, parity: int = PARITY_IMAGES) -> tuple[list[Path], list[Path]]:
+def split_photos(
+    folder: str | os.PathLike[str], calibration: int = CALIBRATION_IMAGES, parity: int = PARITY_IMAGES
+) -> tuple[list[Path], list[Path]]:
     """The first photos (sorted by name) calibrate, the next ones check parity: never the same photo."""
     photos = list_images(folder)
     if len(photos) < calibration + parity:
-        raise VidstyleError(f"int8 calibration needs at least {calibration + parity} photos in {folder}; found {len(photos)}")
+        raise VidstyleError(
+            f"int8 calibration needs at least {calibration + parity} photos in {folder}; found {len(photos)}"
+        )
     return photos[:calibration], photos[calibration : calibration + parity]
 
 
@@ -74,7 +78,8 @@ class _PhotoReader:
 
     def __init__(self, photos: Sequence[Path], styles: int) -> None:
         self._feeds: Iterator[dict[str, np.ndarray]] = iter(
-            {INPUT_NAME: resize(read_image(photo), CALIBRATION_SIZE).contiguous().numpy()} | ({} if row is None else {STYLE_INPUT_NAME: row.numpy()})
+            {INPUT_NAME: resize(read_image(photo), CALIBRATION_SIZE).contiguous().numpy()}
+            | ({} if row is None else {STYLE_INPUT_NAME: row.numpy()})
             for photo, row in zip(photos, style_rows(styles, len(photos)))
         )
 
@@ -82,29 +87,46 @@ class _PhotoReader:
         return next(self._feeds, None)
 
 
-def quantize(source: str | os.PathLike[str], target: str | os.PathLike[str], photos: Sequence[Path], styles: int) -> None:
+def quantize(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], photos: Sequence[Path], styles: int
+) -> None:
     """Write `source`'s int8 QDQ form to `target`, unchecked (export_int8 checks it), its card marked int8."""
     try:
         import onnx
         from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     except ImportError:
-        raise VidstyleError("int8 export needs onnxruntime's quantization tools: pip install 'vidstyle[onnx]'") from None
+        raise VidstyleError(
+            "int8 export needs onnxruntime's quantization tools: pip install 'vidstyle[onnx]'"
+        ) from None
     original = onnx.load(str(source), load_external_data=False)
     convs = [node.name for node in original.graph.node if node.op_type == "Conv"]  # in graph (topological) order
     quantize_static(
-        str(source), str(target), _PhotoReader(photos, styles), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+        str(source),
+        str(target),
+        _PhotoReader(photos, styles),
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=["Conv"],
         nodes_to_exclude=convs[:FP32_END_CONVS] + convs[-FP32_END_CONVS:],
-        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
     )
     proto = onnx.load(str(target))
     props = {p.key: p.value for p in original.metadata_props}
     card = json.loads(props.get("vidstyle.card", "{}")) | {"precision": "int8-qdq"}
-    onnx.helper.set_model_props(proto, props | {"vidstyle.card": json.dumps(card, sort_keys=True), "vidstyle.precision": "int8-qdq"})
+    onnx.helper.set_model_props(
+        proto, props | {"vidstyle.card": json.dumps(card, sort_keys=True), "vidstyle.precision": "int8-qdq"}
+    )
     onnx.save_model(proto, str(target))
 
 
 def export_int8(
-    model: StyleModel, output: str | os.PathLike[str], *, calibrate: str | os.PathLike[str], fp32_onnx: str | os.PathLike[str] | None = None,
+    model: StyleModel,
+    output: str | os.PathLike[str],
+    *,
+    calibrate: str | os.PathLike[str],
+    fp32_onnx: str | os.PathLike[str] | None = None,
     max_mean_abs_diff: float = MAX_MEAN_ABS_DIFF,
 ) -> Int8Report:
     """Quantize `model` (its checked fp32 export, made here unless `fp32_onnx` is given), then
@@ -120,10 +142,18 @@ def export_int8(
                     f"int8 ONNX differs from torch fp32 by {mean * 255:.2f}/255 on average over {len(parity)} photos "
                     f"(limit {max_mean_abs_diff * 255:.2f}/255); nothing was written"
                 )
-    return Int8Report(path=Path(output), calibration_images=len(calibration), parity_images=len(parity), mean_abs_diff=mean, max_abs_diff=worst)
+    return Int8Report(
+        path=Path(output),
+        calibration_images=len(calibration),
+        parity_images=len(parity),
+        mean_abs_diff=mean,
+        max_abs_diff=worst,
+    )
 
 
-def parity_on_photos(model: StyleModel, onnx_path: str | os.PathLike[str], photos: Sequence[Path]) -> tuple[float, float]:
+def parity_on_photos(
+    model: StyleModel, onnx_path: str | os.PathLike[str], photos: Sequence[Path]
+) -> tuple[float, float]:
     """(mean, max) absolute difference between torch fp32 and the file, through their backends, on `photos`."""
     ctx = resolve_context("cpu", "fp32")
     total, count, worst = 0.0, 0, 0.0
@@ -131,5 +161,9 @@ def parity_on_photos(model: StyleModel, onnx_path: str | os.PathLike[str], photo
         for photo, row in zip(photos, style_rows(model.net.styles, len(photos))):
             image = read_image(photo, max_side=IMAGE_MAX_SIDE)
             diff = (reference.run(image, row) - candidate.run(image, row)).abs()
-            total, count, worst = total + float(diff.double().sum()), count + diff.numel(), max(worst, float(diff.max()))
+            total, count, worst = (
+                total + float(diff.double().sum()),
+                count + diff.numel(),
+                max(worst, float(diff.max())),
+            )
     return total / count, worst

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from vidstyle.atomic import atomic_output
-from vidstyle.backends.engine_header import EngineHeader, write_engine
 from vidstyle.backends.base import INPUT_NAME, STYLE_INPUT_NAME
+from vidstyle.backends.engine_header import EngineHeader, write_engine
 from vidstyle.backends.tensorrt_backend import TensorRTBackend, device_identity, require_tensorrt
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.colour import fit_max_side, resize
@@ -74,7 +74,9 @@ def parse_network(logger: trt.ILogger, onnx_bytes: bytes) -> tuple[trt.Builder, 
     return builder, network, parser
 
 
-def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes, *, styles: int = 1) -> trt.IBuilderConfig:
+def make_config(
+    builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes, *, styles: int = 1
+) -> trt.IBuilderConfig:
     import tensorrt as trt
 
     config = builder.create_builder_config()
@@ -84,7 +86,9 @@ def make_config(builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_
     if styles > 1:  # the style weights follow the images' batch axis
         profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], styles]) for shape in shapes))
     if config.add_optimization_profile(profile) < 0:
-        raise VidstyleError("TensorRT refused the optimisation profile " + " .. ".join("x".join(map(str, shape)) for shape in shapes))
+        raise VidstyleError(
+            "TensorRT refused the optimisation profile " + " .. ".join("x".join(map(str, shape)) for shape in shapes)
+        )
     use_timing_cache(config, cache_bytes)
     return config
 
@@ -124,7 +128,15 @@ def export_engine(
     precision = "fp16" if fp16 else "fp32"
     if on_step is not None:
         on_step("TensorRT build and check")  # one step: the build's own phases are not visible from here
-    return build_engine(onnx_path, output, model, shapes=shapes, precision=precision, source_model=source_model, timing_cache=timing_cache)
+    return build_engine(
+        onnx_path,
+        output,
+        model,
+        shapes=shapes,
+        precision=precision,
+        source_model=source_model,
+        timing_cache=timing_cache,
+    )
 
 
 def build_engine(
@@ -179,7 +191,9 @@ def build_engine(
         write_engine(tmp, header, bytes(plan))
         psnr = engine_parity(tmp, model, image)
         if psnr < min_psnr_db:
-            raise VidstyleError(f"engine PSNR {psnr:.1f} dB is below {min_psnr_db:.0f} dB against torch fp32; not keeping it")
+            raise VidstyleError(
+                f"engine PSNR {psnr:.1f} dB is below {min_psnr_db:.0f} dB against torch fp32; not keeping it"
+            )
     return EngineReport(path=Path(output), header=header, build_seconds=seconds, psnr_db=psnr)
 
 
@@ -199,6 +213,8 @@ def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image:
     """PSNR of the engine against torch fp32 on one image ([1, 3, H, W] in [0, 1]); for a
     multi-style net the worst of a one-hot and a mixed style vector."""
     ctx = resolve_context("cuda", "fp32")
-    inputs = [(image.to(ctx.device), w if w is None else w.to(ctx.device)) for w in parity_style_weights(1, model.net.styles)]
+    inputs = [
+        (image.to(ctx.device), w if w is None else w.to(ctx.device)) for w in parity_style_weights(1, model.net.styles)
+    ]
     with TorchBackend(model.net, ctx) as reference, TensorRTBackend.from_file(engine_path, ctx) as engine:
         return min(check.psnr_db for check in compare(reference, engine, inputs))

@@ -78,7 +78,9 @@ def _write_tone(out: av.container.OutputContainer, stream: av.audio.stream.Audio
     for start in range(0, samples, chunk):
         block = np.repeat(tone[start : start + chunk][None], channels, axis=0)
         if fmt == "s16":  # interleaved: one row of samples x channels
-            frame = av.AudioFrame.from_ndarray((block.T.reshape(1, -1) * 32767).astype(np.int16), format="s16", layout=layout.name)
+            frame = av.AudioFrame.from_ndarray(
+                (block.T.reshape(1, -1) * 32767).astype(np.int16), format="s16", layout=layout.name
+            )
         else:
             frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout.name)
         frame.sample_rate = rate
@@ -112,7 +114,9 @@ def audio_duration_seconds(path: Path) -> float | None:
         return end
 
 
-def make_ts(path: Path, *, start: float = 1.6, frames: int = 40, rate: int = 10, audio: bool = True, gop: int = 5) -> Path:
+def make_ts(
+    path: Path, *, start: float = 1.6, frames: int = 40, rate: int = 10, audio: bool = True, gop: int = 5
+) -> Path:
     """An MPEG-TS clip whose timestamps start at `start` seconds, as broadcast captures and
     cameras do, with a keyframe every `gop` frames (so a trim really seeks) and MP2 audio."""
     time_base = Fraction(1, 90000)

@@ -166,7 +166,9 @@ def module() -> types.ModuleType:
     return sys.modules[__name__]
 
 
-def install(monkeypatch: Any, *, capability: str = "9.0", gpu_name: str = "NVIDIA H100 80GB HBM3", parity_db: float = 60.0) -> types.ModuleType:
+def install(
+    monkeypatch: Any, *, capability: str = "9.0", gpu_name: str = "NVIDIA H100 80GB HBM3", parity_db: float = 60.0
+) -> types.ModuleType:
     """Put the fake in place of `tensorrt` and of the GPU it would see; its engines "pass" the
     parity check at `parity_db` (the real check runs torch on CUDA)."""
     import sys

@@ -108,14 +108,26 @@ def test_leftover_temp_files_are_what_a_killed_writer_left_and_nothing_else(tmp_
     out = tmp_path / "clip.mp4"
     since = time.time() - 1.0
     killed = subprocess.run(
-        [sys.executable, "-c", "import os, signal, sys\nfrom vidstyle.atomic import atomic_output\n"
-         "with atomic_output(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), signal.SIGKILL)", str(out)],
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\nfrom vidstyle.atomic import atomic_output\n"
+            "with atomic_output(sys.argv[1]) as tmp:\n"
+            "    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), signal.SIGKILL)",
+            str(out),
+        ]
     )
     assert killed.returncode == -9
     left = [p for p in tmp_path.iterdir()]
     assert len(left) == 1 and left[0].name.startswith(".clip.") and left[0].read_bytes() == b"half"
     # Names that are not atomic_output's temp files for clip.mp4, and one of its own from before `since`.
-    others = [".clip.partial.mp4", ".clip.0123abcd.partial.mkv", ".clip2.0123abcd.partial.mp4", ".clip.0123abcdef.partial.mp4", "clip.partial.mp4"]
+    others = [
+        ".clip.partial.mp4",
+        ".clip.0123abcd.partial.mkv",
+        ".clip2.0123abcd.partial.mp4",
+        ".clip.0123abcdef.partial.mp4",
+        "clip.partial.mp4",
+    ]
     for name in others:
         (tmp_path / name).write_bytes(b"x")
     old = tmp_path / ".clip.89abcdef.partial.mp4"

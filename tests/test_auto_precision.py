@@ -31,9 +31,13 @@ def test_auto_without_native_bf16_is_fp32_without_timing(monkeypatch: pytest.Mon
     assert choice.ctx.precision == "fp32" and "no native bf16" in choice.reason
 
 
-@pytest.mark.parametrize(("fp32_s", "bf16_s", "expected"), [(0.2, 0.05, "bf16"), (0.05, 0.2, "fp32"), (0.1, 0.1, "fp32")])
+@pytest.mark.parametrize(
+    ("fp32_s", "bf16_s", "expected"), [(0.2, 0.05, "bf16"), (0.05, 0.2, "fp32"), (0.1, 0.1, "fp32")]
+)
 @pytest.mark.parametrize("training", [False, True])
-def test_auto_with_bf16_flags_keeps_the_faster_mode(monkeypatch: pytest.MonkeyPatch, fp32_s: float, bf16_s: float, expected: str, training: bool) -> None:
+def test_auto_with_bf16_flags_keeps_the_faster_mode(
+    monkeypatch: pytest.MonkeyPatch, fp32_s: float, bf16_s: float, expected: str, training: bool
+) -> None:
     probed: list[bool] = []
 
     def probe(mode: str, *, backward: bool) -> float:

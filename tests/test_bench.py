@@ -61,7 +61,9 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
 
     (tmp_path / "x.mp4").write_text("not a video")
     out = tmp_path / "b.json"
-    assert_one_error_line(cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read")
+    assert_one_error_line(
+        cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read"
+    )
     assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--out", out), "sizes are")
     assert not out.exists()
 
@@ -75,7 +77,8 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
         (["--sizes", "0x0"], "at least 16 px a side"),
         (["--backend", "nosuch"], "unknown backend nosuch"),
         pytest.param(
-            ["--backend", "tensorrt"], "no backend asked for can run here: tensorrt: not installed here",
+            ["--backend", "tensorrt"],
+            "no backend asked for can run here: tensorrt: not installed here",
             marks=pytest.mark.skipif(tensorrt_available(), reason="TensorRT is installed here"),
         ),
         (["--sizes", "99999x99999"], "at most 16384 px a side"),
@@ -90,10 +93,12 @@ def test_bad_bench_numbers_are_one_line_and_no_file(flags: list[str], needle: st
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_all_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_all_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import torch
 
-    from vidstyle.benchmarks import paper, stages
+    from vidstyle.benchmarks import paper, timing
     from vidstyle.context import RunContext
 
     cuda = RunContext(device=torch.device("cuda"), precision="fp32")  # the context alone needs no GPU
@@ -102,10 +107,14 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
     assert paper.peak_precision(cuda) == "fp32"
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
-    monkeypatch.setattr(stages, "matmul_peak_tflops", lambda ctx: 100.0)
+    monkeypatch.setattr(timing, "matmul_peak_tflops", lambda ctx: 100.0)
     skipped: list[str] = []
     row = paper.roofline(247.35, cuda, "NVIDIA H100 80GB HBM3", skipped)
-    assert row["peak_precision"] == "tf32" and row["stated_peak_tflops"] == 494.7 and row["roofline_fraction"] == pytest.approx(0.5)
+    assert (
+        row["peak_precision"] == "tf32"
+        and row["stated_peak_tflops"] == 494.7
+        and row["roofline_fraction"] == pytest.approx(0.5)
+    )
     cpu = RunContext(device=torch.device("cpu"), precision="fp32")
     row = paper.roofline(150.0, cpu, "AMD EPYC", skipped)  # faster than the measured "peak": no fraction
     assert row["roofline_fraction"] is None and skipped and skipped[-1].startswith("roofline:")
@@ -114,11 +123,11 @@ def test_the_roofline_counts_fp32_convolutions_at_the_tf32_peak_and_never_above_
 def test_stages_are_timed_off_the_main_thread_as_stylize_runs_them() -> None:
     import threading
 
-    from vidstyle.benchmarks import stages
+    from vidstyle.benchmarks.timing import measure
     from vidstyle.context import resolve_context
 
     threads: set[int] = set()
-    timing = stages.measure("x", lambda i: threads.add(threading.get_ident()) or 1, resolve_context("cpu"), repeats=2)
+    timing = measure("x", lambda i: threads.add(threading.get_ident()) or 1, resolve_context("cpu"), repeats=2)
     assert timing.frames == 2 and threads and threading.main_thread().ident not in threads
     with pytest.raises(ZeroDivisionError):  # an error in the timed work comes back to the caller
-        stages.measure("x", lambda i: 1 // 0, resolve_context("cpu"), repeats=1)
+        measure("x", lambda i: 1 // 0, resolve_context("cpu"), repeats=1)

@@ -11,7 +11,19 @@ from vidstyle.benchmarks.cpu_realtime import main
 @pytest.mark.slow
 def test_rows_for_each_backend_precision_and_layout(tmp_path: Path, tiny_model: Path, calibration_photos: Path) -> None:
     out = tmp_path / "cpu.json"
-    argv = ["--size", "32x24", "--repeats", "1", "--nets", str(tiny_model), "width0.25-separable", "--calibrate", str(calibration_photos), "-o", str(out)]
+    argv = [
+        "--size",
+        "32x24",
+        "--repeats",
+        "1",
+        "--nets",
+        str(tiny_model),
+        "width0.25-separable",
+        "--calibrate",
+        str(calibration_photos),
+        "-o",
+        str(out),
+    ]
     assert main(argv) == 0
     report = json.loads(out.read_text())
     assert report["settings"]["size"] == [32, 24] and report["settings"]["batch"] == 1

@@ -34,13 +34,42 @@ def test_models_and_outside_pictures_are_scored_per_picture_with_a_sheet(tiny_mo
     for stem in ("a", "b", "clip-t0.5"):
         Image.new("RGB", (64, 48), (255, 255, 255)).save(elsewhere / f"{stem}.png")
     report, sheet, keep = tmp_path / "r.json", tmp_path / "sheet.jpg", tmp_path / "kept"
-    code = main(["--scorer", str(scorer), "--style", str(photos / "a.png"), "--photos", str(photos), "--videos", str(clip), "--frame-times", "0.5",
-                 "--models", str(tiny_model), "--outputs", f"white={elsewhere}", "--max-side", "64", "-o", str(report), "--sheet", str(sheet), "--keep", str(keep)])
+    code = main(
+        [
+            "--scorer",
+            str(scorer),
+            "--style",
+            str(photos / "a.png"),
+            "--photos",
+            str(photos),
+            "--videos",
+            str(clip),
+            "--frame-times",
+            "0.5",
+            "--models",
+            str(tiny_model),
+            "--outputs",
+            f"white={elsewhere}",
+            "--max-side",
+            "64",
+            "-o",
+            str(report),
+            "--sheet",
+            str(sheet),
+            "--keep",
+            str(keep),
+        ]
+    )
     assert code == 0
     data = json.loads(report.read_text())
     assert [(r["entry"], r["picture"], r["kind"]) for r in data["rows"]] == [
-        ("tiny", "a", "photo"), ("tiny", "b", "photo"), ("tiny", "clip-t0.5", "frame"),
-        ("white", "a", "photo"), ("white", "b", "photo"), ("white", "clip-t0.5", "frame")]
+        ("tiny", "a", "photo"),
+        ("tiny", "b", "photo"),
+        ("tiny", "clip-t0.5", "frame"),
+        ("white", "a", "photo"),
+        ("white", "b", "photo"),
+        ("white", "clip-t0.5", "frame"),
+    ]
     assert all(r["ratio"] == 1.0 and r["structure"] == 0.0 for r in data["rows"] if r["entry"] == "white")
     assert data["summary"]["white/photos"]["ratio_mean"] == 1.0 and "tiny/frames" in data["summary"]
     assert data["models"]["tiny"]["steps"] == 0 and data["environment"]["device"]["type"] == "cpu"
@@ -56,6 +85,21 @@ def test_a_missing_outside_picture_is_one_line(tiny_model: Path, tmp_path: Path,
     photos = tmp_path / "photos"
     photos.mkdir()
     write_test_image(photos / "a.png")
-    code = main(["--scorer", str(scorer), "--style", str(photos / "a.png"), "--photos", str(photos), "--outputs", f"x={tmp_path}", "-o", str(tmp_path / "r.json")])
+    code = main(
+        [
+            "--scorer",
+            str(scorer),
+            "--style",
+            str(photos / "a.png"),
+            "--photos",
+            str(photos),
+            "--outputs",
+            f"x={tmp_path}",
+            "-o",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code == 1 and not (tmp_path / "r.json").exists()
-    assert capsys.readouterr().err.strip().splitlines() == [f"style_quality: error: --outputs x: {tmp_path / 'a.png'} is missing"]
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"style_quality: error: --outputs x: {tmp_path / 'a.png'} is missing"
+    ]

@@ -15,8 +15,26 @@ def test_curve_gap_is_relative_to_the_reference() -> None:
 def test_training_bench_times_both_precisions_from_one_seed(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png", 48, 48, seed=9, pattern=True)
     out = tmp_path / "train.json"
-    result = cli("bench", "--train", "--data", image_folder, "--style", style, "--steps", "4", "--image-size", "32",
-                 "--batch-size", "2", "--loss-net", "vgg19-random", "--device", "cpu", "--out", out)
+    result = cli(
+        "bench",
+        "--train",
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "--steps",
+        "4",
+        "--image-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--loss-net",
+        "vgg19-random",
+        "--device",
+        "cpu",
+        "--out",
+        out,
+    )
     assert result.code == 0, result.err
     data = json.loads(out.read_text())
     assert data["kind"] == "training" and data["config"]["image_size"] == 32
@@ -27,7 +45,8 @@ def test_training_bench_times_both_precisions_from_one_seed(image_folder: Path, 
         assert len(row["losses"]) == 4 and row["s_per_step"] > 0
         assert abs(row["img_per_s"] * row["s_per_step"] - 2) < 1e-9
     assert rows["fp32"]["losses"][0] != rows["bf16"]["losses"][0]  # really two precisions...
-    assert abs(rows["fp32"]["losses"][0] - rows["bf16"]["losses"][0]) / rows["fp32"]["losses"][0] < 0.05  # ...of one computation
+    # ...of one computation
+    assert abs(rows["fp32"]["losses"][0] - rows["bf16"]["losses"][0]) / rows["fp32"]["losses"][0] < 0.05
     assert data["speedup_bf16_over_fp32"] == rows["fp32"]["s_per_step"] / rows["bf16"]["s_per_step"]
     assert data["auto"]["chose"] in ("fp32", "bf16") and "bf16 speed-up" in result.out
 

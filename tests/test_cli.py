@@ -25,7 +25,9 @@ def test_help_does_not_import_torch() -> None:
 
 def test_runtime_never_imports_training_or_export() -> None:
     """Dependencies point one way; only the CLI's command modules may reach over, lazily."""
-    pattern = re.compile(r"^\s*(from|import)\s+(vidstyle\.)?(training|export|benchmarks)\b|from \.\.?(training|export)\b", re.M)
+    pattern = re.compile(
+        r"^\s*(from|import)\s+(vidstyle\.)?(training|export|benchmarks)\b|from \.\.?(training|export)\b", re.M
+    )
     offenders = [
         str(path.relative_to(ROOT))
         for path in (ROOT / "vidstyle").rglob("*.py")
@@ -37,7 +39,9 @@ def test_runtime_never_imports_training_or_export() -> None:
 def test_usage_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
     from conftest import assert_one_error_line
 
-    assert_one_error_line(cli("stylize", "in.mp4", "-o", "out.mp4", "--batch-size", "0"), "--batch-size", "see vidstyle stylize --help")
+    assert_one_error_line(
+        cli("stylize", "in.mp4", "-o", "out.mp4", "--batch-size", "0"), "--batch-size", "see vidstyle stylize --help"
+    )
     assert_one_error_line(cli("nosuchcommand"), "invalid choice")
 
 
@@ -50,7 +54,11 @@ def test_every_option_help_shows_its_default_or_that_it_is_required() -> None:
     missing = []
     for name, sub in build_parser().commands.items():
         for action in sub._actions:
-            if action.option_strings and action.help is not argparse.SUPPRESS and not isinstance(action, argparse._HelpAction):
+            if (
+                action.option_strings
+                and action.help is not argparse.SUPPRESS
+                and not isinstance(action, argparse._HelpAction)
+            ):
                 text = help_with_default(action).lower()
                 if "default" not in text and "(required)" not in text:
                     missing.append(f"{name} {action.option_strings[-1]}")
@@ -70,9 +78,22 @@ def test_quiet_silences_codec_logs(tmp_path: Path, tiny_model: Path) -> None:
     from clips import make_clip
 
     src = make_clip(tmp_path / "in.mp4", frames=3)
-    args = ["stylize", str(src), "-o", str(tmp_path / "out.mkv"), "--model", str(tiny_model), "--device", "cpu", "--codec", "libx265"]
+    args = [
+        "stylize",
+        str(src),
+        "-o",
+        str(tmp_path / "out.mkv"),
+        "--model",
+        str(tiny_model),
+        "--device",
+        "cpu",
+        "--codec",
+        "libx265",
+    ]
     loud = subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True, cwd=tmp_path)
-    quiet = subprocess.run([sys.executable, "-m", "vidstyle", "-q", "-y", *args], capture_output=True, text=True, cwd=tmp_path)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "vidstyle", "-q", "-y", *args], capture_output=True, text=True, cwd=tmp_path
+    )
     assert loud.returncode == quiet.returncode == 0, quiet.stderr
     assert "wrote" in loud.stderr  # our own notes still show without -q
     assert quiet.stderr == ""

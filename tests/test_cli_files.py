@@ -33,7 +33,9 @@ def test_image_never_writes_over_its_input(spelling: str, tmp_path: Path, tiny_m
     before = src.read_bytes()
     output = _spellings(tmp_path, src)[spelling]
     # -y too: replacing an existing output is allowed, replacing the input never.
-    assert_one_error_line(cli("-y", "image", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input")
+    assert_one_error_line(
+        cli("-y", "image", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input"
+    )
     assert src.read_bytes() == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -63,7 +65,9 @@ def test_stylize_never_writes_over_its_input(spelling: str, tmp_path: Path, tiny
     src = make_clip(tmp_path / "in.mp4", frames=4, audio=True)
     before = src.read_bytes()
     output = _spellings(tmp_path, src)[spelling]
-    assert_one_error_line(cli("-y", "stylize", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input")
+    assert_one_error_line(
+        cli("-y", "stylize", src, "-o", output, "--model", tiny_model, "--device", "cpu"), "is the input"
+    )
     assert src.read_bytes() == before
 
 
@@ -85,7 +89,9 @@ def test_existing_output_needs_overwrite(tmp_path: Path, tiny_model: Path, cli) 
 def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
     style = write_test_image(tmp_path / "style.png", pattern=True)
-    out = tmp_path / {"flicker": "out.json", "export": "out.onnx", "gatys": "out.png", "train": "out.safetensors"}.get(command, "out.mp4")
+    out = tmp_path / {"flicker": "out.json", "export": "out.onnx", "gatys": "out.png", "train": "out.safetensors"}.get(
+        command, "out.mp4"
+    )
     out.write_bytes(b"keep me")
     args = {
         "stylize": [src, "-o", out, "--model", tiny_model],
@@ -99,13 +105,20 @@ def test_every_command_refuses_an_existing_output(command: str, tmp_path: Path, 
     assert out.read_bytes() == b"keep me"
 
 
-def test_image_folder_refuses_existing_targets_before_any_work(image_folder: Path, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_image_folder_refuses_existing_targets_before_any_work(  # type: ignore[no-untyped-def]
+    image_folder: Path, tmp_path: Path, tiny_model: Path, cli
+) -> None:
     out = tmp_path / "styled"
     (out / "sub").mkdir(parents=True)
     (out / "sub" / "img1.png").write_bytes(b"keep me")
-    assert_one_error_line(cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu"), "img1.png already exists", "-y")
+    assert_one_error_line(
+        cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu"), "img1.png already exists", "-y"
+    )
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["img1.png"]
     # A folder into itself would write over every input, -y or not.
     before = {p: p.read_bytes() for p in image_folder.rglob("*.png")}
-    assert_one_error_line(cli("-y", "image", image_folder, "-o", image_folder, "--model", tiny_model, "--device", "cpu"), "is inside the input folder")
+    assert_one_error_line(
+        cli("-y", "image", image_folder, "-o", image_folder, "--model", tiny_model, "--device", "cpu"),
+        "is inside the input folder",
+    )
     assert {p: p.read_bytes() for p in image_folder.rglob("*.png")} == before

@@ -24,12 +24,20 @@ def parse(*argv: str) -> argparse.Namespace:
 
 # (new spelling argv, old spelling argv): both must parse to the same namespace.
 SAME = [
-    (["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--max-side", "64"], ["gatys", "c.jpg", "s.jpg", "--output", "x.png", "--max-side", "64"]),
-    (["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"], ["train", "--data", "d", "--style", "s.jpg", "--output", "m.safetensors"]),
+    (
+        ["gatys", "c.jpg", "s.jpg", "-o", "x.png", "--max-side", "64"],
+        ["gatys", "c.jpg", "s.jpg", "--output", "x.png", "--max-side", "64"],
+    ),
+    (
+        ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"],
+        ["train", "--data", "d", "--style", "s.jpg", "--output", "m.safetensors"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("new", "old"), SAME, ids=[new[0] + "-" + "-".join(a for a in old if a.startswith("--")) for new, old in SAME])
+@pytest.mark.parametrize(
+    ("new", "old"), SAME, ids=[new[0] + "-" + "-".join(a for a in old if a.startswith("--")) for new, old in SAME]
+)
 def test_old_spellings_parse_the_same(new: list[str], old: list[str]) -> None:
     assert vars(parse(*new)) == vars(parse(*old))
 
@@ -39,7 +47,9 @@ def test_output_twice_or_missing_is_one_line(tmp_path: Path, cli) -> None:  # ty
     from conftest import write_test_image
 
     write_test_image(image)
-    assert_one_error_line(cli("image", image, tmp_path / "a.png", "-o", tmp_path / "b.png"), "unrecognized arguments", "a.png")
+    assert_one_error_line(
+        cli("image", image, tmp_path / "a.png", "-o", tmp_path / "b.png"), "unrecognized arguments", "a.png"
+    )
     assert_one_error_line(cli("image", image), "-o/--output", "required")
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
 
@@ -72,7 +82,14 @@ RETIRED = [
 ]
 
 
-@pytest.mark.parametrize("argv", RETIRED, ids=[" ".join(a for a in argv if a.startswith("--") and a not in ("--display", "--output")) or argv[-1] for argv in RETIRED])
+@pytest.mark.parametrize(
+    "argv",
+    RETIRED,
+    ids=[
+        " ".join(a for a in argv if a.startswith("--") and a not in ("--display", "--output")) or argv[-1]
+        for argv in RETIRED
+    ],
+)
 def test_retired_spellings_are_one_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -93,7 +110,9 @@ def test_flag_table_lists_every_option() -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "flags.md").read_text()
     table = page.split("## Flags", 1)[1]
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    listed = {flag.strip() for row in rows for flag in row.split(" | ")[0].replace("`", "").replace("|", "").split(", ")}
+    listed = {
+        flag.strip() for row in rows for flag in row.split(" | ")[0].replace("`", "").replace("|", "").split(", ")
+    }
     missing = {
         (name, option)
         for name, parser in subcommands().items()
@@ -106,7 +125,12 @@ def test_flag_table_lists_every_option() -> None:
 
 
 def test_overwrite_help_says_what_y_means_for_each_command() -> None:
-    helps = {name: a.help or "" for name, parser in subcommands().items() for a in parser._actions if "-y" in a.option_strings}
+    helps = {
+        name: a.help or ""
+        for name, parser in subcommands().items()
+        for a in parser._actions
+        if "-y" in a.option_strings
+    }
     assert "models" not in helps and len(helps) == len(subcommands()) - 1  # models writes nothing, so it has no -y
     assert "skip" in helps["batch"] and "refuse" not in helps["batch"]  # batch resumes; it never refuses
     assert all("refuse" in text for name, text in helps.items() if name != "batch"), helps
@@ -121,12 +145,16 @@ def test_overwrite_help_says_what_y_means_for_each_command() -> None:
         (["export", "m.safetensors", "--format", "onnx", "--output="], "--output"),  # the same, spelled with =
     ],
 )
-def test_an_empty_argument_is_one_line_not_the_working_folder(args: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_argument_is_one_line_not_the_working_folder(
+    args: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # "" would otherwise have meant this folder
     with pytest.raises(SystemExit) as exc:
         main(args)
     assert exc.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f'vidstyle {args[0]}: error: {named} is empty ("") (see vidstyle {args[0]} --help)']
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f'vidstyle {args[0]}: error: {named} is empty ("") (see vidstyle {args[0]} --help)'
+    ]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -151,5 +179,24 @@ def test_precision_auto_is_resolved_once_for_commands_that_run_a_net(monkeypatch
 def test_image_runs_with_precision_auto(tmp_path: Path, tiny_model: Path) -> None:
     out = tmp_path / "out.png"
     sample = Path(__file__).parent.parent / "vidstyle" / "assets" / "sample.jpg"
-    assert main(["-q", "image", str(sample), "-o", str(out), "--model", str(tiny_model), "--device", "cpu", "--precision", "auto", "--max-side", "32"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "image",
+                str(sample),
+                "-o",
+                str(out),
+                "--model",
+                str(tiny_model),
+                "--device",
+                "cpu",
+                "--precision",
+                "auto",
+                "--max-side",
+                "32",
+            ]
+        )
+        == 0
+    )
     assert out.is_file()

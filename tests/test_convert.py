@@ -15,7 +15,15 @@ from PIL import Image
 from conftest import write_test_image
 from vidstyle import load_model
 from vidstyle.cli import main
-from vidstyle.convert import Head, convert_state, expected_keys, fit_head, import_fast_neural_style, picture_error, read_state_dict
+from vidstyle.convert import (
+    Head,
+    convert_state,
+    expected_keys,
+    fit_head,
+    import_fast_neural_style,
+    picture_error,
+    read_state_dict,
+)
 
 RESIDUALS = 5
 
@@ -129,7 +137,10 @@ def test_imported_pictures_match_theirs_within_the_measured_error(pth: Path, tmp
     assert abs(every.mean() - report.error.mean) < 0.5 * report.error.mean + 0.5
     # The fit does better than the tanh whose slope at mid-grey is the clamp's (gain 2, centre 0).
     with torch.no_grad():
-        outputs = [their_forward(their_state_dict(), torch.from_numpy(np.array(Image.open(p))).permute(2, 0, 1)[None].float()) for p in calibration]
+        outputs = [
+            their_forward(their_state_dict(), torch.from_numpy(np.array(Image.open(p))).permute(2, 0, 1)[None].float())
+            for p in calibration
+        ]
     assert report.error.mean < picture_error(outputs, Head((2.0, 2.0, 2.0), (0.0, 0.0, 0.0))).mean
 
 
@@ -140,7 +151,10 @@ def test_the_card_records_the_origin_and_the_fit(pth: Path, tmp_path: Path) -> N
     (segment,) = card.segments
     assert segment["recipe"] == "imported" and segment["steps"] == 0
     assert segment["source_format"] == "pytorch/examples fast_neural_style"
-    assert segment["imported_from"].startswith("candy.pth (sha256 ") and len(segment["imported_from"].split()[-1].rstrip(")")) == 64
+    assert (
+        segment["imported_from"].startswith("candy.pth (sha256 ")
+        and len(segment["imported_from"].split()[-1].rstrip(")")) == 64
+    )
     assert segment["output_head"]["fitted_on"] == ["c.png"] and len(segment["output_head"]["gain"]) == 3
     assert segment["picture_error_levels"]["mean"] == report.error.mean
     assert "imported from candy.pth" in card.trained_on
@@ -158,14 +172,23 @@ def test_fit_finds_the_identity_where_the_outputs_stay_mid_range() -> None:
 def test_cli_imports_and_the_model_runs(pth: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", str(pth), "--images", str(photo(tmp_path, "c.png", 4))]) == 0
     line = capsys.readouterr().err.strip()
-    assert line.startswith(f"vidstyle: wrote {tmp_path / 'candy.safetensors'} from candy.pth (pytorch/examples fast_neural_style, width 1)"), line
+    assert line.startswith(
+        f"vidstyle: wrote {tmp_path / 'candy.safetensors'} from candy.pth (pytorch/examples fast_neural_style, width 1)"
+    ), line
     assert "8-bit levels on average" in line and "\n" not in line
     out = tmp_path / "styled.png"
-    assert main(["image", str(photo(tmp_path, "in.png", 5)), "-o", str(out), "--model", str(tmp_path / "candy.safetensors")]) == 0
+    assert (
+        main(
+            ["image", str(photo(tmp_path, "in.png", 5)), "-o", str(out), "--model", str(tmp_path / "candy.safetensors")]
+        )
+        == 0
+    )
     assert out.stat().st_size > 0
 
 
-def test_cli_refuses_what_it_cannot_convert_in_one_line(pth: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_what_it_cannot_convert_in_one_line(
+    pth: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wrong = their_state_dict()
     del wrong["res5.in2.bias"]
     wrong["extra.weight"] = torch.zeros(1)
@@ -173,7 +196,8 @@ def test_cli_refuses_what_it_cannot_convert_in_one_line(pth: Path, tmp_path: Pat
     (tmp_path / "text.pth").write_text("not a checkpoint")
     torch.save(torch.nn.Linear(2, 2), tmp_path / "module.pth")  # a whole pickled module, not a state dict
     cases = {
-        "wrong.pth": "is not a pytorch/examples fast_neural_style state dict (conv1/in1 ... res1-res5 ... deconv3): missing res5.in2.bias; unexpected extra.weight",
+        "wrong.pth": "is not a pytorch/examples fast_neural_style state dict (conv1/in1 ... res1-res5 ... deconv3): "
+        "missing res5.in2.bias; unexpected extra.weight",
         "text.pth": "is not a readable torch state dict",
         "module.pth": "is not a readable torch state dict",
     }
@@ -198,6 +222,7 @@ def test_cli_never_replaces_an_output_without_y(pth: Path, tmp_path: Path, capsy
 
 def test_expected_keys_are_their_layout() -> None:
     keys = expected_keys()
-    assert len(keys) == 2 * (3 + 2 * RESIDUALS + 2) * 2 + 2  # conv weight+bias and norm weight+bias per pair, and deconv3
+    # conv weight+bias and norm weight+bias per pair, and deconv3
+    assert len(keys) == 2 * (3 + 2 * RESIDUALS + 2) * 2 + 2
     assert {"conv1.conv2d.weight", "in1.weight", "res5.conv2.conv2d.bias", "in5.bias", "deconv3.conv2d.bias"} <= keys
     assert set(their_state_dict(running_stats=False)) == keys

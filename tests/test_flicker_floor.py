@@ -29,7 +29,9 @@ def panning_clip(path: Path) -> Path:
         stream.codec_context.time_base = stream.time_base = Fraction(1, 12)
         stream.codec_context.options = {"preset": "ultrafast", "crf": "10"}
         for i in range(FRAMES):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(texture[:, FRAMES - i : FRAMES - i + WIDTH]), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(texture[:, FRAMES - i : FRAMES - i + WIDTH]), format="rgb24"
+            )
             frame.pts, frame.time_base = i, Fraction(1, 12)
             out.mux(stream.encode(frame.reformat(format="yuv420p")))
         out.mux(stream.encode(None))
@@ -57,19 +59,42 @@ def test_outlines_darken_edges_only() -> None:
 def test_warping_error_grows_with_the_edges_of_filters_that_follow_the_input(tmp_path: Path) -> None:
     clip = panning_clip(tmp_path / "pan.mp4")
     out = tmp_path / "floor.json"
-    assert main([str(clip), "--max-side", "64", "--blend", "0.9", "--compare", "again=default:mosaic", "--out", str(out)]) == 0
+    assert (
+        main([str(clip), "--max-side", "64", "--blend", "0.9", "--compare", "again=default:mosaic", "--out", str(out)])
+        == 0
+    )
     result = json.loads(out.read_text())
-    assert result["max_side"] == 64 and result["batch"] == 4 and result["precision"] == "fp32" and result["blends"] == [0.9] and result["compare"] == [["again", "default", "mosaic"]] and "device" in result["environment"]
+    assert (
+        result["max_side"] == 64
+        and result["batch"] == 4
+        and result["precision"] == "fp32"
+        and result["blends"] == [0.9]
+        and result["compare"] == [["again", "default", "mosaic"]]
+        and "device" in result["environment"]
+    )
     rows = {row["row"]: row for row in result["clips"]["pan.mp4"]}
-    assert list(rows) == ["input (reference)", "identity (resampled to --max-side and back)", "contrast x2", "outlines x1", "outlines x2", "model", "model + --temporal-blend 0.9", "again"]
+    assert list(rows) == [
+        "input (reference)",
+        "identity (resampled to --max-side and back)",
+        "contrast x2",
+        "outlines x1",
+        "outlines x2",
+        "model",
+        "model + --temporal-blend 0.9",
+        "again",
+    ]
     assert rows["input (reference)"]["ratio_to_input"] == 1.0
     assert rows["identity (resampled to --max-side and back)"]["ratio_to_input"] == pytest.approx(1.0, abs=0.3)
     chain = [rows[name] for name in ("identity (resampled to --max-side and back)", "outlines x1", "outlines x2")]
     assert [r["edge_energy"] for r in chain] == sorted(r["edge_energy"] for r in chain)
     assert chain[0]["ratio_to_input"] < chain[1]["ratio_to_input"] < chain[2]["ratio_to_input"]
     assert rows["contrast x2"]["edge_energy"] > rows["identity (resampled to --max-side and back)"]["edge_energy"]
-    assert all(rows[name]["warping_error"] > 0 and rows[name]["edge_energy"] > 0 for name in ("model", "model + --temporal-blend 0.9"))
-    assert rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]  # the blend steadies the model
+    assert all(
+        rows[name]["warping_error"] > 0 and rows[name]["edge_energy"] > 0
+        for name in ("model", "model + --temporal-blend 0.9")
+    )
+    # the blend steadies the model
+    assert rows["model + --temporal-blend 0.9"]["warping_error"] < 0.7 * rows["model"]["warping_error"]
     # The same model again, by name and style (CPU convolutions may differ in the last bits between runs).
     assert rows["again"]["warping_error"] == pytest.approx(rows["model"]["warping_error"], rel=0.01)
     assert out.with_suffix(".md").read_text().count("| pan.mp4 |") == 8

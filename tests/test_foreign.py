@@ -11,7 +11,10 @@ from PIL import Image
 from vidstyle.foreign import describe
 
 
-@pytest.mark.parametrize(("suffix", "kind"), [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WebP"), (".gif", "GIF"), (".bmp", "BMP"), (".tif", "TIFF")])
+@pytest.mark.parametrize(
+    ("suffix", "kind"),
+    [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WebP"), (".gif", "GIF"), (".bmp", "BMP"), (".tif", "TIFF")],
+)
 def test_a_style_image_says_it_is_an_image(tmp_path: Path, suffix: str, kind: str) -> None:
     path = tmp_path / f"starry{suffix}"
     Image.new("RGB", (8, 8), (200, 40, 40)).save(path)
@@ -38,7 +41,13 @@ def test_other_files_are_not_guessed_at(tmp_path: Path, tiny_model: Path) -> Non
 
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
         archive.writestr("readme.txt", "not a checkpoint")
-    for path in (tiny_model, tmp_path / "notes.txt", tmp_path / "empty.pth", tmp_path / "other.zip", tmp_path / "missing.pth"):
+    for path in (
+        tiny_model,
+        tmp_path / "notes.txt",
+        tmp_path / "empty.pth",
+        tmp_path / "other.zip",
+        tmp_path / "missing.pth",
+    ):
         assert describe(path) is None, path
 
 
@@ -50,6 +59,10 @@ def test_the_cli_names_an_image_or_a_checkpoint_given_as_model(tmp_path: Path, c
     Image.new("RGB", (8, 8), (200, 40, 40)).save(style)
     checkpoint = tmp_path / "candy.pth"
     torch.save({"conv1.conv2d.weight": torch.zeros(2, 3, 1, 1)}, checkpoint)
-    assert_one_error_line(cli("image", photo, "-o", tmp_path / "a.png", "--model", style), "is a JPEG image, not a style model")
-    assert_one_error_line(cli("image", photo, "-o", tmp_path / "b.png", "--model", checkpoint), "vidstyle import candy.pth")
+    assert_one_error_line(
+        cli("image", photo, "-o", tmp_path / "a.png", "--model", style), "is a JPEG image, not a style model"
+    )
+    assert_one_error_line(
+        cli("image", photo, "-o", tmp_path / "b.png", "--model", checkpoint), "vidstyle import candy.pth"
+    )
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()

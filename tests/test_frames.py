@@ -10,7 +10,12 @@ from vidstyle.frames import Frame, FrameBatch
 
 
 def batch(n: int = 4, height: int = 6, width: int = 8) -> FrameBatch:
-    data = torch.arange(n * height * width * 3, dtype=torch.int64).remainder(256).to(torch.uint8).reshape(n, height, width, 3)
+    data = (
+        torch.arange(n * height * width * 3, dtype=torch.int64)
+        .remainder(256)
+        .to(torch.uint8)
+        .reshape(n, height, width, 3)
+    )
     return FrameBatch(data=data, pts=tuple(range(0, 10 * n, 10)), time_base=Fraction(1, 100), first_index=20)
 
 
@@ -29,7 +34,11 @@ def test_a_live_frame_is_never_changed_once_made() -> None:
     stylized = frame.stylized_with(np.full((4, 6, 3), 9, np.uint8), "udnie")
     assert frame.stylized is None and frame.style_label == ""
     assert stylized is not frame and stylized.style_label == "udnie" and int(stylized.stylized.max()) == 9  # type: ignore[union-attr]
-    assert (stylized.index, stylized.captured_seconds, stylized.source_seconds) == (7, 1.5, 0.25) and stylized.pixels is frame.pixels
+    assert (stylized.index, stylized.captured_seconds, stylized.source_seconds) == (
+        7,
+        1.5,
+        0.25,
+    ) and stylized.pixels is frame.pixels
     with pytest.raises(AttributeError):
         frame.style_label = "candy"  # type: ignore[misc]
 

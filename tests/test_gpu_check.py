@@ -27,7 +27,9 @@ runpy.run_path("tools/gpu_check.py", run_name="__main__")
 
 def _run(tmp_path: Path, *prefix: str) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
     out = tmp_path / "gpu-check.json"
-    done = subprocess.run([sys.executable, *prefix, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, *prefix, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     return done, json.loads(out.read_text())
 
 
@@ -42,7 +44,9 @@ def test_gpu_check_runs_its_cpu_parts_and_skips_the_cuda_ones(tmp_path: Path) ->
         if name not in CPU_CHECKS:
             assert row["status"] == "SKIP" and row["reason"].startswith("needs CUDA"), row
     assert report["counts"] == {"PASS": len(CPU_CHECKS), "FAIL": 0, "SKIP": len(rows) - len(CPU_CHECKS)}
-    assert done.stdout.splitlines()[-1].startswith(f"{len(CPU_CHECKS)} passed, 0 failed, {len(rows) - len(CPU_CHECKS)} skipped; wrote ")
+    assert done.stdout.splitlines()[-1].startswith(
+        f"{len(CPU_CHECKS)} passed, 0 failed, {len(rows) - len(CPU_CHECKS)} skipped; wrote "
+    )
     assert report["environment"]["versions"]["torch"] == torch.__version__
 
 

@@ -10,7 +10,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The installed names: training/ is vidstyle.training, and so on (pyproject.toml's package-dir).
-PACKAGES = {"vidstyle": "vidstyle", "training": "vidstyle.training", "export": "vidstyle.export", "benchmarks": "vidstyle.benchmarks"}
+PACKAGES = {
+    "vidstyle": "vidstyle",
+    "training": "vidstyle.training",
+    "export": "vidstyle.export",
+    "benchmarks": "vidstyle.benchmarks",
+}
+
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -40,7 +46,8 @@ def import_graph() -> dict[str, set[str]]:
             for target in targets:
                 while target and target not in known:
                     target = target.rpartition(".")[0]
-                if target and target != name and not name.startswith(target + "."):  # a package's own __init__ is no circle
+                # a package's own __init__ is no circle
+                if target and target != name and not name.startswith(target + "."):
                     graph[name].add(target)
     return graph
 
@@ -90,7 +97,8 @@ def test_the_runtime_imports_no_training_export_or_benchmark_code_except_from_co
     over = {
         (name, target)
         for name, targets in graph.items()
-        if name.startswith("vidstyle.") and not name.startswith(("vidstyle.commands.", *(f"{p}." for p in PACKAGES.values() if p != "vidstyle")))
+        if name.startswith("vidstyle.")
+        and not name.startswith(("vidstyle.commands.", *(f"{p}." for p in PACKAGES.values() if p != "vidstyle")))
         for target in targets
         if target.startswith(("vidstyle.training", "vidstyle.export", "vidstyle.benchmarks"))
     }

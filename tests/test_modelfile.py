@@ -76,7 +76,8 @@ def test_cli_bad_model_gives_one_line_and_no_output(damage: str, tiny_model: Pat
 def test_an_exported_model_where_a_net_is_needed_says_so(suffix: str, kind: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     exported = tmp_path / f"m{suffix}"
     exported.write_bytes(b"\x08\x07" + bytes(64))  # what it holds is never read
-    result = cli("export", exported, "--format", "onnx", "-o", tmp_path / "again.onnx")  # image, stylize and the rest run it
+    # image, stylize and the rest run it
+    result = cli("export", exported, "--format", "onnx", "-o", tmp_path / "again.onnx")
     assert_one_error_line(result, f"is an exported {kind}", ".safetensors model it was exported from")
     assert sorted(p.name for p in tmp_path.iterdir()) == [exported.name]
 
@@ -89,7 +90,8 @@ def test_single_style_file_from_before_multi_style_loads_and_matches_its_golden_
     golden = load_file(data / "single-style-v1-golden.safetensors")
     assert model.net.styles == 1 and model.card.style_names == ["mosaic"]
     with torch.no_grad():
-        torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=5e-5)  # fused vs split norm and other CPUs: float rounding only (3.6e-6 here)
+        # fused vs split norm and other CPUs: float rounding only (3.6e-6 here)
+        torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=5e-5)
 
 
 def test_multi_style_card_round_trips_its_styles(tmp_path: Path) -> None:
@@ -105,7 +107,10 @@ def test_bundled_model_loads_by_name_and_a_wrong_name_lists_the_bundled_ones() -
     assert load_model("default").source == str(default_model_path())
     with pytest.raises(ModelFileError) as info:
         load_model("no-such-style")
-    assert str(info.value) == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles, mosaic-steady"
+    assert (
+        str(info.value)
+        == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles, mosaic-steady"
+    )
 
 
 def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +140,7 @@ def test_bundled_four_style_model_is_small_and_gives_four_different_pictures() -
     with torch.no_grad():
         pictures = [model.net(x, torch.eye(4)[[k]]) for k in range(4)]
     # Four styles, four different pictures: no row was left at its starting point.
-    assert min(float((a - b).abs().mean()) for i, a in enumerate(pictures) for b in pictures[i + 1:]) > 0.01
+    assert min(float((a - b).abs().mean()) for i, a in enumerate(pictures) for b in pictures[i + 1 :]) > 0.01
 
 
 def test_a_saved_model_gets_the_same_permissions_as_any_new_file(tmp_path: Path) -> None:

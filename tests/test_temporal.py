@@ -12,7 +12,9 @@ from vidstyle.temporal import TemporalBlender, blend_weight, warping_error
 from vidstyle.training.stability import random_affine, stability_loss, warp
 
 
-def moving_texture(frames: int = 8, height: int = 72, width: int = 96, step: tuple[int, int] = (2, 1)) -> list[np.ndarray]:
+def moving_texture(
+    frames: int = 8, height: int = 72, width: int = 96, step: tuple[int, int] = (2, 1)
+) -> list[np.ndarray]:
     """A smooth random texture seen through a window that moves `step` pixels per frame."""
     rng = np.random.default_rng(0)
     big = rng.random((height // 4 + 12, width // 4 + 12, 3)).astype(np.float32)
@@ -54,7 +56,10 @@ def test_runtime_blend_reduces_flicker() -> None:
     noisy = [np.clip(f.astype(int) + rng.normal(0, 25, f.shape), 0, 255).astype(np.uint8) for f in frames]
     blender = TemporalBlender(0.6)
     blended = [blender(src, out) for src, out in zip(frames, noisy)]
-    assert warping_error(zip(frames, blended)).stylized_warping_error < 0.7 * warping_error(zip(frames, noisy)).stylized_warping_error
+    assert (
+        warping_error(zip(frames, blended)).stylized_warping_error
+        < 0.7 * warping_error(zip(frames, noisy)).stylized_warping_error
+    )
 
 
 def test_blend_weight_is_alpha_where_the_flow_predicts_the_input_and_near_zero_where_it_misses() -> None:

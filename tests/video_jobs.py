@@ -13,8 +13,14 @@ def cpu(**runtime: Any) -> Runtime:
 
 
 def run(
-    src: str | os.PathLike[str], out: str | os.PathLike[str], model: Any, *, runtime: Runtime | None = None, encode: Encoding = Encoding(),
-    temporal_blend: float = 0.0, **job: Any,
+    src: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    model: Any,
+    *,
+    runtime: Runtime | None = None,
+    encode: Encoding = Encoding(),
+    temporal_blend: float = 0.0,
+    **job: Any,
 ) -> VideoResult:
     """`job`: stylize_video's own keywords (keep_partial, on_batch, stop, overwrite)."""
     options = VideoOptions(model=model, runtime=runtime or cpu(), encode=encode, temporal_blend=temporal_blend)

@@ -40,11 +40,22 @@ def to_pil(image: torch.Tensor) -> Image.Image:
 def gatys_reference(path: str, content: torch.Tensor, args: argparse.Namespace, loss_net: str) -> torch.Tensor:
     cached = None
     if args.gatys_dir:
-        name = f"{Path(path).stem}-{Path(args.style).stem}-{loss_net}-{args.size}px-{args.gatys_steps}steps-{args.gatys_precision}.png"
+        name = (
+            f"{Path(path).stem}-{Path(args.style).stem}-{loss_net}-{args.size}px-"
+            f"{args.gatys_steps}steps-{args.gatys_precision}.png"
+        )
         cached = Path(args.gatys_dir) / name
         if cached.is_file():
             return load_rgb(str(cached), args.size)
-    config = GatysConfig(content=path, styles=[args.style], steps=args.gatys_steps, size=args.size, loss_net=loss_net, device="cpu", precision=args.gatys_precision)
+    config = GatysConfig(
+        content=path,
+        styles=[args.style],
+        steps=args.gatys_steps,
+        size=args.size,
+        loss_net=loss_net,
+        device="cpu",
+        precision=args.gatys_precision,
+    )
     image = run_gatys(config, content_image=content).image
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -79,8 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=320, help="longer side of every tile (default 320)")
     parser.add_argument("--gatys-steps", type=int, default=150, help="L-BFGS steps per Gatys reference (default 150)")
     parser.add_argument("--loss-net", help="Gatys loss net (default: the one named on the model card)")
-    parser.add_argument("--gatys-precision", default="bf16", choices=["fp32", "bf16"], help="precision of the Gatys loss net (default bf16)")
-    parser.add_argument("--gatys-dir", help="keep each Gatys reference here as PNG and reuse it on later runs (they do not depend on the model)")
+    parser.add_argument(
+        "--gatys-precision",
+        default="bf16",
+        choices=["fp32", "bf16"],
+        help="precision of the Gatys loss net (default bf16)",
+    )
+    parser.add_argument(
+        "--gatys-dir",
+        help="keep each Gatys reference here as PNG and reuse it on later runs (they do not depend on the model)",
+    )
     parser.add_argument("--out", default="docs/gallery.jpg")
     args = parser.parse_args(argv)
 

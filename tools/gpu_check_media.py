@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from gpu_check import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
+from gpu_check_common import Fail, Skip, frames, ms_per_batch, needs, needs_cuda, psnr_db
 from vidstyle.context import resolve_context
 
 
@@ -67,7 +67,9 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
 
         def plan(frames_kept: int) -> Any:
             options = VideoOptions(
-                model=model, runtime=Runtime(device=device, precision=precision, batch=batch), encode=Encoding(preset="veryfast", audio=False),
+                model=model,
+                runtime=Runtime(device=device, precision=precision, batch=batch),
+                encode=Encoding(preset="veryfast", audio=False),
                 trim=Trim(max_frames=frames_kept),
             )
             return plan_video(clip, Path(tmp) / "out.mp4", options)
@@ -104,7 +106,10 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
             stage["model+transfers"] = _rate(stylize_all)
 
         def encode() -> int:
-            writer = VideoWriter(Path(tmp) / "enc.mp4", EncodeOptions(width=width, height=height, time_base=Fraction(1, 25), preset="veryfast"))
+            writer = VideoWriter(
+                Path(tmp) / "enc.mp4",
+                EncodeOptions(width=width, height=height, time_base=Fraction(1, 25), preset="veryfast"),
+            )
             for item, pixels in stylized:
                 writer.write(item.with_data(pixels))
             writer.close()
@@ -115,10 +120,20 @@ def check_stages_and_end_to_end() -> dict[str, Any]:
         for overlap in (True, False, True, False):
             long_run, short_run = seconds(count, overlap), seconds(short, overlap)
             # A busy machine can make the short run the slower one: then the whole run's rate.
-            rates["on" if overlap else "off"].append((count - short) / (long_run - short_run) if long_run > short_run else count / long_run)
+            rates["on" if overlap else "off"].append(
+                (count - short) / (long_run - short_run) if long_run > short_run else count / long_run
+            )
     on, off = max(rates["on"]), max(rates["off"])
     slowest = min(stage.values())
-    result = {"size": f"{width}x{height}", "precision": precision, "batch": batch, "stage_fps": stage, "end_to_end_fps": {"overlap_on": rates["on"], "overlap_off": rates["off"]}, "end_to_end_vs_slowest_stage": on / slowest, "overlap_speedup": on / off}
+    result = {
+        "size": f"{width}x{height}",
+        "precision": precision,
+        "batch": batch,
+        "stage_fps": stage,
+        "end_to_end_fps": {"overlap_on": rates["on"], "overlap_off": rates["off"]},
+        "end_to_end_vs_slowest_stage": on / slowest,
+        "overlap_speedup": on / off,
+    }
     if cuda and on < 0.9 * slowest:
         raise Fail(f"end to end {on:.0f} fps is under 0.9x the slowest stage ({slowest:.0f} fps): {result}")
     if cuda and on <= off:
@@ -208,7 +223,13 @@ def check_tensorrt() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
         graph = Path(tmp) / "m.fp16.onnx"
         export_onnx(model, graph, fp16=True)
-        here = dict(precision="fp16", tensorrt_version=trt.__version__, compute_capability=capability, shapes=shapes, cache_dir=Path(tmp) / "cache")
+        here = dict(
+            precision="fp16",
+            tensorrt_version=trt.__version__,
+            compute_capability=capability,
+            shapes=shapes,
+            cache_dir=Path(tmp) / "cache",
+        )
         started = time.perf_counter()
         path, hit = cached_engine(graph, model, **here)  # type: ignore[arg-type]
         build_seconds = time.perf_counter() - started

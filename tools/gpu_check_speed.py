@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from gpu_check import Fail, frames, ms_per_batch, needs_cuda, the_net
+from gpu_check_common import Fail, frames, ms_per_batch, needs_cuda, the_net
 from vidstyle.context import resolve_context
 
 

@@ -30,8 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model", help="the fp32 .safetensors model")
     parser.add_argument("output", help="where the fp16 file goes (replaced only when parity holds)")
     parser.add_argument("--images", nargs="+", required=True, help="pictures to compare on")
-    parser.add_argument("--max-side", type=int, default=512, help="longer side the images are stylized at (default 512)")
-    parser.add_argument("--max-mean-levels", type=float, default=1.0, help="largest mean difference allowed, in 8-bit levels (default 1)")
+    parser.add_argument(
+        "--max-side", type=int, default=512, help="longer side the images are stylized at (default 512)"
+    )
+    parser.add_argument(
+        "--max-mean-levels",
+        type=float,
+        default=1.0,
+        help="largest mean difference allowed, in 8-bit levels (default 1)",
+    )
     args = parser.parse_args(argv)
 
     full = vidstyle.load_model(args.model)
@@ -52,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not written: {worst:.3f} levels is above {args.max_mean_levels}", file=sys.stderr)
             return 1
         vidstyle.save_model(args.output, full.net, full.card, half=True)
-    print(f"wrote {args.output} ({Path(args.output).stat().st_size / 1e6:.1f} MB), worst mean difference {worst:.3f} levels")
+    print(
+        f"wrote {args.output} ({Path(args.output).stat().st_size / 1e6:.1f} MB), "
+        f"worst mean difference {worst:.3f} levels"
+    )
     return 0
 
 

@@ -22,11 +22,11 @@ import vidstyle
 from benchmarks.environment import describe
 from vidstyle.atomic import atomic_output
 from vidstyle.context import resolve_context
+from vidstyle.images import read_image
+from vidstyle.stylemix import one_hot, style_index
 from vidstyle.training.losses import content_loss, style_loss
 from vidstyle.training.styles import load_targets
 from vidstyle.training.vgg import build_loss_net
-from vidstyle.images import read_image
-from vidstyle.stylemix import one_hot, style_index
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,21 +47,45 @@ def main(argv: list[str] | None = None) -> int:
     loss_net = build_loss_net(card.loss_net, content_layers=card.content_layers, style_layers=card.style_layers)
     vgg = loss_net.features.eval()
     grams = load_targets([args.style], vgg, loss_net.style_layers, max_side=512, device=torch.device("cpu")).grams[0]
-    result: dict[str, object] = {"environment": describe(resolve_context("cpu")), "style": Path(args.style).name, "images": [Path(p).name for p in args.images], "max_side": args.max_side,
-                                 "loss_net": card.loss_net, "content_weight": card.content_weight, "style_weight": card.style_weight, "models": {}}
+    result: dict[str, object] = {
+        "environment": describe(resolve_context("cpu")),
+        "style": Path(args.style).name,
+        "images": [Path(p).name for p in args.images],
+        "max_side": args.max_side,
+        "loss_net": card.loss_net,
+        "content_weight": card.content_weight,
+        "style_weight": card.style_weight,
+        "models": {},
+    }
     with torch.no_grad():  # each picture and its content features once, for every model
         pictures = [read_image(path, max_side=args.max_side) for path in args.images]
         targets = [vgg(x) for x in pictures]
     for label, (model, style) in models.items():
-        weights = one_hot(style_index(style, model.card.style_names), model.net.styles)[None] if model.net.styles > 1 else None
+        weights = (
+            one_hot(style_index(style, model.card.style_names), model.net.styles)[None]
+            if model.net.styles > 1
+            else None
+        )
         rows = []
         for x, feats_x in zip(pictures, targets):
             with torch.no_grad():
                 feats_y = vgg(model.net(x, weights))
-            rows.append((float(content_loss(feats_y, feats_x, loss_net.content_layers)), float(style_loss(feats_y, grams, loss_net.style_layers))))
+            rows.append(
+                (
+                    float(content_loss(feats_y, feats_x, loss_net.content_layers)),
+                    float(style_loss(feats_y, grams, loss_net.style_layers)),
+                )
+            )
         content = card.content_weight * sum(r[0] for r in rows) / len(rows)
         style_term = card.style_weight * sum(r[1] for r in rows) / len(rows)
-        result["models"][label] = {"model": Path(model.source).name, "steps": model.card.steps, "image_size": model.card.image_size, "style": style or None, "content": content, "style_term": style_term}  # type: ignore[index]
+        result["models"][label] = {  # type: ignore[index]
+            "model": Path(model.source).name,
+            "steps": model.card.steps,
+            "image_size": model.card.image_size,
+            "style": style or None,
+            "content": content,
+            "style_term": style_term,
+        }
         print(f"{label}: content {content:.1f}, style {style_term:.1f}")
     with atomic_output(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,10 +1,11 @@
-"""Make docs/styles.jpg: one content image under each style of a multi-style model, and under a mix.
+r"""Make docs/styles.jpg: one content image under each style of a multi-style model, and under a mix.
 
 The top row shows each style's painting (found by the file name on the model card, in
 --paintings), the bottom row the content image through the model with that style's one-hot
 weights; the last column is the mix given with --mix (50/50 of the first two styles by default).
 
-    python tools/styles_sheet.py --model four.safetensors --content tubingen.jpg --paintings styles/ --out docs/styles.jpg
+    python tools/styles_sheet.py --model four.safetensors --content tubingen.jpg --paintings styles/ \
+        --out docs/styles.jpg
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="a multi-style model file or bundled name")
     parser.add_argument("--content", required=True, help="the content image")
     parser.add_argument("--paintings", required=True, help="folder holding the style images named on the model card")
-    parser.add_argument("--mix", help='the last column\'s mix, as --style-mix takes it (default: "FIRST:0.5,SECOND:0.5")')
+    parser.add_argument(
+        "--mix", help='the last column\'s mix, as --style-mix takes it (default: "FIRST:0.5,SECOND:0.5")'
+    )
     parser.add_argument("--size", type=int, default=256, help="longer side of every tile (default 256)")
     parser.add_argument("--out", default="docs/styles.jpg")
     args = parser.parse_args(argv)
@@ -53,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     images = {entry["name"]: entry.get("image", "") for entry in model.card.styles}
     paintings = [painting_tile(Path(args.paintings), images.get(name, ""), args.size) for name, _ in columns[:-1]]
     top = labelled_row([to_pil(content), *paintings], [Path(args.content).name, *[f"style: {n}" for n in names]], gap=6)
-    bottom = labelled_row([Image.new("RGB", outputs[0].size, "white"), *outputs], ["", *[label for label, _ in columns]], gap=6)
+    bottom = labelled_row(
+        [Image.new("RGB", outputs[0].size, "white"), *outputs], ["", *[label for label, _ in columns]], gap=6
+    )
     # The mix has no painting: its column in the top row stays empty.
     sheet = Image.new("RGB", (max(top.width, bottom.width), top.height + bottom.height + 6), "white")
     sheet.paste(top, (0, 0))

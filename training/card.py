@@ -68,25 +68,34 @@ def earlier_segments(card: ModelCard | None) -> list[dict[str, Any]]:
         return []
     if card.segments:
         return [dict(segment) for segment in card.segments]
-    return [{
-        "steps": card.steps,
-        "recipe": "unrecorded",
-        "loss_net": card.loss_net,
-        "content_layers": list(card.content_layers),
-        "style_layers": list(card.style_layers),
-        "content_weight": card.content_weight,
-        "style_weight": card.style_weight,
-        "tv_weight": card.tv_weight,
-        "stability_weight": card.stability_weight,
-        "image_size": card.image_size,
-        "batch_size": card.batch_size,
-        "trained_on": card.trained_on,
-    }]
+    return [
+        {
+            "steps": card.steps,
+            "recipe": "unrecorded",
+            "loss_net": card.loss_net,
+            "content_layers": list(card.content_layers),
+            "style_layers": list(card.style_layers),
+            "content_weight": card.content_weight,
+            "style_weight": card.style_weight,
+            "tv_weight": card.tv_weight,
+            "stability_weight": card.stability_weight,
+            "image_size": card.image_size,
+            "batch_size": card.batch_size,
+            "trained_on": card.trained_on,
+        }
+    ]
 
 
 def training_card(
-    config: TrainConfig, resolved: Resolved, *, net: TransformerNet, styles: tuple[dict[str, str], ...], steps: int,
-    earlier: list[dict[str, Any]], seconds_per_step: float, final_losses: dict[str, float],
+    config: TrainConfig,
+    resolved: Resolved,
+    *,
+    net: TransformerNet,
+    styles: tuple[dict[str, str], ...],
+    steps: int,
+    earlier: list[dict[str, Any]],
+    seconds_per_step: float,
+    final_losses: dict[str, float],
 ) -> ModelCard:
     """The card for a net `steps` steps into this segment, after the `earlier` segments."""
     segments = [*earlier, segment_of(config, resolved, steps, seconds_per_step)]

@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from .config import TrainConfig
 
 
-_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors")  # what a run writes into its folder
+_RUN_FILE = re.compile(
+    r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors"
+)  # what a run writes into its folder
 
 
 def run_files(run_dir: Path) -> list[Path]:
     """The files a training run wrote into `run_dir`, and nothing else that may be there."""
-    return sorted(p for p in run_dir.glob("*") if _RUN_FILE.fullmatch(p.name) and p.is_file()) if run_dir.is_dir() else []
+    return (
+        sorted(p for p in run_dir.glob("*") if _RUN_FILE.fullmatch(p.name) and p.is_file()) if run_dir.is_dir() else []
+    )
 
 
 def check_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool, inputs: list[str]) -> list[Path]:
@@ -38,14 +42,26 @@ def check_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool, inputs:
         return []
     if not overwrite:
         if (run_dir / "last.pt").exists():
-            raise VidstyleError(f"{run_dir} already holds a training run (last.pt); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over")
-        raise VidstyleError(f"{run_dir} holds an earlier run's {held[0].name} but no checkpoint to resume; pass -y to start over")
+            raise VidstyleError(
+                f"{run_dir} already holds a training run (last.pt); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over"
+            )
+        raise VidstyleError(
+            f"{run_dir} holds an earlier run's {held[0].name} but no checkpoint to resume; pass -y to start over"
+        )
     for path in held:
         check_not_an_input(path, inputs)
     return held
 
 
-def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, config: TrainConfig, precision: str) -> None:
+def save_checkpoint(
+    path: Path,
+    step: int,
+    net: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    config: TrainConfig,
+    precision: str,
+) -> None:
     state = {
         "step": step,
         "model": net.state_dict(),
@@ -60,7 +76,9 @@ def save_checkpoint(path: Path, step: int, net: torch.nn.Module, opt: torch.opti
         with atomic_output(path) as tmp:
             torch.save(state, tmp)
     except RuntimeError as exc:  # torch's zip writer reports a full disk as a RuntimeError, not an OSError
-        raise VidstyleError(f"cannot write the checkpoint {path} (disk full?): {str(exc).splitlines()[0][:200]}") from None
+        raise VidstyleError(
+            f"cannot write the checkpoint {path} (disk full?): {str(exc).splitlines()[0][:200]}"
+        ) from None
 
 
 def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
@@ -73,7 +91,9 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
         raise VidstyleError(f"cannot read checkpoint {file}: {type(exc).__name__}") from None
 
 
-def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> int:  # type: ignore[type-arg]
+def restore_checkpoint(
+    ckpt: dict, net: TransformerNet, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler
+) -> int:  # type: ignore[type-arg]
     """Load weights, optimizer, scaler and RNG; returns the step the checkpoint reached.
 
     Checkpoints from before multi-style hold [C] norm rows and Adam moments; both are
@@ -83,16 +103,25 @@ def restore_checkpoint(ckpt: dict, net: TransformerNet, opt: torch.optim.Optimiz
     try:
         net.load_state_dict(upgrade_state(ckpt["model"], net))
     except RuntimeError as exc:  # shapes that differ: another style count or architecture
-        raise VidstyleError(f"the checkpoint does not fit this net (trained with other styles?): {str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}") from None
+        raise VidstyleError(
+            f"the checkpoint does not fit this net (trained with other styles?): {str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}"
+        ) from None
     asked_lrs = [group["lr"] for group in opt.param_groups]
-    opt.load_state_dict(_moments_by_name(ckpt["optimizer"], list(ckpt["model"]), [name for name, _ in net.named_parameters()]))
+    opt.load_state_dict(
+        _moments_by_name(ckpt["optimizer"], list(ckpt["model"]), [name for name, _ in net.named_parameters()])
+    )
     # The saved state holds the lr the run started with; `opt` was built with the --lr given now,
     # and a resumed run takes its other flags from this invocation too (stability weight, steps).
     for group, lr in zip(opt.param_groups, asked_lrs):
         group["lr"] = lr
     for param, state in opt.state.items():
         for key, value in list(state.items()):
-            if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape and value.numel() == param.numel():
+            if (
+                isinstance(value, torch.Tensor)
+                and value.dim() > 0
+                and value.shape != param.shape
+                and value.numel() == param.numel()
+            ):
                 state[key] = value.reshape(param.shape)
     scaler.load_state_dict(ckpt["scaler"])
     torch.set_rng_state(ckpt["rng_cpu"])
@@ -120,4 +149,6 @@ def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[ty
     """A checkpoint continues only the net it was made with: another width changes every weight's shape."""
     saved = json.loads(ckpt.get("config") or "{}").get("width")
     if saved is not None and config.width is not None and float(saved) != float(config.width):
-        raise VidstyleError(f"the checkpoint was trained at width {saved}, not {config.width}; resume with width {saved}")
+        raise VidstyleError(
+            f"the checkpoint was trained at width {saved}, not {config.width}; resume with width {saved}"
+        )

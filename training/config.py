@@ -27,7 +27,9 @@ class TrainConfig:
     content_weight: float = 1.0
     style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
     style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
-    style_layer_weights: tuple[float, ...] | None = None  # one multiplier per style layer, after the balance; None: all 1
+    style_layer_weights: tuple[float, ...] | None = (
+        None  # one multiplier per style layer, after the balance; None: all 1
+    )
     tv_weight: Weight = "1e-3x"
     stability_weight: float = 0.0
     style_size: int | None = 512
@@ -51,8 +53,12 @@ class TrainConfig:
     workers: int = 0
     half_weights: bool = False
     resume_from: str | None = None  # a model file: add config.style to its styles, training only the new norm rows
-    init_from: str | None = None  # a model file: start from its weights (fresh optimizer, lr warm-up) and add a segment to its card
-    warmup_steps: int = 100  # after --init-from, the lr ramps up over this many steps (a fresh Adam's first steps are full size)
+    init_from: str | None = (
+        None  # a model file: start from its weights (fresh optimizer, lr warm-up) and add a segment to its card
+    )
+    warmup_steps: int = (
+        100  # after --init-from, the lr ramps up over this many steps (a fresh Adam's first steps are full size)
+    )
     recipe: str = ""  # the named recipe that filled the options not given (recorded in the card)
     threads: int | None = None  # torch's intra-op threads (None: torch's default, one per core)
     snapshot_every: int = 1000  # write RUN/model-NNNNNN.safetensors (fp16) every N steps; 0: never
@@ -84,7 +90,9 @@ def non_negative(label: str, value: float) -> None:
 def check_layer_weights(weights: tuple[float, ...] | None, style_layers: tuple[str, ...]) -> None:
     """Style layer weights, once the loss net has said which style layers there are: one each."""
     if weights is not None and len(weights) != len(style_layers):
-        raise VidstyleError(f"--style-layer-weights gives {len(weights)} numbers for {len(style_layers)} style layers ({', '.join(style_layers)})")
+        raise VidstyleError(
+            f"--style-layer-weights gives {len(weights)} numbers for {len(style_layers)} style layers ({', '.join(style_layers)})"
+        )
     for weight in weights or ():
         non_negative("a style layer weight", weight)
 
@@ -93,7 +101,9 @@ def check_picture_side(label: str, picture: torch.Tensor) -> None:
     """A picture the loss network would pool to nothing, refused in one line."""
     height, width = picture.shape[-2:]
     if min(height, width) < MIN_IMAGE_SIZE:
-        raise VidstyleError(f"{label} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side")
+        raise VidstyleError(
+            f"{label} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side"
+        )
 
 
 def check_config(config: TrainConfig) -> None:
@@ -101,7 +111,9 @@ def check_config(config: TrainConfig) -> None:
     for name in ("image_size", "style_size"):
         value = getattr(config, name)
         if value is not None and value < MIN_IMAGE_SIZE:
-            raise VidstyleError(f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}")
+            raise VidstyleError(
+                f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}"
+            )
     positive_finite("learning rate", config.lr)
     if config.head is not None and config.head not in HEADS:
         raise VidstyleError(f"head must be one of {', '.join(HEADS)}, got {config.head!r}")
@@ -116,11 +128,15 @@ def check_config(config: TrainConfig) -> None:
     if config.teacher and config.resume_from:
         raise VidstyleError("--teacher gives the student the teacher's styles; it does not combine with --resume-from")
     if config.init_from and config.resume_from:
-        raise VidstyleError("--init-from continues a model's training and --resume-from adds styles to one; give one of them")
+        raise VidstyleError(
+            "--init-from continues a model's training and --resume-from adds styles to one; give one of them"
+        )
     for name in ("content_weight", "stability_weight", "preview_every", "workers", "snapshot_every", "warmup_steps"):
         non_negative(name.replace("_", " "), getattr(config, name))
     if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
-        raise VidstyleError(f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}")
+        raise VidstyleError(
+            f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}"
+        )
     run_dir = run_dir_for(config)
     if run_dir.exists() and not run_dir.is_dir():
         raise VidstyleError(f"the run folder {run_dir} is a file; choose another --run-dir")
@@ -129,4 +145,6 @@ def check_config(config: TrainConfig) -> None:
     if not 0 <= config.seed < 2**63:
         raise VidstyleError(f"seed must be from 0 to 2**63 - 1, got {config.seed}")
     if run_dir.resolve().is_relative_to(Path(config.data).resolve()):
-        raise VidstyleError(f"the run folder {run_dir} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere")
+        raise VidstyleError(
+            f"the run folder {run_dir} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere"
+        )

@@ -45,7 +45,9 @@ def readable_images(files: list[Path]) -> tuple[list[Path], int]:
     return good, len(files) - len(good)
 
 
-def random_crop_box(height: int, width: int, generator: torch.Generator, *, min_scale: float = 0.5) -> tuple[int, int, int]:
+def random_crop_box(
+    height: int, width: int, generator: torch.Generator, *, min_scale: float = 0.5
+) -> tuple[int, int, int]:
     """A square (top, left, side) covering min_scale..1 of the shorter side."""
     short = min(height, width)
     scale = min_scale + (1.0 - min_scale) * torch.rand((), generator=generator).item()
@@ -94,7 +96,9 @@ class CropDataset(Dataset[tuple[torch.Tensor, int]]):
         image = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div(255.0)
         top, left, side = random_crop_box(image.shape[1], image.shape[2], gen)
         crop = image[:, top : top + side, left : left + side][None]
-        crop = F.interpolate(crop, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=side > self.size)[0]
+        crop = F.interpolate(
+            crop, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=side > self.size
+        )[0]
         if torch.rand((), generator=gen).item() < 0.5:
             crop = crop.flip(-1)
         return crop.clamp(0.0, 1.0)

@@ -16,8 +16,8 @@ from typing import Literal
 
 import torch
 
-from vidstyle.errors import VidstyleError
 from vidstyle.colour import fit_max_side, resize, transfer_luminance
+from vidstyle.errors import VidstyleError
 from vidstyle.images import read_image
 from vidstyle.progress import progress_bar
 
@@ -97,13 +97,20 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     if len(blend) != len(styles):
         raise VidstyleError(f"{len(styles)} style images but {len(blend)} blend weights")
     if any(not math.isfinite(w) or w < 0 for w in blend) or not sum(blend) > 0:
-        raise VidstyleError(f"style blend weights must be 0 or more, not all 0, got {','.join(f'{w:g}' for w in blend)}")
+        raise VidstyleError(
+            f"style blend weights must be 0 or more, not all 0, got {','.join(f'{w:g}' for w in blend)}"
+        )
     wants_style = parse_weight(str(config.style_weight)) not in (0.0, "0x")
     use_style = bool(styles) and wants_style
     if wants_style and not styles:
         raise VidstyleError("a style image is needed unless the mode is content (or the style weight 0)")
 
-    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
+    loss_net = build_loss_net(
+        config.loss_net,
+        weights_path=config.vgg_weights,
+        content_layers=config.content_layers,
+        style_layers=config.style_layers,
+    )
     vgg = loss_net.features.to(ctx.device)
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     check_layer_weights(config.style_layer_weights, style_layers)
@@ -114,7 +121,13 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
         feats = vgg(noise)
         yardstick = InitialTerms(
             float(content_loss(feats, content_targets, content_layers)),
-            float(style_loss(feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights)) if use_style else 1.0,
+            float(
+                style_loss(
+                    feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights
+                )
+            )
+            if use_style
+            else 1.0,
             float(tv_loss(noise)),
         )
     style_weight, tv_weight = resolve_weights(config.style_weight, config.tv_weight, yardstick)
@@ -127,7 +140,12 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
             feats = vgg(image)
         terms = {
             "content": config.content_weight * content_loss(feats, content_targets, content_layers),
-            "style": style_weight * style_loss(feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights) if use_style else image.new_zeros(()),
+            "style": style_weight
+            * style_loss(
+                feats, grams, style_layers, balance=config.style_balance, layer_weights=config.style_layer_weights
+            )
+            if use_style
+            else image.new_zeros(()),
             "tv": tv_weight * tv_loss(image),
         }
         total = torch.stack(list(terms.values())).sum()
@@ -171,8 +189,14 @@ def _optimise(
         # max_eval lets each iteration's line search take its 25 tries: torch's default
         # (1.25 x max_iter evaluations in all) ended short runs after 2 of 5 iterations.
         lbfgs = torch.optim.LBFGS(
-            [image], lr=config.lr or 1.0, max_iter=config.steps, max_eval=config.steps * 25, history_size=50,
-            line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0,
+            [image],
+            lr=config.lr or 1.0,
+            max_iter=config.steps,
+            max_eval=config.steps * 25,
+            history_size=50,
+            line_search_fn="strong_wolfe",
+            tolerance_grad=0.0,
+            tolerance_change=0.0,
         )
 
         def closure() -> torch.Tensor:

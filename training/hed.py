@@ -57,5 +57,7 @@ def read_conv_weights(path: Path) -> list[tuple[torch.Tensor, torch.Tensor]]:
                     bias = torch.from_numpy(group["1"][()])
                     convs.append((kernel.permute(3, 2, 0, 1).contiguous(), bias.contiguous()))
     except (OSError, KeyError) as exc:
-        raise WeightsUnavailableError(f"{path} does not hold the HED VGG16 trunk ({type(exc).__name__}: {exc})") from None
+        raise WeightsUnavailableError(
+            f"{path} does not hold the HED VGG16 trunk ({type(exc).__name__}: {exc})"
+        ) from None
     return convs

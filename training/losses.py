@@ -16,7 +16,9 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return flat @ flat.transpose(1, 2) / (c * h * w)
 
 
-def content_loss(features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
+def content_loss(
+    features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], layers: tuple[str, ...]
+) -> torch.Tensor:
     return torch.stack([F.mse_loss(features[name].float(), targets[name].float()) for name in layers]).sum()
 
 

@@ -51,7 +51,9 @@ class Objective:
     def _layers(self, with_style: bool) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.content_layers + (self.style_layers if with_style else ())))
 
-    def raw_terms(self, net: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, weights: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
+    def raw_terms(
+        self, net: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, weights: torch.Tensor, index: int
+    ) -> dict[str, torch.Tensor]:
         """Unweighted terms of one batch; the style term only where there are Gram targets."""
         with_style = bool(self.styles.grams[index])
         with self.ctx.autocast():
@@ -62,18 +64,35 @@ class Objective:
                 feats_t = self.vgg(target, self.content_layers)  # the targets need only the content layers: stop there
         # content, style and tv are always there, so that losses.csv keeps its columns across runs.
         terms = {"content": content_loss(feats_y, feats_t, self.content_layers)}
-        terms["style"] = style_loss(feats_y, self.styles.grams[index], self.style_layers, balance=self.style_balance, layer_weights=self.style_layer_weights) if with_style else torch.zeros((), device=y.device)
+        terms["style"] = (
+            style_loss(
+                feats_y,
+                self.styles.grams[index],
+                self.style_layers,
+                balance=self.style_balance,
+                layer_weights=self.style_layer_weights,
+            )
+            if with_style
+            else torch.zeros((), device=y.device)
+        )
         terms["tv"] = tv_loss(y.float())
         if self.teacher is not None:
             terms["pixel"] = F.l1_loss(y.float(), target.float())
         terms["_output"] = y
         return terms
 
-    def terms(self, net: TransformerNet, x: torch.Tensor, weights: torch.Tensor, index: int, step: int) -> dict[str, torch.Tensor]:
+    def terms(
+        self, net: TransformerNet, x: torch.Tensor, weights: torch.Tensor, index: int, step: int
+    ) -> dict[str, torch.Tensor]:
         """The weighted terms of one training step."""
         raw = self.raw_terms(lambda images: net(images, weights), x, weights, index)
         y = raw.pop("_output")
-        scale = {"content": self.content_weight, "style": self.style_weight, "tv": self.tv_weight, "pixel": self.pixel_weight}
+        scale = {
+            "content": self.content_weight,
+            "style": self.style_weight,
+            "tv": self.tv_weight,
+            "pixel": self.pixel_weight,
+        }
         terms = {name: scale[name] * value for name, value in raw.items()}
         if self.stability_weight > 0:
             terms["stability"] = self.stability_weight * stability_loss(

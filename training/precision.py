@@ -12,7 +12,9 @@ from vidstyle.precision import choose_precision as _choose
 log = logging.getLogger("vidstyle")
 
 
-def choose_precision(device: str = "auto", precision: str = "auto", *, flags: frozenset[str] | None = None) -> PrecisionChoice:
+def choose_precision(
+    device: str = "auto", precision: str = "auto", *, flags: frozenset[str] | None = None
+) -> PrecisionChoice:
     """Training's (and Gatys's) choice: fp16 gets a grad scaler, the probe runs backward too."""
     return _choose(device, precision, training=True, flags=flags)
 

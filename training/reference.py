@@ -15,7 +15,9 @@ from vidstyle.media.probe import probe
 from .gatys import GatysConfig, run_gatys
 
 
-def write_reference_frames(video: str, output_dir: str, config: GatysConfig, *, every: int = 30, overwrite: bool = True) -> list[Path]:
+def write_reference_frames(
+    video: str, output_dir: str, config: GatysConfig, *, every: int = 30, overwrite: bool = True
+) -> list[Path]:
     """Optimise every `every`-th frame; files are named frame_<index>.png by source frame index.
 
     Never over the video or a style image; over earlier frames only with `overwrite`. An error

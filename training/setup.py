@@ -20,11 +20,15 @@ def resolve_width(config: TrainConfig, init: StyleModel | None) -> float:
     if init is None:
         return config.width or 1.0
     if config.width is not None and config.width != init.net.width:
-        raise VidstyleError(f"--init-from {config.init_from} is a width-{init.net.width} net; drop --width or give {init.net.width}")
+        raise VidstyleError(
+            f"--init-from {config.init_from} is a width-{init.net.width} net; drop --width or give {init.net.width}"
+        )
     return init.net.width
 
 
-def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: StyleModel | None) -> tuple[TransformerNet, int, list[str]]:
+def start_net(
+    config: TrainConfig, styles: int, base: StyleModel | None, init: StyleModel | None
+) -> tuple[TransformerNet, int, list[str]]:
     """(net, its first row for this run's styles, style names it already holds).
 
     --resume-from adds rows for new styles to `base`; --init-from starts from `init`'s weights,
@@ -32,7 +36,13 @@ def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: S
     if base is not None:
         return extend_styles(base.net, styles), base.net.styles, base.card.style_names
     if init is None:
-        net = TransformerNet(width=config.width or 1.0, residual_blocks=config.residual_blocks, styles=styles, separable=config.separable, head=config.head or "tanh")
+        net = TransformerNet(
+            width=config.width or 1.0,
+            residual_blocks=config.residual_blocks,
+            styles=styles,
+            separable=config.separable,
+            head=config.head or "tanh",
+        )
         return net, 0, []
     if config.head is not None:
         init.net.head = config.head  # the heads agree around z = 0 (see net.py): the convs carry over
@@ -40,18 +50,24 @@ def start_net(config: TrainConfig, styles: int, base: StyleModel | None, init: S
         return init.net.requires_grad_(True), 0, []  # a loaded model comes frozen, for inference
     if init.net.styles == 1:
         return extend_styles(init.net, styles - 1), 0, []
-    raise VidstyleError(f"--init-from {config.init_from} holds {init.net.styles} styles; give as many --style images, or start from a single-style model")
+    raise VidstyleError(
+        f"--init-from {config.init_from} holds {init.net.styles} styles; give as many --style images, or start from a single-style model"
+    )
 
 
 def teacher_styles(teacher: StyleModel, style_paths: list[str]) -> StyleTargets:
     """A teacher's styles, by its names; Gram targets come later only if style images were given."""
     if style_paths and len(style_paths) != teacher.net.styles:
-        raise VidstyleError(f"the teacher holds {teacher.net.styles} styles; give its {teacher.net.styles} style images in its order, or none")
+        raise VidstyleError(
+            f"the teacher holds {teacher.net.styles} styles; give its {teacher.net.styles} style images in its order, or none"
+        )
     return StyleTargets(teacher.card.style_names, [], [{} for _ in teacher.card.style_names])
 
 
 def teacher_card_styles(card: ModelCard) -> tuple[dict[str, str], ...]:
-    return tuple(card.styles) or ({"name": card.style_names[0], "image": card.style_image, "sha256": card.style_image_sha256},)
+    return tuple(card.styles) or (
+        {"name": card.style_names[0], "image": card.style_image, "sha256": card.style_image_sha256},
+    )
 
 
 def first_batch(dataset: CropDataset, batch_size: int, device: torch.device, channels_last: bool) -> torch.Tensor:

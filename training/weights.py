@@ -54,4 +54,6 @@ def resolve_weight(weight: Weight, raw: float, content_term: float) -> float:
 
 def resolve_weights(style_weight: Weight, tv_weight: Weight, initial: InitialTerms) -> tuple[float, float]:
     """(style_weight, tv_weight) as numbers, relative ones measured against the unweighted content term."""
-    return resolve_weight(style_weight, initial.style, initial.content), resolve_weight(tv_weight, initial.tv, initial.content)
+    return resolve_weight(style_weight, initial.style, initial.content), resolve_weight(
+        tv_weight, initial.tv, initial.content
+    )

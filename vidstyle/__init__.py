@@ -3,7 +3,8 @@
     import vidstyle
     model = vidstyle.load_model()                      # the bundled default style
     vidstyle.stylize_image("in.jpg", "out.jpg", model=model)
-    vidstyle.stylize_video("in.mp4", "out.mp4", vidstyle.VideoOptions(model=model, runtime=vidstyle.Runtime(max_side=480)))
+    options = vidstyle.VideoOptions(model=model, runtime=vidstyle.Runtime(max_side=480))
+    vidstyle.stylize_video("in.mp4", "out.mp4", options)
 
 Training and Gatys live in vidstyle.training (train/TrainConfig, run_gatys/GatysConfig);
 the runtime never imports them.

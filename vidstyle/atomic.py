@@ -84,7 +84,12 @@ def atomic_output(
     try:
         yield tmp
     except BaseException as exc:
-        if keep_partial and isinstance(exc, KeyboardInterrupt | Interrupted) and tmp.exists() and tmp.stat().st_size > 0:
+        if (
+            keep_partial
+            and isinstance(exc, KeyboardInterrupt | Interrupted)
+            and tmp.exists()
+            and tmp.stat().st_size > 0
+        ):
             _move_without_replacing(tmp, partial_path_for(out))
         else:
             tmp.unlink(missing_ok=True)
@@ -159,7 +164,9 @@ def leftover_temp_files(path: PathLike, *, since: float) -> list[Path]:
     after `since` (a time.time()): what a process killed outright (SIGKILL, an out-of-memory
     kill) leaves behind, since it cannot remove them. Only names of exactly that pattern match."""
     out = Path(path)
-    pattern = re.compile(re.escape(f".{out.stem}.") + f"[0-9a-f]{{{2 * _TOKEN_BYTES}}}" + re.escape(f".partial{out.suffix}"))
+    pattern = re.compile(
+        re.escape(f".{out.stem}.") + f"[0-9a-f]{{{2 * _TOKEN_BYTES}}}" + re.escape(f".partial{out.suffix}")
+    )
     found = []
     for candidate in out.parent.glob(f".{glob.escape(out.stem)}.*"):
         try:

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
-from .commands.help_format import DefaultsFormatter
 from .commands.common import resolve_inference_precision
+from .commands.help_format import DefaultsFormatter
 from .errors import OutputExistsError, VidstyleError
 
 # name -> (module in vidstyle.commands, one-line help)
@@ -29,7 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stylize": ("stylize", "stylize a video file, keeping audio, timestamps and rotation"),
     "batch": ("batch", "stylize many video files on a Ray cluster, or with Ray on this machine"),
     "camera": ("camera", "stylize a live camera (or a file paced like one) with low latency"),
-    "serve": ("serve", "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized"),
+    "serve": (
+        "serve",
+        "live style transfer in the browser: a web page sends its webcam over WebRTC and shows it stylized",
+    ),
     "export": ("export", "export a model to ONNX or a TensorRT engine, checked against torch"),
     "import": ("import_model", "convert a pytorch/examples fast_neural_style model (.pth) into a vidstyle model"),
     "flicker": ("flicker", "measure temporal flicker (warping error) of a stylized clip against its input"),
@@ -83,7 +86,9 @@ def build_parser() -> CommandParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, notes or codec logs")
     parser.add_argument("--version", action="version", version=f"vidstyle {__version__}")
-    parser.add_argument("-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)")
+    parser.add_argument(
+        "-y", "--overwrite", action="store_true", help="replace outputs that exist (default: refuse, as ffmpeg does)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"vidstyle.commands.{module}")
@@ -91,9 +96,21 @@ def build_parser() -> CommandParser:
         # earlier -q. One parent per command: argparse shares a parent's actions, and a command
         # may say what -y means for it (batch skips what exists rather than refusing).
         quiet = OneLineParser(add_help=False)
-        quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars, notes or codec logs (default: off)")
+        quiet.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="no progress bars, notes or codec logs (default: off)",
+        )
         if getattr(command, "OVERWRITE_HELP", "") is not None:  # None: the command writes no file
-            quiet.add_argument("-y", "--overwrite", action="store_true", default=argparse.SUPPRESS, help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"))
+            quiet.add_argument(
+                "-y",
+                "--overwrite",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help=getattr(command, "OVERWRITE_HELP", "replace outputs that exist (default: refuse)"),
+            )
         sub_parser = parser.commands[name] = sub.add_parser(
             name,
             help=help_text,
@@ -132,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for at, token in enumerate(tokens):
         if token == "" or (token.startswith("--") and token.endswith("=")):
             named = token[:-1] if token else tokens[at - 1] if at and tokens[at - 1].startswith("-") else "an argument"
-            command_parser.error(f"{named} is empty (\"\")")
+            command_parser.error(f'{named} is empty ("")')
     if extra:
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(quiet=args.quiet)
@@ -154,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt as exc:
         signum = int(exc.signum if isinstance(exc, Terminated) else signal.SIGINT)
-        said = {int(signal.SIGINT): "interrupted", int(signal.SIGTERM): "terminated"}.get(signum, f"terminated ({signal.Signals(signum).name})")
+        said = {int(signal.SIGINT): "interrupted", int(signal.SIGTERM): "terminated"}.get(
+            signum, f"terminated ({signal.Signals(signum).name})"
+        )
         print(f"vidstyle {args.command}: {said}", file=sys.stderr)
         return 128 + signum
     finally:
@@ -170,7 +189,10 @@ def run_cli() -> NoReturn:
     status instead of 130/143. Outputs are already cleaned up when main() returns.
     """
     code = main()
-    if any(t.is_alive() and t is not threading.main_thread() and not t.daemon for t in threading.enumerate()) or code >= 128:
+    if (
+        any(t.is_alive() and t is not threading.main_thread() and not t.daemon for t in threading.enumerate())
+        or code >= 128
+    ):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

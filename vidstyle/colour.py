@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # numpy only for the host conversion below, so the device pat
 _MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
 
 
-def yuv420_to_rgb(planes: torch.Tensor, *, matrix: Literal["bt601", "bt709"] = "bt601", full_range: bool = False) -> torch.Tensor:
+def yuv420_to_rgb(
+    planes: torch.Tensor, *, matrix: Literal["bt601", "bt709"] = "bt601", full_range: bool = False
+) -> torch.Tensor:
     """Packed I420 uint8 [N, H*3/2, W] -> float RGB [N, 3, H, W] in [0, 1], on the planes' device.
 
     Chroma is upsampled by nearest neighbour, as swscale's default fast path does.

@@ -73,7 +73,10 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         state = torch.load(file, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelFileError(f"{file} is not a readable torch state dict ({first[:200]}); vidstyle import reads files saved with torch.save(net.state_dict(), ...)") from None
+        raise ModelFileError(
+            f"{file} is not a readable torch state dict ({first[:200]}); "
+            "vidstyle import reads files saved with torch.save(net.state_dict(), ...)"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"{file} holds a {type(state).__name__} of other things, not a state dict of tensors")
     return {str(k): v for k, v in state.items() if not str(k).endswith(_IGNORED_SUFFIXES)}
@@ -84,11 +87,17 @@ def check_layout(state: dict[str, torch.Tensor], name: str) -> float:
     wanted = expected_keys()
     missing, extra = sorted(wanted - set(state)), sorted(set(state) - wanted)
     if missing or extra:
-        shown = "; ".join(part for part in (
-            f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}" if missing else "",
-            f"unexpected {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}" if extra else "",
-        ) if part)
-        raise ModelFileError(f"{name} is not a {SOURCE_FORMAT} state dict (conv1/in1 ... res1-res5 ... deconv3): {shown}")
+        shown = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}" if missing else "",
+                f"unexpected {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}" if extra else "",
+            )
+            if part
+        )
+        raise ModelFileError(
+            f"{name} is not a {SOURCE_FORMAT} state dict (conv1/in1 ... res1-res5 ... deconv3): {shown}"
+        )
     c1, c2, c3 = (state[f"conv{i}.conv2d.weight"].shape[0] for i in (1, 2, 3))
     width = c1 / 32
     if channels_for(width) != (c1, c2, c3):
@@ -172,7 +181,10 @@ def _fit_channel(u: torch.Tensor) -> tuple[float, float]:
         return float(gains[at // len(shifts)]), float(shifts[at % len(shifts)])
 
     gain_step, shift_step = 0.1, 0.01
-    gain, shift = best(torch.arange(0.5, 12.0, gain_step, dtype=torch.float64), torch.arange(-0.3, 0.3, shift_step, dtype=torch.float64))
+    gain, shift = best(
+        torch.arange(0.5, 12.0, gain_step, dtype=torch.float64),
+        torch.arange(-0.3, 0.3, shift_step, dtype=torch.float64),
+    )
     for _ in range(2):  # each round searches the neighbourhood of the last best point 20x finer
         gains = torch.linspace(max(gain - gain_step, 0.05), gain + gain_step, 41, dtype=torch.float64)
         shifts = torch.linspace(shift - shift_step, shift + shift_step, 41, dtype=torch.float64)
@@ -201,7 +213,9 @@ def picture_error(outputs: list[torch.Tensor], head: Head) -> PictureError:
         diffs.append(((ours - (u + 0.5).clamp(0.0, 1.0)).abs() * 255.0).flatten())
     every = torch.cat(diffs).float()
     sample = every[:: max(1, every.numel() // 1_000_000)]  # quantile() refuses very large inputs
-    return PictureError(round(float(every.mean()), 2), round(float(torch.quantile(sample, 0.99)), 1), round(float(every.max()), 1))
+    return PictureError(
+        round(float(every.mean()), 2), round(float(torch.quantile(sample, 0.99)), 1), round(float(every.max()), 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -214,8 +228,12 @@ class ImportReport:
 
 
 def import_fast_neural_style(
-    source: str | os.PathLike[str], output: str | os.PathLike[str], images: Sequence[str | os.PathLike[str]] = (), *,
-    max_side: int = 512, overwrite: bool = True,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    images: Sequence[str | os.PathLike[str]] = (),
+    *,
+    max_side: int = 512,
+    overwrite: bool = True,
 ) -> ImportReport:
     """Convert their state dict at `source` into a vidstyle model at `output`, with a card that
     records its origin. The tanh is fitted on `images` (default: the bundled sample picture)

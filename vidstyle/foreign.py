@@ -33,11 +33,16 @@ def describe(path: str | os.PathLike[str]) -> str | None:
         return None
     kind = _image_kind(head)
     if kind is not None:
-        return (f"{file} is a {kind} image, not a style model: train a model on it with "
-                f"`vidstyle train --data PHOTOS/ --style {file.name} -o {file.stem}.safetensors`, or pick a bundled one (`vidstyle models`)")
+        return (
+            f"{file} is a {kind} image, not a style model: train a model on it with "
+            f"`vidstyle train --data PHOTOS/ --style {file.name} -o {file.stem}.safetensors`, "
+            "or pick a bundled one (`vidstyle models`)"
+        )
     if _is_torch_checkpoint(file, head):
-        return (f"{file} is a PyTorch checkpoint (a pickle), which vidstyle does not load; if it is a pytorch/examples "
-                f"fast_neural_style model, convert it once with `vidstyle import {file.name} -o {file.stem}.safetensors`")
+        return (
+            f"{file} is a PyTorch checkpoint (a pickle), which vidstyle does not load; if it is a pytorch/examples "
+            f"fast_neural_style model, convert it once with `vidstyle import {file.name} -o {file.stem}.safetensors`"
+        )
     return None
 
 

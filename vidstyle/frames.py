@@ -40,7 +40,9 @@ class FrameBatch:
         if self.pixel_format == "rgb24" and (self.data.ndim != 4 or self.data.shape[-1] != 3):
             raise ValueError(f"rgb24 FrameBatch.data must be [N, H, W, 3], got {tuple(self.data.shape)}")
         if self.pixel_format == "yuv420p" and (self.data.ndim != 3 or self.data.shape[1] % 3 or self.data.shape[2] % 2):
-            raise ValueError(f"yuv420p FrameBatch.data must be [N, H*3/2, W] with even H and W, got {tuple(self.data.shape)}")
+            raise ValueError(
+                f"yuv420p FrameBatch.data must be [N, H*3/2, W] with even H and W, got {tuple(self.data.shape)}"
+            )
         if len(self.pts) != self.data.shape[0]:
             raise ValueError(f"FrameBatch has {self.data.shape[0]} frames but {len(self.pts)} pts")
         if self.time_base <= 0:
@@ -67,7 +69,9 @@ class FrameBatch:
             raise TypeError("FrameBatch takes a slice of consecutive frames, like batch[2:5]")
         start, stop, _ = frames.indices(len(self))
         stop = max(start, stop)
-        return FrameBatch(self.data[start:stop], self.pts[start:stop], self.time_base, self.first_index + start, self.pixel_format)
+        return FrameBatch(
+            self.data[start:stop], self.pts[start:stop], self.time_base, self.first_index + start, self.pixel_format
+        )
 
     @property
     def height(self) -> int:
@@ -82,7 +86,9 @@ class FrameBatch:
         return tuple(float(p * self.time_base) for p in self.pts)
 
     def with_data(self, data: torch.Tensor, pixel_format: PixelFormat = "rgb24") -> FrameBatch:
-        return FrameBatch(data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index, pixel_format=pixel_format)
+        return FrameBatch(
+            data=data, pts=self.pts, time_base=self.time_base, first_index=self.first_index, pixel_format=pixel_format
+        )
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # eq on pixel arrays has no one answer

@@ -62,7 +62,11 @@ def read_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> 
 
 
 def write_image_uint8(
-    pixels: torch.Tensor, path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = (), overwrite: bool = True
+    pixels: torch.Tensor,
+    path: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    overwrite: bool = True,
 ) -> Path:
     """Write uint8 RGB [H, W, 3]; the format follows the file's suffix. Never over one of `inputs`."""
     out = Path(path)
@@ -76,7 +80,11 @@ def write_image_uint8(
 
 
 def write_image(
-    image: torch.Tensor, path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = (), overwrite: bool = True
+    image: torch.Tensor,
+    path: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    overwrite: bool = True,
 ) -> Path:
     """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]. Never over one of `inputs`."""
     from .colour import float_to_uint8

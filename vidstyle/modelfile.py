@@ -152,7 +152,9 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
     bundled = bundled_models()
     if str(name_or_path) in bundled:
         return bundled[str(name_or_path)]
-    raise ModelFileError(f"no model file or bundled model named {name_or_path!r}; bundled: {', '.join(bundled) or 'none'}")
+    raise ModelFileError(
+        f"no model file or bundled model named {name_or_path!r}; bundled: {', '.join(bundled) or 'none'}"
+    )
 
 
 def check_model_file(file: Path) -> Path:
@@ -169,7 +171,10 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
     file = check_model_file(resolve_model_path(path))
     kind = exported_kind(file)  # runnable by a backend, not loadable as a net
     if kind is not None:
-        raise ModelFileError(f"{file} is an exported {kind[1]}; this command takes the .safetensors model it was exported from (stylize, image, camera and serve run it directly)")
+        raise ModelFileError(
+            f"{file} is an exported {kind[1]}; this command takes the .safetensors model it was exported from "
+            "(stylize, image, camera and serve run it directly)"
+        )
     try:
         with safe_open(str(file), framework="pt") as handle:
             metadata: dict[str, Any] = handle.metadata() or {}
@@ -177,7 +182,10 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         from .foreign import describe  # only on this error path: says what the file is instead (an image, a .pth)
 
-        raise ModelFileError(describe(file) or f"{file} is not a readable safetensors model file (truncated or corrupt?): {_first_line(exc)}") from None
+        raise ModelFileError(
+            describe(file)
+            or f"{file} is not a readable safetensors model file (truncated or corrupt?): {_first_line(exc)}"
+        ) from None
     if metadata.get(_FORMAT_KEY) != FORMAT:
         raise ModelFileError(f"{file} is a safetensors file but not a vidstyle model (no {FORMAT} marker)")
     if metadata.get(_CHECKSUM_KEY) != tensor_checksum(state):
@@ -186,7 +194,13 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
         card = ModelCard.from_json(metadata.get(_CARD_KEY, ""))
         if card.architecture != "TransformerNet":
             raise ValueError(f"unsupported architecture {card.architecture!r}")
-        net = TransformerNet(width=card.width, residual_blocks=card.residual_blocks, styles=card.style_count, separable=card.separable, head=card.head)  # type: ignore[arg-type]
+        net = TransformerNet(
+            width=card.width,
+            residual_blocks=card.residual_blocks,
+            styles=card.style_count,
+            separable=card.separable,
+            head=card.head,  # type: ignore[arg-type]
+        )
         net.load_state_dict(upgrade_state({k: v.float() for k, v in state.items()}, net))
     except (ValueError, TypeError, RuntimeError) as exc:
         raise ModelFileError(f"{file} has an invalid model card or weights: {_first_line(exc)}") from None

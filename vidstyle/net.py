@@ -27,10 +27,11 @@ HEADS: tuple[Head, ...] = ("tanh", "clamp")
 
 
 class ConvLayer(nn.Sequential):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, *, bias: bool = True) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, *, bias: bool = True
+    ) -> None:
         super().__init__(
-            nn.ReflectionPad2d(kernel_size // 2),
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride, bias=bias),
+            nn.ReflectionPad2d(kernel_size // 2), nn.Conv2d(in_channels, out_channels, kernel_size, stride, bias=bias)
         )
 
 
@@ -81,7 +82,13 @@ class StyleBlock(nn.ModuleList, TakesStyle):
 
 class ConvNormReLU(StyleBlock):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, styles: int, stride: int = 1) -> None:
-        super().__init__([ConvLayer(in_channels, out_channels, kernel_size, stride, bias=False), ConditionalInstanceNorm(out_channels, styles), nn.ReLU()])
+        super().__init__(
+            [
+                ConvLayer(in_channels, out_channels, kernel_size, stride, bias=False),
+                ConditionalInstanceNorm(out_channels, styles),
+                nn.ReLU(),
+            ]
+        )
 
 
 class SeparableConvLayer(nn.Sequential):
@@ -101,9 +108,21 @@ class ResidualBlock(nn.Module, TakesStyle):
         super().__init__()
         if separable:
             convs = [SeparableConvLayer(channels), SeparableConvLayer(channels)]
-            self.body = StyleBlock([StyleBlock([convs[0], ConditionalInstanceNorm(channels, styles), nn.ReLU()]), convs[1], ConditionalInstanceNorm(channels, styles)])
+            self.body = StyleBlock(
+                [
+                    StyleBlock([convs[0], ConditionalInstanceNorm(channels, styles), nn.ReLU()]),
+                    convs[1],
+                    ConditionalInstanceNorm(channels, styles),
+                ]
+            )
         else:
-            self.body = StyleBlock([ConvNormReLU(channels, channels, 3, styles), ConvLayer(channels, channels, 3, bias=False), ConditionalInstanceNorm(channels, styles)])
+            self.body = StyleBlock(
+                [
+                    ConvNormReLU(channels, channels, 3, styles),
+                    ConvLayer(channels, channels, 3, bias=False),
+                    ConditionalInstanceNorm(channels, styles),
+                ]
+            )
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return x + self.body(x, style_weights)
@@ -129,7 +148,13 @@ class TransformerNet(nn.Module):
     """`styles` rows of norm parameters share one set of convs; styles=1 is a single-style net."""
 
     def __init__(
-        self, width: float = 1.0, residual_blocks: int = 5, styles: int = 1, *, separable: bool = False, head: Head = "tanh"
+        self,
+        width: float = 1.0,
+        residual_blocks: int = 5,
+        styles: int = 1,
+        *,
+        separable: bool = False,
+        head: Head = "tanh",
     ) -> None:
         super().__init__()
         if head not in HEADS:
@@ -143,9 +168,17 @@ class TransformerNet(nn.Module):
         self.separable = separable
         self.head = head
         c1, c2, c3 = channels_for(width)
-        self.encoder = StyleBlock([ConvNormReLU(3, c1, 9, styles), ConvNormReLU(c1, c2, 3, styles, stride=2), ConvNormReLU(c2, c3, 3, styles, stride=2)])
+        self.encoder = StyleBlock(
+            [
+                ConvNormReLU(3, c1, 9, styles),
+                ConvNormReLU(c1, c2, 3, styles, stride=2),
+                ConvNormReLU(c2, c3, 3, styles, stride=2),
+            ]
+        )
         self.residuals = StyleBlock([ResidualBlock(c3, styles, separable=separable) for _ in range(residual_blocks)])
-        self.decoder = StyleBlock([UpsampleConvNormReLU(c3, c2, styles), UpsampleConvNormReLU(c2, c1, styles), ConvLayer(c1, 3, 9)])
+        self.decoder = StyleBlock(
+            [UpsampleConvNormReLU(c3, c2, styles), UpsampleConvNormReLU(c2, c1, styles), ConvLayer(c1, 3, 9)]
+        )
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor | None = None) -> torch.Tensor:
         """x [B, 3, H, W] in [0, 1]; style_weights [B, N] (may be omitted when N == 1)."""
@@ -168,12 +201,16 @@ class TransformerNet(nn.Module):
 
 def same_shape(net: TransformerNet, styles: int) -> TransformerNet:
     """A fresh net of `net`'s architecture with `styles` rows of norm parameters."""
-    return TransformerNet(width=net.width, residual_blocks=len(net.residuals), styles=styles, separable=net.separable, head=net.head)
+    return TransformerNet(
+        width=net.width, residual_blocks=len(net.residuals), styles=styles, separable=net.separable, head=net.head
+    )
 
 
 def redundant_biases(net: TransformerNet) -> set[str]:
     """Names older files used for the conv biases in front of each norm (see ConvLayer)."""
-    return {f"{name}.bias" for name, module in net.named_modules() if isinstance(module, nn.Conv2d) and module.bias is None}
+    return {
+        f"{name}.bias" for name, module in net.named_modules() if isinstance(module, nn.Conv2d) and module.bias is None
+    }
 
 
 def upgrade_state(state: dict[str, torch.Tensor], net: TransformerNet) -> dict[str, torch.Tensor]:
@@ -182,7 +219,11 @@ def upgrade_state(state: dict[str, torch.Tensor], net: TransformerNet) -> dict[s
     output is unchanged)."""
     wanted = net.state_dict()
     dropped = redundant_biases(net)
-    return {k: v.reshape(wanted[k].shape) if k in wanted and v.dim() == 1 and wanted[k].dim() == 2 else v for k, v in state.items() if k not in dropped}
+    return {
+        k: v.reshape(wanted[k].shape) if k in wanted and v.dim() == 1 and wanted[k].dim() == 2 else v
+        for k, v in state.items()
+        if k not in dropped
+    }
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:

@@ -214,7 +214,10 @@ def run_pipeline(
                 channels[1].put(transform(cast(T, item)), flags)
         channels[1].close(flags)
 
-    threads = [threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True) for name, body in (("source", produce), ("transform", work))]
+    threads = [
+        threading.Thread(target=guard(body), name=f"vidstyle-{name}", daemon=True)
+        for name, body in (("source", produce), ("transform", work))
+    ]
     for thread in threads:
         thread.start()
     delivered, ended_early = 0, False
@@ -237,4 +240,6 @@ def run_pipeline(
     if errors:
         raise errors[0]
     dropped = sum(c.dropped for c in channels)
-    return PipelineResult(produced=produced, delivered=delivered, dropped=dropped, stopped=ended_early or flags.stop.is_set())
+    return PipelineResult(
+        produced=produced, delivered=delivered, dropped=dropped, stopped=ended_early or flags.stop.is_set()
+    )

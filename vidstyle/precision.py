@@ -53,7 +53,11 @@ def probe_seconds(precision: str, *, size: int = 64, repeats: int = 3, backward:
     middle), forward and, with `backward`, backward too, under `precision`."""
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(2, 64, size, size, generator=generator).contiguous(memory_format=torch.channels_last)
-    weight = (torch.randn(128, 64, 3, 3, generator=generator) * 0.05).contiguous(memory_format=torch.channels_last).requires_grad_(backward)
+    weight = (
+        (torch.randn(128, 64, 3, 3, generator=generator) * 0.05)
+        .contiguous(memory_format=torch.channels_last)
+        .requires_grad_(backward)
+    )
     best = float("inf")
     for _ in range(repeats + 1):  # the first run pays oneDNN's kernel selection
         tic = time.perf_counter()
@@ -66,7 +70,9 @@ def probe_seconds(precision: str, *, size: int = 64, repeats: int = 3, backward:
     return best
 
 
-def choose_precision(device: str = "auto", precision: str = "auto", *, training: bool = False, flags: frozenset[str] | None = None) -> PrecisionChoice:
+def choose_precision(
+    device: str = "auto", precision: str = "auto", *, training: bool = False, flags: frozenset[str] | None = None
+) -> PrecisionChoice:
     """Resolve `auto` to a concrete precision, with the reason that goes in the log.
     `training` decides whether fp16 needs a scaler and whether the probe times a backward pass."""
     if precision != "auto":
@@ -76,7 +82,11 @@ def choose_precision(device: str = "auto", precision: str = "auto", *, training:
     if ctx.is_cuda:
         if torch.cuda.is_bf16_supported():
             return PrecisionChoice(resolve_context(device, "bf16"), False, "bf16: the GPU supports it")
-        return PrecisionChoice(resolve_context(device, "fp16"), training, "fp16 with loss scaling: the GPU has no bf16" if training else "fp16: the GPU has no bf16")
+        return PrecisionChoice(
+            resolve_context(device, "fp16"),
+            training,
+            "fp16 with loss scaling: the GPU has no bf16" if training else "fp16: the GPU has no bf16",
+        )
     flags = cpu_flags() if flags is None else flags
     native = native_bf16(flags)
     if not native:

@@ -31,7 +31,15 @@ class _Lines:
         self.stream.flush()
 
 
-def progress_bar(iterable: Iterable[T] | None = None, *, enabled: bool, total: int | None = None, unit: str, desc: str = "", initial: int = 0) -> tqdm[T]:
+def progress_bar(
+    iterable: Iterable[T] | None = None,
+    *,
+    enabled: bool,
+    total: int | None = None,
+    unit: str,
+    desc: str = "",
+    initial: int = 0,
+) -> tqdm[T]:
     """A tqdm bar on a terminal; a line every LOG_INTERVAL_SECONDS when stderr is not one."""
     options: dict[str, Any] = {"total": total, "disable": not enabled, "unit": unit, "desc": desc, "initial": initial}
     if sys.stderr.isatty():

@@ -83,7 +83,12 @@ class DeviceStaging:
     def upload(self, frames: torch.Tensor) -> torch.Tensor:
         slot = self.slots[self._next]
         count, shape = int(frames.shape[0]), tuple(frames.shape)
-        if slot.host_in is None or slot.device_in is None or tuple(slot.host_in.shape[1:]) != shape[1:] or slot.host_in.shape[0] < count:
+        if (
+            slot.host_in is None
+            or slot.device_in is None
+            or tuple(slot.host_in.shape[1:]) != shape[1:]
+            or slot.host_in.shape[0] < count
+        ):
             slot.host_in = self.ops.pinned(shape, frames.dtype)
             slot.device_in = self.ops.device_empty(shape, frames.dtype)
         else:
@@ -103,11 +108,17 @@ class DeviceStaging:
         index = self._next
         slot = self.slots[index]
         if slot.waiting:
-            raise RuntimeError("staging slot reused before its result was fetched (fetch each ticket within two batches)")
+            raise RuntimeError(
+                "staging slot reused before its result was fetched (fetch each ticket within two batches)"
+            )
         self._next = (index + 1) % self.SLOTS
         self.ops.record(slot.computed, self.ops.current_stream())
         count = int(frames.shape[0])
-        if slot.host_out is None or tuple(slot.host_out.shape[1:]) != tuple(frames.shape[1:]) or slot.host_out.shape[0] < count:
+        if (
+            slot.host_out is None
+            or tuple(slot.host_out.shape[1:]) != tuple(frames.shape[1:])
+            or slot.host_out.shape[0] < count
+        ):
             slot.host_out = self.ops.pinned(tuple(frames.shape), frames.dtype)
         self.ops.wait(self.copy_out, slot.computed)
         self.ops.copy(slot.host_out[:count], frames, self.copy_out)

@@ -38,7 +38,9 @@ def one_hot(index: int, count: int) -> torch.Tensor:
 def normalised(weights: torch.Tensor, names: list[str]) -> torch.Tensor:
     """Check a weight vector against the model and scale it to sum 1."""
     if weights.shape != (len(names),):
-        raise VidstyleError(f"{weights.numel()} style weights for a model with {len(names)} styles ({_available(names)})")
+        raise VidstyleError(
+            f"{weights.numel()} style weights for a model with {len(names)} styles ({_available(names)})"
+        )
     if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()):
         raise VidstyleError(f"style weights must be finite and >= 0; the model's styles are {_available(names)}")
     total = float(weights.sum())
@@ -53,7 +55,9 @@ def parse_mix(spec: str, names: list[str]) -> torch.Tensor:
     for part in spec.split(","):
         name, sep, value = part.strip().rpartition(":")
         if not sep or not name:
-            raise VidstyleError(f"style mix part {part.strip()!r} is not NAME:WEIGHT; the model's styles are {_available(names)}")
+            raise VidstyleError(
+                f"style mix part {part.strip()!r} is not NAME:WEIGHT; the model's styles are {_available(names)}"
+            )
         try:
             weight = float(value)
         except ValueError:
@@ -128,7 +132,11 @@ class StyleChoice:
         return cls(style=None if style is None else str(style), mix=mix, schedule=schedule)
 
     def __post_init__(self) -> None:
-        given = [flag for flag, value in (("style", self.style), ("style mix", self.mix), ("style schedule", self.schedule)) if value is not None]
+        given = [
+            flag
+            for flag, value in (("style", self.style), ("style mix", self.mix), ("style schedule", self.schedule))
+            if value is not None
+        ]
         if len(given) > 1:
             raise VidstyleError(f"give one of style, style mix or style schedule, not {' and '.join(given)}")
 

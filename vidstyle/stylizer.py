@@ -18,8 +18,8 @@ import torch
 
 from .backends import OnnxExport, RunnableModel, describe_run, open_backend, runnable_model
 from .backends.base import Backend
-from .context import RunContext
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
+from .context import RunContext
 from .frames import PixelFormat
 from .staging import Staging, Ticket, staging_for
 from .stylemix import StyleChoice, StyleSchedule, describe_mix, style_index
@@ -50,8 +50,17 @@ class FrameStylizer:
     """Owns the staging buffers; one instance per stream of same-sized frames."""
 
     def __init__(
-        self, backend: Backend, ctx: RunContext, *, max_side: int | None = None, matrix: Literal["bt601", "bt709"] = "bt601",
-        full_range: bool = False, styles: StyleSchedule | None = None, overlap: bool = True, staging: Staging | None = None, name: str = "style",
+        self,
+        backend: Backend,
+        ctx: RunContext,
+        *,
+        max_side: int | None = None,
+        matrix: Literal["bt601", "bt709"] = "bt601",
+        full_range: bool = False,
+        styles: StyleSchedule | None = None,
+        overlap: bool = True,
+        staging: Staging | None = None,
+        name: str = "style",
     ) -> None:
         self.backend = backend
         self.name = name  # the model's, for the camera's style list
@@ -68,9 +77,19 @@ class FrameStylizer:
 
     @classmethod
     def open(
-        cls, model: RunnableModel | StyleModel | str | os.PathLike[str] | None, backend: str | None = None, *, ctx: RunContext,
-        max_side: int | None = None, styles: StyleChoice = StyleChoice(), compile: bool = False, matrix: Literal["bt601", "bt709"] = "bt601",
-        full_range: bool = False, overlap: bool = True, frame_size: tuple[int, int] | None = None, onnx_export: OnnxExport | None = None,
+        cls,
+        model: RunnableModel | StyleModel | str | os.PathLike[str] | None,
+        backend: str | None = None,
+        *,
+        ctx: RunContext,
+        max_side: int | None = None,
+        styles: StyleChoice = StyleChoice(),
+        compile: bool = False,
+        matrix: Literal["bt601", "bt709"] = "bt601",
+        full_range: bool = False,
+        overlap: bool = True,
+        frame_size: tuple[int, int] | None = None,
+        onnx_export: OnnxExport | None = None,
     ) -> FrameStylizer:
         """The one way from a model to a stylizer: a .safetensors file, a loaded model, an .onnx
         graph, a TensorRT engine or a RunnableModel (None: the bundled style), on the backend
@@ -87,8 +106,26 @@ class FrameStylizer:
         except BaseException:
             opened.close()
             raise
-        log.info("%s", describe_run(opened, runnable, ctx, style=_style_label(styles, names, schedule), size=_size_label(max_side, frame_size)))
-        return cls(opened, ctx, max_side=max_side, matrix=matrix, full_range=full_range, styles=schedule, overlap=overlap, name=runnable.name)
+        log.info(
+            "%s",
+            describe_run(
+                opened,
+                runnable,
+                ctx,
+                style=_style_label(styles, names, schedule),
+                size=_size_label(max_side, frame_size),
+            ),
+        )
+        return cls(
+            opened,
+            ctx,
+            max_side=max_side,
+            matrix=matrix,
+            full_range=full_range,
+            styles=schedule,
+            overlap=overlap,
+            name=runnable.name,
+        )
 
     def close(self) -> None:
         self.backend.close()
@@ -96,7 +133,9 @@ class FrameStylizer:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
@@ -120,14 +159,18 @@ class FrameStylizer:
         times = list(pts_seconds) if pts_seconds is not None else [0.0] * batch
         return torch.stack([styles.at(t) for t in times])
 
-    def __call__(self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None) -> torch.Tensor:
+    def __call__(
+        self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None
+    ) -> torch.Tensor:
         """uint8 frames (host: RGB NHWC, or packed I420 [N, H*3/2, W]) -> stylized uint8 RGB NHWC (host).
 
         `pts_seconds`, one per frame, places each frame on a style schedule.
         """
         return self.collect(self.submit(frames, pixel_format, pts_seconds))
 
-    def submit(self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None) -> Pending:
+    def submit(
+        self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None
+    ) -> Pending:
         """Queue a batch: upload, convert, run and start its copy back; collect() waits for it."""
         count = int(frames.shape[0])
         frames, pts_seconds = self._fill_batch(frames, pts_seconds, pixel_format)
@@ -142,9 +185,15 @@ class FrameStylizer:
         with torch.inference_mode():
             uploaded = self._staging.upload(frames)
             # I420 travels at half the bytes of RGB and is converted where the net runs.
-            images = yuv420_to_rgb(uploaded, matrix=self.matrix, full_range=self.full_range) if pixel_format == "yuv420p" else uint8_to_float(uploaded)
+            images = (
+                yuv420_to_rgb(uploaded, matrix=self.matrix, full_range=self.full_range)
+                if pixel_format == "yuv420p"
+                else uint8_to_float(uploaded)
+            )
             images = resize(images, size)
-            stylized = resize(_run_padded(self.backend, images, self.style_weights(batch, pts_seconds)), (height, width))
+            stylized = resize(
+                _run_padded(self.backend, images, self.style_weights(batch, pts_seconds)), (height, width)
+            )
             return Pending(self._staging.download(float_to_uint8(stylized)), count)
 
     def collect(self, pending: Pending) -> torch.Tensor:
@@ -166,7 +215,9 @@ class FrameStylizer:
         if waiting is not None:
             yield waiting[0], self.collect(waiting[1])
 
-    def _fill_batch(self, frames: torch.Tensor, pts_seconds: Sequence[float] | None, pixel_format: PixelFormat) -> tuple[torch.Tensor, Sequence[float] | None]:
+    def _fill_batch(
+        self, frames: torch.Tensor, pts_seconds: Sequence[float] | None, pixel_format: PixelFormat
+    ) -> tuple[torch.Tensor, Sequence[float] | None]:
         """A short batch (a clip's last) of the prepared frame size, repeated up to the prepared
         batch when a new shape would cost the backend a compile or a graph capture."""
         prepared = self._prepared
@@ -198,7 +249,9 @@ def _size_label(max_side: int | None, frame_size: tuple[int, int] | None) -> str
         return f"size: at most {max_side} on the longer side" if max_side is not None else "size: each input's own"
     height, width = frame_size
     net_height, net_width = fit_max_side(height, width, max_side)
-    return f"size {net_width}x{net_height}" + ("" if (net_height, net_width) == (height, width) else f" (scaled from {width}x{height})")
+    return f"size {net_width}x{net_height}" + (
+        "" if (net_height, net_width) == (height, width) else f" (scaled from {width}x{height})"
+    )
 
 
 def _run_padded(backend: Backend, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:

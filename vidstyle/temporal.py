@@ -45,7 +45,9 @@ class FlowEstimator:
         forward = self.dis.calc(prev_g, curr_g, None)
         mask = consistent(back, forward)
         scale_x, scale_y = width / size[0], height / size[1]
-        back_full = cv2.resize(back, (width, height), interpolation=cv2.INTER_LINEAR) * np.array([scale_x, scale_y], np.float32)
+        back_full = cv2.resize(back, (width, height), interpolation=cv2.INTER_LINEAR) * np.array(
+            [scale_x, scale_y], np.float32
+        )
         mask_full = cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
         return back_full, mask_full
 
@@ -57,7 +59,12 @@ def consistent(back: np.ndarray, forward: np.ndarray) -> np.ndarray:
     round_trip = back + forward_at
     bound = 0.01 * ((back**2).sum(-1) + (forward_at**2).sum(-1)) + 0.5
     grid_x, grid_y = np.meshgrid(np.arange(width), np.arange(height))
-    inside = (grid_x + back[..., 0] >= 0) & (grid_x + back[..., 0] <= width - 1) & (grid_y + back[..., 1] >= 0) & (grid_y + back[..., 1] <= height - 1)
+    inside = (
+        (grid_x + back[..., 0] >= 0)
+        & (grid_x + back[..., 0] <= width - 1)
+        & (grid_y + back[..., 1] >= 0)
+        & (grid_y + back[..., 1] <= height - 1)
+    )
     return ((round_trip**2).sum(-1) <= bound) & inside
 
 
@@ -65,7 +72,13 @@ def remap(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """Sample `image` at x + flow(x) (bilinear, border replicated)."""
     height, width = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(
+        image,
+        grid_x + flow[..., 0],
+        grid_y + flow[..., 1],
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,12 @@ class FlickerReport:
         return self.stylized_warping_error / self.input_warping_error if self.input_warping_error else float("inf")
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"stylized_warping_error": self.stylized_warping_error, "input_warping_error": self.input_warping_error, "ratio": self.ratio, "frames": self.frames}
+        return {
+            "stylized_warping_error": self.stylized_warping_error,
+            "input_warping_error": self.input_warping_error,
+            "ratio": self.ratio,
+            "frames": self.frames,
+        }
 
 
 def warping_error(pairs: Iterable[tuple[np.ndarray, np.ndarray]], *, max_side: int = 480) -> FlickerReport:
@@ -121,7 +139,9 @@ def _masked_abs(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
 BLEND_SIGMA = 0.05
 
 
-def blend_weight(alpha: float, mask: np.ndarray, warped_source: np.ndarray, source: np.ndarray, *, sigma: float = BLEND_SIGMA) -> np.ndarray:
+def blend_weight(
+    alpha: float, mask: np.ndarray, warped_source: np.ndarray, source: np.ndarray, *, sigma: float = BLEND_SIGMA
+) -> np.ndarray:
     """Per-pixel weight (H, W) for the warped previous output: `alpha` where the flow is reliable
     and predicts the current input, falling off as exp(-(d/sigma)^2) with the prediction's miss d."""
     miss = np.abs(warped_source.astype(np.float32) - source.astype(np.float32)).mean(axis=-1) / 255.0
@@ -153,10 +173,11 @@ class TemporalBlender:
             flow, mask = self.estimator.backward(previous_source, source)
             weight = blend_weight(self.alpha, mask, remap(previous_source, flow), source, sigma=self.sigma)[..., None]
             warped = remap(previous_output, flow).astype(np.float32)
-            blended = np.clip((1.0 - weight) * stylized.astype(np.float32) + weight * warped + 0.5, 0, 255).astype(np.uint8)
+            blended = np.clip((1.0 - weight) * stylized.astype(np.float32) + weight * warped + 0.5, 0, 255).astype(
+                np.uint8
+            )
         self._previous = (source, blended)
         return blended
 
     def blend_batch(self, sources: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         return np.stack([self(s, y) for s, y in zip(sources, stylized)])
-

@@ -11,8 +11,15 @@ from vidstyle.errors import VidstyleError
 
 def _header(**changes: object) -> EngineHeader:
     base = dict(
-        tensorrt_version="10.13.0.35", gpu_name="NVIDIA H100 80GB HBM3", compute_capability="9.0", onnx_sha256="0" * 64,
-        precision="fp16", min_shape=(1, 3, 64, 64), opt_shape=(4, 3, 720, 1280), max_shape=(8, 3, 1088, 1920), source_model="m.safetensors",
+        tensorrt_version="10.13.0.35",
+        gpu_name="NVIDIA H100 80GB HBM3",
+        compute_capability="9.0",
+        onnx_sha256="0" * 64,
+        precision="fp16",
+        min_shape=(1, 3, 64, 64),
+        opt_shape=(4, 3, 720, 1280),
+        max_shape=(8, 3, 1088, 1920),
+        source_model="m.safetensors",
     )
     base.update(changes)
     return EngineHeader(**base)  # type: ignore[arg-type]
@@ -23,7 +30,9 @@ def test_engine_header_mismatch_names_the_rebuild_command(tmp_path: Path) -> Non
     write_engine(path, _header(), b"PLAN")
     header, plan = read_engine(path)
     assert plan == b"PLAN" and header == _header()
-    here = dict(path=str(path), tensorrt_version="10.13.0.35", gpu_name="NVIDIA H100 80GB HBM3", compute_capability="9.0")
+    here = dict(
+        path=str(path), tensorrt_version="10.13.0.35", gpu_name="NVIDIA H100 80GB HBM3", compute_capability="9.0"
+    )
     check_header(header, **here)  # same machine: fine
     for change in ({"tensorrt_version": "11.4.0.106"}, {"gpu_name": "NVIDIA A10G", "compute_capability": "8.6"}):
         with pytest.raises(VidstyleError) as info:

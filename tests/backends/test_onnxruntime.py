@@ -13,14 +13,21 @@ from vidstyle.errors import VidstyleError
 from vidstyle.export.onnx import OnnxReport
 
 
-def test_onnxruntime_backend_matches_torch_in_stylize(exported_onnx: tuple[Path, OnnxReport], tiny_model: Path, tmp_path: Path) -> None:
+def test_onnxruntime_backend_matches_torch_in_stylize(
+    exported_onnx: tuple[Path, OnnxReport], tiny_model: Path, tmp_path: Path
+) -> None:
     from vidstyle.jobs.video import Encoding, Runtime, VideoOptions, stylize_video
 
     onnx_path, _ = exported_onnx
     src = make_clip(tmp_path / "in.mkv", width=40, height=30, frames=5, codec="ffv1", pix_fmt="bgr0")
     lossless = Encoding(codec="ffv1", pix_fmt="bgr0")
     for model, out in ((tiny_model, "torch.mkv"), (onnx_path, "ort.mkv")):  # the .onnx file picks onnxruntime
-        stylize_video(src, tmp_path / out, VideoOptions(model=model, runtime=Runtime(device="cpu"), encode=lossless), progress=False)
+        stylize_video(
+            src,
+            tmp_path / out,
+            VideoOptions(model=model, runtime=Runtime(device="cpu"), encode=lossless),
+            progress=False,
+        )
     a, _, _ = read_video(tmp_path / "torch.mkv")
     b, _, _ = read_video(tmp_path / "ort.mkv")
     assert len(a) == len(b) == 5
@@ -29,7 +36,9 @@ def test_onnxruntime_backend_matches_torch_in_stylize(exported_onnx: tuple[Path,
 
 def test_cli_onnxruntime_backend_exports_on_the_fly(tiny_model: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "in.mp4", frames=4)
-    result = cli("stylize", src, "-o", tmp_path / "out.mp4", "--model", tiny_model, "--backend", "onnxruntime", "--device", "cpu")
+    result = cli(
+        "stylize", src, "-o", tmp_path / "out.mp4", "--model", tiny_model, "--backend", "onnxruntime", "--device", "cpu"
+    )
     assert result.code == 0, result.err
     assert len(read_video(tmp_path / "out.mp4")[0]) == 4
 

@@ -50,7 +50,10 @@ class FakeSession:
         return [p if isinstance(p, str) else p[0] for p in self.providers]
 
     def get_inputs(self) -> list[Any]:
-        return [types.SimpleNamespace(name="images", shape=["b", 3, "h", "w"]), types.SimpleNamespace(name="style_weights", shape=["b", 3])]
+        return [
+            types.SimpleNamespace(name="images", shape=["b", 3, "h", "w"]),
+            types.SimpleNamespace(name="style_weights", shape=["b", 3]),
+        ]
 
     def get_modelmeta(self) -> Any:
         return types.SimpleNamespace(custom_metadata_map={})
@@ -107,15 +110,25 @@ def test_cuda_runs_bind_on_the_device_and_order_by_events(fake_ort: types.Module
         out = backend.run(images, weights)
         assert torch.allclose(out, images * weights[:, :1, None, None])
         binding, run_options = session.runs[0]
-        assert set(binding.inputs) == {"images", "style_weights"} and {v[0] for v in binding.inputs.values()} == {"cuda"}
+        assert set(binding.inputs) == {"images", "style_weights"} and {v[0] for v in binding.inputs.values()} == {
+            "cuda"
+        }
         assert binding.inputs["style_weights"][3] == [2, 3] and binding.outputs["stylized"][0] == "cuda"
         assert run_options.entries == {"disable_synchronize_execution_providers": "1"}
         ready, done = backend._inputs_ready, backend._outputs_ready
-        assert LOG == [("record", ready, "compute"), ("wait", "stream1", ready), ("run",), ("record", done, "stream1"), ("wait", "compute", done)]
+        assert LOG == [
+            ("record", ready, "compute"),
+            ("wait", "stream1", ready),
+            ("run",),
+            ("record", done, "stream1"),
+            ("wait", "compute", done),
+        ]
         assert not [entry for entry in LOG if entry[0] == "sync"]  # no host wait per batch
 
 
-def test_cuda_counts_as_usable_only_with_its_provider(fake_ort: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cuda_counts_as_usable_only_with_its_provider(
+    fake_ort: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert onnxruntime_cuda_problem() is None
     fake_ort.get_available_providers = lambda: ["CPUExecutionProvider"]  # type: ignore[attr-defined]

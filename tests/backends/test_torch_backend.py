@@ -58,13 +58,20 @@ class FakeCompile:
         return forward
 
 
-def test_a_compiled_net_compiles_once_and_runs_on_one_thread_for_every_file(tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_compiled_net_compiles_once_and_runs_on_one_thread_for_every_file(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = FakeCompile()
     monkeypatch.setattr(torch, "compile", fake)
     model = load_model(tiny_model)  # loaded once, as a batch worker does
     clip = make_clip(tmp_path / "in.mp4", frames=5, width=32, height=24)
     for name in ("a.mp4", "b.mp4"):  # each file its own backend and pipeline threads
-        result = stylize_video(clip, tmp_path / name, VideoOptions(model=model, runtime=Runtime(device="cpu", batch=2, compile=True)), progress=False)
+        result = stylize_video(
+            clip,
+            tmp_path / name,
+            VideoOptions(model=model, runtime=Runtime(device="cpu", batch=2, compile=True)),
+            progress=False,
+        )
         assert result.frames == 5
     assert len(fake.compiled) == 1
     threads = {thread for thread, _ in fake.calls} | set(fake.compiled)

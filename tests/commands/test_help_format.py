@@ -29,17 +29,25 @@ def test_argparse_still_asks_the_formatter_for_each_options_help() -> None:
 
 
 def test_each_kind_of_option_ends_with_what_its_default_is() -> None:
-    text = help_text(parser_with(
-        (("--size",), {"type": int, "default": 7, "help": "how big"}),
-        (("--name",), {"help": "a name"}),
-        (("--fast",), {"action": "store_true", "help": "go fast"}),
-        (("--color",), {"action": argparse.BooleanOptionalAction, "default": True, "help": "in colour"}),
-        (("--data",), {"required": True, "help": "the data"}),
-        (("--said",), {"default": 3, "help": "already says it (default 3)"}),
-        (("--hidden",), {"default": argparse.SUPPRESS, "help": "not shown a default"}),
-    ))
-    for line in ("how big (default: 7)", "a name (default: none)", "go fast (default: off)", "in colour (default: --color)",
-                 "the data (required)", "already says it (default 3)"):
+    text = help_text(
+        parser_with(
+            (("--size",), {"type": int, "default": 7, "help": "how big"}),
+            (("--name",), {"help": "a name"}),
+            (("--fast",), {"action": "store_true", "help": "go fast"}),
+            (("--color",), {"action": argparse.BooleanOptionalAction, "default": True, "help": "in colour"}),
+            (("--data",), {"required": True, "help": "the data"}),
+            (("--said",), {"default": 3, "help": "already says it (default 3)"}),
+            (("--hidden",), {"default": argparse.SUPPRESS, "help": "not shown a default"}),
+        )
+    )
+    for line in (
+        "how big (default: 7)",
+        "a name (default: none)",
+        "go fast (default: off)",
+        "in colour (default: --color)",
+        "the data (required)",
+        "already says it (default 3)",
+    ):
         assert line in text, line
     assert text.endswith("--hidden HIDDEN not shown a default")
 

@@ -106,8 +106,13 @@ def test_multi_style_graph_takes_style_weights_and_matches_torch(tmp_path: Path)
         torch.testing.assert_close(mixed, model.net(x, torch.tensor([[0.5, 0.5, 0.0]])), atol=1e-4, rtol=0)
 
 
-@pytest.mark.parametrize(("fmt", "name", "needed"), [("onnx", "m.txt", ".onnx"), ("onnx", "m.engine", ".onnx"), ("engine", "m.onnx", ".engine")])
-def test_cli_export_output_must_carry_its_formats_suffix(fmt: str, name: str, needed: str, tiny_model: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("fmt", "name", "needed"),
+    [("onnx", "m.txt", ".onnx"), ("onnx", "m.engine", ".onnx"), ("engine", "m.onnx", ".engine")],
+)
+def test_cli_export_output_must_carry_its_formats_suffix(  # type: ignore[no-untyped-def]
+    fmt: str, name: str, needed: str, tiny_model: Path, tmp_path: Path, cli
+) -> None:
     result = cli("export", tiny_model, "--format", fmt, "-o", tmp_path / name)
     assert_one_error_line(result, f"--format {fmt} writes a {needed} file", name)
     assert list(tmp_path.iterdir()) == []

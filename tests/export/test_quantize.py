@@ -28,11 +28,15 @@ def test_int8_file_runs_and_is_marked(tiny_model: Path, calibration_photos: Path
     assert out.is_file() and report.calibration_images == CALIBRATION_IMAGES
     assert 0 < report.mean_abs_diff <= report.max_abs_diff
     graph = onnx.load(str(out)).graph
-    assert {"QuantizeLinear", "DequantizeLinear", "Conv", "InstanceNormalization"} <= {node.op_type for node in graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv", "InstanceNormalization"} <= {
+        node.op_type for node in graph.node
+    }
     # The convs that read the image and write the output stay fp32; the residual ones take int8.
     producers = {output: node.op_type for node in graph.node for output in node.output}
     fed_int8 = [producers.get(node.input[0]) == "DequantizeLinear" for node in graph.node if node.op_type == "Conv"]
-    assert fed_int8 == [False] * FP32_END_CONVS + [True] * (len(fed_int8) - 2 * FP32_END_CONVS) + [False] * FP32_END_CONVS
+    assert (
+        fed_int8 == [False] * FP32_END_CONVS + [True] * (len(fed_int8) - 2 * FP32_END_CONVS) + [False] * FP32_END_CONVS
+    )
     assert graph_precision(out) == "int8-qdq"
     with OnnxRuntimeBackend(out, resolve_context("cpu", "fp32")) as backend:
         result = backend.run(torch.rand(1, 3, 36, 52))

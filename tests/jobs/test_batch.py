@@ -23,7 +23,13 @@ FRAMES = 6
 def ray_session() -> Iterator[None]:
     """One small Ray for the module: the CLI joins a session its program already started."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        object_store_memory=80 * 2**20,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
+    )
     yield
     ray.shutdown()
 
@@ -39,7 +45,20 @@ def _inputs(root: Path) -> Path:
 @pytest.mark.slow
 def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     inputs, out = _inputs(tmp_path / "in"), tmp_path / "out"
-    args = ["batch", inputs, "--output-dir", out, "--model", tiny_model, "--device", "cpu", "--workers", "2", "--preset", "ultrafast"]
+    args = [
+        "batch",
+        inputs,
+        "--output-dir",
+        out,
+        "--model",
+        tiny_model,
+        "--device",
+        "cpu",
+        "--workers",
+        "2",
+        "--preset",
+        "ultrafast",
+    ]
     first = cli(*args)
     assert first.code == 1, first.err  # one file failed
     outputs = [out / "a.mp4", out / "sub" / "b.mkv"]
@@ -56,7 +75,8 @@ def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path
     table = first.out.splitlines()
     assert table[0].split() == ["file", "frames", "fps", "status"]
     assert sum(line.endswith(" done") for line in table) == 2 and sum(line.endswith(" failed") for line in table) == 1
-    assert sorted(p.name for p in out.rglob("*")) == ["a.mp4", "b.mkv", "batch-report.json", "sub"]  # no temp files left
+    # no temp files left
+    assert sorted(p.name for p in out.rglob("*")) == ["a.mp4", "b.mkv", "batch-report.json", "sub"]
 
     # Again: the finished files are skipped, not rewritten; the broken one is tried and fails again.
     before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in outputs}
@@ -70,7 +90,9 @@ def test_batch_stylizes_reports_failures_and_resumes(ray_session: None, tmp_path
 def test_without_ray_it_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
     make_clip(tmp_path / "a.mp4", frames=2)
-    assert_one_error_line(cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out"), "pip install 'vidstyle[scale]'")
+    assert_one_error_line(
+        cli("batch", tmp_path / "a.mp4", "--output-dir", tmp_path / "out"), "pip install 'vidstyle[scale]'"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -86,16 +108,26 @@ def test_bad_inputs_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[n
     assert not (tmp_path / "out").exists()  # no run above made its output folder
 
 
-def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_model_style_or_blend_is_one_line_before_ray_starts(  # type: ignore[no-untyped-def]
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # had any of these reached Ray, the line would say to install it
     make_clip(tmp_path / "a.mp4", frames=2)
     truncated = tmp_path / "trunc.safetensors"
     truncated.write_bytes(tiny_model.read_bytes()[:2000])
     out = ["--output-dir", tmp_path / "out"]
-    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", truncated), "trunc.safetensors", "not a readable safetensors")
-    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tmp_path / "nope.onnx"), "model file not found")
-    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--style-mix", "nosuch:1"), "nosuch")
-    assert_one_error_line(cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--temporal-blend", "1.5"), "temporal blend")
+    assert_one_error_line(
+        cli("batch", tmp_path / "a.mp4", *out, "--model", truncated), "trunc.safetensors", "not a readable safetensors"
+    )
+    assert_one_error_line(
+        cli("batch", tmp_path / "a.mp4", *out, "--model", tmp_path / "nope.onnx"), "model file not found"
+    )
+    assert_one_error_line(
+        cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--style-mix", "nosuch:1"), "nosuch"
+    )
+    assert_one_error_line(
+        cli("batch", tmp_path / "a.mp4", *out, "--model", tiny_model, "--temporal-blend", "1.5"), "temporal blend"
+    )
     assert_one_error_line(cli("batch", "", *out, "--model", tiny_model), "an argument is empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "trunc.safetensors"]
 
@@ -106,7 +138,10 @@ def test_outputs_mirror_folders_and_patterns(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"")
     out = tmp_path / "styled"
     items = find_videos([tmp_path / "v"], out)
-    assert [(i.input.name, i.output.relative_to(out).as_posix()) for i in items] == [("a.mp4", "a.mp4"), ("b.avi", "deep/b.mp4")]
+    assert [(i.input.name, i.output.relative_to(out).as_posix()) for i in items] == [
+        ("a.mp4", "a.mp4"),
+        ("b.avi", "deep/b.mp4"),
+    ]
     items = find_videos([f"{tmp_path}/v/**/*.avi"], out)
     assert [i.output.relative_to(out).as_posix() for i in items] == ["deep/b.mp4"]
     with pytest.raises(Exception, match="would both be written"):
@@ -121,9 +156,13 @@ def test_an_output_folder_inside_a_searched_input_folder_is_refused(tmp_path: Pa
     (tmp_path / "v" / "deep" / "a.mp4").write_bytes(b"")
     inside = tmp_path / "v" / "styled"
     for inputs in ([tmp_path / "v"], [f"{tmp_path}/v/**/*.mp4"], [f"{tmp_path}/*"]):
-        with pytest.raises(VidstyleError, match=re.escape(f"output folder {inside} is inside the input folder {tmp_path / 'v'}: a later run")):
+        with pytest.raises(
+            VidstyleError,
+            match=re.escape(f"output folder {inside} is inside the input folder {tmp_path / 'v'}: a later run"),
+        ):
             find_videos(inputs, inside)
-    assert [i.input.name for i in find_videos([tmp_path / "v" / "deep" / "a.mp4"], inside)] == ["a.mp4"]  # a file alone searches nothing
+    # a file alone searches nothing
+    assert [i.input.name for i in find_videos([tmp_path / "v" / "deep" / "a.mp4"], inside)] == ["a.mp4"]
 
 
 def test_the_rest_of_the_cli_does_not_import_ray() -> None:
@@ -136,16 +175,21 @@ def test_a_file_whose_result_ray_lost_is_done_if_its_output_was_written_during_t
     pytest.importorskip("ray")
     import time
 
-    from vidstyle.jobs.batch_rows import BatchItem
     from vidstyle.jobs.batch_ray import row_without_result
+    from vidstyle.jobs.batch_rows import BatchItem
 
     since = time.time() - 1.0
-    written, missing, older = (BatchItem(tmp_path / f"{n}.mp4", tmp_path / "out" / f"{n}.mp4") for n in ("written", "missing", "older"))
+    written, missing, older = (
+        BatchItem(tmp_path / f"{n}.mp4", tmp_path / "out" / f"{n}.mp4") for n in ("written", "missing", "older")
+    )
     written.output.parent.mkdir()
     written.output.write_bytes(b"a finished file")  # atomic_output renames only finished files into place
     older.output.write_bytes(b"there before the run (a -y run whose worker died)")
     os.utime(older.output, (since - 60, since - 60))
-    rows = [row_without_result(item, "not finished: Ray failed: worker died", since=since) for item in (written, missing, older)]
+    rows = [
+        row_without_result(item, "not finished: Ray failed: worker died", since=since)
+        for item in (written, missing, older)
+    ]
     assert [r.status for r in rows] == ["done", "failed", "failed"]
     assert "lost when Ray failed" in rows[0].notes[0] and rows[0].error is None
     assert rows[1].error == rows[2].error == "not finished: Ray failed: worker died"
@@ -162,8 +206,25 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     make_clip(inputs / "long.mp4", frames=900, width=320, height=240, rate=30)
-    command = [sys.executable, "-m", "vidstyle", "batch", str(inputs), "--output-dir", str(out), "--model", str(tiny_model),
-               "--device", "cpu", "--ray", "local", "--workers", "1", "--preset", "ultrafast"]
+    command = [
+        sys.executable,
+        "-m",
+        "vidstyle",
+        "batch",
+        str(inputs),
+        "--output-dir",
+        str(out),
+        "--model",
+        str(tiny_model),
+        "--device",
+        "cpu",
+        "--ray",
+        "local",
+        "--workers",
+        "1",
+        "--preset",
+        "ultrafast",
+    ]
     batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180
@@ -176,7 +237,8 @@ def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: 
         batch.kill()
     # Our handler, not Ray's (which exits or aborts with a stack dump, skipping the clean-up).
     assert batch.returncode == 128 + signal.SIGTERM and "vidstyle batch: terminated" in stderr, stderr[-2000:]
-    assert not out.exists(), sorted(p.name for p in out.rglob("*"))  # no temp file, no half output, no report, no folder
+    # no temp file, no half output, no report, no folder
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))
 
 
 def test_ray_init_native_chatter_is_muted_and_stderr_comes_back(capfd: pytest.CaptureFixture[str]) -> None:
@@ -205,8 +267,25 @@ def test_a_ray_address_where_nothing_listens_is_one_line_within_seconds(tmp_path
         port = probe.getsockname()[1]
     make_clip(tmp_path / "a.mp4", frames=2)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "vidstyle", "-q", "batch", str(tmp_path / "a.mp4"), "--output-dir", str(tmp_path / "out"),
-                           "--model", str(tiny_model), "--ray", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vidstyle",
+            "-q",
+            "batch",
+            str(tmp_path / "a.mp4"),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--model",
+            str(tiny_model),
+            "--ray",
+            f"127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     result = CliResult(done.returncode, done.stdout, done.stderr)
     assert_one_error_line(result, f"cannot join Ray at '127.0.0.1:{port}': nothing answers there")
     assert time.monotonic() - started < 30

@@ -50,9 +50,29 @@ def _start_batch(tmp_path: Path, tiny_model: Path) -> tuple[subprocess.Popen[str
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     make_clip(inputs / "long.mp4", frames=900, width=320, height=240, rate=30)
-    command = [sys.executable, "-m", "vidstyle", "-q", "batch", str(inputs), "--output-dir", str(out), "--model", str(tiny_model),
-               "--device", "cpu", "--ray", "local", "--workers", "1", "--preset", "ultrafast"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True), out
+    command = [
+        sys.executable,
+        "-m",
+        "vidstyle",
+        "-q",
+        "batch",
+        str(inputs),
+        "--output-dir",
+        str(out),
+        "--model",
+        str(tiny_model),
+        "--device",
+        "cpu",
+        "--ray",
+        "local",
+        "--workers",
+        "1",
+        "--preset",
+        "ultrafast",
+    ]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ), out
 
 
 def _end_session(leader: int) -> None:
@@ -72,7 +92,9 @@ def test_a_worker_that_dies_is_one_line_not_ray_data_tracebacks(tmp_path: Path, 
     pytest.importorskip("ray")
     batch, out = _start_batch(tmp_path, tiny_model)
     try:
-        _wait_for(lambda: list(out.glob(".long.*.partial.mp4")) or batch.poll() is not None, 180, "the worker started writing")
+        _wait_for(
+            lambda: list(out.glob(".long.*.partial.mp4")) or batch.poll() is not None, 180, "the worker started writing"
+        )
         workers = _named(batch.pid, "MapWorker")
         assert workers, [" ".join(p.cmdline()) for p in _session(batch.pid)]
         for worker in workers:
@@ -94,7 +116,11 @@ def test_ctrl_c_while_ray_starts_leaves_no_ray_process_behind(tmp_path: Path, ti
     batch, out = _start_batch(tmp_path, tiny_model)
     try:
         # The raylet has started its agents: Ray is half up, and the driver not yet connected.
-        _wait_for(lambda: _named(batch.pid, "dashboard/agent.py") or batch.poll() is not None, 120, "Ray started its dashboard agent")
+        _wait_for(
+            lambda: _named(batch.pid, "dashboard/agent.py") or batch.poll() is not None,
+            120,
+            "Ray started its dashboard agent",
+        )
         os.killpg(batch.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
         _, stderr = batch.communicate(timeout=60)
         stopped = time.monotonic()

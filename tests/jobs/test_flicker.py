@@ -36,7 +36,9 @@ def lossless_clip(path: Path, indices: list[int], rate: int, *, width: int = WID
     return path
 
 
-def flicker(input_path: Path, stylized: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, float], list[str]]:
+def flicker(
+    input_path: Path, stylized: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, float], list[str]]:
     out = tmp_path / f"{stylized.stem}.json"
     assert main(["flicker", str(input_path), str(stylized), "--stats-json", str(out), "--max-side", "64"]) == 0
     return json.loads(out.read_text()), capsys.readouterr().err.splitlines()
@@ -49,7 +51,10 @@ def test_half_rate_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.Capture
     # Paired by position, frame k of half.mkv (input frame 2k) would meet input frame k: a ratio far from 1.
     assert report["frames"] == 12 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
     warnings = [line for line in err if "differ" in line]
-    assert warnings == ["vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, half.mkv has 12 frames at 6 fps; 12 frames paired by timestamp"]
+    assert warnings == [
+        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, half.mkv has 12 frames at 6 fps; "
+        "12 frames paired by timestamp"
+    ]
 
 
 def test_shorter_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,7 +63,8 @@ def test_shorter_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.CaptureFi
     report, err = flicker(src, short, tmp_path, capsys)
     assert report["frames"] == 10 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
     assert [line for line in err if "differ" in line] == [
-        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, short.mkv has 10 frames at 12 fps; 10 frames paired by timestamp"
+        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, short.mkv has 10 frames at 12 fps; "
+        "10 frames paired by timestamp"
     ]
 
 

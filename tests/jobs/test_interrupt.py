@@ -17,7 +17,11 @@ def _interrupt_after_progress(args: list[str], tmp_path: Path, signum: int = sig
     # A runner started in the background (`cmd &`) hands its children SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; a user's terminal does not, so restore the default.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vidstyle", *args], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [sys.executable, "-m", "vidstyle", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
@@ -64,7 +68,9 @@ def test_sigterm_and_sighup_are_handled_like_ctrl_c(signum: int, keep: bool, tmp
     code, seconds, stderr = _interrupt_after_progress(args + (["--keep-partial"] if keep else []), tmp_path, signum)
     assert code == 128 + signum, stderr
     assert seconds < 3.0, f"took {seconds:.1f}s to stop"
-    assert stderr.rstrip().endswith("vidstyle stylize: terminated" + (" (SIGHUP)" if signum == signal.SIGHUP else "")), stderr
+    assert stderr.rstrip().endswith(
+        "vidstyle stylize: terminated" + (" (SIGHUP)" if signum == signal.SIGHUP else "")
+    ), stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     if keep:
         frames, _, _ = read_video(out)

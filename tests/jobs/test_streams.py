@@ -52,16 +52,22 @@ def subtitle_texts(path: Path) -> list[bytes]:
 
 
 def stylize(src: Path, out: Path, model: Path, capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
-    code = main(["stylize", str(src), "-o", str(out), "--model", str(model), "--device", "cpu", "--max-side", "32", *args])
+    code = main(
+        ["stylize", str(src), "-o", str(out), "--model", str(model), "--device", "cpu", "--max-side", "32", *args]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     return err.splitlines()
 
 
-def test_mkv_to_mkv_carries_both_audio_tracks_and_the_subtitles(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mkv_to_mkv_carries_both_audio_tracks_and_the_subtitles(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = with_tracks(tmp_path / "in.mkv", tmp_path)
     text = streams(src)[3]  # FFmpeg names SubRip "subrip" or, as the .srt demuxer does, "srt"
-    assert streams(src) == [("video", "h264"), ("audio", "aac"), ("audio", "aac"), ("subtitle", text[1])] and text[1] in ("subrip", "srt")
+    assert streams(src) == [("video", "h264"), ("audio", "aac"), ("audio", "aac"), ("subtitle", text[1])] and text[
+        1
+    ] in ("subrip", "srt")
     err = stylize(src, tmp_path / "out.mkv", tiny_model, capsys)
     assert streams(tmp_path / "out.mkv") == streams(src)
     texts = subtitle_texts(tmp_path / "out.mkv")
@@ -69,24 +75,36 @@ def test_mkv_to_mkv_carries_both_audio_tracks_and_the_subtitles(tmp_path: Path, 
     assert not [line for line in err if "not carried" in line], err
 
 
-def test_mp4_drops_subrip_and_names_it_in_one_line(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mp4_drops_subrip_and_names_it_in_one_line(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = with_tracks(tmp_path / "in.mkv", tmp_path)
     codec = streams(src)[3][1]
     err = stylize(src, tmp_path / "out.mp4", tiny_model, capsys)
     assert streams(tmp_path / "out.mp4") == [("video", "h264"), ("audio", "aac"), ("audio", "aac")]
-    assert [line for line in err if "not carried" in line] == [f"vidstyle: not carried over: subtitle #3 ({codec}): a .mp4 file cannot hold {codec}"]
+    assert [line for line in err if "not carried" in line] == [
+        f"vidstyle: not carried over: subtitle #3 ({codec}): a .mp4 file cannot hold {codec}"
+    ]
 
 
-def test_no_audio_names_each_track_dropped(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_audio_names_each_track_dropped(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = with_tracks(tmp_path / "in.mkv", tmp_path)
     err = stylize(src, tmp_path / "out.mkv", tiny_model, capsys, "--no-audio")
     assert streams(tmp_path / "out.mkv") == [("video", "h264"), streams(src)[3]]
-    assert [line for line in err if "not carried" in line] == ["vidstyle: not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"]
+    assert [line for line in err if "not carried" in line] == [
+        "vidstyle: not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"
+    ]
 
 
-def test_trimmed_subtitles_keep_only_the_part_kept(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_trimmed_subtitles_keep_only_the_part_kept(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = with_tracks(tmp_path / "in.mkv", tmp_path)
     stylize(src, tmp_path / "out.mkv", tiny_model, capsys, "--start", "0.45")
     with av.open(str(tmp_path / "out.mkv")) as container:
-        cues = [(float(p.pts * p.time_base), bytes(p)) for p in container.demux(container.streams.subtitles[0]) if p.size]
+        cues = [
+            (float(p.pts * p.time_base), bytes(p)) for p in container.demux(container.streams.subtitles[0]) if p.size
+        ]
     assert len(cues) == 1 and b"second line" in cues[0][1] and cues[0][0] == pytest.approx(0.05, abs=0.01)

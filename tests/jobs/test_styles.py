@@ -26,12 +26,20 @@ def test_image_style_by_name_index_and_mix_match_the_net(tmp_path: Path, three_s
     assert np.abs(by_name.astype(int) - default.astype(int)).mean() > 5  # the styles really differ
 
 
-def test_style_schedule_moves_from_one_style_to_the_next_over_time(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_style_schedule_moves_from_one_style_to_the_next_over_time(  # type: ignore[no-untyped-def]
+    tmp_path: Path, three_style_model: Path, cli
+) -> None:
     clip = make_clip(tmp_path / "in.mp4", frames=24, rate=12, width=48, height=32)
     outputs = {}
-    for name, flags in (("candy", ["--style", "candy"]), ("udnie", ["--style", "udnie"]), ("plan", ["--style-schedule", "0s:candy,1s:udnie"])):
+    for name, flags in (
+        ("candy", ["--style", "candy"]),
+        ("udnie", ["--style", "udnie"]),
+        ("plan", ["--style-schedule", "0s:candy,1s:udnie"]),
+    ):
         out = tmp_path / f"{name}.mkv"
-        result = cli("stylize", clip, "-o", out, "--model", three_style_model, "--device", "cpu", "--codec", "ffv1", *flags)
+        result = cli(
+            "stylize", clip, "-o", out, "--model", three_style_model, "--device", "cpu", "--codec", "ffv1", *flags
+        )
         assert result.code == 0, result.err
         outputs[name] = read_video(out)[0]
     plan, candy, udnie = outputs["plan"], outputs["candy"], outputs["udnie"]
@@ -52,7 +60,9 @@ def test_style_schedule_moves_from_one_style_to_the_next_over_time(tmp_path: Pat
         (["--style-mix", "candy"], "not NAME:WEIGHT"),
     ],
 )
-def test_bad_style_arguments_give_one_line_naming_the_styles(tmp_path: Path, three_style_model: Path, cli, flags: list[str], needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_style_arguments_give_one_line_naming_the_styles(  # type: ignore[no-untyped-def]
+    tmp_path: Path, three_style_model: Path, cli, flags: list[str], needle: str
+) -> None:
     image = write_test_image(tmp_path / "in.png")
     result = cli("image", image, "-o", tmp_path / "out.png", "--model", three_style_model, "--device", "cpu", *flags)
     assert_one_error_line(result, needle)
@@ -65,32 +75,104 @@ def test_bad_style_arguments_give_one_line_naming_the_styles(tmp_path: Path, thr
 
 def test_a_schedule_with_an_unknown_style_fails_before_any_output(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     clip = make_clip(tmp_path / "in.mp4", frames=4)
-    result = cli("stylize", clip, "-o", tmp_path / "out.mp4", "--model", three_style_model, "--device", "cpu", "--style-schedule", "0s:candy,2s:starry")
+    result = cli(
+        "stylize",
+        clip,
+        "-o",
+        tmp_path / "out.mp4",
+        "--model",
+        three_style_model,
+        "--device",
+        "cpu",
+        "--style-schedule",
+        "0s:candy,2s:starry",
+    )
     assert_one_error_line(result, "no style 'starry'", ", ".join(f"{i}:{n}" for i, n in enumerate(THREE_STYLES)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 @pytest.mark.parametrize("plan", ["nans:candy,1s:mosaic", "0s:candy,infs:mosaic"])
-def test_a_schedule_time_that_is_not_a_time_is_one_line(plan: str, tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_schedule_time_that_is_not_a_time_is_one_line(  # type: ignore[no-untyped-def]
+    plan: str, tmp_path: Path, three_style_model: Path, cli
+) -> None:
     """nan and inf parse as floats; run, they gave an all-black video with exit 0."""
     clip = make_clip(tmp_path / "in.mp4", frames=4)
-    result = cli("stylize", clip, "-o", tmp_path / "out.mp4", "--model", three_style_model, "--device", "cpu", "--style-schedule", plan)
-    assert_one_error_line(result, f"style schedule time '{plan.split(',')[0 if plan.startswith('n') else 1].split(':')[0]}' is not a time of 0 or more seconds")
+    result = cli(
+        "stylize",
+        clip,
+        "-o",
+        tmp_path / "out.mp4",
+        "--model",
+        three_style_model,
+        "--device",
+        "cpu",
+        "--style-schedule",
+        plan,
+    )
+    assert_one_error_line(
+        result,
+        f"style schedule time '{plan.split(',')[0 if plan.startswith('n') else 1].split(':')[0]}'"
+        " is not a time of 0 or more seconds",
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_style_and_style_mix_together_are_refused_by_the_parser(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("image", write_test_image(tmp_path / "in.png"), "-o", tmp_path / "o.png", "--model", three_style_model, "--style", "candy", "--style-mix", "candy:1")
+    result = cli(
+        "image",
+        write_test_image(tmp_path / "in.png"),
+        "-o",
+        tmp_path / "o.png",
+        "--model",
+        three_style_model,
+        "--style",
+        "candy",
+        "--style-mix",
+        "candy:1",
+    )
     assert result.code == 2 and "not allowed with argument" in result.err
 
 
 def test_camera_starts_on_the_chosen_style(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "cam.mp4", frames=6, width=48, height=32, rate=5)
     record = tmp_path / "rec.mp4"
-    result = cli("camera", "--source", src, "--realtime", "--display", "off", "--frames", "3", "--model", three_style_model, "--device", "cpu", "--style", "udnie", "--record", record)
+    result = cli(
+        "camera",
+        "--source",
+        src,
+        "--realtime",
+        "--display",
+        "off",
+        "--frames",
+        "3",
+        "--model",
+        three_style_model,
+        "--device",
+        "cpu",
+        "--style",
+        "udnie",
+        "--record",
+        record,
+    )
     assert result.code == 0, result.err
     assert read_video(record)[0]
-    bad = cli("camera", "--source", src, "--display", "off", "--frames", "3", "--model", three_style_model, "--device", "cpu", "--style", "starry", "--record", tmp_path / "rec2.mp4")
+    bad = cli(
+        "camera",
+        "--source",
+        src,
+        "--display",
+        "off",
+        "--frames",
+        "3",
+        "--model",
+        three_style_model,
+        "--device",
+        "cpu",
+        "--style",
+        "starry",
+        "--record",
+        tmp_path / "rec2.mp4",
+    )
     assert_one_error_line(bad, "no style 'starry'")
 
 
@@ -103,7 +185,9 @@ def test_an_exported_multi_style_model_takes_the_same_style_names(tmp_path: Path
     frames = {}
     for model in (three_style_model, onnx_path):
         out = tmp_path / f"{model.suffix[1:]}.mkv"
-        result = cli("stylize", clip, "-o", out, "--model", model, "--device", "cpu", "--codec", "ffv1", "--style", "mosaic")
+        result = cli(
+            "stylize", clip, "-o", out, "--model", model, "--device", "cpu", "--codec", "ffv1", "--style", "mosaic"
+        )
         assert result.code == 0, result.err
         frames[model.suffix] = read_video(out)[0]
     assert np.abs(frames[".onnx"][0].astype(int) - frames[".safetensors"][0].astype(int)).max() <= 2

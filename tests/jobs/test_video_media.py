@@ -16,7 +16,6 @@ from vidstyle.cli import main
 from vidstyle.jobs.video import Encoding
 
 
-
 def _first_audio_pts(path: Path) -> float:
     with av.open(str(path)) as container:
         return min(float(p.pts * p.time_base) for p in container.demux(container.streams.audio[0]) if p.pts is not None)
@@ -27,7 +26,9 @@ def test_mp4_into_mkv_keeps_the_first_frame_time(audio_codec: str, tmp_path: Pat
     """MKV holds no negative timestamps: the audio's encoder-delay packets must not shift the video."""
     if audio_codec == "mp3" and "libmp3lame" not in av.codecs_available:
         pytest.skip("no MP3 encoder in this FFmpeg")
-    src = make_clip(tmp_path / "in.mp4", frames=12, audio=True, audio_codec="libmp3lame" if audio_codec == "mp3" else "aac")
+    src = make_clip(
+        tmp_path / "in.mp4", frames=12, audio=True, audio_codec="libmp3lame" if audio_codec == "mp3" else "aac"
+    )
     run(src, tmp_path / "out.mkv", tiny_model)
     _, in_times, _ = read_video(src)
     _, out_times, _ = read_video(tmp_path / "out.mkv")
@@ -35,12 +36,30 @@ def test_mp4_into_mkv_keeps_the_first_frame_time(audio_codec: str, tmp_path: Pat
     assert _first_audio_pts(tmp_path / "out.mkv") >= 0
 
 
-def test_ffv1_keeps_odd_sizes_and_x264_notes_the_padding_once(tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ffv1_keeps_odd_sizes_and_x264_notes_the_padding_once(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = make_clip(tmp_path / "in.mkv", frames=3, width=321, height=241, codec="ffv1", pix_fmt="bgr0")
     result = run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(max_side=64), encode=Encoding(codec="ffv1"))
     frames, _, _ = read_video(tmp_path / "out.mkv")
     assert frames[0].shape == (241, 321, 3) and not [n for n in result.notes if "odd" in n]
-    assert main(["stylize", str(src), "-o", str(tmp_path / "out.mp4"), "--model", str(tiny_model), "--device", "cpu", "--max-side", "64"]) == 0
+    assert (
+        main(
+            [
+                "stylize",
+                str(src),
+                "-o",
+                str(tmp_path / "out.mp4"),
+                "--model",
+                str(tiny_model),
+                "--device",
+                "cpu",
+                "--max-side",
+                "64",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().err.count("is odd") == 1
 
 
@@ -54,7 +73,9 @@ def test_complete_vfr_mkv_is_not_called_truncated(tmp_path: Path, tiny_model: Pa
 
 
 def test_damaged_packets_are_not_called_truncation(tmp_path: Path, tiny_model: Path) -> None:
-    full = make_clip(tmp_path / "full.mkv", frames=30, width=64, height=48, codec="ffv1", options={"level": "3", "slicecrc": "1"})
+    full = make_clip(
+        tmp_path / "full.mkv", frames=30, width=64, height=48, codec="ffv1", options={"level": "3", "slicecrc": "1"}
+    )
     data = bytearray(full.read_bytes())
     middle = len(data) // 2
     data[middle : middle + 200] = bytes(range(200))
@@ -90,13 +111,23 @@ def test_every_audio_track_is_carried_and_dropped_ones_named_in_one_note(tmp_pat
     assert not [n for n in result.notes if "not carried over" in n], result.notes
     assert result.audio == "audio: copied (aac, not re-encoded); audio #2: copied (aac, not re-encoded)"
     muted = run(src, tmp_path / "muted.mkv", tiny_model, encode=Encoding(audio=False))
-    assert [n for n in muted.notes if "not carried over" in n] == ["not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"]
+    assert [n for n in muted.notes if "not carried over" in n] == [
+        "not carried over: audio #1 (aac): --no-audio, audio #2 (aac): --no-audio"
+    ]
 
 
 def test_kept_partial_audio_ends_with_its_video(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mp4", frames=60, rate=12, audio=True)
     stop = threading.Event()
-    result = run(src, tmp_path / "out.mp4", tiny_model, runtime=cpu(batch=2), keep_partial=True, stop=stop, on_batch=lambda b: b.first_index >= 10 and stop.set())
+    result = run(
+        src,
+        tmp_path / "out.mp4",
+        tiny_model,
+        runtime=cpu(batch=2),
+        keep_partial=True,
+        stop=stop,
+        on_batch=lambda b: b.first_index >= 10 and stop.set(),
+    )
     _, times, _ = read_video(result.output)
     audio_end = audio_duration_seconds(result.output)
     assert result.interrupted and audio_end is not None

@@ -46,7 +46,9 @@ def test_file_source_plays_in_real_time(tmp_path: Path, tiny_model: Path, cli) -
 def test_no_realtime_processes_every_frame(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "clip.mp4", frames=FRAMES, rate=RATE)
     stats, record = tmp_path / "stats.json", tmp_path / "rec.mp4"
-    result = camera(cli, src, tiny_model, "--no-realtime", "--display", "off", "--record", record, "--stats-json", stats)
+    result = camera(
+        cli, src, tiny_model, "--no-realtime", "--display", "off", "--record", record, "--stats-json", stats
+    )
     assert result.code == 0, result.err
     data = json.loads(stats.read_text())
     assert (data["frames_captured"], data["frames_displayed"], data["frames_dropped"]) == (FRAMES, FRAMES, 0)
@@ -55,7 +57,9 @@ def test_no_realtime_processes_every_frame(tmp_path: Path, tiny_model: Path, cli
 
 
 @pytest.mark.parametrize("display", ["off", "auto"])
-def test_no_output_at_all_is_one_error_line(display: str, tmp_path: Path, tiny_model: Path, cli, no_display: None) -> None:  # type: ignore[no-untyped-def]
+def test_no_output_at_all_is_one_error_line(  # type: ignore[no-untyped-def]
+    display: str, tmp_path: Path, tiny_model: Path, cli, no_display: None
+) -> None:
     src = make_clip(tmp_path / "clip.mp4", frames=3)
     result = camera(cli, src, tiny_model, "--display", display, "--stats-json", tmp_path / "s.json")
     assert_one_error_line(result, "nothing to show or write", "--record", "--virtual-cam")
@@ -63,7 +67,9 @@ def test_no_output_at_all_is_one_error_line(display: str, tmp_path: Path, tiny_m
     assert not (tmp_path / "s.json").exists()
 
 
-def test_display_on_without_a_display_is_one_error_line(tmp_path: Path, tiny_model: Path, cli, no_display: None) -> None:  # type: ignore[no-untyped-def]
+def test_display_on_without_a_display_is_one_error_line(  # type: ignore[no-untyped-def]
+    tmp_path: Path, tiny_model: Path, cli, no_display: None
+) -> None:
     src = make_clip(tmp_path / "clip.mp4", frames=3)
     result = camera(cli, src, tiny_model, "--display", "on", "--record", tmp_path / "r.mp4")
     assert_one_error_line(result, "cannot open a window", "no display", "--display off")
@@ -75,7 +81,9 @@ def test_display_auto_without_a_window_notes_it_once_and_records(
 ) -> None:
     src = make_clip(tmp_path / "clip.mp4", frames=6, rate=30)
     record = tmp_path / "r.mp4"
-    code = main(["camera", "--source", str(src), "--model", str(tiny_model), "--device", "cpu", "--record", str(record)])
+    code = main(
+        ["camera", "--source", str(src), "--model", str(tiny_model), "--device", "cpu", "--record", str(record)]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     notes = [line for line in err.splitlines() if "window" in line]
@@ -83,11 +91,30 @@ def test_display_auto_without_a_window_notes_it_once_and_records(
     assert len(read_video(record)[0]) >= 1
 
 
-def test_a_missing_camera_is_one_line_without_opencv_chatter(tmp_path: Path, tiny_model: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_camera_is_one_line_without_opencv_chatter(
+    tmp_path: Path, tiny_model: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     record = tmp_path / "rec.mp4"
-    code = main(["-q", "camera", "--source", "97", "--model", str(tiny_model), "--device", "cpu", "--display", "off", "--record", str(record)])
+    code = main(
+        [
+            "-q",
+            "camera",
+            "--source",
+            "97",
+            "--model",
+            str(tiny_model),
+            "--device",
+            "cpu",
+            "--display",
+            "off",
+            "--record",
+            str(record),
+        ]
+    )
     lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]  # OpenCV writes to fd 2 itself
-    assert code != 0 and lines == ["vidstyle camera: error: cannot open camera source '97' (no such device, or no permission)"], lines
+    assert code != 0 and lines == [
+        "vidstyle camera: error: cannot open camera source '97' (no such device, or no permission)"
+    ], lines
     assert not record.exists()
 
 
@@ -100,7 +127,9 @@ def test_camera_outputs_never_clobber_each_other_or_the_model(tmp_path: Path, ti
     same = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "o.mp4")
     assert_one_error_line(same, "the recording and the stats json are the same file")
     (tmp_path / "alias").symlink_to(tmp_path)  # the same file again, through a linked folder
-    same = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "alias" / "o.mp4", "-y")
+    same = camera(
+        cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", tmp_path / "alias" / "o.mp4", "-y"
+    )
     assert_one_error_line(same, "the recording and the stats json are the same file")
     (tmp_path / "alias").unlink()
     over_model = camera(cli, src, model, *off, "--record", tmp_path / "o.mp4", "--stats-json", model, "-y")

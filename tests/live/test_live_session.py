@@ -49,7 +49,23 @@ def switcher_for(paths: list[Path], delay_seconds: float = 0.0) -> StyleSwitcher
 def test_file_source_through_the_whole_loop(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "cam.mp4", frames=30, width=64, height=48, rate=30)
     stats, record = tmp_path / "stats.json", tmp_path / "rec.mp4"
-    result = cli("camera", "--source", src, "--display", "off", "--frames", "20", "--model", tiny_model, "--device", "cpu", "--stats-json", stats, "--record", record)
+    result = cli(
+        "camera",
+        "--source",
+        src,
+        "--display",
+        "off",
+        "--frames",
+        "20",
+        "--model",
+        tiny_model,
+        "--device",
+        "cpu",
+        "--stats-json",
+        stats,
+        "--record",
+        record,
+    )
     assert result.code == 0, result.err
     data = json.loads(stats.read_text())
     assert data["frames_captured"] == 20

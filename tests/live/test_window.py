@@ -38,7 +38,12 @@ def xvfb_env() -> Iterator[dict[str, str]]:
     """This environment with DISPLAY set to a fresh Xvfb on a free display number; Xvfb writes
     that number to -displayfd once it accepts clients, so there is no sleep and no clash."""
     read, write = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24"], pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     try:
         with os.fdopen(read) as pipe:
@@ -71,6 +76,9 @@ out = {}
 def frame(index):
     return styles(Frame(pixels=pixels, captured_seconds=0.0, index=index))
 
+def full_screen():
+    return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN)
+
 first = frame(0)
 plain = window.compose(first)
 out["plain_shape"] = list(plain.shape)
@@ -83,8 +91,8 @@ out["keys"] = [window.handle_key(ord(key)) for key in "npnm"]
 out["label_after_keys"] = frame(1).style_label
 out["side_by_side"] = window.handle_key(ord("s")) and list(window.compose(frame(2)).shape)
 out["shown_side_by_side"] = window(frame(3))
-out["fullscreen"] = window.handle_key(ord("f")) and cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_FULLSCREEN
-out["windowed"] = window.handle_key(ord("f")) and cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_NORMAL
+out["fullscreen"] = window.handle_key(ord("f")) and full_screen() == cv2.WINDOW_FULLSCREEN
+out["windowed"] = window.handle_key(ord("f")) and full_screen() == cv2.WINDOW_NORMAL
 out["idle"] = window.idle()
 out["quit_q"] = window.handle_key(ord("q"))
 out["quit_esc"] = window.handle_key(27)
@@ -97,8 +105,16 @@ print(json.dumps(out))
 
 @pytest.mark.display
 @needs_window
-def test_the_window_draws_frames_and_its_keys_switch_styles_views_and_quit(three_style_model: Path, xvfb_env: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-c", WINDOW_SCRIPT, str(three_style_model)], env=xvfb_env, capture_output=True, text=True, timeout=120)
+def test_the_window_draws_frames_and_its_keys_switch_styles_views_and_quit(
+    three_style_model: Path, xvfb_env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WINDOW_SCRIPT, str(three_style_model)],
+        env=xvfb_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["plain_shape"] == [60, 80, 3]
@@ -120,8 +136,26 @@ def test_real_window_under_xvfb(tmp_path: Path, tiny_model: Path, xvfb_env: dict
     src = make_clip(tmp_path / "cam.mp4", frames=60, width=160, height=120, rate=30)
     stats = tmp_path / "stats.json"
     done = subprocess.run(
-        [sys.executable, "-m", "vidstyle", "camera", "--source", str(src), "--frames", "40", "--model", str(tiny_model), "--device", "cpu", "--stats-json", str(stats)],
-        env=xvfb_env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "vidstyle",
+            "camera",
+            "--source",
+            str(src),
+            "--frames",
+            "40",
+            "--model",
+            str(tiny_model),
+            "--device",
+            "cpu",
+            "--stats-json",
+            str(stats),
+        ],
+        env=xvfb_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "no window" not in done.stderr  # auto chose the window: nothing else to send frames to
@@ -146,4 +180,6 @@ def test_no_display_is_named_as_the_reason(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_a_display_with_the_headless_opencv_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":99")
-    assert display_problem() == (None if opencv_has_gui() else f"this OpenCV is the headless build; for windows: {GUI_INSTALL}")
+    assert display_problem() == (
+        None if opencv_has_gui() else f"this OpenCV is the headless build; for windows: {GUI_INSTALL}"
+    )

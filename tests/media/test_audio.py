@@ -20,7 +20,9 @@ def carry(src: Path, out: Path) -> str:
     with av.open(str(src)) as container:
         time_base = Fraction(container.streams.video[0].time_base or Fraction(1, 1000))
     codec = "libvpx-vp9" if out.suffix == ".webm" else "libx264"
-    writer = VideoWriter(out, EncodeOptions(width=64, height=48, time_base=time_base, codec=codec, crf=None, preset=None), carry_from=src)
+    writer = VideoWriter(
+        out, EncodeOptions(width=64, height=48, time_base=time_base, codec=codec, crf=None, preset=None), carry_from=src
+    )
     for batch in read_batches(src, 4):
         writer.write(batch)
     writer.close()
@@ -42,16 +44,27 @@ def audio_of(path: Path) -> tuple[str, int, int]:
         ("in.mov", "7.1", "out.webm", ("opus", 8)),
     ],
 )
-def test_surround_keeps_its_channels(source: str, layout: str, output: str, expected: tuple[str, int], tmp_path: Path) -> None:
+def test_surround_keeps_its_channels(
+    source: str, layout: str, output: str, expected: tuple[str, int], tmp_path: Path
+) -> None:
     """5.1 re-encoded used to become stereo without a word."""
-    src = make_clip(tmp_path / source, frames=12, audio=True, audio_codec="aac" if source.endswith(".mp4") else "pcm_s16le", audio_rate=48000, audio_layout=layout)
+    src = make_clip(
+        tmp_path / source,
+        frames=12,
+        audio=True,
+        audio_codec="aac" if source.endswith(".mp4") else "pcm_s16le",
+        audio_rate=48000,
+        audio_layout=layout,
+    )
     note = carry(src, tmp_path / output)
     assert audio_of(tmp_path / output)[:2] == expected
     assert "re-encoded" in note and "stored as" not in note
 
 
 def test_a_layout_the_encoder_cannot_take_is_stored_as_the_standard_one_and_said(tmp_path: Path) -> None:
-    src = make_clip(tmp_path / "in.mov", frames=12, audio=True, audio_codec="pcm_s16le", audio_rate=48000, audio_layout="2.1")
+    src = make_clip(
+        tmp_path / "in.mov", frames=12, audio=True, audio_codec="pcm_s16le", audio_rate=48000, audio_layout="2.1"
+    )
     note = carry(src, tmp_path / "out.webm")
     assert audio_of(tmp_path / "out.webm")[:2] == ("opus", 3)
     assert note.endswith("; 2.1 channels stored as 3.0 (libopus cannot take 2.1)"), note

@@ -6,17 +6,29 @@ from pathlib import Path
 import pytest
 
 from vidstyle.errors import MediaError
-from vidstyle.media.codecs import audio_layout, audio_rate, check_encoder, choose_codec, choose_pix_fmt, even_size_needed
+from vidstyle.media.codecs import (
+    audio_layout,
+    audio_rate,
+    check_encoder,
+    choose_codec,
+    choose_pix_fmt,
+    even_size_needed,
+)
 
 
 def test_each_container_gets_its_default_and_a_named_codec_is_checked_against_it() -> None:
     assert choose_codec(Path("rec.webm"), None) == "libvpx-vp9"
     assert choose_codec(Path("out.mkv"), None) == choose_codec(Path("out.mov"), None) == "libx264"
     assert choose_codec(Path("out.mkv"), "ffv1") == "ffv1"
-    with pytest.raises(MediaError, match=r"^a \.webm file cannot hold libx264 video; use libvpx-vp9 \(the default for \.webm\) or write \.mkv$"):
+    with pytest.raises(
+        MediaError,
+        match=r"^a \.webm file cannot hold libx264 video; use libvpx-vp9 \(the default for \.webm\) or write \.mkv$",
+    ):
         choose_codec(Path("rec.webm"), "libx264")
     # FFmpeg's Matroska muxer refuses HuffYUV: PyAV's add_stream raised ValueError after the model loaded.
-    with pytest.raises(MediaError, match=r"^a \.mkv file cannot hold huffyuv video; use libx264 \(the default for \.mkv\)$"):
+    with pytest.raises(
+        MediaError, match=r"^a \.mkv file cannot hold huffyuv video; use libx264 \(the default for \.mkv\)$"
+    ):
         choose_codec(Path("x.mkv"), "huffyuv")
     with pytest.raises(MediaError, match="is not available"):
         choose_codec(Path("x.mkv"), "no_such_codec")
@@ -37,7 +49,13 @@ def test_pixel_formats_and_which_sizes_are_padded() -> None:
 
 
 def test_audio_is_given_a_rate_and_layout_its_encoder_takes() -> None:
-    assert [audio_rate("libopus", rate) for rate in (44100, 22050, 96000, 16000, 48000)] == [48000, 48000, 48000, 16000, 48000]
+    assert [audio_rate("libopus", rate) for rate in (44100, 22050, 96000, 16000, 48000)] == [
+        48000,
+        48000,
+        48000,
+        16000,
+        48000,
+    ]
     assert audio_rate("aac", 44100) == 44100
     assert audio_layout("libopus", "5.1", 48000) == "5.1"
     assert audio_layout("libopus", "5.1(side)", 48000) == "5.1"  # the same six speakers, as ffmpeg stores them

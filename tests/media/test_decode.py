@@ -62,4 +62,5 @@ def test_a_trim_counts_from_the_first_timestamp_of_an_mpeg_ts(tmp_path: Path) ->
     assert len(kept) == 10 and all(np.array_equal(a, b) for a, b in zip(kept, decoded[20:30]))
     assert np.allclose([t for b in batches for t in b.pts_seconds], [i / 10 for i in range(10)], atol=1e-6)
     first_second = [t for b in read_batches(src, 4, trim=Trim(end_seconds=1.0)) for t in b.pts_seconds]
-    assert np.allclose(first_second, [i / 10 for i in range(10)], atol=1e-6)  # untrimmed at the front: 0 too, as ffmpeg's output
+    # untrimmed at the front: 0 too, as ffmpeg's output
+    assert np.allclose(first_second, [i / 10 for i in range(10)], atol=1e-6)

@@ -25,4 +25,6 @@ def test_frames_kept_by_time_and_count(trim: Trim, frames: int) -> None:
 def test_frames_kept_is_unknown_without_a_rate_or_a_length() -> None:
     assert Trim(start_seconds=1.0).frames_kept(frame_count=None, rate_fps=None, duration_seconds=None) is None
     assert Trim(start_seconds=1.0).frames_kept(frame_count=None, rate_fps=12.0, duration_seconds=None) is None
-    assert Trim(start_seconds=1.0, max_frames=5).frames_kept(frame_count=None, rate_fps=None, duration_seconds=None) == 5
+    assert (
+        Trim(start_seconds=1.0, max_frames=5).frames_kept(frame_count=None, rate_fps=None, duration_seconds=None) == 5
+    )

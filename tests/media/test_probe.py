@@ -62,7 +62,12 @@ def test_audio_only_file_says_what_it_holds(tmp_path: Path) -> None:
 def test_each_bad_path_is_one_media_error(tmp_path: Path) -> None:
     (tmp_path / "empty.mp4").write_bytes(b"")
     (tmp_path / "text.mp4").write_text("not a video\n" * 50)
-    cases = {"missing.mp4": "input not found", ".": "input is not a file", "empty.mp4": "input is empty (0 bytes)", "text.mp4": "cannot read"}
+    cases = {
+        "missing.mp4": "input not found",
+        ".": "input is not a file",
+        "empty.mp4": "input is empty (0 bytes)",
+        "text.mp4": "cannot read",
+    }
     for name, message in cases.items():
         with pytest.raises(MediaError) as exc:
             probe(tmp_path / name)

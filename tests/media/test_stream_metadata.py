@@ -38,7 +38,9 @@ def test_title_and_languages_reach_the_output(suffix: str, tmp_path: Path) -> No
     """They became `und` and the title was dropped."""
     src = tagged(tmp_path / "in.mkv", tmp_path)
     out = tmp_path / f"out{suffix}"
-    writer = VideoWriter(out, EncodeOptions(width=64, height=48, time_base=Fraction(1, 1000), preset="ultrafast"), carry_from=src)
+    writer = VideoWriter(
+        out, EncodeOptions(width=64, height=48, time_base=Fraction(1, 1000), preset="ultrafast"), carry_from=src
+    )
     for batch in read_batches(src, 4):
         writer.write(batch)
     writer.close()
@@ -53,5 +55,13 @@ def test_title_and_languages_reach_the_output(suffix: str, tmp_path: Path) -> No
 def test_tags_that_describe_the_input_encoding_are_not_carried() -> None:
     from vidstyle.media.streams import carried_metadata
 
-    tags = {"title": "x", "ENCODER": "Lavf61", "DURATION": "00:00:01.0", "major_brand": "isom", "_STATISTICS_TAGS": "BPS", "BPS": "1", "language": "deu"}
+    tags = {
+        "title": "x",
+        "ENCODER": "Lavf61",
+        "DURATION": "00:00:01.0",
+        "major_brand": "isom",
+        "_STATISTICS_TAGS": "BPS",
+        "BPS": "1",
+        "language": "deu",
+    }
     assert carried_metadata(tags) == {"title": "x", "language": "deu"}

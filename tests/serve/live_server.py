@@ -52,7 +52,14 @@ class Server:
     def origin(self) -> str:
         return self.url.split("/?", 1)[0].rstrip("/")
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, bytes, http.client.HTTPResponse]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> tuple[int, bytes, http.client.HTTPResponse]:
         connection = http.client.HTTPConnection(*self.address, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -70,12 +77,30 @@ class Server:
 @contextlib.contextmanager
 def serve_process(model: Path, *args: str) -> Iterator[Server]:
     """`vidstyle serve` on a free loopback port, with the small model on the CPU."""
-    command = [sys.executable, "-m", "vidstyle", "serve", "--port", "0", "--model", str(model), "--device", "cpu", "--max-side", "64", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "vidstyle",
+        "serve",
+        "--port",
+        "0",
+        "--model",
+        str(model),
+        "--device",
+        "cpu",
+        "--max-side",
+        "64",
+        *args,
+    ]
     # One torch thread: the machine's cores are shared with the viewer in this process.
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     # A runner started in the background hands its children SIGINT ignored; a terminal does not.
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     urls: queue.Queue[str] = queue.Queue()

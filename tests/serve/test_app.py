@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("aiortc")
 
 from live_server import Server, connect, json_headers, make_offer, offer_body, open_viewers, serve_process  # noqa: E402
-
 from vidstyle.serve.app import BODY_SECONDS, LINGER_SECONDS, ServeLimits  # noqa: E402
 
 
@@ -57,13 +56,26 @@ def test_a_real_viewer_gets_its_camera_back_stylized(server: Server) -> None:
     assert wait_until_empty(server, 5)
 
 
-@pytest.mark.parametrize("host", ["attacker.example:{port}", "attacker.example", "127.0.0.1:{other}", "127.0.0.2:{port}", "localhost.:{port}", "", "127.0.0.1:{port}:1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example:{port}",
+        "attacker.example",
+        "127.0.0.1:{other}",
+        "127.0.0.2:{port}",
+        "localhost.:{port}",
+        "",
+        "127.0.0.1:{port}:1",
+    ],
+)
 def test_a_host_that_is_not_the_server_is_refused(server: Server, sdp_offer: bytes, host: str) -> None:
     """DNS rebinding: a page on attacker.example that now resolves to 127.0.0.1 sends its own name as Host."""
     port = server.address[1]
     named = host.format(port=port, other=port + 1)
     for method, path, body in (("GET", "/", None), ("GET", "/info", None), ("POST", "/offer", sdp_offer)):
-        status, text, _ = server.request(method, path, body, {"Host": named, "Origin": f"http://{named}", "Content-Type": "application/json"})
+        status, text, _ = server.request(
+            method, path, body, {"Host": named, "Origin": f"http://{named}", "Content-Type": "application/json"}
+        )
         assert status == 403, (method, path, text)
         assert b"Host" in text
     assert open_viewers(server) == 0
@@ -76,12 +88,27 @@ def test_the_loopback_names_with_the_port_are_the_server(server: Server, name: s
     assert status == 200, text
 
 
-@pytest.mark.parametrize("origin", ["http://attacker.example", "http://attacker.example:{port}", "null", "https://127.0.0.1:{port}", "http://localhost:{port}", "http://127.0.0.1:{other}", "http://127.0.0.1:{port}/x"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://attacker.example",
+        "http://attacker.example:{port}",
+        "null",
+        "https://127.0.0.1:{port}",
+        "http://localhost:{port}",
+        "http://127.0.0.1:{other}",
+        "http://127.0.0.1:{port}/x",
+    ],
+)
 def test_a_request_from_another_page_is_refused(server: Server, sdp_offer: bytes, origin: str) -> None:
     """A page elsewhere posting to the server's real address: the browser names that page in Origin."""
     port = server.address[1]
     headers = json_headers(server, Origin=origin.format(port=port, other=port + 1))
-    for method, path, body in (("GET", "/info", None), ("POST", "/offer", sdp_offer), ("POST", "/close?viewer=x", None)):
+    for method, path, body in (
+        ("GET", "/info", None),
+        ("POST", "/offer", sdp_offer),
+        ("POST", "/close?viewer=x", None),
+    ):
         status, text, _ = server.request(method, path, body, headers)
         assert status == 403, (method, path, text)
         assert b"Origin" in text
@@ -94,7 +121,9 @@ def test_the_pages_own_origin_and_no_origin_are_accepted(server: Server) -> None
         assert status == 200, (headers, text)
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
+)
 def test_an_offer_must_be_sent_as_json(server: Server, sdp_offer: bytes, content_type: str | None) -> None:
     """What a form on another site can post without a CORS preflight."""
     headers = {"Host": server.host, **({"Content-Type": content_type} if content_type else {})}
@@ -150,7 +179,9 @@ def test_an_offer_that_never_connects_gives_its_slot_back(server: Server) -> Non
 
     async def scenario() -> tuple[int, int, bool]:
         pc = await make_offer(camera=True)  # posted, but the answer is never set: ICE never starts here
-        status, text, _ = await asyncio.to_thread(server.request, "POST", "/offer", offer_body(pc), json_headers(server))
+        status, text, _ = await asyncio.to_thread(
+            server.request, "POST", "/offer", offer_body(pc), json_headers(server)
+        )
         assert status == 200, text
         held = await asyncio.to_thread(open_viewers, server)
         full, _, _ = await asyncio.to_thread(server.request, "POST", "/offer", offer_body(pc), json_headers(server))
@@ -168,7 +199,10 @@ def test_an_offer_that_never_connects_gives_its_slot_back(server: Server) -> Non
 def test_a_body_that_never_arrives_is_timed_out(server: Server) -> None:
     """A half-open POST: headers, a promised length, and a few bytes of it."""
     with socket.create_connection(server.address, timeout=BODY_SECONDS + LINGER_SECONDS + 3) as stranger:
-        head = f"POST /offer HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        head = (
+            f"POST /offer HTTP/1.1\r\nHost: {server.host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
         stranger.sendall(head.encode() + b'{"sdp":')
         started = time.monotonic()
         answer = stranger.recv(4096)
@@ -189,7 +223,13 @@ def test_the_token_cookie_is_named_by_port(tiny_model: Path) -> None:
         assert status == 200
         cookie = response.getheader("Set-Cookie") or ""
         assert cookie.startswith(f"vidstyle_token_{port}={token};"), cookie
-        ok, _, _ = server.request("GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token_{port}={token}"})
-        other, _, _ = server.request("GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token_{port + 1}={token}"})
-        unnamed, _, _ = server.request("GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token={token}"})
+        ok, _, _ = server.request(
+            "GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token_{port}={token}"}
+        )
+        other, _, _ = server.request(
+            "GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token_{port + 1}={token}"}
+        )
+        unnamed, _, _ = server.request(
+            "GET", "/info", headers={"Host": server.host, "Cookie": f"vidstyle_token={token}"}
+        )
     assert (ok, other, unnamed) == (200, 403, 403)

@@ -7,13 +7,13 @@ frame that comes back can be compared with the model's own output on the image i
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
+import shutil
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,20 @@ def server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     # One torch thread: on a 2-core machine shared with Chromium, two spin-waiting threads
     # turn a few milliseconds of model time into hundreds.
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    args = ("--model", str(tiny_model), "--max-side", str(MAX_SIDE), "--device", "cpu", "--host", "127.0.0.2", "--max-viewers", "1", "--max-frame-side", "640")
+    args = (
+        "--model",
+        str(tiny_model),
+        "--max-side",
+        str(MAX_SIDE),
+        "--device",
+        "cpu",
+        "--host",
+        "127.0.0.2",
+        "--max-viewers",
+        "1",
+        "--max-frame-side",
+        "640",
+    )
     with serve_process(*args, env=env) as (url, _):
         yield url
 
@@ -119,7 +132,9 @@ def watch(page: Any, expected: list[Any], images: list[Any], *, grabs: int = 8) 
     return matched, readouts
 
 
-def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(server: str, browser: Any, images: list[Any], expected: list[Any]) -> None:
+def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(
+    server: str, browser: Any, images: list[Any], expected: list[Any]
+) -> None:
     page = browser.new_page()
     page.goto(server)
     matched, readouts = watch(page, expected, images)
@@ -156,10 +171,14 @@ def test_stylized_frames_come_back_readouts_update_and_closing_frees_the_peer(se
     assert get_info(server)["viewers"] == 0
 
 
-def test_watching_a_source_on_the_server(tiny_model: Path, camera: Path, browser: Any, images: list[Any], expected: list[Any]) -> None:
+def test_watching_a_source_on_the_server(
+    tiny_model: Path, camera: Path, browser: Any, images: list[Any], expected: list[Any]
+) -> None:
     """--source: the server plays the same images itself; loopback needs no token."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    with serve_process("--model", str(tiny_model), "--max-side", str(MAX_SIDE), "--device", "cpu", "--source", str(camera), env=env) as (url, _):
+    with serve_process(
+        "--model", str(tiny_model), "--max-side", str(MAX_SIDE), "--device", "cpu", "--source", str(camera), env=env
+    ) as (url, _):
         assert "token" not in url
         page = browser.new_page()
         page.goto(url)
@@ -180,14 +199,18 @@ def test_wrong_or_missing_token_is_refused(server: str, path: str, token: str | 
 
 
 def test_the_right_token_in_a_header_is_accepted(server: str) -> None:
-    request = urllib.request.Request(origin(server) + "/info", headers={"X-Vidstyle-Token": server.split("token=", 1)[1]})
+    request = urllib.request.Request(
+        origin(server) + "/info", headers={"X-Vidstyle-Token": server.split("token=", 1)[1]}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["styles"]
 
 
 def test_an_oversized_camera_is_refused_with_a_message(server: str) -> None:
     body = json.dumps({"sdp": "v=0", "type": "offer", "width": 1920, "height": 1080}).encode()
-    request = urllib.request.Request(server.replace("/?", "/offer?"), data=body, method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server.replace("/?", "/offer?"), data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 413

@@ -21,7 +21,9 @@ def frame_packets(first_seq: int, frame: int, parts: list[bytes]) -> list[RtpPac
     """One frame's packets as the receiver hands them over: depayloaded data in `_data`."""
     packets = []
     for i, data in enumerate(parts):
-        packet = RtpPacket(sequence_number=first_seq + i, timestamp=frame * TICKS_PER_FRAME, marker=int(i == len(parts) - 1))
+        packet = RtpPacket(
+            sequence_number=first_seq + i, timestamp=frame * TICKS_PER_FRAME, marker=int(i == len(parts) - 1)
+        )
         packet._data = data  # type: ignore[attr-defined]
         packets.append(packet)
     return packets
@@ -44,7 +46,13 @@ def test_a_frame_leaves_on_its_marked_packet() -> None:
 
 def test_each_frame_comes_out_once_and_in_order() -> None:
     packets = frame_packets(100, 0, [b"a", b"b"]) + frame_packets(102, 1, [b"c"]) + frame_packets(103, 2, [b"d", b"e"])
-    assert feed(MarkerJitterBuffer(capacity=128, is_video=True), packets) == [None, (0, b"ab"), (1 * TICKS_PER_FRAME, b"c"), None, (2 * TICKS_PER_FRAME, b"de")]
+    assert feed(MarkerJitterBuffer(capacity=128, is_video=True), packets) == [
+        None,
+        (0, b"ab"),
+        (1 * TICKS_PER_FRAME, b"c"),
+        None,
+        (2 * TICKS_PER_FRAME, b"de"),
+    ]
 
 
 def test_a_frame_with_a_missing_packet_waits() -> None:
@@ -57,7 +65,9 @@ def test_a_frame_with_a_missing_packet_waits() -> None:
 def test_audio_keeps_aiortc_behaviour() -> None:
     # Audio's marker bit starts a talkspurt; the audio buffer must not release on it.
     packets = frame_packets(100, 0, [b"a"]) + frame_packets(101, 1, [b"b"]) + frame_packets(102, 2, [b"c"])
-    assert feed(MarkerJitterBuffer(capacity=16, prefetch=1), packets) == feed(JitterBuffer(capacity=16, prefetch=1), packets)
+    assert feed(MarkerJitterBuffer(capacity=16, prefetch=1), packets) == feed(
+        JitterBuffer(capacity=16, prefetch=1), packets
+    )
 
 
 def test_receivers_made_after_install_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,4 +86,5 @@ def test_aiortc_still_has_the_private_names_it_builds_on() -> None:
     buffer.add(packet)
     assert buffer._origin == packet.sequence_number  # type: ignore[attr-defined]
     assert "JitterBuffer" in vars(aiortc.rtcrtpreceiver)  # the name use_marker_jitter_buffer replaces
-    assert "JitterBuffer(" in inspect.getsource(aiortc.rtcrtpreceiver.RTCRtpReceiver.__init__)  # looked up by name when a receiver is made
+    # looked up by name when a receiver is made
+    assert "JitterBuffer(" in inspect.getsource(aiortc.rtcrtpreceiver.RTCRtpReceiver.__init__)

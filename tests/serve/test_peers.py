@@ -14,7 +14,6 @@ import pytest
 pytest.importorskip("aiortc")
 
 from clips import frame_pixels  # noqa: E402
-
 from vidstyle.frames import Frame  # noqa: E402
 from vidstyle.live.styles import load_styles  # noqa: E402
 from vidstyle.serve.peers import LatestTrack, SharedStage, ViewerLoop  # noqa: E402

@@ -41,15 +41,34 @@ def test_port_in_use(cli, tiny_model: Path) -> None:  # type: ignore[no-untyped-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        one_error(cli("serve", "--model", tiny_model, "--device", "cpu", "--port", taken.getsockname()[1]), "cannot listen on 127.0.0.1")
+        one_error(
+            cli("serve", "--model", tiny_model, "--device", "cpu", "--port", taken.getsockname()[1]),
+            "cannot listen on 127.0.0.1",
+        )
 
 
 def test_a_camera_that_is_not_there_fails_at_start(tiny_model: Path) -> None:
     """Not a server whose every viewer gets a dead source: one line, before the model loads."""
     if Path("/dev/video7").exists():
         pytest.skip("this machine has a camera 7")
-    command = [sys.executable, "-m", "vidstyle", "serve", "--source", "7", "--port", "0", "--model", str(tiny_model), "--device", "cpu"]
+    command = [
+        sys.executable,
+        "-m",
+        "vidstyle",
+        "serve",
+        "--source",
+        "7",
+        "--port",
+        "0",
+        "--model",
+        str(tiny_model),
+        "--device",
+        "cpu",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert result.stderr.strip() == "vidstyle serve: error: cannot open camera source '7' (no such device, or no permission)"
+    assert (
+        result.stderr.strip()
+        == "vidstyle serve: error: cannot open camera source '7' (no such device, or no permission)"
+    )
     assert result.stdout == ""

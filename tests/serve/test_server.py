@@ -28,7 +28,9 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [(signal.SIGTERM, True), (signal.SIGINT, True), (signal.SIGTERM, False)],
     ids=["sigterm-source", "sigint-source", "sigterm-browser-camera"],
 )
-def test_a_signal_with_a_viewer_connected_stops_the_server(tiny_model: Path, clip: Path, signum: signal.Signals, source: bool) -> None:
+def test_a_signal_with_a_viewer_connected_stops_the_server(
+    tiny_model: Path, clip: Path, signum: signal.Signals, source: bool
+) -> None:
     with serve_process(tiny_model, *(["--source", str(clip)] if source else [])) as server:
 
         async def scenario() -> tuple[float, bool]:

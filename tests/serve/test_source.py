@@ -12,7 +12,6 @@ import pytest
 pytest.importorskip("aiortc")
 
 from clips import make_clip  # noqa: E402
-
 from vidstyle.live.styles import load_styles  # noqa: E402
 from vidstyle.media.capture import open_source  # noqa: E402
 from vidstyle.serve.peers import LatestTrack, SharedStage  # noqa: E402
@@ -34,7 +33,11 @@ def test_a_subscriber_gets_both_tracks_and_a_stop_joins_the_thread(tiny_model: P
         source.close()
         started = time.monotonic()
         await asyncio.to_thread(source.join, 5.0)
-        return seen.to_ndarray(format="rgb24").shape, stylized.to_ndarray(format="rgb24").shape, time.monotonic() - started
+        return (
+            seen.to_ndarray(format="rgb24").shape,
+            stylized.to_ndarray(format="rgb24").shape,
+            time.monotonic() - started,
+        )
 
     camera_shape, output_shape, joined_in = asyncio.run(scenario())
     assert camera_shape == output_shape == (48, 64, 3)
@@ -46,6 +49,8 @@ def test_a_subscriber_gets_both_tracks_and_a_stop_joins_the_thread(tiny_model: P
 def test_joining_a_source_that_never_started_returns(tiny_model: Path, tmp_path: Path) -> None:
     """A server stopped before its startup ran: nothing to join, nothing raised."""
     clip = str(make_clip(tmp_path / "clip.mp4", frames=2))
-    source = SourceLoop(clip, open_source(clip, realtime=True), SharedStage(load_styles([tiny_model], device="cpu", max_side=32)))
+    source = SourceLoop(
+        clip, open_source(clip, realtime=True), SharedStage(load_styles([tiny_model], device="cpu", max_side=32))
+    )
     source.close()
     source.join(1.0)

@@ -8,9 +8,9 @@ import torch
 from conftest import assert_one_error_line, write_test_image
 from test_trainer import small_config
 from vidstyle import load_model
-from vidstyle.errors import VidstyleError
 from vidstyle.cli import build_parser
 from vidstyle.commands.train import RECIPE_OPTIONS, config_values
+from vidstyle.errors import VidstyleError
 from vidstyle.training.recipes import RECIPES
 from vidstyle.training.trainer import train
 
@@ -22,7 +22,10 @@ def style(tmp_path: Path) -> Path:
 
 def test_snapshots_are_fp16_models_with_the_steps_so_far(image_folder: Path, style: Path, tmp_path: Path) -> None:
     result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=4, snapshot_every=2))
-    assert sorted(p.name for p in result.run_dir.glob("model-*")) == ["model-000002.safetensors", "model-000004.safetensors"]
+    assert sorted(p.name for p in result.run_dir.glob("model-*")) == [
+        "model-000002.safetensors",
+        "model-000004.safetensors",
+    ]
     snapshot = load_model(result.run_dir / "model-000004.safetensors")
     assert snapshot.card.steps == 4 and len(snapshot.card.segments) == 1
     final = load_model(result.output)
@@ -31,9 +34,23 @@ def test_snapshots_are_fp16_models_with_the_steps_so_far(image_folder: Path, sty
         assert float((snapshot.net(x) - final.net(x)).abs().max()) < 5e-3
 
 
-def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(image_folder: Path, style: Path, tmp_path: Path) -> None:
+def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(
+    image_folder: Path, style: Path, tmp_path: Path
+) -> None:
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3, width=0.5))
-    second = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=1, width=None, init_from=str(first.output), lr=1e-2, warmup_steps=100, recipe=""))
+    second = train(
+        small_config(
+            image_folder,
+            style,
+            tmp_path / "b.safetensors",
+            steps=1,
+            width=None,
+            init_from=str(first.output),
+            lr=1e-2,
+            warmup_steps=100,
+            recipe="",
+        )
+    )
     a, b = load_model(first.output), load_model(second.output)
     assert b.net.width == 0.5  # the width comes from the model
     assert b.card.steps == 4 and [s["steps"] for s in b.card.segments] == [3, 1]
@@ -43,30 +60,86 @@ def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(image
     assert 0 < moved <= 1.1e-2 / 100
 
 
-def test_init_from_a_single_style_model_starts_every_style_from_it(image_folder: Path, style: Path, tmp_path: Path) -> None:
+def test_init_from_a_single_style_model_starts_every_style_from_it(
+    image_folder: Path, style: Path, tmp_path: Path
+) -> None:
     other = write_test_image(tmp_path / "other.png", 64, 64, seed=3, pattern=True)
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=2))
-    both = train(small_config(image_folder, [style, other], tmp_path / "b.safetensors", steps=2, init_from=str(first.output)))
+    both = train(
+        small_config(image_folder, [style, other], tmp_path / "b.safetensors", steps=2, init_from=str(first.output))
+    )
     model = load_model(both.output)
     assert model.net.styles == 2 and model.card.style_names == ["style", "other"] and model.card.steps == 4
 
 
-def test_init_from_refuses_another_width_and_resume_from_together(image_folder: Path, style: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_from_refuses_another_width_and_resume_from_together(
+    image_folder: Path, style: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=1))
-    base = ["train", "--data", image_folder, "--style", style, "--steps", "1", "--image-size", "32", "--style-size", "32", "--loss-net", "vgg19-random", "--device", "cpu", "--precision", "fp32"]
-    assert_one_error_line(cli(*base, "-o", tmp_path / "b.safetensors", "--init-from", first.output, "--width", "1.0"), "width-0.25", "--width")
-    assert_one_error_line(cli(*base, "-o", tmp_path / "c.safetensors", "--init-from", first.output, "--resume-from", first.output), "--init-from", "--resume-from")
+    base = [
+        "train",
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "--steps",
+        "1",
+        "--image-size",
+        "32",
+        "--style-size",
+        "32",
+        "--loss-net",
+        "vgg19-random",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+    ]
+    assert_one_error_line(
+        cli(*base, "-o", tmp_path / "b.safetensors", "--init-from", first.output, "--width", "1.0"),
+        "width-0.25",
+        "--width",
+    )
+    assert_one_error_line(
+        cli(*base, "-o", tmp_path / "c.safetensors", "--init-from", first.output, "--resume-from", first.output),
+        "--init-from",
+        "--resume-from",
+    )
     assert not (tmp_path / "b.safetensors").exists() and not (tmp_path / "c.safetensors").exists()
 
 
 def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
-    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--recipe", "reference", "--steps", "500", "--style-layers", "relu1_2,relu2_2"])
+    args = build_parser().parse_args(
+        [
+            "train",
+            "--data",
+            "d",
+            "--style",
+            "s.jpg",
+            "-o",
+            "m.safetensors",
+            "--recipe",
+            "reference",
+            "--steps",
+            "500",
+            "--style-layers",
+            "relu1_2,relu2_2",
+        ]
+    )
     values = config_values(args)
     assert values["steps"] == 500 and values["style_layers"] == ("relu1_2", "relu2_2")  # given
-    assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None  # the recipe's
-    plain = config_values(build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]))
+    assert (
+        values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None
+    )  # the recipe's
+    plain = config_values(
+        build_parser().parse_args(
+            ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]
+        )
+    )
     assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
-    assert all(set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values())  # every recipe value has its flag
+    assert all(
+        set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values()
+    )  # every recipe value has its flag
 
 
 def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_path: Path) -> None:
@@ -79,11 +152,23 @@ def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_p
 
 
 def test_style_balance_reaches_the_loss_and_the_card(image_folder: Path, style: Path, tmp_path: Path) -> None:
-    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-balance", "layer"])
+    args = build_parser().parse_args(
+        ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-balance", "layer"]
+    )
     assert config_values(args)["style_balance"] == "layer"
     runs = {}
     for balance in ("sum", "layer"):
-        result = train(small_config(image_folder, style, tmp_path / f"{balance}.safetensors", steps=1, style_weight=1.0, tv_weight=0.0, style_balance=balance))
+        result = train(
+            small_config(
+                image_folder,
+                style,
+                tmp_path / f"{balance}.safetensors",
+                steps=1,
+                style_weight=1.0,
+                tv_weight=0.0,
+                style_balance=balance,
+            )
+        )
         runs[balance] = result
         assert load_model(result.output).card.segments[-1]["style_balance"] == balance
     # The same net and batch: only the style term's layer weighting differs.
@@ -94,12 +179,20 @@ def test_style_balance_reaches_the_loss_and_the_card(image_folder: Path, style: 
 
 
 def test_style_layer_weights_reach_the_loss_and_the_card(image_folder: Path, style: Path, tmp_path: Path) -> None:
-    args = build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,4,1,1,1"])
+    args = build_parser().parse_args(
+        ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,4,1,1,1"]
+    )
     assert config_values(args)["style_layer_weights"] == (4.0, 4.0, 1.0, 1.0, 1.0)
     with pytest.raises(SystemExit):
-        build_parser().parse_args(["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,x"])
+        build_parser().parse_args(
+            ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-layer-weights", "4,x"]
+        )
     # The small test loss net has three style layers: zero weights leave no style term at all.
-    result = train(small_config(image_folder, style, tmp_path / "w.safetensors", steps=1, style_weight=1.0, style_layer_weights=(0.0,) * 3))
+    result = train(
+        small_config(
+            image_folder, style, tmp_path / "w.safetensors", steps=1, style_weight=1.0, style_layer_weights=(0.0,) * 3
+        )
+    )
     assert result.history[0]["style"] == 0.0
     assert load_model(result.output).card.segments[-1]["style_layer_weights"] == [0.0] * 3
     with pytest.raises(VidstyleError, match="2 numbers for 3 style layers"):
@@ -110,11 +203,23 @@ def test_style_layer_weights_reach_the_loss_and_the_card(image_folder: Path, sty
 
 def test_init_from_a_tanh_model_can_go_on_with_a_clamp_head(image_folder: Path, style: Path, tmp_path: Path) -> None:
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=2))
-    second = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=1, width=None, init_from=str(first.output), head="clamp"))
+    second = train(
+        small_config(
+            image_folder,
+            style,
+            tmp_path / "b.safetensors",
+            steps=1,
+            width=None,
+            init_from=str(first.output),
+            head="clamp",
+        )
+    )
     assert load_model(first.output).net.head == "tanh"
     b = load_model(second.output)
     assert b.net.head == "clamp" and b.card.head == "clamp"
-    kept = train(small_config(image_folder, style, tmp_path / "c.safetensors", steps=1, width=None, init_from=str(second.output)))
+    kept = train(
+        small_config(image_folder, style, tmp_path / "c.safetensors", steps=1, width=None, init_from=str(second.output))
+    )
     assert load_model(kept.output).net.head == "clamp"  # no --head: the model's own
     with pytest.raises(VidstyleError, match="head"):
         train(small_config(image_folder, style, tmp_path / "d.safetensors", head="relu"))

@@ -26,7 +26,10 @@ def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
     opt = one_adam_step(net)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     optimizer_state = opt.state_dict()
-    old_moments = {i: {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in s.items()} for i, s in optimizer_state["state"].items()}
+    old_moments = {
+        i: {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in s.items()}
+        for i, s in optimizer_state["state"].items()
+    }
     ckpt = {
         "step": 7,
         "model": squeezed(net.state_dict()),
@@ -58,7 +61,14 @@ def test_a_checkpoint_whose_net_had_a_bias_in_front_of_each_norm_resumes_with_it
         old(torch.rand(1, 3, 32, 32)).mean().backward()
         opt.step()
     scaler = torch.amp.GradScaler("cpu", enabled=False)
-    ckpt = {"step": 2, "model": old.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(), "rng_cpu": torch.get_rng_state(), "rng_cuda": []}
+    ckpt = {
+        "step": 2,
+        "model": old.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scaler": scaler.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": [],
+    }
 
     fresh = TransformerNet(width=0.25)
     fresh_opt = torch.optim.Adam(fresh.parameters(), lr=1e-3)
@@ -76,7 +86,14 @@ def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
     net = TransformerNet(width=0.25)
     opt = one_adam_step(net)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
-    ckpt = {"step": 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(), "rng_cpu": torch.get_rng_state(), "rng_cuda": []}
+    ckpt = {
+        "step": 1,
+        "model": net.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scaler": scaler.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": [],
+    }
 
     fresh = TransformerNet(width=0.25)
     fresh_opt = torch.optim.Adam(fresh.parameters(), lr=5e-4)  # `--lr 5e-4 --resume last.pt`
@@ -86,18 +103,30 @@ def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
     assert torch.equal(fresh_opt.state[next(iter(fresh.parameters()))]["exp_avg"], opt.state[first]["exp_avg"])
 
 
-def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from vidstyle.errors import VidstyleError
     from vidstyle.training.checkpoint import save_checkpoint
     from vidstyle.training.trainer import TrainConfig
 
     def full_disk(state: object, path: object) -> None:
         Path(str(path)).write_bytes(b"half a zip")
-        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 4672 vs 4560")  # what torch.save says
+        raise RuntimeError(
+            "[enforce fail at inline_container.cc:672] . unexpected pos 4672 vs 4560"
+        )  # what torch.save says
 
     monkeypatch.setattr(torch, "save", full_disk)
     net = TransformerNet(width=0.25)
     opt = torch.optim.Adam(net.parameters())
     with pytest.raises(VidstyleError, match=r"cannot write the checkpoint .*last.pt \(disk full\?\): \[enforce fail"):
-        save_checkpoint(tmp_path / "last.pt", 1, net, opt, torch.amp.GradScaler("cpu", enabled=False), TrainConfig(data="d", style="s", output="o"), "fp32")
+        save_checkpoint(
+            tmp_path / "last.pt",
+            1,
+            net,
+            opt,
+            torch.amp.GradScaler("cpu", enabled=False),
+            TrainConfig(data="d", style="s", output="o"),
+            "fp32",
+        )
     assert list(tmp_path.iterdir()) == []

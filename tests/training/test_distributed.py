@@ -12,9 +12,30 @@ from conftest import write_test_image
 from vidstyle import TransformerNet, load_model
 from vidstyle.training.distributed import Ranks, ShardSampler
 
-COMMON = ["--image-size", "32", "--batch-size", "4", "--style-size", "32", "--loss-net", "vgg19-random", "--width", "0.25",
-          "--precision", "fp32", "--device", "cpu", "--content-layers", "relu2_2", "--style-layers", "relu1_1,relu2_1",
-          "--preview-every", "0", "--seed", "5"]
+COMMON = [
+    "--image-size",
+    "32",
+    "--batch-size",
+    "4",
+    "--style-size",
+    "32",
+    "--loss-net",
+    "vgg19-random",
+    "--width",
+    "0.25",
+    "--precision",
+    "fp32",
+    "--device",
+    "cpu",
+    "--content-layers",
+    "relu2_2",
+    "--style-layers",
+    "relu1_1,relu2_1",
+    "--preview-every",
+    "0",
+    "--seed",
+    "5",
+]
 STEPS = 3
 
 
@@ -26,8 +47,14 @@ def test_shards_cover_each_global_batch_once_per_step() -> None:
 
 def _vidstyle(*args: str, torchrun: bool = False) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"OMP_NUM_THREADS": "1"}
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"] if torchrun else [sys.executable]
-    return subprocess.run([*launcher, "-m", "vidstyle", "-q", *args], capture_output=True, text=True, env=env, timeout=600)
+    launcher = (
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+        if torchrun
+        else [sys.executable]
+    )
+    return subprocess.run(
+        [*launcher, "-m", "vidstyle", "-q", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def _first_moments(checkpoint: Path) -> list[torch.Tensor]:
@@ -36,7 +63,9 @@ def _first_moments(checkpoint: Path) -> list[torch.Tensor]:
 
 
 @pytest.mark.slow
-def test_two_gloo_processes_average_gradients_like_one_process_with_the_global_batch(image_folder: Path, tmp_path: Path) -> None:
+def test_two_gloo_processes_average_gradients_like_one_process_with_the_global_batch(
+    image_folder: Path, tmp_path: Path
+) -> None:
     style = write_test_image(tmp_path / "style.png", 48, 48, seed=9, pattern=True)
     base = ["train", "--data", str(image_folder), "--style", str(style), *COMMON, "--checkpoint-every", "1"]
     two = _vidstyle(*base, "--steps", "1", "--output", str(tmp_path / "two.safetensors"), torchrun=True)
@@ -49,14 +78,26 @@ def test_two_gloo_processes_average_gradients_like_one_process_with_the_global_b
     # CPUs do differently (oneDNN picks its blocking per ISA); 1e-4 of the largest gradient is
     # hundreds of ulps. A real fault (a missing all-reduce, a sum instead of a mean, two ranks
     # on the same samples) is off by tens of percent.
-    grads_two, grads_one = _first_moments(tmp_path / "two-run" / "last.pt"), _first_moments(tmp_path / "one-run" / "last.pt")
+    grads_two, grads_one = (
+        _first_moments(tmp_path / "two-run" / "last.pt"),
+        _first_moments(tmp_path / "one-run" / "last.pt"),
+    )
     assert len(grads_two) == len(grads_one) > 0
     for g2, g1 in zip(grads_two, grads_one):
         assert float((g2 - g1).abs().max()) <= 1e-4 * max(float(g1.abs().max()), 1e-3)
     assert sorted(p.name for p in (tmp_path / "two-run").iterdir()) == ["last.pt", "losses.csv"]  # rank 0 alone wrote
     # The two-process checkpoint resumes in one process.
-    resumed = _vidstyle(*base, "--steps", "3", "--output", str(tmp_path / "resumed.safetensors"),
-                        "--run-dir", str(tmp_path / "two-run"), "--resume", str(tmp_path / "two-run" / "last.pt"))
+    resumed = _vidstyle(
+        *base,
+        "--steps",
+        "3",
+        "--output",
+        str(tmp_path / "resumed.safetensors"),
+        "--run-dir",
+        str(tmp_path / "two-run"),
+        "--resume",
+        str(tmp_path / "two-run" / "last.pt"),
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert load_model(tmp_path / "resumed.safetensors").card.steps == 3
     assert len((tmp_path / "two-run" / "losses.csv").read_text().splitlines()) == 1 + 3
@@ -81,7 +122,20 @@ def test_two_gloo_processes_weights_after_steps_match_one_process(image_folder: 
     and the mean difference is then lr).
     """
     style = write_test_image(tmp_path / "style.png", 48, 48, seed=9, pattern=True)
-    base = ["train", "--data", str(image_folder), "--style", str(style), *COMMON, "--lr", str(LR), "--checkpoint-every", str(STEPS), "--steps", str(STEPS)]
+    base = [
+        "train",
+        "--data",
+        str(image_folder),
+        "--style",
+        str(style),
+        *COMMON,
+        "--lr",
+        str(LR),
+        "--checkpoint-every",
+        str(STEPS),
+        "--steps",
+        str(STEPS),
+    ]
     two = _vidstyle(*base, "--output", str(tmp_path / "two.safetensors"), torchrun=True)
     assert two.returncode == 0, two.stderr[-2000:]
     one = _vidstyle(*base, "--output", str(tmp_path / "one.safetensors"))

@@ -18,7 +18,9 @@ def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() 
         return total, {"total": float(total.detach())}
 
     steps: list[int] = []
-    _optimise(GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append)
+    _optimise(
+        GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append
+    )
     assert sum(steps) == 5  # torch's default evaluation cap stopped this at 4
 
 
@@ -36,6 +38,19 @@ def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() 
 )
 def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     content, style = write_test_image(tmp_path / "c.png", 48, 40), write_test_image(tmp_path / "s.png", 48, 40, seed=2)
-    result = cli("gatys", content, style, "-o", tmp_path / "g.png", "--loss-net", "vgg19-random", "--steps", "1", "--max-side", "32", *flags)
+    result = cli(
+        "gatys",
+        content,
+        style,
+        "-o",
+        tmp_path / "g.png",
+        "--loss-net",
+        "vgg19-random",
+        "--steps",
+        "1",
+        "--max-side",
+        "32",
+        *flags,
+    )
     assert_one_error_line(result, needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]

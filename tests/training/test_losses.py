@@ -47,9 +47,14 @@ def test_layer_balance_weighs_every_layer_alike_whatever_its_scale() -> None:
     layers = ("shallow", "deep")
     targets = {name: gram_matrix(value) for name, value in style.items()}
     loud_targets = {name: gram_matrix(value) for name, value in loud_style.items()}
-    quiet, loud = (float(style_loss(output, targets, layers, balance="layer")), float(style_loss(loud_output, loud_targets, layers, balance="layer")))
+    quiet, loud = (
+        float(style_loss(output, targets, layers, balance="layer")),
+        float(style_loss(loud_output, loud_targets, layers, balance="layer")),
+    )
     assert abs(loud - quiet) < 1e-4 * quiet  # relative per layer: the scale drops out
-    assert float(style_loss(loud_output, loud_targets, layers)) > 1e6 * float(style_loss(output, targets, layers))  # a plain sum is all shallow layer
+    assert float(style_loss(loud_output, loud_targets, layers)) > 1e6 * float(
+        style_loss(output, targets, layers)
+    )  # a plain sum is all shallow layer
     shallow_share = float(style_loss(output, targets, ("shallow",), balance="layer")) / quiet
     assert 0.05 < shallow_share < 0.95
 

@@ -23,7 +23,9 @@ def test_frames_every_n_then_refused_without_y(clip: Path, tmp_path: Path, cli) 
     assert cli("gatys", "--video", clip, "--every", "2", style, "-o", refs, *TINY).code == 0
     frames = {p.name: p.read_bytes() for p in refs.iterdir()}
     assert sorted(frames) == ["frame_000000.png", "frame_000002.png", "frame_000004.png"]
-    assert_one_error_line(cli("gatys", "--video", clip, "--every", "2", style, "-o", refs, *TINY), "already holds reference frames", "-y")
+    assert_one_error_line(
+        cli("gatys", "--video", clip, "--every", "2", style, "-o", refs, *TINY), "already holds reference frames", "-y"
+    )
     assert {p.name: p.read_bytes() for p in refs.iterdir()} == frames
     assert cli("gatys", "--video", clip, "--every", "4", style, "-o", refs, *TINY, "-y").code == 0
 
@@ -37,7 +39,9 @@ def test_a_style_image_among_the_frames_is_never_written_over(clip: Path, tmp_pa
     assert style.read_bytes() == before and sorted(p.name for p in refs.iterdir()) == ["frame_000000.png"]
 
 
-def test_a_run_stopped_midway_takes_back_its_frames_and_folder(clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_stopped_midway_takes_back_its_frames_and_folder(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:  # type: ignore[no-untyped-def]
     from vidstyle.training import reference
 
     real, calls = reference.run_gatys, []

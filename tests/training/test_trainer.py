@@ -12,9 +12,22 @@ from vidstyle.training.trainer import TrainConfig, train
 
 def small_config(data: Path, style: Path, output: Path, **overrides: object) -> TrainConfig:
     base = dict(
-        data=str(data), style=[str(s) for s in style] if isinstance(style, list) else str(style), output=str(output), steps=6, image_size=64, batch_size=2,
-        style_size=64, loss_net="vgg19-random", width=0.25, device="cpu", precision="fp32", checkpoint_every=3,
-        preview_every=0, progress=False, style_layers=("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",),
+        data=str(data),
+        style=[str(s) for s in style] if isinstance(style, list) else str(style),
+        output=str(output),
+        steps=6,
+        image_size=64,
+        batch_size=2,
+        style_size=64,
+        loss_net="vgg19-random",
+        width=0.25,
+        device="cpu",
+        precision="fp32",
+        checkpoint_every=3,
+        preview_every=0,
+        progress=False,
+        style_layers=("relu1_1", "relu2_1", "relu3_1"),
+        content_layers=("relu2_2",),
     )
     base.update(overrides)
     return TrainConfig(**base)  # type: ignore[arg-type]
@@ -24,7 +37,17 @@ def test_resumed_auto_run_keeps_its_precision(image_folder: Path, tmp_path: Path
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=1, precision="bf16"))
     assert torch.load(first.run_dir / "last.pt", weights_only=True)["precision"] == "bf16"
-    resumed = train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=2, precision="auto", run_dir=str(first.run_dir), resume=str(first.run_dir / "last.pt")))
+    resumed = train(
+        small_config(
+            image_folder,
+            style,
+            tmp_path / "b.safetensors",
+            steps=2,
+            precision="auto",
+            run_dir=str(first.run_dir),
+            resume=str(first.run_dir / "last.pt"),
+        )
+    )
     assert "(bf16)" in load_model(resumed.output).card.trained_on
 
 
@@ -44,7 +67,15 @@ def test_resume_is_deterministic(image_folder: Path, tmp_path: Path) -> None:
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     straight = train(small_config(image_folder, style, tmp_path / "straight.safetensors", run_dir=str(tmp_path / "a")))
     train(small_config(image_folder, style, tmp_path / "half.safetensors", steps=3, run_dir=str(tmp_path / "b")))
-    resumed = train(small_config(image_folder, style, tmp_path / "resumed.safetensors", run_dir=str(tmp_path / "b"), resume=str(tmp_path / "b" / "last.pt")))
+    resumed = train(
+        small_config(
+            image_folder,
+            style,
+            tmp_path / "resumed.safetensors",
+            run_dir=str(tmp_path / "b"),
+            resume=str(tmp_path / "b" / "last.pt"),
+        )
+    )
     assert [r["total"] for r in resumed.history] == [r["total"] for r in straight.history[3:]]
     a = load_model(tmp_path / "straight.safetensors").net.state_dict()
     b = load_model(tmp_path / "resumed.safetensors").net.state_dict()
@@ -54,7 +85,15 @@ def test_resume_is_deterministic(image_folder: Path, tmp_path: Path) -> None:
 def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
     content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
     style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
-    config = GatysConfig(content=str(content), styles=[str(style)], steps=30, size=64, loss_net="vgg19-random", device="cpu", progress=False)
+    config = GatysConfig(
+        content=str(content),
+        styles=[str(style)],
+        steps=30,
+        size=64,
+        loss_net="vgg19-random",
+        device="cpu",
+        progress=False,
+    )
     result = run_gatys(config)
     first, last = result.history[0]["total"], result.history[-1]["total"]
     assert last <= 0.5 * first, (first, last)
@@ -63,7 +102,9 @@ def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
 
 def test_relative_style_weight_starts_at_that_ratio(image_folder: Path, tmp_path: Path) -> None:
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
-    result = train(small_config(image_folder, style, tmp_path / "m.safetensors", steps=1, style_weight="10x", tv_weight="0.5x"))
+    result = train(
+        small_config(image_folder, style, tmp_path / "m.safetensors", steps=1, style_weight="10x", tv_weight="0.5x")
+    )
     first = result.history[0]  # step 1 sees the calibration batch with the untrained net
     assert first["style"] / first["content"] == pytest.approx(10.0, rel=1e-4)
     assert first["tv"] / first["content"] == pytest.approx(0.5, rel=1e-4)
@@ -76,7 +117,16 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
     assert rows[0] == "content,style,tv,total,step,seconds" and len(rows) == 4
-    train(small_config(image_folder, style, tmp_path / "b.safetensors", steps=5, run_dir=str(first.run_dir), resume=str(first.run_dir / "last.pt")))
+    train(
+        small_config(
+            image_folder,
+            style,
+            tmp_path / "b.safetensors",
+            steps=5,
+            run_dir=str(first.run_dir),
+            resume=str(first.run_dir / "last.pt"),
+        )
+    )
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
     assert len(rows) == 6 and [r.split(",")[-2] for r in rows[1:]] == ["1", "2", "3", "4", "5"]
 
@@ -85,7 +135,9 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
 def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
     content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
     style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
-    config = GatysConfig(content=str(content), styles=[str(style)], steps=30, size=64, loss_net="hed-vgg16", device="cpu", progress=False)
+    config = GatysConfig(
+        content=str(content), styles=[str(style)], steps=30, size=64, loss_net="hed-vgg16", device="cpu", progress=False
+    )
     result = run_gatys(config)
     first, last = result.history[0]["style"], result.history[-1]["style"]
     assert last <= 0.5 * first, (first, last)
@@ -94,7 +146,16 @@ def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
 def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
     content = write_test_image(tmp_path / "c.png", 48, 48, seed=1)
     style = write_test_image(tmp_path / "s.png", 48, 48, seed=2)
-    config = GatysConfig(content=str(content), styles=[str(style)], steps=5, size=48, mode="texture", loss_net="vgg19-random", device="cpu", progress=False)
+    config = GatysConfig(
+        content=str(content),
+        styles=[str(style)],
+        steps=5,
+        size=48,
+        mode="texture",
+        loss_net="vgg19-random",
+        device="cpu",
+        progress=False,
+    )
     result = run_gatys(config)
     assert all(r["content"] == 0.0 for r in result.history)
 
@@ -105,7 +166,19 @@ def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
 def test_cli_missing_vgg_weights_file(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
     out = tmp_path / "m.safetensors"
-    result = cli("train", "--data", image_folder, "--style", style, "--output", out, "--vgg-weights", tmp_path / "nope.pth", "--steps", "1")
+    result = cli(
+        "train",
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "--output",
+        out,
+        "--vgg-weights",
+        tmp_path / "nope.pth",
+        "--steps",
+        "1",
+    )
     assert_one_error_line(result, "VGG weights file not found", "nope.pth")
     assert not out.exists()
 
@@ -141,7 +214,10 @@ def test_unreadable_training_files_are_skipped(image_folder: Path, tmp_path: Pat
 
 
 def test_three_styles_train_one_net_with_per_style_losses(image_folder: Path, tmp_path: Path) -> None:
-    styles = [str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True)) for seed, name in enumerate(("candy", "mosaic", "udnie"))]
+    styles = [
+        str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True))
+        for seed, name in enumerate(("candy", "mosaic", "udnie"))
+    ]
     result = train(small_config(image_folder, styles, tmp_path / "three.safetensors", steps=6))  # type: ignore[arg-type]
     header = (result.run_dir / "losses.csv").read_text().splitlines()[0].split(",")
     assert {"style_candy", "style_mosaic", "style_udnie"} <= set(header)
@@ -154,10 +230,22 @@ def test_three_styles_train_one_net_with_per_style_losses(image_folder: Path, tm
 
 
 def test_fine_tuning_adds_a_style_and_trains_only_its_norm_rows(image_folder: Path, tmp_path: Path) -> None:
-    styles = [str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True)) for seed, name in enumerate(("candy", "mosaic", "candy2"))]
+    styles = [
+        str(write_test_image(tmp_path / f"{name}.png", 64, 64, seed=seed, pattern=True))
+        for seed, name in enumerate(("candy", "mosaic", "candy2"))
+    ]
     train(small_config(image_folder, styles[:2], tmp_path / "two.safetensors", steps=2))  # type: ignore[arg-type]
     before = load_model(tmp_path / "two.safetensors").net.state_dict()
-    train(small_config(image_folder, styles[2], tmp_path / "three.safetensors", steps=3, resume_from=str(tmp_path / "two.safetensors"), run_dir=str(tmp_path / "ft")))
+    train(
+        small_config(
+            image_folder,
+            styles[2],
+            tmp_path / "three.safetensors",
+            steps=3,
+            resume_from=str(tmp_path / "two.safetensors"),
+            run_dir=str(tmp_path / "ft"),
+        )
+    )
     model = load_model(tmp_path / "three.safetensors")
     after = model.net.state_dict()
     assert model.net.styles == 3 and model.card.style_names == ["candy", "mosaic", "candy2"]
@@ -166,7 +254,9 @@ def test_fine_tuning_adds_a_style_and_trains_only_its_norm_rows(image_folder: Pa
             assert torch.equal(after[name][:2], value), name
         else:
             assert torch.equal(after[name], value), name
-    moved = [name for name, value in after.items() if value.dim() == 2 and not torch.allclose(value[2], value[:2].mean(0))]
+    moved = [
+        name for name, value in after.items() if value.dim() == 2 and not torch.allclose(value[2], value[:2].mean(0))
+    ]
     assert moved, "the new style's norm rows did not train"
 
 
@@ -184,8 +274,29 @@ def test_late_decode_failures_are_counted_with_worker_processes(image_folder: Pa
 
 def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
-    common = ["--data", image_folder, "--style", style, "--steps", "2", "--image-size", "64", "--batch-size", "2", "--width", "0.25",
-              "--loss-net", "vgg19-random", "--precision", "fp32", "--checkpoint-every", "1", "--preview-every", "2", "-q"]
+    common = [
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "--steps",
+        "2",
+        "--image-size",
+        "64",
+        "--batch-size",
+        "2",
+        "--width",
+        "0.25",
+        "--loss-net",
+        "vgg19-random",
+        "--precision",
+        "fp32",
+        "--checkpoint-every",
+        "1",
+        "--preview-every",
+        "2",
+        "-q",
+    ]
     first = tmp_path / "m.safetensors"
     assert cli("train", *common, "--output", first).code == 0
     run = tmp_path / "m-run"
@@ -195,30 +306,73 @@ def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, t
     result = cli("train", *common, "--output", first)
     assert_one_error_line(result, "already holds a training run", "--resume", "-y")
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before and not first.exists()
-    assert cli("train", *common, "--output", first, "--resume", run / "last.pt", "--steps", "3").code == 0  # resuming is allowed
+    assert (
+        cli("train", *common, "--output", first, "--resume", run / "last.pt", "--steps", "3").code == 0
+    )  # resuming is allowed
     assert cli("train", *common, "--output", first, "-y", "--steps", "1", "--preview-every", "1").code == 0
-    assert sorted(p.name for p in run.iterdir()) == ["last.pt", "losses.csv", "preview-000001.jpg"]  # the old run's previews went with it
+    assert sorted(p.name for p in run.iterdir()) == [
+        "last.pt",
+        "losses.csv",
+        "preview-000001.jpg",
+    ]  # the old run's previews went with it
     assert len((run / "losses.csv").read_text().splitlines()) == 2  # header and the new run's one step
 
 
-def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(
+    image_folder: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
-    common = ["--data", image_folder, "--style", style, "--image-size", "32", "--batch-size", "1", "--width", "0.25",
-              "--loss-net", "vgg19-random", "--precision", "fp32", "--checkpoint-every", "1", "--preview-every", "1", "-q"]
+    common = [
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "--image-size",
+        "32",
+        "--batch-size",
+        "1",
+        "--width",
+        "0.25",
+        "--loss-net",
+        "vgg19-random",
+        "--precision",
+        "fp32",
+        "--checkpoint-every",
+        "1",
+        "--preview-every",
+        "1",
+        "-q",
+    ]
     assert cli("train", *common, "--steps", "2", "-o", tmp_path / "other.safetensors").code == 0
     assert cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors").code == 0
     run = tmp_path / "m-run"
     before = {p.name: p.read_bytes() for p in run.iterdir()}
-    late = cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors", "-y", "--resume", tmp_path / "other-run" / "last.pt")
+    late = cli(
+        "train",
+        *common,
+        "--steps",
+        "2",
+        "-o",
+        tmp_path / "m.safetensors",
+        "-y",
+        "--resume",
+        tmp_path / "other-run" / "last.pt",
+    )
     assert_one_error_line(late, "checkpoint is already at step 2")
-    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # -y gave nothing away for a run that never started
+    assert {
+        p.name: p.read_bytes() for p in run.iterdir()
+    } == before  # -y gave nothing away for a run that never started
     inside = run / "preview-000009.jpg"  # a style image that looks like one of the run's previews
     inside.write_bytes(style.read_bytes())
-    assert_one_error_line(cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors", "-y", "--style", inside), "is the input")
+    assert_one_error_line(
+        cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors", "-y", "--style", inside), "is the input"
+    )
     assert inside.read_bytes() == style.read_bytes()
 
 
-def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(
+    image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from vidstyle.training import trainer
 
     def stop(*args: object, **kwargs: object) -> None:
@@ -226,7 +380,14 @@ def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(ima
 
     monkeypatch.setattr(trainer, "write_image", stop)
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
-    config = small_config(image_folder, style, tmp_path / "m.safetensors", run_dir=str(tmp_path / "deep" / "run"), preview_every=1, checkpoint_every=5)
+    config = small_config(
+        image_folder,
+        style,
+        tmp_path / "m.safetensors",
+        run_dir=str(tmp_path / "deep" / "run"),
+        preview_every=1,
+        checkpoint_every=5,
+    )
     with pytest.raises(KeyboardInterrupt):
         train(config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]

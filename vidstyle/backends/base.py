@@ -11,14 +11,13 @@ and run() on a closed backend raise. `with open_backend(...) as backend:` closes
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
+from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Literal, Self
 
 import torch
-
-import os
-from pathlib import Path
 
 from ..errors import VidstyleError
 
@@ -28,12 +27,16 @@ BACKEND_NAMES: tuple[BackendName, ...] = ("torch", "onnxruntime", "tensorrt")
 # An exported file's suffix names the backend that runs it, as in ultralytics; any other
 # suffix is a .safetensors model, whose weights every backend can run. Here, beside the
 # backend names, so that modelfile can name an exported file without importing a backend.
-EXPORTED_SUFFIXES: dict[str, tuple[BackendName, str]] = {".onnx": ("onnxruntime", "ONNX model"), ".engine": ("tensorrt", "TensorRT engine")}
+EXPORTED_SUFFIXES: dict[str, tuple[BackendName, str]] = {
+    ".onnx": ("onnxruntime", "ONNX model"),
+    ".engine": ("tensorrt", "TensorRT engine"),
+}
 
 
 def exported_kind(path: str | os.PathLike[str]) -> tuple[BackendName, str] | None:
     """(backend, what it is) for an exported model file, None for a .safetensors one."""
     return EXPORTED_SUFFIXES.get(Path(path).suffix.lower())
+
 
 # The exported graph's tensor names, which the ONNX exporter writes and the onnxruntime
 # and TensorRT backends bind to.
@@ -80,7 +83,9 @@ class Backend(ABC):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _check_open(self) -> None:

@@ -84,7 +84,10 @@ def read_header(path: str | os.PathLike[str]) -> EngineHeader:
 def _parse_header(file: Path, data: bytes) -> tuple[EngineHeader, int]:
     """The header and where the plan starts."""
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _LENGTH.size:
-        raise VidstyleError(f"{file} is not a vidstyle TensorRT engine (no header); build one with `vidstyle export MODEL --format engine`")
+        raise VidstyleError(
+            f"{file} is not a vidstyle TensorRT engine (no header); "
+            "build one with `vidstyle export MODEL --format engine`"
+        )
     (length,) = _LENGTH.unpack_from(data, len(MAGIC))
     start = len(MAGIC) + _LENGTH.size
     try:
@@ -94,8 +97,14 @@ def _parse_header(file: Path, data: bytes) -> tuple[EngineHeader, int]:
 
 
 def check_header(
-    header: EngineHeader, *, path: str, tensorrt_version: str, compute_capability: str, gpu_name: str = "",
-    onnx_sha256: str | None = None, precision: str | None = None,
+    header: EngineHeader,
+    *,
+    path: str,
+    tensorrt_version: str,
+    compute_capability: str,
+    gpu_name: str = "",
+    onnx_sha256: str | None = None,
+    precision: str | None = None,
 ) -> None:
     """Raise one clear message, naming the rebuild command, when the engine cannot run here.
 
@@ -108,7 +117,10 @@ def check_header(
         problems.append(f"TensorRT {header.tensorrt_version} (this machine has {tensorrt_version})")
     if header.compute_capability != compute_capability:
         here = f"{gpu_name} " if gpu_name else ""
-        problems.append(f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} (this machine has {here}sm_{compute_capability.replace('.', '')})")
+        problems.append(
+            f"{header.gpu_name} sm_{header.compute_capability.replace('.', '')} "
+            f"(this machine has {here}sm_{compute_capability.replace('.', '')})"
+        )
     if onnx_sha256 is not None and header.onnx_sha256 != onnx_sha256:
         problems.append(f"another ONNX graph (sha256 {header.onnx_sha256[:12]}, not {onnx_sha256[:12]})")
     if precision is not None and header.precision != precision:
@@ -116,7 +128,8 @@ def check_header(
     if problems:
         model = header.source_model or "MODEL.safetensors"
         raise VidstyleError(
-            f"engine {path} was built for " + " and ".join(problems)
+            f"engine {path} was built for "
+            + " and ".join(problems)
             + f"; rebuild it here: vidstyle export {model} --format engine --output {path}"
         )
 

@@ -46,7 +46,8 @@ def providers_for(ctx: RunContext, available: list[str], *, stream_handle: int =
         return ["CPUExecutionProvider"]
     if CUDA_PROVIDER not in available:
         raise VidstyleError(
-            "onnxruntime has no CUDA provider here (available: " + ", ".join(available)
+            "onnxruntime has no CUDA provider here (available: "
+            + ", ".join(available)
             + "); install onnxruntime-gpu in place of onnxruntime (README, Install) or use --device cpu"
         )
     return [(CUDA_PROVIDER, cuda_provider_options(ctx.device.index or 0, stream_handle))]
@@ -69,12 +70,19 @@ class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
 
     def __init__(
-        self, onnx_path: str | os.PathLike[str], ctx: RunContext, *, providers: list[Provider] | None = None, ops: StreamOps | None = None,
+        self,
+        onnx_path: str | os.PathLike[str],
+        ctx: RunContext,
+        *,
+        providers: list[Provider] | None = None,
+        ops: StreamOps | None = None,
     ) -> None:
         try:
             import onnxruntime as ort
         except ImportError:  # not a core dependency
-            raise VidstyleError("onnxruntime is not installed: pip install 'vidstyle[onnx]' (or onnxruntime-gpu on a CUDA machine)") from None
+            raise VidstyleError(
+                "onnxruntime is not installed: pip install 'vidstyle[onnx]' (or onnxruntime-gpu on a CUDA machine)"
+            ) from None
 
         self.ctx = ctx
         self._ops: StreamOps | None = None
@@ -84,11 +92,15 @@ class OnnxRuntimeBackend(Backend):
             self._stream = self._ops.new_stream()
             self._inputs_ready, self._outputs_ready = self._ops.new_event(), self._ops.new_event()
         available = ort.get_available_providers()
-        requested = providers or providers_for(ctx, available, stream_handle=self._ops.stream_handle(self._stream) if self._ops else 0)
+        requested = providers or providers_for(
+            ctx, available, stream_handle=self._ops.stream_handle(self._stream) if self._ops else 0
+        )
         names = [p if isinstance(p, str) else p[0] for p in requested]
         missing = [p for p in names if p not in available]
         if missing:
-            raise VidstyleError(f"onnxruntime provider {missing[0]} is not available here (available: {', '.join(available)})")
+            raise VidstyleError(
+                f"onnxruntime provider {missing[0]} is not available here (available: {', '.join(available)})"
+            )
         if not Path(onnx_path).is_file():
             raise VidstyleError(f"ONNX file not found: {onnx_path}")
         options = ort.SessionOptions()
@@ -106,7 +118,10 @@ class OnnxRuntimeBackend(Backend):
         # onnxruntime quietly drops providers it cannot initialise; refuse instead.
         active = self.session.get_providers()
         if names[0] not in active:
-            raise VidstyleError(f"onnxruntime did not start {names[0]} (session uses {', '.join(active)}); refusing to fall back silently")
+            raise VidstyleError(
+                f"onnxruntime did not start {names[0]} (session uses {', '.join(active)}); "
+                "refusing to fall back silently"
+            )
         self.providers = active
         self._run_options = ort.RunOptions()
         if ctx.is_cuda:

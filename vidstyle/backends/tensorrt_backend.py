@@ -24,6 +24,7 @@ from .engine_header import EngineHeader, check_header, profile_message, read_eng
 if TYPE_CHECKING:
     import tensorrt as trt
 
+
 def require_tensorrt(*, instead: str = "use the torch or onnxruntime backend") -> None:
     """Raise a clear error unless the real TensorRT imports (tensorrt-stubs alone is an empty namespace).
 
@@ -34,7 +35,10 @@ def require_tensorrt(*, instead: str = "use the torch or onnxruntime backend") -
     except ImportError:
         tensorrt = None  # type: ignore[assignment]
     if tensorrt is None or not hasattr(tensorrt, "Runtime"):
-        raise VidstyleError(f"TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, or {instead}")
+        raise VidstyleError(
+            "TensorRT is not installed here; install it with pip install 'vidstyle[gpu]' on a CUDA machine, "
+            f"or {instead}"
+        )
 
 
 def tensorrt_available() -> bool:
@@ -54,8 +58,15 @@ class TensorRTBackend(Backend):
     name = "tensorrt"
 
     def __init__(
-        self, header: EngineHeader, plan: bytes, ctx: RunContext, *, path: str = "engine", cuda_graph: bool = True,
-        onnx_sha256: str | None = None, precision: str | None = None,
+        self,
+        header: EngineHeader,
+        plan: bytes,
+        ctx: RunContext,
+        *,
+        path: str = "engine",
+        cuda_graph: bool = True,
+        onnx_sha256: str | None = None,
+        precision: str | None = None,
     ) -> None:
         """`onnx_sha256` and `precision`, when given, must be what the engine was built from."""
         if not ctx.is_cuda:
@@ -65,8 +76,13 @@ class TensorRTBackend(Backend):
 
         gpu_name, capability = device_identity(ctx.device)
         check_header(
-            header, path=path, tensorrt_version=trt.__version__, gpu_name=gpu_name, compute_capability=capability,
-            onnx_sha256=onnx_sha256, precision=precision,
+            header,
+            path=path,
+            tensorrt_version=trt.__version__,
+            gpu_name=gpu_name,
+            compute_capability=capability,
+            onnx_sha256=onnx_sha256,
+            precision=precision,
         )
         self.header = header
         self.ctx = ctx
@@ -75,7 +91,10 @@ class TensorRTBackend(Backend):
         self.runtime: trt.Runtime = trt.Runtime(self.logger)
         self.engine: trt.ICudaEngine = self.runtime.deserialize_cuda_engine(plan)
         if self.engine is None:
-            raise VidstyleError(f"TensorRT could not deserialize {path}; rebuild it with `vidstyle export {header.source_model or 'MODEL'} --format engine`")
+            raise VidstyleError(
+                f"TensorRT could not deserialize {path}; rebuild it with "
+                f"`vidstyle export {header.source_model or 'MODEL'} --format engine`"
+            )
         self.context: trt.IExecutionContext = self.engine.create_execution_context()
         self.cuda_graph = cuda_graph
         # A captured graph is one shape: a short batch is filled up to it (FrameStylizer).
@@ -89,10 +108,18 @@ class TensorRTBackend(Backend):
 
     @classmethod
     def from_file(
-        cls, path: str | os.PathLike[str], ctx: RunContext, *, cuda_graph: bool = True, onnx_sha256: str | None = None, precision: str | None = None,
+        cls,
+        path: str | os.PathLike[str],
+        ctx: RunContext,
+        *,
+        cuda_graph: bool = True,
+        onnx_sha256: str | None = None,
+        precision: str | None = None,
     ) -> TensorRTBackend:
         header, plan = read_engine(path)
-        return cls(header, plan, ctx, path=str(path), cuda_graph=cuda_graph, onnx_sha256=onnx_sha256, precision=precision)
+        return cls(
+            header, plan, ctx, path=str(path), cuda_graph=cuda_graph, onnx_sha256=onnx_sha256, precision=precision
+        )
 
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         if not shape_in_profile(shape, self.header):
@@ -107,10 +134,15 @@ class TensorRTBackend(Backend):
         self.context.set_tensor_address(OUTPUT_NAME, self._output.data_ptr())
         if self.header.style_count > 1:
             # Uniform until the first batch copies its own weights in (a captured graph reads this buffer).
-            self._styles = torch.full((shape[0], self.header.style_count), 1.0 / self.header.style_count, device=self.ctx.device)
+            self._styles = torch.full(
+                (shape[0], self.header.style_count), 1.0 / self.header.style_count, device=self.ctx.device
+            )
             if not self.context.set_input_shape(STYLE_INPUT_NAME, list(self._styles.shape)):
                 # The engine's style profile follows the image batch; a mismatch means the engine was built otherwise.
-                raise VidstyleError(f"this TensorRT engine does not take style weights of shape {list(self._styles.shape)}; rebuild it with `vidstyle export {self.header.source_model or 'MODEL'} --format engine`")
+                raise VidstyleError(
+                    f"this TensorRT engine does not take style weights of shape {list(self._styles.shape)}; "
+                    f"rebuild it with `vidstyle export {self.header.source_model or 'MODEL'} --format engine`"
+                )
             self.context.set_tensor_address(STYLE_INPUT_NAME, self._styles.data_ptr())
         self._graph = None
         self._enqueue()  # first run does TensorRT's lazy setup outside any graph capture
@@ -120,7 +152,9 @@ class TensorRTBackend(Backend):
                 with torch.cuda.graph(graph):
                     self._enqueue()
             except RuntimeError as exc:  # some plans hold work a graph cannot capture: run them launch by launch
-                logging.getLogger("vidstyle").warning("TensorRT: no CUDA graph for this engine (%s); running without one", str(exc).splitlines()[0][:200])
+                logging.getLogger("vidstyle").warning(
+                    "TensorRT: no CUDA graph for this engine (%s); running without one", str(exc).splitlines()[0][:200]
+                )
                 self.cuda_graph = self.fixed_shapes = False
                 torch.cuda.synchronize(self.ctx.device)
             else:
@@ -136,7 +170,9 @@ class TensorRTBackend(Backend):
         if count == 1 and style_weights is not None:
             raise VidstyleError("this TensorRT engine holds one style and takes no style weights")
         if count > 1 and (style_weights is None or tuple(style_weights.shape) != (images.shape[0], count)):
-            raise VidstyleError(f"this TensorRT engine holds {count} styles; pass style weights of shape [{images.shape[0]}, {count}]")
+            raise VidstyleError(
+                f"this TensorRT engine holds {count} styles; pass style weights of shape [{images.shape[0]}, {count}]"
+            )
         shape = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         if shape != self._shape:
             self._prepare(shape)

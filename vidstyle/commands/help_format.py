@@ -12,7 +12,14 @@ def help_with_default(action: argparse.Action) -> str:
         return f"{text} (required)"
     if isinstance(action, argparse.BooleanOptionalAction):
         return f"{text} (default: {action.option_strings[0 if action.default else 1]})"
-    if "default" in text.lower() or "(required)" in text or not action.option_strings or action.default is argparse.SUPPRESS or action.nargs == 0 and action.const is None:
+    if (
+        "default" in text.lower()
+        or "(required)" in text
+        or not action.option_strings
+        or action.default is argparse.SUPPRESS
+        or action.nargs == 0
+        and action.const is None
+    ):
         return text
     if action.nargs == 0 and action.const is True and action.default is False:  # store_true
         return f"{text} (default: off)"

@@ -33,19 +33,31 @@ def run(args: argparse.Namespace) -> int:
 
     folder = Path(args.input).is_dir()
     if not folder and Path(args.input).suffix.lower() in VIDEO_SUFFIXES:
-        raise VidstyleError(f"{args.input} is a video; `vidstyle stylize {args.input} -o OUT{Path(args.input).suffix}` stylizes it")
+        raise VidstyleError(
+            f"{args.input} is a video; `vidstyle stylize {args.input} -o OUT{Path(args.input).suffix}` stylizes it"
+        )
     log = logging.getLogger("vidstyle")
     options = dict(
-        backend=args.backend, onnx_export=onnx_export_for(args), max_side=args.max_side, device=args.device, precision=args.precision,
-        overwrite=args.overwrite, **style_options(args),
+        backend=args.backend,
+        onnx_export=onnx_export_for(args),
+        max_side=args.max_side,
+        device=args.device,
+        precision=args.precision,
+        overwrite=args.overwrite,
+        **style_options(args),
     )
     if folder:
         skipped: list[Path] = []
-        written = stylize_folder(args.input, args.output, model=args.model, skipped=skipped, progress=not args.quiet, **options)
+        written = stylize_folder(
+            args.input, args.output, model=args.model, skipped=skipped, progress=not args.quiet, **options
+        )
         log.info("wrote %d image(s) to %s", len(written), args.output)
         if skipped:
-            raise VidstyleError(f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written")
+            raise VidstyleError(
+                f"skipped {len(skipped)} unreadable file(s), first {skipped[0]}; the other {len(written)} were written"
+            )
     else:
-        result = cast("torch.Tensor", stylize_image(args.input, args.output, model=args.model, **options))  # a path gives a tensor
+        # a path gives a tensor
+        result = cast("torch.Tensor", stylize_image(args.input, args.output, model=args.model, **options))
         log.info("wrote %s (%dx%d)", args.output, result.shape[1], result.shape[0])
     return 0

@@ -34,7 +34,17 @@ def run(args: argparse.Namespace) -> int:
     rows = [("name", "styles", "file", "size", "loss net", "steps", "train px")]
     for name, path in bundled_models().items():
         card = load_model(path).card
-        rows.append((name, ",".join(card.style_names), path.name, f"{path.stat().st_size / 1e6:.1f} MB", card.loss_net or "?", steps(card), str(card.image_size)))
+        rows.append(
+            (
+                name,
+                ",".join(card.style_names),
+                path.name,
+                f"{path.stat().st_size / 1e6:.1f} MB",
+                card.loss_net or "?",
+                steps(card),
+                str(card.image_size),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

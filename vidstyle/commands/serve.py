@@ -15,15 +15,30 @@ EXAMPLES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other needs the printed token)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other needs the printed token)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
-    parser.add_argument("--source", help="watch a camera index, /dev/videoN, URL or video file on the server instead of the browser's webcam")
+    parser.add_argument(
+        "--source",
+        help="watch a camera index, /dev/videoN, URL or video file on the server instead of the browser's webcam",
+    )
     add_runtime_arguments(parser, max_side_default=480, backend=True)
     add_style_arguments(parser)
-    parser.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (browsers need https for the camera off localhost)")
+    parser.add_argument(
+        "--certfile",
+        metavar="PEM",
+        help="serve HTTPS with this certificate (browsers need https for the camera off localhost)",
+    )
     parser.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
     parser.add_argument("--max-viewers", type=positive_int, default=4, help="open peer connections at most (default 4)")
-    parser.add_argument("--max-frame-side", type=positive_int, default=1920, metavar="PIXELS", help="refuse camera frames with a longer side (default 1920)")
+    parser.add_argument(
+        "--max-frame-side",
+        type=positive_int,
+        default=1920,
+        metavar="PIXELS",
+        help="refuse camera frames with a longer side (default 1920)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,14 +50,20 @@ def run(args: argparse.Namespace) -> int:
         from vidstyle.serve.app import ServeLimits
         from vidstyle.serve.server import check_source, check_tls, load_served_model, serve
     except ImportError as exc:
-        raise VidstyleError(f"vidstyle serve needs aiortc and aiohttp ({exc.name} is missing): pip install 'vidstyle[serve]'") from None
+        raise VidstyleError(
+            f"vidstyle serve needs aiortc and aiohttp ({exc.name} is missing): pip install 'vidstyle[serve]'"
+        ) from None
     tls = check_tls(args.certfile, args.keyfile)
     if args.source is not None:
         check_source(args.source)
     from vidstyle.stylemix import StyleChoice
 
     stylizer, info = load_served_model(
-        args.model, backend=args.backend, device=args.device, precision=args.precision, max_side=args.max_side,
+        args.model,
+        backend=args.backend,
+        device=args.device,
+        precision=args.precision,
+        max_side=args.max_side,
         styles=StyleChoice(style=args.style, mix=args.style_mix),
     )
     limits = ServeLimits(max_viewers=args.max_viewers, max_frame_side=args.max_frame_side)

@@ -17,8 +17,23 @@ EXAMPLES = (
 )
 # Options a --recipe may fill: they default to None here so that a recipe can tell "not given" from
 # "given as the default"; TrainConfig holds the defaults used without a recipe (shown in --help).
-RECIPE_OPTIONS = ("steps", "image_size", "batch_size", "lr", "content_weight", "style_weight", "style_balance", "style_layer_weights", "tv_weight", "stability_weight",
-                  "pixel_weight", "style_size", "content_layers", "style_layers", "loss_net")
+RECIPE_OPTIONS = (
+    "steps",
+    "image_size",
+    "batch_size",
+    "lr",
+    "content_weight",
+    "style_weight",
+    "style_balance",
+    "style_layer_weights",
+    "tv_weight",
+    "stability_weight",
+    "pixel_weight",
+    "style_size",
+    "content_layers",
+    "style_layers",
+    "loss_net",
+)
 NATIVE = "native"
 
 
@@ -29,40 +44,147 @@ def style_size(text: str) -> int | str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from vidstyle.training.recipes import RECIPES
 
-    parser.add_argument("--data", required=True, metavar="DIR", help="folder of training images (searched recursively: jpg, png, webp, bmp, tif)")
-    parser.add_argument("--style", nargs="+", default=[], metavar="IMG", help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher")
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR",
+        help="folder of training images (searched recursively: jpg, png, webp, bmp, tif)",
+    )
+    parser.add_argument(
+        "--style",
+        nargs="+",
+        default=[],
+        metavar="IMG",
+        help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher",
+    )
     add_output_argument(parser, "where to write the model (.safetensors)")
-    parser.add_argument("--recipe", choices=list(RECIPES), default="", help="fill the options not given from a named recipe: " + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items()) + " (default: none)")
+    parser.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        default="",
+        help="fill the options not given from a named recipe: "
+        + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items())
+        + " (default: none)",
+    )
     parser.add_argument("--steps", type=positive_int, metavar="N", help="optimiser steps in this run (default 2000)")
     parser.add_argument("--image-size", type=positive_int, metavar="N", help="training crop size (default 256)")
     parser.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step (default 4)")
     parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3)")
-    parser.add_argument("--content-weight", type=float, help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)")
-    parser.add_argument("--style-weight", help="a number, or Nx: the style term starts at N times the content term, measured on the starting net (default 10x)")
-    parser.add_argument("--style-balance", choices=["sum", "layer"], help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)")
-    parser.add_argument("--tv-weight", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)")
+    parser.add_argument(
+        "--content-weight",
+        type=float,
+        help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)",
+    )
+    parser.add_argument(
+        "--style-weight",
+        help="a number, or Nx: the style term starts at N times the content term, measured on the starting net (default 10x)",
+    )
+    parser.add_argument(
+        "--style-balance",
+        choices=["sum", "layer"],
+        help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)",
+    )
+    parser.add_argument(
+        "--tv-weight", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)"
+    )
     parser.add_argument("--stability-weight", type=float, help="temporal stability loss weight (default 0: off)")
-    parser.add_argument("--style-size", type=style_size, metavar="N|native", help="longer side of the style image for its Gram targets, or native for its own size (default 512)")
-    parser.add_argument("--width", type=float, help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one (default 1.0, or the --init-from model's)")
-    parser.add_argument("--residual-blocks", type=int, default=5, metavar="N", help="residual blocks (default 5, the paper's)")
-    parser.add_argument("--separable", action="store_true", help="depthwise-separable residual convs: a small net for real time on a CPU (default: off)")
-    parser.add_argument("--head", choices=["tanh", "clamp"], help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; no vanishing gradient at black and white) (default: tanh, or the --init-from model's)")
+    parser.add_argument(
+        "--style-size",
+        type=style_size,
+        metavar="N|native",
+        help="longer side of the style image for its Gram targets, or native for its own size (default 512)",
+    )
+    parser.add_argument(
+        "--width",
+        type=float,
+        help="channel multiplier: 1.0 is the paper's net, 0.5 a faster one (default 1.0, or the --init-from model's)",
+    )
+    parser.add_argument(
+        "--residual-blocks", type=int, default=5, metavar="N", help="residual blocks (default 5, the paper's)"
+    )
+    parser.add_argument(
+        "--separable",
+        action="store_true",
+        help="depthwise-separable residual convs: a small net for real time on a CPU (default: off)",
+    )
+    parser.add_argument(
+        "--head",
+        choices=["tanh", "clamp"],
+        help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; no vanishing gradient at black and white) (default: tanh, or the --init-from model's)",
+    )
     group = parser.add_argument_group("distillation")
-    group.add_argument("--teacher", metavar="MODEL", help="train a student on this model's pictures (its styles become the student's; --recipe distill unless another is named)")
-    group.add_argument("--pixel-weight", help="with --teacher: weight of the L1 distance to the teacher's picture, a number or Nx of the content term (default 1x)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the net's initialisation and the data order (default 0)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where training runs (default: cuda if available)")
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"], help="auto: bf16 (or fp16 with a scaler) on CUDA; on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 (default auto)")
-    parser.add_argument("--threads", type=positive_int, metavar="N", help="CPU threads for training (default: one per core)")
+    group.add_argument(
+        "--teacher",
+        metavar="MODEL",
+        help="train a student on this model's pictures (its styles become the student's; --recipe distill unless another is named)",
+    )
+    group.add_argument(
+        "--pixel-weight",
+        help="with --teacher: weight of the L1 distance to the teacher's picture, a number or Nx of the content term (default 1x)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seeds the net's initialisation and the data order (default 0)"
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="where training runs (default: cuda if available)",
+    )
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "fp16", "bf16"],
+        help="auto: bf16 (or fp16 with a scaler) on CUDA; on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 (default auto)",
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, metavar="N", help="CPU threads for training (default: one per core)"
+    )
     group = parser.add_argument_group("runs that outlast a sitting")
-    group.add_argument("--run-dir", metavar="DIR", help="checkpoints, snapshots, previews and losses.csv (default: OUTPUT stem + '-run')")
-    group.add_argument("--checkpoint-every", type=positive_int, default=500, metavar="N", help="write RUN/last.pt every N steps (default 500)")
-    group.add_argument("--snapshot-every", type=int, default=1000, metavar="N", help="write an fp16 RUN/model-NNNNNN.safetensors every N steps, to keep or continue with --init-from (0: never; default 1000)")
-    group.add_argument("--preview-every", type=int, default=500, metavar="N", help="write a preview image every N steps (0: never; default 500)")
-    group.add_argument("--resume", metavar="CKPT", help="continue a stopped run from its checkpoint (RUN/last.pt): same segment, optimizer state kept")
-    group.add_argument("--init-from", metavar="MODEL", help="start from a model's weights (a snapshot, or any .safetensors of this net), with a fresh optimizer and a short lr warm-up; the card adds this run as a new segment")
-    group.add_argument("--warmup-steps", type=int, default=100, metavar="N", help="lr warm-up after --init-from (default 100)")
-    parser.add_argument("--resume-from", metavar="MODEL", help="add the --style images to this model's styles, training only their new norm rows (convs frozen)")
+    group.add_argument(
+        "--run-dir",
+        metavar="DIR",
+        help="checkpoints, snapshots, previews and losses.csv (default: OUTPUT stem + '-run')",
+    )
+    group.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        default=500,
+        metavar="N",
+        help="write RUN/last.pt every N steps (default 500)",
+    )
+    group.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="write an fp16 RUN/model-NNNNNN.safetensors every N steps, to keep or continue with --init-from (0: never; default 1000)",
+    )
+    group.add_argument(
+        "--preview-every",
+        type=int,
+        default=500,
+        metavar="N",
+        help="write a preview image every N steps (0: never; default 500)",
+    )
+    group.add_argument(
+        "--resume",
+        metavar="CKPT",
+        help="continue a stopped run from its checkpoint (RUN/last.pt): same segment, optimizer state kept",
+    )
+    group.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start from a model's weights (a snapshot, or any .safetensors of this net), with a fresh optimizer and a short lr warm-up; the card adds this run as a new segment",
+    )
+    group.add_argument(
+        "--warmup-steps", type=int, default=100, metavar="N", help="lr warm-up after --init-from (default 100)"
+    )
+    parser.add_argument(
+        "--resume-from",
+        metavar="MODEL",
+        help="add the --style images to this model's styles, training only their new norm rows (convs frozen)",
+    )
     parser.add_argument("--workers", type=int, default=0, help="data loader worker processes (default 0)")
     parser.add_argument("--half-weights", action="store_true", help="store fp16 weights (half the file size)")
     add_loss_net_arguments(parser, defaults_from_recipe=True)
@@ -85,10 +207,16 @@ def run(args: argparse.Namespace) -> int:
     from vidstyle.atomic import check_output_path
     from vidstyle.training.trainer import TrainConfig, train
 
-    check_output_path(args.output, inputs=[*args.style, args.resume, args.resume_from, args.init_from, args.teacher, args.vgg_weights], overwrite=args.overwrite)
+    check_output_path(
+        args.output,
+        inputs=[*args.style, args.resume, args.resume_from, args.init_from, args.teacher, args.vgg_weights],
+        overwrite=args.overwrite,
+    )
     # Recipe options not given stay out, so that TrainConfig's defaults (or the recipe's) apply.
     rest = argparse.Namespace(**{name: value for name, value in vars(args).items() if name not in RECIPE_OPTIONS})
-    config = config_from_args(TrainConfig, rest, **config_values(args), recipe=args.recipe or ("distill" if args.teacher else ""))
+    config = config_from_args(
+        TrainConfig, rest, **config_values(args), recipe=args.recipe or ("distill" if args.teacher else "")
+    )
     result = train(config)
     log = logging.getLogger("vidstyle")
     if result.skipped_files:

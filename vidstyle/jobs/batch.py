@@ -73,9 +73,17 @@ def stylize_batch(
 
             # closing(): a stop that lands here, between two rows, still shuts Ray down and removes
             # the workers' temp files before the folder is looked at, not whenever Python collects it.
-            with contextlib.closing(run_on_ray(
-                todo, options, address=ray, workers=workers, gpus_per_worker=gpus_per_worker, overwrite=overwrite, progress=progress,
-            )) as finished:
+            with contextlib.closing(
+                run_on_ray(
+                    todo,
+                    options,
+                    address=ray,
+                    workers=workers,
+                    gpus_per_worker=gpus_per_worker,
+                    overwrite=overwrite,
+                    progress=progress,
+                )
+            ) as finished:
                 for row in finished:
                     rows[Path(row.input)] = row
     ordered = [rows[item.input] for item in items]
@@ -134,7 +142,10 @@ def _expand(spec: str, output_dir: Path) -> list[tuple[Path, Path]]:
 
 def _check_outside(output_dir: Path, searched: Path) -> None:
     if output_dir.resolve().is_relative_to(searched.resolve()):
-        raise VidstyleError(f"output folder {output_dir} is inside the input folder {searched}: a later run would take its results as inputs")
+        raise VidstyleError(
+            f"output folder {output_dir} is inside the input folder {searched}: "
+            "a later run would take its results as inputs"
+        )
 
 
 def _literal_prefix(parts: tuple[str, ...]) -> list[str]:
@@ -151,7 +162,11 @@ def _videos_below(root: Path, candidates: list[Path]) -> list[tuple[Path, Path]]
     videos = []
     for file in candidates:
         relative = file.relative_to(root)
-        if file.suffix.lower() not in VIDEO_SUFFIXES or not file.is_file() or any(p.startswith(".") and p not in (".", "..") for p in relative.parts):
+        if (
+            file.suffix.lower() not in VIDEO_SUFFIXES
+            or not file.is_file()
+            or any(p.startswith(".") and p not in (".", "..") for p in relative.parts)
+        ):
             continue
         videos.append((file, relative))
     return videos

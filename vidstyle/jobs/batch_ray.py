@@ -23,8 +23,8 @@ from ..media.probe import probe
 from ..progress import progress_bar
 from .batch_rows import BatchItem, BatchRow
 from .batch_worker import NOTE_SEPARATOR, BatchWorker
-from .video_options import VideoOptions
 from .ray_session import FrameCounter, connect, mute_ray_data_console, shut_down
+from .video_options import VideoOptions
 
 log = logging.getLogger("vidstyle")
 
@@ -81,7 +81,9 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
     count = workers if workers is not None else (max(1, int(gpus // per_gpu)) if per_gpu else 1)
     count = min(count, files) if files else count
     if per_gpu * count > gpus:
-        raise VidstyleError(f"{count} worker(s) x {per_gpu:g} GPU need more than the cluster's {gpus:g} GPU(s); lower --workers")
+        raise VidstyleError(
+            f"{count} worker(s) x {per_gpu:g} GPU need more than the cluster's {gpus:g} GPU(s); lower --workers"
+        )
     if per_gpu:
         return Workers(count, per_gpu, 1.0)  # the net runs on the GPU; the CPU decodes and encodes
     node_cpus = max((float(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")), default=1.0)
@@ -91,7 +93,15 @@ def size_workers(workers: int | None, gpus_per_worker: float | None, *, files: i
 
 
 def _run(
-    todo: Sequence[BatchItem], plan: Workers, counter: Any, workers_seen: list[tuple[str, int]], options: VideoOptions, *, overwrite: bool, progress: bool, since: float
+    todo: Sequence[BatchItem],
+    plan: Workers,
+    counter: Any,
+    workers_seen: list[tuple[str, int]],
+    options: VideoOptions,
+    *,
+    overwrite: bool,
+    progress: bool,
+    since: float,
 ) -> Iterator[BatchRow]:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar for the whole run, ours
@@ -100,7 +110,8 @@ def _run(
     # Workers run in folders of their own (on other machines, too): they get absolute paths.
     pending = {os.path.abspath(item.input): item for item in todo}
     rows = ray.data.from_items(
-        [{"input": path, "output": os.path.abspath(item.output)} for path, item in pending.items()], override_num_blocks=len(todo)
+        [{"input": path, "output": os.path.abspath(item.output)} for path, item in pending.items()],
+        override_num_blocks=len(todo),
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
@@ -190,15 +201,26 @@ def row_without_result(item: BatchItem, reason: str, *, since: float) -> BatchRo
     except OSError:
         written = False
     if written:
-        return BatchRow(str(item.input), str(item.output), "done", notes=["finished, but its frame count and fps were lost when Ray failed"])
+        return BatchRow(
+            str(item.input),
+            str(item.output),
+            "done",
+            notes=["finished, but its frame count and fps were lost when Ray failed"],
+        )
     return BatchRow(str(item.input), str(item.output), "failed", error=reason)
 
 
 def _row(raw: dict[str, Any], item: BatchItem) -> BatchRow:
     """A worker's row, with the paths spelled as the caller gave them."""
     return BatchRow(
-        input=str(item.input), output=str(item.output), status=raw["status"], frames=int(raw["frames"]), fps=float(raw["fps"]),
-        seconds=float(raw["seconds"]), notes=[n for n in str(raw["notes"]).split(NOTE_SEPARATOR) if n], error=str(raw["error"]) or None,
+        input=str(item.input),
+        output=str(item.output),
+        status=raw["status"],
+        frames=int(raw["frames"]),
+        fps=float(raw["fps"]),
+        seconds=float(raw["seconds"]),
+        notes=[n for n in str(raw["notes"]).split(NOTE_SEPARATOR) if n],
+        error=str(raw["error"]) or None,
         worker_peak_rss_mb=float(raw["worker_peak_rss_mb"]),
     )
 

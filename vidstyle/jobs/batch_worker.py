@@ -28,14 +28,7 @@ NOTE_SEPARATOR = "\n"
 
 
 class BatchWorker:
-    def __init__(
-        self,
-        options: VideoOptions,
-        *,
-        overwrite: bool,
-        threads: int,
-        progress: Any = None,
-    ) -> None:
+    def __init__(self, options: VideoOptions, *, overwrite: bool, threads: int, progress: Any = None) -> None:
         # Ray reserves `threads` CPUs for this worker; torch would otherwise use every core of the
         # node and the workers on one node would fight over them.
         torch.set_num_threads(max(1, threads))
@@ -49,7 +42,14 @@ class BatchWorker:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         rows = [self.stylize_one(Path(str(i)), Path(str(o))) for i, o in zip(batch["input"], batch["output"])]
         return {
-            column: [NOTE_SEPARATOR.join(r.notes) if column == "notes" else (r.error or "") if column == "error" else getattr(r, column) for r in rows]
+            column: [
+                NOTE_SEPARATOR.join(r.notes)
+                if column == "notes"
+                else (r.error or "")
+                if column == "error"
+                else getattr(r, column)
+                for r in rows
+            ]
             for column in COLUMNS
         }
 
@@ -59,12 +59,27 @@ class BatchWorker:
         on_batch = (lambda frames: self.progress.add.remote(len(frames))) if self.progress is not None else None
         started = time.perf_counter()
         try:
-            result = stylize_video(input, output, self.options, overwrite=self.overwrite, progress=False, on_batch=on_batch)
+            result = stylize_video(
+                input, output, self.options, overwrite=self.overwrite, progress=False, on_batch=on_batch
+            )
         except Exception as exc:  # noqa: BLE001  one bad file must not end the batch
-            return BatchRow(str(input), str(output), "failed", seconds=time.perf_counter() - started, error=_one_line(exc), worker_peak_rss_mb=_peak_rss_mb())
+            return BatchRow(
+                str(input),
+                str(output),
+                "failed",
+                seconds=time.perf_counter() - started,
+                error=_one_line(exc),
+                worker_peak_rss_mb=_peak_rss_mb(),
+            )
         return BatchRow(
-            str(input), str(result.output), "done", frames=result.frames, fps=result.fps, seconds=result.seconds,
-            notes=[result.audio, *result.notes] if result.audio not in result.notes else result.notes, worker_peak_rss_mb=_peak_rss_mb(),
+            str(input),
+            str(result.output),
+            "done",
+            frames=result.frames,
+            fps=result.fps,
+            seconds=result.seconds,
+            notes=[result.audio, *result.notes] if result.audio not in result.notes else result.notes,
+            worker_peak_rss_mb=_peak_rss_mb(),
         )
 
 

@@ -23,13 +23,22 @@ from ..progress import progress_bar
 from ..temporal import FlickerReport, warping_error
 
 
-def measure_flicker(input_path: str | os.PathLike[str], stylized_path: str | os.PathLike[str], *, max_side: int = 480, progress: bool = False) -> FlickerReport:
+def measure_flicker(
+    input_path: str | os.PathLike[str],
+    stylized_path: str | os.PathLike[str],
+    *,
+    max_side: int = 480,
+    progress: bool = False,
+) -> FlickerReport:
     """The warping error of `stylized_path` against `input_path`'s own, on frames paired by
     timestamp; clips that differ in length or rate get one warning line."""
     first, second = probe(input_path), probe(stylized_path)
     # A stylized clip may be one pixel larger: 4:2:0 output pads odd sizes to even.
     if not (0 <= second.width - first.width <= 1 and 0 <= second.height - first.height <= 1):
-        raise VidstyleError(f"sizes differ: {input_path} is {first.width}x{first.height}, {stylized_path} is {second.width}x{second.height}")
+        raise VidstyleError(
+            f"sizes differ: {input_path} is {first.width}x{first.height}, "
+            f"{stylized_path} is {second.width}x{second.height}"
+        )
     rates = (float(first.average_rate or 25), float(second.average_rate or 25))
     counts = PairCounts(rates=rates)
     # Half the longer frame interval: a frame at the other clip's rate always has a partner this close.
@@ -62,7 +71,8 @@ class PairCounts:
             return None
         return (
             f"the clips differ: {input_name} has {self.input_frames} frames at {self.rates[0]:.3g} fps, "
-            f"{stylized_name} has {self.stylized_frames} frames at {self.rates[1]:.3g} fps; {self.pairs} frames paired by timestamp"
+            f"{stylized_name} has {self.stylized_frames} frames at {self.rates[1]:.3g} fps; "
+            f"{self.pairs} frames paired by timestamp"
         )
 
 
@@ -75,7 +85,13 @@ def _timed(path: str | os.PathLike[str]) -> Iterator[tuple[float, np.ndarray]]:
         yield seconds - start, batch.data[0].numpy()
 
 
-def paired_frames(input_path: str | os.PathLike[str], stylized_path: str | os.PathLike[str], counts: PairCounts, *, tolerance_seconds: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def paired_frames(
+    input_path: str | os.PathLike[str],
+    stylized_path: str | os.PathLike[str],
+    counts: PairCounts,
+    *,
+    tolerance_seconds: float,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(input frame, stylized frame) for each stylized frame whose nearest input frame in time is
     within `tolerance_seconds`; each input frame is used at most once. The stylized frame may
     carry padding to an even size, which is cropped off. `counts` is complete once exhausted."""
@@ -85,7 +101,9 @@ def paired_frames(input_path: str | os.PathLike[str], stylized_path: str | os.Pa
     used = -1.0  # the time of the input frame paired last
     for seconds, stylized in _timed(stylized_path):
         counts.stylized_frames += 1
-        while current is not None and following is not None and abs(following[0] - seconds) <= abs(current[0] - seconds):
+        while (
+            current is not None and following is not None and abs(following[0] - seconds) <= abs(current[0] - seconds)
+        ):
             current, following = following, next(inputs, None)
             counts.input_frames += following is not None
         if current is None or abs(current[0] - seconds) > tolerance_seconds or current[0] == used:

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..backends import OnnxExport, RunnableModel, model_file, runnable_model
 from ..context import resolve_context
-from ..atomic import check_not_an_input, check_output_path, made_outputs
 from ..errors import MediaError, OutputExistsError
 from ..images import IMAGE_SUFFIXES, list_images, read_image_uint8, rgb_uint8, write_image_uint8
 from ..modelfile import StyleModel
@@ -57,7 +57,13 @@ def stylize_image(
     dropped: list[str] = []
     pixels = _as_uint8_tensor(image, dropped)
     frame_size = (int(pixels.shape[0]), int(pixels.shape[1]))
-    with FrameStylizer.open(runnable, ctx=resolve_context(device, precision), max_side=max_side, styles=choice, frame_size=frame_size, onnx_export=onnx_export,
+    with FrameStylizer.open(
+        runnable,
+        ctx=resolve_context(device, precision),
+        max_side=max_side,
+        styles=choice,
+        frame_size=frame_size,
+        onnx_export=onnx_export,
     ) as stylizer:
         for what in dropped:  # one note each, so nothing is lost silently; after the run's first line
             log.info("%s: dropped %s", Path(str(source)).name, what)
@@ -75,7 +81,8 @@ def _as_uint8_tensor(image: ImageInput, dropped: list[str]) -> torch.Tensor:
         return read_image_uint8(image, dropped)
     if isinstance(image, Image.Image):
         return torch.from_numpy(rgb_uint8(image))
-    pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image  # a copy: the caller keeps theirs
+    # a copy: the caller keeps theirs
+    pixels = torch.from_numpy(np.array(image)) if isinstance(image, np.ndarray) else image
     if pixels.dtype != torch.uint8 or pixels.ndim != 3 or pixels.shape[-1] != 3:
         raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {pixels.dtype} {tuple(pixels.shape)}")
     return pixels
@@ -110,7 +117,9 @@ def stylize_folder(
     if not dst.parent.is_dir():
         raise MediaError(f"output folder's parent does not exist: {dst.parent}")
     if dst.resolve().is_relative_to(src.resolve()):  # the input is searched recursively
-        raise MediaError(f"output folder {dst} is inside the input folder {src}: a later run would take its results as inputs")
+        raise MediaError(
+            f"output folder {dst} is inside the input folder {src}: a later run would take its results as inputs"
+        )
     files = list_images(src)
     if not files:
         raise MediaError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {src}")
@@ -121,7 +130,12 @@ def stylize_folder(
             raise OutputExistsError(f"{target} already exists")
     # Opened once for the folder: a bad model or style name fails before any file.
     stylizer = FrameStylizer.open(
-        model, backend, ctx=resolve_context(device, precision), max_side=max_side, styles=StyleChoice.of(style, style_mix), onnx_export=onnx_export,
+        model,
+        backend,
+        ctx=resolve_context(device, precision),
+        max_side=max_side,
+        styles=StyleChoice.of(style, style_mix),
+        onnx_export=onnx_export,
     )
     written = []
     lossy: list[tuple[Path, list[str]]] = []  # the files that lost something, and what
@@ -144,7 +158,12 @@ def stylize_folder(
         if not written:  # every file was skipped: the folder made for them goes too
             raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")
     if lossy:  # one note for the folder, not one per file
-        log.info("%d image(s) lost what an RGB picture cannot hold, first %s: %s", len(lossy), lossy[0][0], "; ".join(lossy[0][1]))
+        log.info(
+            "%d image(s) lost what an RGB picture cannot hold, first %s: %s",
+            len(lossy),
+            lossy[0][0],
+            "; ".join(lossy[0][1]),
+        )
     return written
 
 

@@ -141,7 +141,10 @@ def check_reachable(address: str) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
     except OSError as exc:
         reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or type(exc).__name__
-        raise VidstyleError(f"cannot join Ray at {address!r}: nothing answers there ({reason}); start the cluster, or leave out --ray to run Ray on this machine") from None
+        raise VidstyleError(
+            f"cannot join Ray at {address!r}: nothing answers there ({reason}); "
+            "start the cluster, or leave out --ray to run Ray on this machine"
+        ) from None
 
 
 def connect(address: str) -> bool:

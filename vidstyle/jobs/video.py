@@ -77,9 +77,15 @@ def stylize_video(
         written = plan.output
     except StoppedEarly:
         stopped = True
-    if not stopped and plan.options.trim == Trim():  # a stop or a trim leaves frames undecoded on purpose: no truncation
+    # a stop or a trim leaves frames undecoded on purpose: no truncation
+    if not stopped and plan.options.trim == Trim():
         notes += decode_notes(stats, plan.info)
     return VideoResult(
-        output=written, frames=frames, seconds=time.perf_counter() - started, corrupt_packets=stats.corrupt_packets,
-        audio=audio_note, notes=notes, interrupted=stopped,
+        output=written,
+        frames=frames,
+        seconds=time.perf_counter() - started,
+        corrupt_packets=stats.corrupt_packets,
+        audio=audio_note,
+        notes=notes,
+        interrupted=stopped,
     )

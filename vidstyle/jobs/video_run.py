@@ -47,13 +47,25 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
     runtime = plan.options.runtime
     # Before the temp file: a bad style name leaves nothing behind.
     with FrameStylizer.open(
-        plan.model, ctx=plan.ctx, max_side=runtime.max_side, styles=plan.options.styles, compile=runtime.compile, matrix=matrix, full_range=plan.info.full_range,
-        frame_size=(plan.info.height, plan.info.width), onnx_export=runtime.onnx_export,
+        plan.model,
+        ctx=plan.ctx,
+        max_side=runtime.max_side,
+        styles=plan.options.styles,
+        compile=runtime.compile,
+        matrix=matrix,
+        full_range=plan.info.full_range,
+        frame_size=(plan.info.height, plan.info.width),
+        onnx_export=runtime.onnx_export,
     ) as stylizer:
         with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
-            writer = VideoWriter(tmp, plan.encode, carry_from=plan.input, audio=plan.options.encode.audio, trim=plan.options.trim)
+            writer = VideoWriter(
+                tmp, plan.encode, carry_from=plan.input, audio=plan.options.encode.audio, trim=plan.options.trim
+            )
             if writer.padded:
-                notes.append(f"size {plan.info.width}x{plan.info.height} is odd; {writer.pix_fmt} needs even sizes, so the last row/column is repeated")
+                notes.append(
+                    f"size {plan.info.width}x{plan.info.height} is odd; "
+                    f"{writer.pix_fmt} needs even sizes, so the last row/column is repeated"
+                )
             if writer.audio_action:
                 notes.append(writer.audio_action)
             if writer.dropped:  # one line, so that no stream is lost silently
@@ -78,7 +90,11 @@ def run_video(
     """
     writer = session.writer
     info, trim = plan.info, plan.options.trim
-    total = trim.frames_kept(frame_count=info.frame_count, rate_fps=float(info.average_rate) if info.average_rate else None, duration_seconds=info.duration_seconds)
+    total = trim.frames_kept(
+        frame_count=info.frame_count,
+        rate_fps=float(info.average_rate) if info.average_rate else None,
+        duration_seconds=info.duration_seconds,
+    )
     bar = progress_bar(total=total, enabled=progress, unit="frame", desc=plan.input.name)
 
     first_seconds: float | None = None  # a style schedule runs on the output's clock: 0s is its first frame
@@ -93,7 +109,9 @@ def run_video(
         # Each batch comes back after the next one is queued, so the device never waits on the host.
         for frames, stylized in session.stylizer.stream(batches, frames_of):
             if session.blender is not None:  # runs in the one transform thread, so frames stay in order
-                sources = frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
+                sources = (
+                    frames.data.numpy() if frames.pixel_format == "rgb24" else i420_to_rgb_host(frames.data.numpy())
+                )
                 stylized = torch.from_numpy(session.blender.blend_batch(sources, stylized.numpy()))
             yield frames.with_data(stylized)
 
@@ -104,7 +122,9 @@ def run_video(
             on_batch(frames)
 
     runtime = plan.options.runtime
-    source = read_batches(plan.input, runtime.batch, stats, pixel_format=plan.pixel_format, max_side=runtime.max_side, trim=trim)
+    source = read_batches(
+        plan.input, runtime.batch, stats, pixel_format=plan.pixel_format, max_side=runtime.max_side, trim=trim
+    )
     try:
         stopped = run_pipeline(source, Streamed(transform), sink, stop=stop).stopped
     except BaseException:
@@ -119,5 +139,7 @@ def run_video(
     if writer.frames_written == 0:
         seen = stats.last_seen_seconds
         if trim.start_seconds > 0 and seen is not None and seen < trim.start_seconds:
-            raise MediaError(f"start {trim.start_seconds:g} s is past the last frame of {plan.input.name} (at {seen:.2f} s)")
+            raise MediaError(
+                f"start {trim.start_seconds:g} s is past the last frame of {plan.input.name} (at {seen:.2f} s)"
+            )
         raise MediaError(f"no frames could be decoded from {plan.input}")

@@ -41,7 +41,11 @@ def choose_window(display: Display, *, record: str | os.PathLike[str] | None, vi
     if not (record or virtual_cam):
         raise VidstyleError(f"nothing to show or write: no window ({problem}), no --record and no --virtual-cam")
     if display == "auto":
-        log.info("no window: %s; frames go to %s only", problem, " and ".join(["--record"] * bool(record) + ["--virtual-cam"] * virtual_cam))
+        log.info(
+            "no window: %s; frames go to %s only",
+            problem,
+            " and ".join(["--record"] * bool(record) + ["--virtual-cam"] * virtual_cam),
+        )
     return False
 
 
@@ -54,8 +58,10 @@ def check_outputs(
 ) -> None:
     """Fail with one line before the camera or any model is opened."""
     if record:
-        choose_codec(Path(record), None)  # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
-    if record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json):  # through any symlinked folder
+        # a name FFmpeg cannot mux (an image, no suffix) is refused now, not at the first frame
+        choose_codec(Path(record), None)
+    # through any symlinked folder
+    if record and stats_json and os.path.realpath(record) == os.path.realpath(stats_json):
         raise VidstyleError(f"the recording and the stats JSON are the same file ({stats_json}); give each its own")
     for output in (record, stats_json):
         if output:
@@ -66,7 +72,15 @@ class LiveOutputs:
     """Where stylized frames go: a window, a recording, a virtual camera. The recording and the
     virtual camera open at the first frame, whose size they take."""
 
-    def __init__(self, styles: StyleSwitcher, stats: LiveStats, *, window: bool, record: str | os.PathLike[str] | None, virtual_cam: bool) -> None:
+    def __init__(
+        self,
+        styles: StyleSwitcher,
+        stats: LiveStats,
+        *,
+        window: bool,
+        record: str | os.PathLike[str] | None,
+        virtual_cam: bool,
+    ) -> None:
         self.stats = stats
         self.record = record
         self.virtual_cam = virtual_cam
@@ -115,7 +129,16 @@ class Recorder:
     def __init__(self, path: str | os.PathLike[str], width: int, height: int) -> None:
         codec = choose_codec(Path(path), None)  # the container's own: VP9 for .webm, H.264 for the rest
         crf, preset = encoder_options(codec, None, None)
-        options = EncodeOptions(width=width, height=height, time_base=Fraction(1, 1000), rate_fps=Fraction(30), codec=codec, crf=crf, preset=preset, realtime=True)
+        options = EncodeOptions(
+            width=width,
+            height=height,
+            time_base=Fraction(1, 1000),
+            rate_fps=Fraction(30),
+            codec=codec,
+            crf=crf,
+            preset=preset,
+            realtime=True,
+        )
         self._stack = contextlib.ExitStack()
         tmp = self._stack.enter_context(atomic_output(path))
         self.writer = VideoWriter(tmp, options)
@@ -130,7 +153,9 @@ class Recorder:
             self._first_seconds = seconds
         pts = max(self._last_pts + 1, round(1000 * (seconds - self._first_seconds)))
         self._last_pts = pts
-        self.writer.write(FrameBatch(data=torch.from_numpy(frame.stylized)[None], pts=(pts,), time_base=Fraction(1, 1000)))
+        self.writer.write(
+            FrameBatch(data=torch.from_numpy(frame.stylized)[None], pts=(pts,), time_base=Fraction(1, 1000))
+        )
 
     def close(self, *, ok: bool = True) -> None:
         """Finalise and move into place (ok), or discard the temp file after an error."""
@@ -150,8 +175,13 @@ def open_virtual_camera(width: int, height: int) -> Any:
     try:
         import pyvirtualcam
     except ImportError:
-        raise VidstyleError("a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' (and on Linux the v4l2loopback kernel module)") from None
+        raise VidstyleError(
+            "a virtual camera needs pyvirtualcam: pip install 'vidstyle[virtualcam]' "
+            "(and on Linux the v4l2loopback kernel module)"
+        ) from None
     try:
         return pyvirtualcam.Camera(width=width, height=height, fps=30, fmt=pyvirtualcam.PixelFormat.RGB)
     except RuntimeError as exc:
-        raise VidstyleError(f"no virtual camera backend is available: {exc} (on Linux: sudo modprobe v4l2loopback)") from None
+        raise VidstyleError(
+            f"no virtual camera backend is available: {exc} (on Linux: sudo modprobe v4l2loopback)"
+        ) from None

@@ -56,7 +56,9 @@ def run_live(
         stats.record(frame, time.perf_counter())
         return show(frame)
 
-    result = run_pipeline(captured(), stage, display, channel="queue" if every_frame else "latest", stop=stop, on_idle=on_idle)
+    result = run_pipeline(
+        captured(), stage, display, channel="queue" if every_frame else "latest", stop=stop, on_idle=on_idle
+    )
     return stats.summary(result.dropped, result.produced)
 
 
@@ -91,7 +93,16 @@ def run_camera(
     outputs = LiveOutputs(styles, stats, window=window, record=record, virtual_cam=virtual_cam)
     ok = False
     try:
-        summary = run_live(frames, styles, outputs.show, max_frames=max_frames, stop=stop, stats=stats, on_idle=outputs.idle, every_frame=every_frame)
+        summary = run_live(
+            frames,
+            styles,
+            outputs.show,
+            max_frames=max_frames,
+            stop=stop,
+            stats=stats,
+            on_idle=outputs.idle,
+            every_frame=every_frame,
+        )
         ok = True
     except KeyboardInterrupt:
         ok = True

@@ -48,7 +48,11 @@ class StyleSwitcher:
     and `fade`, called from the window's keys on another thread, move it."""
 
     def __init__(
-        self, stylizers: Sequence[FrameStylizer], names: Sequence[str], *, start: StyleChoice = StyleChoice(),
+        self,
+        stylizers: Sequence[FrameStylizer],
+        names: Sequence[str],
+        *,
+        start: StyleChoice = StyleChoice(),
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         """`start` picks the first model's starting style, mix or schedule."""
@@ -119,12 +123,20 @@ def load_styles(
     picks the first model's starting style (or mix)."""
     ctx = resolve_context(device, precision)
     # The first model opens on the chosen style, so that the run's first line names it.
-    opened = [open_model(path, backend, ctx=ctx, max_side=max_side, styles=styles if i == 0 else StyleChoice()) for i, path in enumerate(models)]
+    opened = [
+        open_model(path, backend, ctx=ctx, max_side=max_side, styles=styles if i == 0 else StyleChoice())
+        for i, path in enumerate(models)
+    ]
     return StyleSwitcher([stylizer for stylizer, _ in opened], [name for _, name in opened], start=styles)
 
 
 def open_model(
-    path: str | os.PathLike[str] | None, backend: str | None, *, ctx: RunContext, max_side: int | None, styles: StyleChoice = StyleChoice()
+    path: str | os.PathLike[str] | None,
+    backend: str | None,
+    *,
+    ctx: RunContext,
+    max_side: int | None,
+    styles: StyleChoice = StyleChoice(),
 ) -> tuple[FrameStylizer, str]:
     """A model file on its backend (FrameStylizer.open: the file's suffix picks it unless
     `backend` does), and the name the style list shows for it."""

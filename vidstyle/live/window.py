@@ -95,8 +95,9 @@ def open_window() -> None:
     if shadowed:
         names = ", ".join(Path(lib).name for lib in shadowed)
         raise VidstyleError(
-            f"cannot open a window in this process: {names} were loaded from {Path(shadowed[0]).parent} before OpenCV's GUI "
-            "and Qt would hang on them; open the window before importing av (vidstyle.live.window.open_window)"
+            f"cannot open a window in this process: {names} were loaded from {Path(shadowed[0]).parent} "
+            "before OpenCV's GUI and Qt would hang on them; "
+            "open the window before importing av (vidstyle.live.window.open_window)"
         )
     cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
 
@@ -107,7 +108,12 @@ def shadowed_x_libraries() -> list[str]:
     import cv2
 
     site = Path(cv2.__file__).resolve().parent.parent
-    bundled = {lib.name for libs in site.glob("opencv*.libs") for lib in libs.iterdir() if lib.name.startswith(("libxcb", "libX"))}
+    bundled = {
+        lib.name
+        for libs in site.glob("opencv*.libs")
+        for lib in libs.iterdir()
+        if lib.name.startswith(("libxcb", "libX"))
+    }
     try:
         maps = Path("/proc/self/maps").read_text()
     except OSError:  # not Linux: no xcb, nothing to shadow

@@ -23,7 +23,9 @@ from .streams import StreamCarrier, carried_metadata
 class AudioCarrier(StreamCarrier):
     """One audio track, stream `index` of the source."""
 
-    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim()) -> None:
+    def __init__(
+        self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim()
+    ) -> None:
         """`trim`: the part of the audio to carry, shifted to start at zero as the video is."""
         super().__init__(source, output, index, trim=trim)
         codec = self.in_stream.codec_context.name
@@ -50,8 +52,12 @@ class AudioCarrier(StreamCarrier):
         encoder = cast(AudioStream, output.add_stream(target, rate=rate, layout=layout))
         self.resampler = av.AudioResampler(format=encoder.codec_context.format, layout=layout, rate=rate)
         changes = [f"{source.sample_rate} Hz -> {rate} Hz"] * (rate != source.sample_rate)
-        changes += [f"{in_layout} channels stored as {layout} ({target} cannot take {in_layout})"] * (layout != in_layout)
-        self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})" + "".join(f"; {c}" for c in changes)
+        changes += [f"{in_layout} channels stored as {layout} ({target} cannot take {in_layout})"] * (
+            layout != in_layout
+        )
+        self.action = f"{label}: re-encoded {codec} -> {target} (the output container cannot hold {codec})" + "".join(
+            f"; {c}" for c in changes
+        )
         return encoder
 
     def _mux(self, packet: av.Packet) -> None:

@@ -42,7 +42,18 @@ VIDEO_CODECS = {
 # 4:2:0 or 4:2:2 frame padded to even, which x264, x265 and NVENC need.
 ODD_SIZE_CODECS = frozenset({"ffv1", "libvpx-vp9", "libvpx", "rawvideo", "libsvtav1", "libaom-av1", "mpeg4"})
 
-X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
+X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
 # encoder -> (crf range, its default crf, the presets it takes, its default preset)
 ENCODER_OPTIONS: dict[str, tuple[range, int, tuple[str, ...], str | None]] = {
     "libx264": (range(0, 52), 18, X26X_PRESETS, "medium"),
@@ -80,11 +91,19 @@ def container_for(path: str | Path) -> str:
     """The muxer for an output name, or one line saying what to write instead."""
     suffix = Path(path).suffix.lower()
     if suffix in IMAGE_SUFFIXES:
-        raise MediaError(f"{Path(path).name} is an image name; `vidstyle image` stylizes images, and a video needs .mp4, .mkv, .mov or .webm")
+        raise MediaError(
+            f"{Path(path).name} is an image name; `vidstyle image` stylizes images, and a video needs .mp4, .mkv, "
+            ".mov or .webm"
+        )
     if suffix == ".gif":
-        raise MediaError(f"GIF output is not supported: write {Path(path).with_suffix('.mp4').name} or .webm (ffmpeg can make a GIF of it)")
+        raise MediaError(
+            f"GIF output is not supported: write {Path(path).with_suffix('.mp4').name} or .webm "
+            "(ffmpeg can make a GIF of it)"
+        )
     if suffix not in CONTAINERS:
-        raise MediaError(f"unknown video suffix {suffix or '(none)'!r} for {Path(path).name}; use .mp4, .mkv, .mov or .webm")
+        raise MediaError(
+            f"unknown video suffix {suffix or '(none)'!r} for {Path(path).name}; use .mp4, .mkv, .mov or .webm"
+        )
     return CONTAINERS[suffix]
 
 
@@ -99,7 +118,9 @@ def choose_codec(path: str | Path, codec: str | None) -> str:
     suffix = Path(path).suffix
     if (allowed is not None and name not in allowed) or name not in _muxer_codecs(container):
         default = DEFAULT_CODECS.get(container, DEFAULT_CODEC)
-        instead = f"use {default} (the default for {suffix})" + (" or write .mkv" if name in _muxer_codecs("matroska") else "")
+        instead = f"use {default} (the default for {suffix})" + (
+            " or write .mkv" if name in _muxer_codecs("matroska") else ""
+        )
         raise MediaError(f"a {suffix} file cannot hold {chosen} video; {instead}")
     check_encoder_starts(chosen)
     return chosen
@@ -113,7 +134,9 @@ def check_encoder(codec: str) -> str:
         found = None
     if found is None or found.type != "video":
         available = [name for name in SUGGESTED_CODECS if name in av.codecs_available]
-        raise MediaError(f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}")
+        raise MediaError(
+            f"video codec {codec!r} is not available in this FFmpeg build; available: {', '.join(available)}"
+        )
     return str(found.canonical_name)
 
 
@@ -141,7 +164,9 @@ def check_encoder_starts(codec: str) -> None:
     try:
         context.open()
     except (av.error.FFmpegError, ValueError) as exc:
-        raise MediaError(f"the {codec} encoder cannot start here (FFmpeg: {av_error_line(exc)}); try {DEFAULT_CODEC}") from None
+        raise MediaError(
+            f"the {codec} encoder cannot start here (FFmpeg: {av_error_line(exc)}); try {DEFAULT_CODEC}"
+        ) from None
 
 
 def encoder_options(codec: str, crf: int | None, preset: str | None) -> tuple[int | None, str | None]:
@@ -149,7 +174,10 @@ def encoder_options(codec: str, crf: int | None, preset: str | None) -> tuple[in
     An encoder without such options gets (None, None); naming one for it is an error."""
     if codec not in ENCODER_OPTIONS:
         if crf is not None or preset is not None:
-            raise MediaError(f"{codec} takes no {'crf' if crf is not None else 'preset'} option; they apply to {', '.join(ENCODER_OPTIONS)}")
+            raise MediaError(
+                f"{codec} takes no {'crf' if crf is not None else 'preset'} option; "
+                f"they apply to {', '.join(ENCODER_OPTIONS)}"
+            )
         return None, None
     crfs, default_crf, presets, default_preset = ENCODER_OPTIONS[codec]
     if crf is not None and crf not in crfs:

@@ -91,7 +91,9 @@ def read_batches(
                 current -= shift
                 stats.last_seconds = float(current * time_base)
                 stats.first_seconds = stats.last_seconds if stats.first_seconds is None else stats.first_seconds
-                frames.append(_to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format)))
+                frames.append(
+                    _to_ndarray(frame, pixel_format, decode_size(frame.height, frame.width, max_side, pixel_format))
+                )
                 pts.append(current)
                 if len(frames) == batch_size:
                     yield _batch(frames, pts, time_base, stats.frames, pixel_format)
@@ -131,12 +133,23 @@ def _to_ndarray(frame: av.VideoFrame, pixel_format: PixelFormat, size: tuple[int
     return frame.to_ndarray(format=pixel_format, width=size[1], height=size[0], interpolation="AREA")
 
 
-def _batch(frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int, pixel_format: PixelFormat) -> FrameBatch:
-    return FrameBatch(data=torch.from_numpy(np.stack(frames)), pts=tuple(pts), time_base=time_base, first_index=first_index, pixel_format=pixel_format)
+def _batch(
+    frames: list[np.ndarray], pts: list[int], time_base: Fraction, first_index: int, pixel_format: PixelFormat
+) -> FrameBatch:
+    return FrameBatch(
+        data=torch.from_numpy(np.stack(frames)),
+        pts=tuple(pts),
+        time_base=time_base,
+        first_index=first_index,
+        pixel_format=pixel_format,
+    )
 
 
 def _decode_tolerant(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, codec: VideoCodecContext, stats: DecodeStats
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    codec: VideoCodecContext,
+    stats: DecodeStats,
 ) -> Iterator[av.VideoFrame]:
     packets = container.demux(stream)
     while True:

@@ -59,7 +59,9 @@ class VideoWriter:
         try:
             self.output = av.open(str(self.path), mode="w", options=container_options)
         except (av.error.FFmpegError, ValueError) as exc:
-            raise MediaError(f"cannot write {self.path.suffix or 'that'} files here (FFmpeg: {av_error_line(exc)})") from None
+            raise MediaError(
+                f"cannot write {self.path.suffix or 'that'} files here (FFmpeg: {av_error_line(exc)})"
+            ) from None
         try:
             self.stream = self._add_video(options, width, height)
             if carry_from is not None:
@@ -105,11 +107,16 @@ class VideoWriter:
         try:
             self.stream.codec_context.open()
         except (av.error.FFmpegError, ValueError) as exc:
-            raise MediaError(f"the {codec} encoder cannot start for {self.width}x{self.height} {self.pix_fmt} video (FFmpeg: {av_error_line(exc)})") from None
+            raise MediaError(
+                f"the {codec} encoder cannot start for {self.width}x{self.height} {self.pix_fmt} video "
+                f"(FFmpeg: {av_error_line(exc)})"
+            ) from None
         try:
             self.output.start_encoding()
         except (av.error.FFmpegError, ValueError) as exc:
-            raise MediaError(f"cannot write {codec} video in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})") from None
+            raise MediaError(
+                f"cannot write {codec} video in a {self.path.suffix} file (FFmpeg: {av_error_line(exc)})"
+            ) from None
 
     def _discard(self) -> None:
         """Release what a failed start opened; the caller removes the file (atomic_output)."""

@@ -29,7 +29,9 @@ class EncodeOptions:
         if self.width < 1 or self.height < 1:
             raise ValueError(f"EncodeOptions needs a positive size, got {self.width}x{self.height}")
         if self.time_base <= 0 or self.rate_fps <= 0:
-            raise ValueError(f"EncodeOptions needs a positive time base and rate, got {self.time_base} and {self.rate_fps}")
+            raise ValueError(
+                f"EncodeOptions needs a positive time base and rate, got {self.time_base} and {self.rate_fps}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,11 +57,17 @@ class Trim:
             return None
         return seconds >= self.start_seconds - 1e-6
 
-    def frames_kept(self, *, frame_count: int | None, rate_fps: float | None, duration_seconds: float | None) -> int | None:
+    def frames_kept(
+        self, *, frame_count: int | None, rate_fps: float | None, duration_seconds: float | None
+    ) -> int | None:
         """About how many frames the part holds, for a progress bar's total and ETA; None when unknown."""
         if self == Trim():
             return frame_count
-        end = self.end_seconds if duration_seconds is None else min(self.end_seconds or duration_seconds, duration_seconds)
+        end = (
+            self.end_seconds
+            if duration_seconds is None
+            else min(self.end_seconds or duration_seconds, duration_seconds)
+        )
         by_time = None if end is None or not rate_fps else max(1, round((end - self.start_seconds) * rate_fps))
         known = [n for n in (by_time, self.max_frames) if n is not None]
         return min(known) if known else None

@@ -18,14 +18,29 @@ from .options import Trim
 from .probe import open_input, origin_seconds
 
 # Tags that describe how the input was written, not what it holds: the output's muxer writes its own.
-_WRITER_TAGS = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration", "number_of_frames", "number_of_bytes", "bps"})
+_WRITER_TAGS = frozenset(
+    {
+        "encoder",
+        "major_brand",
+        "minor_version",
+        "compatible_brands",
+        "duration",
+        "number_of_frames",
+        "number_of_bytes",
+        "bps",
+    }
+)
 
 
 def carried_metadata(tags: dict[str, str]) -> dict[str, str]:
     """The tags carried to the output, as ffmpeg's default mapping carries them (title, language,
     comments...), less those that describe how the input was written. Keys keep their spelling:
     FFmpeg's muxers look tags up without regard to case."""
-    return {key: value for key, value in tags.items() if key.lower() not in _WRITER_TAGS and not key.lower().startswith("_statistics")}
+    return {
+        key: value
+        for key, value in tags.items()
+        if key.lower() not in _WRITER_TAGS and not key.lower().startswith("_statistics")
+    }
 
 
 def _starts_before_zero(packet: av.Packet) -> bool:
@@ -40,7 +55,15 @@ class StreamCarrier:
     out_stream: av.stream.Stream  # made by each subclass: a copy of the input's, or an encoder's
     action: str  # what happened to the stream, in words
 
-    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim(), seek: bool = True) -> None:
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        output: av.container.OutputContainer,
+        index: int,
+        *,
+        trim: Trim = Trim(),
+        seek: bool = True,
+    ) -> None:
         self.input = open_input(source)
         self.output = output
         self.in_stream = self.input.streams[index]
@@ -110,7 +133,9 @@ class StreamCarrier:
 class SubtitleCarrier(StreamCarrier):
     """A subtitle stream, copied as it is (the container was checked to hold its codec)."""
 
-    def __init__(self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim()) -> None:
+    def __init__(
+        self, source: str | os.PathLike[str], output: av.container.OutputContainer, index: int, *, trim: Trim = Trim()
+    ) -> None:
         # Subtitle streams are sparse and small: read from the start rather than seek on them.
         super().__init__(source, output, index, trim=trim, seek=False)
         self.out_stream = output.add_stream_from_template(self.in_stream)
@@ -123,7 +148,9 @@ def stream_name(stream: av.stream.Stream) -> str:
     return f"{stream.type} #{stream.index} ({codec})"
 
 
-def plan_carriers(source: str | os.PathLike[str], output: av.container.OutputContainer, *, audio: bool) -> tuple[list[tuple[str, int]], list[str]]:
+def plan_carriers(
+    source: str | os.PathLike[str], output: av.container.OutputContainer, *, audio: bool
+) -> tuple[list[tuple[str, int]], list[str]]:
     """([(kind, stream index)] to carry, [what is not carried, by name and why]).
 
     Audio is always carried unless `audio` is False (re-encoded where the container cannot hold

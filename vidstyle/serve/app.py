@@ -77,7 +77,9 @@ class Viewers:
                 pass
 
         if self.source is None:
-            viewer = Viewer(pc, [output], ViewerLoop(self.stage, output, max_frame_side=self.limits.max_frame_side, on_end=ended))
+            viewer = Viewer(
+                pc, [output], ViewerLoop(self.stage, output, max_frame_side=self.limits.max_frame_side, on_end=ended)
+            )
         else:
             # The server's camera: its own frames first, then the stylized ones (the page's two transceivers).
             camera = LatestTrack(event_loop)
@@ -160,7 +162,9 @@ def refuse_offer(status: int, message: str) -> web.Response:
     return refuse(status, message)
 
 
-def build_app(stage: SharedStage, info: dict[str, Any], *, guard: Guard, limits: ServeLimits, source: SourceLoop | None = None) -> web.Application:
+def build_app(
+    stage: SharedStage, info: dict[str, Any], *, guard: Guard, limits: ServeLimits, source: SourceLoop | None = None
+) -> web.Application:
     viewers = Viewers(stage, limits, source)
 
     async def page(request: web.Request) -> web.StreamResponse:
@@ -176,12 +180,22 @@ def build_app(stage: SharedStage, info: dict[str, Any], *, guard: Guard, limits:
         return web.Response(body=body, content_type=STATIC[name], headers={"Cache-Control": "no-store"})
 
     async def get_info(request: web.Request) -> web.StreamResponse:
-        return web.json_response(info | {"source": "server" if source else "browser", "viewers": len(viewers.open), "max_viewers": limits.max_viewers, "max_frame_side": limits.max_frame_side})
+        return web.json_response(
+            info
+            | {
+                "source": "server" if source else "browser",
+                "viewers": len(viewers.open),
+                "max_viewers": limits.max_viewers,
+                "max_frame_side": limits.max_frame_side,
+            }
+        )
 
     async def post_offer(request: web.Request) -> web.StreamResponse:
         # A form on another site can post text/plain without asking; JSON needs a CORS preflight it cannot pass.
         if request.content_type != "application/json":
-            return refuse_offer(415, f"an offer is sent as Content-Type: application/json, not {request.content_type[:60]!r}")
+            return refuse_offer(
+                415, f"an offer is sent as Content-Type: application/json, not {request.content_type[:60]!r}"
+            )
         if request.content_length is not None and request.content_length > MAX_OFFER_BYTES:
             return refuse_offer(413, f"the offer is over {MAX_OFFER_BYTES // 1024} kB")
         try:
@@ -197,14 +211,20 @@ def build_app(stage: SharedStage, info: dict[str, Any], *, guard: Guard, limits:
             return refuse_offer(400, str(exc))
         width, height = offer.width, offer.height
         if max(width, height) > limits.max_frame_side:
-            return refuse_offer(413, f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} pixels a side (--max-frame-side)")
+            return refuse_offer(
+                413,
+                f"camera frames of {width}x{height} are larger than the server's limit of {limits.max_frame_side} "
+                "pixels a side (--max-frame-side)",
+            )
         try:
             check_sdp(offer.description.sdp)
         except OfferError as exc:
             return refuse_offer(400, str(exc))
         # Counted last, so only an offer that passed every check can take a slot.
         if len(viewers.open) >= limits.max_viewers:
-            return refuse_offer(503, f"the server is full: {limits.max_viewers} viewers connected (--max-viewers); try again later")
+            return refuse_offer(
+                503, f"the server is full: {limits.max_viewers} viewers connected (--max-viewers); try again later"
+            )
         try:
             viewer_id, answer = await viewers.connect(offer.description)
         except ValueError as exc:

@@ -89,7 +89,11 @@ class Guard:
         try:
             parts = urlsplit(origin)
             # An origin is scheme://host[:port] and nothing more ("null" from a sandbox or file is none).
-            theirs = None if parts.path or parts.query or parts.fragment else (parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme))
+            theirs = (
+                None
+                if parts.path or parts.query or parts.fragment
+                else (parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme))
+            )
         except ValueError:  # a port that is not a number
             theirs = None
         if own is None or theirs != (self.scheme, own[0], own[1] or DEFAULT_PORTS[self.scheme]):
@@ -118,7 +122,9 @@ def guard_middleware(guard: Guard) -> Any:
         cookie = token_cookie(port)
         given = from_url or request.headers.get(TOKEN_HEADER) or request.cookies.get(cookie)
         if not token_matches(given, guard.token):
-            return web.Response(status=403, text="403: missing or wrong token; open the URL that `vidstyle serve` printed\n")
+            return web.Response(
+                status=403, text="403: missing or wrong token; open the URL that `vidstyle serve` printed\n"
+            )
         response = await handler(request)
         if from_url:
             # The page's own requests (script, style, signalling) then carry it without the URL.

@@ -110,4 +110,7 @@ def check_sdp(text: str) -> None:
         raise OfferError("bad offer: the SDP offers no video (an m=video section)")
     for index, media in enumerate(session.media):
         if media.direction not in DIRECTIONS:
-            raise OfferError(f"bad offer: the SDP's media section {index} ({media.kind}) has no direction (a=sendrecv, a=sendonly, a=recvonly or a=inactive)")
+            raise OfferError(
+                f"bad offer: the SDP's media section {index} ({media.kind}) has no direction (a=sendrecv, "
+                "a=sendonly, a=recvonly or a=inactive)"
+            )

@@ -127,7 +127,9 @@ class LatestTrack(MediaStreamTrack):
 class ViewerLoop:
     """One viewer's browser camera -> latest-wins live loop (own thread) -> LatestTrack."""
 
-    def __init__(self, stage: SharedStage, output: LatestTrack, *, max_frame_side: int, on_end: Callable[[str | None], None]) -> None:
+    def __init__(
+        self, stage: SharedStage, output: LatestTrack, *, max_frame_side: int, on_end: Callable[[str | None], None]
+    ) -> None:
         self.stage = stage
         self.output = output
         self.max_frame_side = max_frame_side
@@ -160,7 +162,10 @@ class ViewerLoop:
                 if not isinstance(frame, av.VideoFrame):
                     continue
                 if max(frame.width, frame.height) > self.max_frame_side:
-                    self.error = f"frame {frame.width}x{frame.height} is larger than the server's limit of {self.max_frame_side} pixels a side (--max-frame-side)"
+                    self.error = (
+                        f"frame {frame.width}x{frame.height} is larger than the server's limit of "
+                        f"{self.max_frame_side} pixels a side (--max-frame-side)"
+                    )
                     break
                 self.pixels.put(frame.to_ndarray(format="rgb24"))
         except MediaStreamError:
@@ -181,4 +186,9 @@ class ViewerLoop:
 
 def readouts(stats: LiveStats, stage: SharedStage, error: str | None) -> dict[str, float | int | str | None]:
     """Server-side timings for the page: a frame's arrival to its stylized frame handed to the sender."""
-    return {"server_ms": stats.recent_median_ms(), "model_ms": stage.model_ms, "frames": stats.displayed, "error": error}
+    return {
+        "server_ms": stats.recent_median_ms(),
+        "model_ms": stage.model_ms,
+        "frames": stats.displayed,
+        "error": error,
+    }

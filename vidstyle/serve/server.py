@@ -70,16 +70,30 @@ def page_url(*, scheme: str, host: str, port: int, token: str | None) -> str:
 
 
 def load_served_model(
-    model: str | os.PathLike[str] | None, *, backend: str | None = None, device: str = "auto", precision: str = "fp32", max_side: int | None = 480,
+    model: str | os.PathLike[str] | None,
+    *,
+    backend: str | None = None,
+    device: str = "auto",
+    precision: str = "fp32",
+    max_side: int | None = 480,
     styles: StyleChoice = StyleChoice(),
 ) -> tuple[StyleSwitcher, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
-    switcher = load_styles([model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles)
+    switcher = load_styles(
+        [model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles
+    )
     name = switcher.stylizers[0].backend.name
     # The model's style names (several for a multi-style model; the page's style selector hook reads them).
     names = list(switcher.stylizers[0].backend.style_names)
     model_name = Path(str(model)).stem if model is not None else switcher.names[0]
-    info = {"model": model_name, "backend": name, "device": str(switcher.stylizers[0].ctx.device), "precision": precision, "max_side": max_side, "styles": names}
+    info = {
+        "model": model_name,
+        "backend": name,
+        "device": str(switcher.stylizers[0].ctx.device),
+        "precision": precision,
+        "max_side": max_side,
+        "styles": names,
+    }
     return switcher, info
 
 
@@ -124,7 +138,15 @@ def serve(
         signal.raise_signal(signum)  # the default action: end as the signal would have
 
 
-async def _run(app: web.Application, *, host: str, port: int, tls: ssl.SSLContext | None, token: str | None, signals: list[signal.Signals]) -> signal.Signals:
+async def _run(
+    app: web.Application,
+    *,
+    host: str,
+    port: int,
+    tls: ssl.SSLContext | None,
+    token: str | None,
+    signals: list[signal.Signals],
+) -> signal.Signals:
     """Serve until one of `signals`; returns it once the server has stopped."""
     event_loop = asyncio.get_running_loop()
     stopped: asyncio.Future[signal.Signals] = event_loop.create_future()
@@ -137,7 +159,9 @@ async def _run(app: web.Application, *, host: str, port: int, tls: ssl.SSLContex
         # In the loop, not in a Python handler: an exception raised wherever the loop happens to
         # be would skip closing the peers and leave their threads running.
         event_loop.add_signal_handler(signum, on_signal, signum)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=STOP_MARGIN_SECONDS / 2, lingering_time=LINGER_SECONDS)
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=STOP_MARGIN_SECONDS / 2, lingering_time=LINGER_SECONDS
+    )
     await runner.setup()
     try:
         try:
@@ -149,7 +173,12 @@ async def _run(app: web.Application, *, host: str, port: int, tls: ssl.SSLContex
         # Printed once, like Jupyter: the token is in this URL and nowhere else.
         print(f"vidstyle serve: open {url}", flush=True)
         if tls is None and needs_token(host):
-            print("vidstyle serve: browsers allow the camera only on https or localhost: use --certfile/--keyfile, or an SSH tunnel to 127.0.0.1", file=sys.stderr, flush=True)
+            print(
+                "vidstyle serve: browsers allow the camera only on https or localhost: use --certfile/--keyfile, "
+                "or an SSH tunnel to 127.0.0.1",
+                file=sys.stderr,
+                flush=True,
+            )
         return await stopped  # off the main thread, no signal ends it: the caller's thread does
     finally:
         try:
