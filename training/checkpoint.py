@@ -20,9 +20,8 @@ if TYPE_CHECKING:
     from .config import TrainConfig
 
 
-_RUN_FILE = re.compile(
-    r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors"
-)  # what a run writes into its folder
+# what a run writes into its folder
+_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors")
 
 
 def run_files(run_dir: Path) -> list[Path]:
@@ -93,8 +92,11 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
 
 
 def restore_checkpoint(
-    ckpt: dict, net: TransformerNet, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler
-) -> int:  # type: ignore[type-arg]
+    ckpt: dict,  # type: ignore[type-arg]
+    net: TransformerNet,
+    opt: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+) -> int:
     """Load weights, optimizer, scaler and RNG; returns the step the checkpoint reached.
 
     Checkpoints from before multi-style hold [C] norm rows and Adam moments; both are

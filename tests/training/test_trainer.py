@@ -306,21 +306,17 @@ def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, t
     result = cli("train", *common, "--output", first)
     assert_one_error_line(result, "already holds a training run", "--resume", "-y")
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before and not first.exists()
-    assert (
-        cli("train", *common, "--output", first, "--resume", run / "last.pt", "--steps", "3").code == 0
-    )  # resuming is allowed
+    # resuming is allowed
+    assert cli("train", *common, "--output", first, "--resume", run / "last.pt", "--steps", "3").code == 0
     assert cli("train", *common, "--output", first, "-y", "--steps", "1", "--preview-every", "1").code == 0
-    assert sorted(p.name for p in run.iterdir()) == [
-        "last.pt",
-        "losses.csv",
-        "preview-000001.jpg",
-    ]  # the old run's previews went with it
+    # the old run's previews went with it
+    assert sorted(p.name for p in run.iterdir()) == ["last.pt", "losses.csv", "preview-000001.jpg"]
     assert len((run / "losses.csv").read_text().splitlines()) == 2  # header and the new run's one step
 
 
-def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(
+def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(  # type: ignore[no-untyped-def]
     image_folder: Path, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     style = write_test_image(tmp_path / "style.png")
     common = [
         "--data",
@@ -359,9 +355,8 @@ def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(
         tmp_path / "other-run" / "last.pt",
     )
     assert_one_error_line(late, "checkpoint is already at step 2")
-    assert {
-        p.name: p.read_bytes() for p in run.iterdir()
-    } == before  # -y gave nothing away for a run that never started
+    # -y gave nothing away for a run that never started
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     inside = run / "preview-000009.jpg"  # a style image that looks like one of the run's previews
     inside.write_bytes(style.read_bytes())
     assert_one_error_line(
