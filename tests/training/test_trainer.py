@@ -368,12 +368,12 @@ def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(
 def test_a_run_stopped_before_its_first_checkpoint_takes_back_its_new_folder(
     image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vidstyle.training import trainer
+    from vidstyle.training import run_outputs
 
     def stop(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # at the first preview, before the first checkpoint
 
-    monkeypatch.setattr(trainer, "write_image", stop)
+    monkeypatch.setattr(run_outputs, "write_image", stop)
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     config = small_config(
         image_folder,
