@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for key, values in report["summary"].items():
         print(
-            f"{key:>40}  ratio {values['ratio_mean']:.3f} ({values['ratio_min']:.3f}-{values['ratio_max']:.3f})  structure {values['structure_mean']:.3f} ({values['structure_min']:.3f}-{values['structure_max']:.3f})"
+            f"{key:>40}  ratio {values['ratio_mean']:.3f} ({values['ratio_min']:.3f}-{values['ratio_max']:.3f})"
+            f"  structure {values['structure_mean']:.3f} ({values['structure_min']:.3f}-{values['structure_max']:.3f})"
         )
     return 0
 

@@ -20,9 +20,8 @@ if TYPE_CHECKING:
     from .config import TrainConfig
 
 
-_RUN_FILE = re.compile(
-    r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors"
-)  # what a run writes into its folder
+# what a run writes into its folder
+_RUN_FILE = re.compile(r"last\.pt|losses\.csv|preview-\d{6}\.jpg|model-\d{6}\.safetensors")
 
 
 def run_files(run_dir: Path) -> list[Path]:
@@ -43,7 +42,8 @@ def check_run_dir(run_dir: Path, *, resume: str | None, overwrite: bool, inputs:
     if not overwrite:
         if (run_dir / "last.pt").exists():
             raise VidstyleError(
-                f"{run_dir} already holds a training run (last.pt); continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over"
+                f"{run_dir} already holds a training run (last.pt); "
+                f"continue it with --resume {run_dir / 'last.pt'}, or pass -y to start over"
             )
         raise VidstyleError(
             f"{run_dir} holds an earlier run's {held[0].name} but no checkpoint to resume; pass -y to start over"
@@ -92,8 +92,11 @@ def load_checkpoint(path: str) -> dict:  # type: ignore[type-arg]
 
 
 def restore_checkpoint(
-    ckpt: dict, net: TransformerNet, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler
-) -> int:  # type: ignore[type-arg]
+    ckpt: dict,  # type: ignore[type-arg]
+    net: TransformerNet,
+    opt: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+) -> int:
     """Load weights, optimizer, scaler and RNG; returns the step the checkpoint reached.
 
     Checkpoints from before multi-style hold [C] norm rows and Adam moments; both are
@@ -104,7 +107,8 @@ def restore_checkpoint(
         net.load_state_dict(upgrade_state(ckpt["model"], net))
     except RuntimeError as exc:  # shapes that differ: another style count or architecture
         raise VidstyleError(
-            f"the checkpoint does not fit this net (trained with other styles?): {str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}"
+            "the checkpoint does not fit this net (trained with other styles?): "
+            f"{str(exc).splitlines()[1].strip()[:200] if len(str(exc).splitlines()) > 1 else str(exc)[:200]}"
         ) from None
     asked_lrs = [group["lr"] for group in opt.param_groups]
     opt.load_state_dict(

@@ -63,7 +63,9 @@ class TrainConfig:
     threads: int | None = None  # torch's intra-op threads (None: torch's default, one per core)
     snapshot_every: int = 1000  # write RUN/model-NNNNNN.safetensors (fp16) every N steps; 0: never
     progress: bool = True
-    overwrite: bool = True  # replace the output and start over in a run folder that holds a run, as the API's writers do; the CLI refuses without -y
+    # replace the output and start over in a run folder that holds a run, as the API's writers do;
+    # the CLI refuses without -y
+    overwrite: bool = True
 
 
 def run_dir_for(config: TrainConfig) -> Path:
@@ -91,7 +93,8 @@ def check_layer_weights(weights: tuple[float, ...] | None, style_layers: tuple[s
     """Style layer weights, once the loss net has said which style layers there are: one each."""
     if weights is not None and len(weights) != len(style_layers):
         raise VidstyleError(
-            f"--style-layer-weights gives {len(weights)} numbers for {len(style_layers)} style layers ({', '.join(style_layers)})"
+            f"--style-layer-weights gives {len(weights)} numbers for {len(style_layers)} style layers "
+            f"({', '.join(style_layers)})"
         )
     for weight in weights or ():
         non_negative("a style layer weight", weight)
@@ -102,7 +105,8 @@ def check_picture_side(label: str, picture: torch.Tensor) -> None:
     height, width = picture.shape[-2:]
     if min(height, width) < MIN_IMAGE_SIZE:
         raise VidstyleError(
-            f"{label} would be {width}x{height} px; the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side"
+            f"{label} would be {width}x{height} px; "
+            f"the loss network pools 4 times and needs {MIN_IMAGE_SIZE} px on each side"
         )
 
 
@@ -112,7 +116,8 @@ def check_config(config: TrainConfig) -> None:
         value = getattr(config, name)
         if value is not None and value < MIN_IMAGE_SIZE:
             raise VidstyleError(
-                f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels (the loss network pools 4 times), got {value}"
+                f"{name.replace('_', ' ')} must be at least {MIN_IMAGE_SIZE} pixels "
+                f"(the loss network pools 4 times), got {value}"
             )
     positive_finite("learning rate", config.lr)
     if config.head is not None and config.head not in HEADS:
@@ -135,7 +140,8 @@ def check_config(config: TrainConfig) -> None:
         non_negative(name.replace("_", " "), getattr(config, name))
     if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
         raise VidstyleError(
-            f"the model is written as safetensors, so the output must end in .safetensors, not {Path(config.output).name!r}"
+            "the model is written as safetensors, so the output must end in .safetensors, "
+            f"not {Path(config.output).name!r}"
         )
     run_dir = run_dir_for(config)
     if run_dir.exists() and not run_dir.is_dir():
@@ -146,5 +152,6 @@ def check_config(config: TrainConfig) -> None:
         raise VidstyleError(f"seed must be from 0 to 2**63 - 1, got {config.seed}")
     if run_dir.resolve().is_relative_to(Path(config.data).resolve()):
         raise VidstyleError(
-            f"the run folder {run_dir} is inside the training data {config.data}: its previews would become training images; choose --run-dir (or the output) elsewhere"
+            f"the run folder {run_dir} is inside the training data {config.data}: "
+            "its previews would become training images; choose --run-dir (or the output) elsewhere"
         )

@@ -47,8 +47,8 @@ RECIPES: dict[str, Recipe] = {
     # teacher's picture in the low VGG layers that hold its strokes and edges, and in pixels for its
     # colours; no style or TV term, since the teacher's picture already has its style.
     "distill": Recipe(
-        "a student learns a --teacher's pictures: hed-vgg16 relu1_2+relu2_2 to the teacher's output x1, L1 pixels 1x of that, "
-        "256 px crops, batch 4, Adam 1e-3, 4000 steps",
+        "a student learns a --teacher's pictures: hed-vgg16 relu1_2+relu2_2 to the teacher's output x1, "
+        "L1 pixels 1x of that, 256 px crops, batch 4, Adam 1e-3, 4000 steps",
         {
             "loss_net": "hed-vgg16",
             "content_layers": ("relu1_2", "relu2_2"),

@@ -51,7 +51,8 @@ def start_net(
     if init.net.styles == 1:
         return extend_styles(init.net, styles - 1), 0, []
     raise VidstyleError(
-        f"--init-from {config.init_from} holds {init.net.styles} styles; give as many --style images, or start from a single-style model"
+        f"--init-from {config.init_from} holds {init.net.styles} styles; "
+        "give as many --style images, or start from a single-style model"
     )
 
 
@@ -59,7 +60,8 @@ def teacher_styles(teacher: StyleModel, style_paths: list[str]) -> StyleTargets:
     """A teacher's styles, by its names; Gram targets come later only if style images were given."""
     if style_paths and len(style_paths) != teacher.net.styles:
         raise VidstyleError(
-            f"the teacher holds {teacher.net.styles} styles; give its {teacher.net.styles} style images in its order, or none"
+            f"the teacher holds {teacher.net.styles} styles; "
+            f"give its {teacher.net.styles} style images in its order, or none"
         )
     return StyleTargets(teacher.card.style_names, [], [{} for _ in teacher.card.style_names])
 

@@ -13,11 +13,11 @@ from torch.utils.data import DataLoader
 
 from vidstyle.atomic import MadeOutputs, check_output_path
 from vidstyle.errors import VidstyleError
-from vidstyle.images import read_image, write_image
-from vidstyle.modelfile import load_model, save_model
+from vidstyle.images import read_image
+from vidstyle.modelfile import load_model
 from vidstyle.progress import progress_bar
 
-from .card import Resolved, earlier_segments, training_card
+from .card import Resolved, earlier_segments
 from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
 from .config import TrainConfig, check_config, check_layer_weights, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
@@ -25,6 +25,7 @@ from .distributed import ShardSampler, average_gradients, finish, local_batch, r
 from .losslog import LossLog
 from .objective import Objective
 from .precision import training_context
+from .run_outputs import RunCard, write_final_model, write_preview, write_snapshot
 from .setup import device_description, first_batch, resolve_width, start_net, teacher_card_styles, teacher_styles
 from .styles import card_styles, load_targets, one_hot_weights, style_for_step, train_only_rows_from
 from .vgg import build_loss_net
@@ -187,6 +188,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         entries = teacher_card_styles(teacher.card)
     else:
         entries = card_styles(base.card if base is not None else None, styles)  # hashes each style image once
+    run_card = RunCard(config, resolved, entries, earlier)
 
     start = restore_checkpoint(ckpt, net, opt, scaler) if ckpt is not None else 0
     if start >= config.steps:
@@ -263,25 +265,10 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
             continue
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
-        if config.snapshot_every and step % config.snapshot_every == 0:  # fp16, small enough to keep at milestones
-            card = training_card(
-                config,
-                resolved,
-                net=net,
-                styles=entries,
-                steps=step,
-                earlier=earlier,
-                seconds_per_step=_mean_seconds(history),
-                final_losses=tail_means(history[-20:]),
-            )
-            save_model(run_dir / f"model-{step:06d}.safetensors", net, card, half=True)
+        if config.snapshot_every and step % config.snapshot_every == 0:
+            write_snapshot(run_dir / f"model-{step:06d}.safetensors", net, run_card, step, history)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):
-            with torch.no_grad():
-                rows = [
-                    net(preview, one_hot_weights(first_row + i, 1, net.styles, ctx.device)).float()
-                    for i in range(len(styles))
-                ]
-                write_image(torch.cat(rows, dim=-1), run_dir / f"preview-{step:06d}.jpg")  # the styles side by side
+            write_preview(run_dir / f"preview-{step:06d}.jpg", net, preview, first_row, len(styles), ctx.device)
     bar.close()
     if log_csv is not None:
         log_csv.close()
@@ -290,38 +277,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         return TrainResult(
             output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir
         )
-
-    tail = history[-min(20, len(history)) :]
-    final = tail_means(tail)
-    if log_csv is not None and log_csv.first_total is not None:
-        final["first_total"] = log_csv.first_total  # step 1's, also for a resumed run
-    elif history:
-        final["first_total"] = history[0]["total"]
-    card = training_card(
-        config,
-        resolved,
-        net=net,
-        styles=entries,
-        steps=config.steps,
-        earlier=earlier,
-        seconds_per_step=_mean_seconds(history),
-        final_losses=final,
-    )
-    save_model(config.output, net.to(memory_format=torch.contiguous_format).cpu(), card, half=config.half_weights)
+    write_final_model(net, run_card, history, log_csv.first_total if log_csv is not None else None)
     return TrainResult(
         output=Path(config.output), history=history, skipped_files=skipped + late_failures, run_dir=run_dir
     )
-
-
-def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
-    """Mean of each loss over the last steps, skipping the NaN a per-style column holds on other styles' steps."""
-    means = {}
-    for key in tail[0] if tail else []:
-        values = [r[key] for r in tail if key in r and not math.isnan(r[key])]
-        if key not in ("step", "seconds") and values:
-            means[key] = sum(values) / len(values)
-    return means
-
-
-def _mean_seconds(history: list[dict[str, float]]) -> float:
-    return sum(r["seconds"] for r in history) / len(history) if history else 0.0

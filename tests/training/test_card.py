@@ -72,9 +72,9 @@ def test_init_from_a_single_style_model_starts_every_style_from_it(
     assert model.net.styles == 2 and model.card.style_names == ["style", "other"] and model.card.steps == 4
 
 
-def test_init_from_refuses_another_width_and_resume_from_together(
+def test_init_from_refuses_another_width_and_resume_from_together(  # type: ignore[no-untyped-def]
     image_folder: Path, style: Path, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=1))
     base = [
         "train",
@@ -128,18 +128,16 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     )
     values = config_values(args)
     assert values["steps"] == 500 and values["style_layers"] == ("relu1_2", "relu2_2")  # given
-    assert (
-        values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None
-    )  # the recipe's
+    # the recipe's
+    assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None
     plain = config_values(
         build_parser().parse_args(
             ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]
         )
     )
     assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
-    assert all(
-        set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values()
-    )  # every recipe value has its flag
+    # every recipe value has its flag
+    assert all(set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values())
 
 
 def test_threads_sets_torchs_thread_count(image_folder: Path, style: Path, tmp_path: Path) -> None:

@@ -112,9 +112,8 @@ def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(
 
     def full_disk(state: object, path: object) -> None:
         Path(str(path)).write_bytes(b"half a zip")
-        raise RuntimeError(
-            "[enforce fail at inline_container.cc:672] . unexpected pos 4672 vs 4560"
-        )  # what torch.save says
+        # what torch.save says
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 4672 vs 4560")
 
     monkeypatch.setattr(torch, "save", full_disk)
     net = TransformerNet(width=0.25)

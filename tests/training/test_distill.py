@@ -36,7 +36,8 @@ def test_a_separable_student_learns_a_two_style_teachers_pictures(image_folder: 
         content_layers=("relu1_1", "relu2_1"),
         pixel_weight="1x",
         tv_weight=0.0,
-    )  # style_weight left at "10x": no style images, no style term
+        # style_weight left at "10x": no style images, no style term
+    )
     student = train(config)
     model, taught = load_model(student.output), load_model(teacher.output)
     assert model.net.separable and len(model.net.residuals) == 2 and model.net.styles == 2
@@ -46,9 +47,8 @@ def test_a_separable_student_learns_a_two_style_teachers_pictures(image_folder: 
         and model.card.segments[0]["pixel_weight"] > 0
     )
     assert {"content", "pixel"} <= set(student.history[0])
-    x = torch.stack(
-        [read_image(path, max_side=64)[0] for path in sorted(image_folder.rglob("*.png"))[:2]]
-    )  # photos like those it learned on
+    # photos like those it learned on
+    x = torch.stack([read_image(path, max_side=64)[0] for path in sorted(image_folder.rglob("*.png"))[:2]])
     for row in (0, 1):
         weights = torch.nn.functional.one_hot(torch.tensor([row, row]), 2).float()
         untrained = distance_to_teacher(_fresh_like(model.net), taught.net, x, weights)

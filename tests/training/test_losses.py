@@ -52,9 +52,8 @@ def test_layer_balance_weighs_every_layer_alike_whatever_its_scale() -> None:
         float(style_loss(loud_output, loud_targets, layers, balance="layer")),
     )
     assert abs(loud - quiet) < 1e-4 * quiet  # relative per layer: the scale drops out
-    assert float(style_loss(loud_output, loud_targets, layers)) > 1e6 * float(
-        style_loss(output, targets, layers)
-    )  # a plain sum is all shallow layer
+    # a plain sum is all shallow layer
+    assert float(style_loss(loud_output, loud_targets, layers)) > 1e6 * float(style_loss(output, targets, layers))
     shallow_share = float(style_loss(output, targets, ("shallow",), balance="layer")) / quiet
     assert 0.05 < shallow_share < 0.95
 

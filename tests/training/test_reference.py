@@ -39,9 +39,9 @@ def test_a_style_image_among_the_frames_is_never_written_over(clip: Path, tmp_pa
     assert style.read_bytes() == before and sorted(p.name for p in refs.iterdir()) == ["frame_000000.png"]
 
 
-def test_a_run_stopped_midway_takes_back_its_frames_and_folder(
+def test_a_run_stopped_midway_takes_back_its_frames_and_folder(  # type: ignore[no-untyped-def]
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from vidstyle.training import reference
 
     real, calls = reference.run_gatys, []

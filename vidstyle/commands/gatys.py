@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mode",
         default="transfer",
         choices=["transfer", "content", "texture"],
-        help="content: reconstruct the content from noise (style weight 0); texture: synthesise the style from noise (content weight 0)",
+        help="content: reconstruct the content from noise (style weight 0); "
+        "texture: synthesise the style from noise (content weight 0)",
     )
     parser.add_argument(
         "--content-weight",
@@ -54,13 +55,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--style-weight",
         default="1e3x",
-        help="a number, or Nx: N times the content loss, both measured on a seeded noise image, whatever the loss net's scale (default 1e3x)",
+        help="a number, or Nx: N times the content loss, both measured on a seeded noise image, "
+        "whatever the loss net's scale (default 1e3x)",
     )
     parser.add_argument(
         "--style-balance",
         default="sum",
         choices=["sum", "layer"],
-        help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)",
+        help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), "
+        "or layer, each layer's MSE relative to its target's size (default sum)",
     )
     parser.add_argument(
         "--tv-weight",
@@ -81,7 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision",
         default="fp32",
         choices=["auto", "fp32", "bf16"],
-        help="bf16 runs the loss net in bf16 (the image and L-BFGS stay fp32); auto picks it where the hardware makes it faster (default fp32)",
+        help="bf16 runs the loss net in bf16 (the image and L-BFGS stay fp32); "
+        "auto picks it where the hardware makes it faster (default fp32)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seeds the noise image")
     add_loss_net_arguments(parser)

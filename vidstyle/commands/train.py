@@ -9,10 +9,13 @@ from .common import add_loss_net_arguments, add_output_argument, config_from_arg
 
 EXAMPLES = (
     "vidstyle train --data ~/coco/train2017 --style starry_night.jpg -o starry.safetensors",
-    "vidstyle train --data photos/ --style mosaic.jpg -o m.safetensors --recipe reference   # the public fast-style recipe",
+    "vidstyle train --data photos/ --style mosaic.jpg -o m.safetensors --recipe reference"
+    "   # the public fast-style recipe",
     "vidstyle train ... --resume m-run/last.pt     # continue a stopped run where it was",
-    "vidstyle train ... --init-from m-run/model-004000.safetensors --steps 6000   # go on from a snapshot (new segment)",
-    "vidstyle train --data photos/ --style candy.jpg mosaic.jpg udnie.jpg -o three.safetensors   # one net, three styles",
+    "vidstyle train ... --init-from m-run/model-004000.safetensors --steps 6000"
+    "   # go on from a snapshot (new segment)",
+    "vidstyle train --data photos/ --style candy.jpg mosaic.jpg udnie.jpg -o three.safetensors"
+    "   # one net, three styles",
     "vidstyle train --data photos/ --style starry.jpg --resume-from three.safetensors -o four.safetensors --steps 1000",
 )
 # Options a --recipe may fill: they default to None here so that a recipe can tell "not given" from
@@ -55,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="IMG",
-        help="the style image; several train one multi-style network (one style per batch, round robin); required unless --teacher",
+        help="the style image; several train one multi-style network (one style per batch, round robin); "
+        "required unless --teacher",
     )
     add_output_argument(parser, "where to write the model (.safetensors)")
     parser.add_argument(
@@ -77,12 +81,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--style-weight",
-        help="a number, or Nx: the style term starts at N times the content term, measured on the starting net (default 10x)",
+        help="a number, or Nx: the style term starts at N times the content term, "
+        "measured on the starting net (default 10x)",
     )
     parser.add_argument(
         "--style-balance",
         choices=["sum", "layer"],
-        help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), or layer, each layer's MSE relative to its target's size (default sum)",
+        help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), "
+        "or layer, each layer's MSE relative to its target's size (default sum)",
     )
     parser.add_argument(
         "--tv-weight", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)"
@@ -110,17 +116,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--head",
         choices=["tanh", "clamp"],
-        help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; no vanishing gradient at black and white) (default: tanh, or the --init-from model's)",
+        help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; "
+        "no vanishing gradient at black and white) (default: tanh, or the --init-from model's)",
     )
     group = parser.add_argument_group("distillation")
     group.add_argument(
         "--teacher",
         metavar="MODEL",
-        help="train a student on this model's pictures (its styles become the student's; --recipe distill unless another is named)",
+        help="train a student on this model's pictures "
+        "(its styles become the student's; --recipe distill unless another is named)",
     )
     group.add_argument(
         "--pixel-weight",
-        help="with --teacher: weight of the L1 distance to the teacher's picture, a number or Nx of the content term (default 1x)",
+        help="with --teacher: weight of the L1 distance to the teacher's picture, "
+        "a number or Nx of the content term (default 1x)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seeds the net's initialisation and the data order (default 0)"
@@ -135,7 +144,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision",
         default="auto",
         choices=["auto", "fp32", "fp16", "bf16"],
-        help="auto: bf16 (or fp16 with a scaler) on CUDA; on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 (default auto)",
+        help="auto: bf16 (or fp16 with a scaler) on CUDA; "
+        "on a CPU with native bf16 (AMX or avx512_bf16), bf16 if a short probe finds it faster, else fp32 "
+        "(default auto)",
     )
     parser.add_argument(
         "--threads", type=positive_int, metavar="N", help="CPU threads for training (default: one per core)"
@@ -158,7 +169,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1000,
         metavar="N",
-        help="write an fp16 RUN/model-NNNNNN.safetensors every N steps, to keep or continue with --init-from (0: never; default 1000)",
+        help="write an fp16 RUN/model-NNNNNN.safetensors every N steps, to keep or continue with --init-from "
+        "(0: never; default 1000)",
     )
     group.add_argument(
         "--preview-every",
@@ -175,7 +187,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--init-from",
         metavar="MODEL",
-        help="start from a model's weights (a snapshot, or any .safetensors of this net), with a fresh optimizer and a short lr warm-up; the card adds this run as a new segment",
+        help="start from a model's weights (a snapshot, or any .safetensors of this net), "
+        "with a fresh optimizer and a short lr warm-up; the card adds this run as a new segment",
     )
     group.add_argument(
         "--warmup-steps", type=int, default=100, metavar="N", help="lr warm-up after --init-from (default 100)"
