@@ -43,6 +43,32 @@ RECIPES: dict[str, Recipe] = {
             "steps": 10000,
         },
     ),
+    # The reference recipe with the three changes measured in docs/style-quality.md: each style layer's
+    # Gram distance relative to its target's size (on hed-vgg16 the plain sum is relu1_2 alone, fine
+    # hatching), the two shallow layers (colour, small marks) weighted 4x, and the clamp head (the tanh's
+    # vanishing gradient left black blots). The style weight is for that relative distance.
+    "balanced": Recipe(
+        "the reference recipe with each style layer weighed relative to its target (--style-balance layer), "
+        "relu1_2 and relu2_2 x4, style x1e4, and the clamp head; hed-vgg16, content relu2_2 x17, "
+        "256 px crops, batch 4, Adam 1e-3, 10000 steps",
+        {
+            "loss_net": "hed-vgg16",
+            "content_layers": ("relu2_2",),
+            "style_layers": VGG16_STYLE_LAYERS,
+            "content_weight": 17.0,
+            "style_weight": 1e4,
+            "style_balance": "layer",
+            "style_layer_weights": (4.0, 4.0, 1.0, 1.0),
+            "head": "clamp",
+            "tv_weight": 0.0,
+            "stability_weight": 0.0,
+            "style_size": None,
+            "image_size": 256,
+            "batch_size": 4,
+            "lr": 1e-3,
+            "steps": 10000,
+        },
+    ),
     # Distillation (--teacher picks it unless another recipe is named): the student matches the
     # teacher's picture in the low VGG layers that hold its strokes and edges, and in pixels for its
     # colours; no style or TV term, since the teacher's picture already has its style.

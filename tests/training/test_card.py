@@ -130,12 +130,15 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     assert values["steps"] == 500 and values["style_layers"] == ("relu1_2", "relu2_2")  # given
     # the recipe's
     assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None
-    plain = config_values(
-        build_parser().parse_args(
-            ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors", "--style-size", "native"]
-        )
-    )
-    assert plain == {"style_size": None}  # no recipe: only what was given, TrainConfig's defaults for the rest
+    base = ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"]
+    plain = config_values(build_parser().parse_args([*base, "--recipe", "none", "--style-size", "native"]))
+    assert plain == {"style_size": None}  # none: only what was given, TrainConfig's defaults for the rest
+    # Not naming one is the balanced recipe; with --teacher, distill.
+    assert config_values(build_parser().parse_args(base)) == RECIPES["balanced"].values
+    assert config_values(build_parser().parse_args([*base, "--teacher", "t.safetensors"])) == RECIPES["distill"].values
+    # Other style layers than the recipe's drop its per-layer weights, which were for its own layers.
+    mine = config_values(build_parser().parse_args([*base, "--style-layers", "relu1_1,relu2_1"]))
+    assert "style_layer_weights" not in mine and mine["style_balance"] == "layer"
     # every recipe value has its flag
     assert all(set(recipe.values) <= set(RECIPE_OPTIONS) for recipe in RECIPES.values())
 

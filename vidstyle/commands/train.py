@@ -29,6 +29,7 @@ RECIPE_OPTIONS = (
     "style_weight",
     "style_balance",
     "style_layer_weights",
+    "head",
     "tv_weight",
     "stability_weight",
     "pixel_weight",
@@ -38,10 +39,40 @@ RECIPE_OPTIONS = (
     "loss_net",
 )
 NATIVE = "native"
+# The recipe `vidstyle train` runs unless told otherwise (--teacher: distill); "none" is TrainConfig's own
+# relative weights. Why this one: docs/style-quality.md.
+DEFAULT_RECIPE = "balanced"
+NO_RECIPE = "none"
 
 
 def style_size(text: str) -> int | str:
     return NATIVE if text == NATIVE else positive_int(text)
+
+
+def shown(value: object) -> str:
+    """A recipe value as one would type it on the command line."""
+    if value is None:
+        return NATIVE
+    if isinstance(value, tuple):
+        return ",".join(shown(item) for item in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def default_note(option: str, plain: str) -> str:
+    """The help's "(default ...)" for a recipe option: the default recipe's value, and what it is without one."""
+    from vidstyle.training.recipes import RECIPES
+
+    values = RECIPES[DEFAULT_RECIPE].values
+    if option not in values:
+        return f"(default {plain})"
+    return f"(default {shown(values[option])}, from the {DEFAULT_RECIPE} recipe; {plain} with --recipe {NO_RECIPE})"
+
+
+def recipe_name(args: argparse.Namespace) -> str:
+    """The recipe this run fills its options from; "" for none."""
+    if args.recipe is None:
+        return "distill" if args.teacher else DEFAULT_RECIPE
+    return "" if args.recipe == NO_RECIPE else str(args.recipe)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,41 +95,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_argument(parser, "where to write the model (.safetensors)")
     parser.add_argument(
         "--recipe",
-        choices=list(RECIPES),
-        default="",
+        choices=[*RECIPES, NO_RECIPE],
         help="fill the options not given from a named recipe: "
         + "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items())
-        + " (default: none)",
+        + f"; {NO_RECIPE}: the relative weights, whatever the loss net "
+        f"(default {DEFAULT_RECIPE}; distill with --teacher)",
     )
-    parser.add_argument("--steps", type=positive_int, metavar="N", help="optimiser steps in this run (default 2000)")
-    parser.add_argument("--image-size", type=positive_int, metavar="N", help="training crop size (default 256)")
-    parser.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step (default 4)")
-    parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3)")
+    parser.add_argument(
+        "--steps", type=positive_int, metavar="N", help="optimiser steps in this run " + default_note("steps", "2000")
+    )
+    parser.add_argument(
+        "--image-size", type=positive_int, metavar="N", help="training crop size " + default_note("image_size", "256")
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, metavar="N", help="images per step " + default_note("batch_size", "4")
+    )
+    parser.add_argument("--lr", type=float, help="Adam learning rate " + default_note("lr", "1e-3"))
     parser.add_argument(
         "--content-weight",
         type=float,
-        help="weight of the content term, the yardstick the Nx weights are relative to (default 1.0)",
+        help="weight of the content term, the yardstick the Nx weights are relative to "
+        + default_note("content_weight", "1.0"),
     )
     parser.add_argument(
         "--style-weight",
         help="a number, or Nx: the style term starts at N times the content term, "
-        "measured on the starting net (default 10x)",
+        "measured on the starting net " + default_note("style_weight", "10x"),
     )
     parser.add_argument(
         "--style-balance",
         choices=["sum", "layer"],
         help="how the style layers add up: sum, the plain Gram MSE per layer (the shallow layers dominate), "
-        "or layer, each layer's MSE relative to its target's size (default sum)",
+        "or layer, each layer's MSE relative to its target's size " + default_note("style_balance", "sum"),
     )
     parser.add_argument(
-        "--tv-weight", help="total-variation weight, a number or Nx as for --style-weight (default 1e-3x)"
+        "--tv-weight",
+        help="total-variation weight, a number or Nx as for --style-weight " + default_note("tv_weight", "1e-3x"),
     )
-    parser.add_argument("--stability-weight", type=float, help="temporal stability loss weight (default 0: off)")
+    parser.add_argument(
+        "--stability-weight",
+        type=float,
+        help="temporal stability loss weight " + default_note("stability_weight", "0: off"),
+    )
     parser.add_argument(
         "--style-size",
         type=style_size,
         metavar="N|native",
-        help="longer side of the style image for its Gram targets, or native for its own size (default 512)",
+        help="longer side of the style image for its Gram targets, or native for its own size "
+        + default_note("style_size", "512"),
     )
     parser.add_argument(
         "--width",
@@ -117,7 +161,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--head",
         choices=["tanh", "clamp"],
         help="the output layer: tanh, or clamp (linear while training, clamped to [0, 1] when run; "
-        "no vanishing gradient at black and white) (default: tanh, or the --init-from model's)",
+        "no vanishing gradient at black and white) " + default_note("head", "tanh, or the --init-from model's"),
     )
     group = parser.add_argument_group("distillation")
     group.add_argument(
@@ -200,19 +244,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=0, help="data loader worker processes (default 0)")
     parser.add_argument("--half-weights", action="store_true", help="store fp16 weights (half the file size)")
-    add_loss_net_arguments(parser, defaults_from_recipe=True)
+    add_loss_net_arguments(parser, default_note=default_note)
 
 
 def config_values(args: argparse.Namespace) -> dict[str, object]:
     """The recipe's values, overridden by every recipe option given on the command line."""
     from vidstyle.training.recipes import recipe_values
 
-    values = recipe_values(args.recipe or ("distill" if args.teacher else ""))
+    values = recipe_values(recipe_name(args))
     for name in RECIPE_OPTIONS:
         given = getattr(args, name)
         if given is None or given == "":
             continue
         values[name] = None if given == NATIVE else layers(given) if name.endswith("_layers") else given
+    if args.style_layers and args.style_layer_weights is None:
+        values.pop("style_layer_weights", None)  # a recipe's layer weights are for its own style layers
     return values
 
 
@@ -227,9 +273,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # Recipe options not given stay out, so that TrainConfig's defaults (or the recipe's) apply.
     rest = argparse.Namespace(**{name: value for name, value in vars(args).items() if name not in RECIPE_OPTIONS})
-    config = config_from_args(
-        TrainConfig, rest, **config_values(args), recipe=args.recipe or ("distill" if args.teacher else "")
-    )
+    config = config_from_args(TrainConfig, rest, **config_values(args), recipe=recipe_name(args))
     result = train(config)
     log = logging.getLogger("vidstyle")
     if result.skipped_files:
