@@ -115,7 +115,7 @@ def onnx_configs(
     if args.calibrate:
         calibration, parity = split_photos(args.calibrate)
         int8 = tmp / f"{label}-int8.onnx"
-        quantize(fp32, int8, calibration, model.net.styles)
+        quantize(fp32, int8, calibration, model.net.style_count)
         mean, worst = parity_on_photos(model, int8, parity)
         files.append(
             (

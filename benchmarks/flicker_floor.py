@@ -140,7 +140,7 @@ def measure_clip(
             model=which,
             runtime=Runtime(device=device, max_side=max_side),
             encode=Encoding(preset="veryfast"),
-            styles=StyleChoice(style),
+            choice=StyleChoice(style),
             temporal_blend=blend,
         )
         stylize_video(clip, outputs[-1][1], options, progress=False)

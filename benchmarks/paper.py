@@ -86,7 +86,7 @@ def paper_check(model: StyleModel, ctx: RunContext, *, quick: bool, bar: Any = N
             run_gatys(
                 GatysConfig(
                     content=sample,
-                    styles=[sample],
+                    style_images=[sample],
                     steps=steps,
                     size=size,
                     loss_net="vgg19-random",

@@ -78,13 +78,13 @@ def export_onnx_proto(model: StyleModel, *, opset: int = DEFAULT_OPSET, fp16: bo
     net = mixed_precision_copy(model.net) if fp16 else copy.deepcopy(model.net).cpu().float().eval()
     batch = torch.export.Dim("batch", min=1, max=1024)
     dims = {0: batch, 2: torch.export.Dim("height", min=4, max=16384), 3: torch.export.Dim("width", min=4, max=16384)}
-    styles = model.net.styles
+    style_count = model.net.style_count
     # A single-style graph keeps its one input; a multi-style one takes [B, N] style weights too.
     example: tuple[torch.Tensor, ...] = (torch.rand(2, 3, 64, 64),) + (
-        (torch.full((2, styles), 1.0 / styles),) if styles > 1 else ()
+        (torch.full((2, style_count), 1.0 / style_count),) if style_count > 1 else ()
     )
-    names = [INPUT_NAME] + ([STYLE_INPUT_NAME] if styles > 1 else [])
-    shapes: dict[str, Any] = {"x": dims} | ({"style_weights": {0: batch}} if styles > 1 else {})
+    names = [INPUT_NAME] + ([STYLE_INPUT_NAME] if style_count > 1 else [])
+    shapes: dict[str, Any] = {"x": dims} | ({"style_weights": {0: batch}} if style_count > 1 else {})
     # The torch.export-based exporter keeps pad-to-4 as shape arithmetic in the graph, so
     # the file works for any H and W; it chats on stdout, which is not ours to fill. Its
     # warnings are left alone: they may be the only sign that an export went wrong. The one
@@ -130,13 +130,13 @@ def written_opset(proto: onnx.ModelProto) -> int:
 PARITY_SIZES = [(1, 3, 64, 96), (2, 3, 67, 45)]  # the second is odd on both axes
 
 
-def parity_style_weights(batch: int, styles: int) -> list[torch.Tensor | None]:
+def parity_style_weights(batch: int, style_count: int) -> list[torch.Tensor | None]:
     """None for a single-style net; else a one-hot row (the last style) and a mix of all styles."""
-    if styles == 1:
+    if style_count == 1:
         return [None]
-    one_hot = torch.zeros(batch, styles)
+    one_hot = torch.zeros(batch, style_count)
     one_hot[:, -1] = 1.0
-    mix = torch.linspace(1.0, 2.0, styles).expand(batch, styles)
+    mix = torch.linspace(1.0, 2.0, style_count).expand(batch, style_count)
     return [one_hot, mix / mix.sum(dim=1, keepdim=True)]
 
 
@@ -147,7 +147,7 @@ def check_parity(onnx_path: str | os.PathLike[str], model: StyleModel, *, seed: 
     inputs = [
         (images, weights)
         for images in (torch.rand(size, generator=generator) for size in PARITY_SIZES)
-        for weights in parity_style_weights(images.shape[0], model.net.styles)
+        for weights in parity_style_weights(images.shape[0], model.net.style_count)
     ]
     ctx = resolve_context("cpu", "fp32")
     with TorchBackend(model.net, ctx) as reference, OnnxRuntimeBackend(onnx_path, ctx) as candidate:

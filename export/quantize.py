@@ -66,21 +66,21 @@ def split_photos(
     return photos[:calibration], photos[calibration : calibration + parity]
 
 
-def style_rows(styles: int, count: int) -> list[torch.Tensor | None]:
+def style_rows(style_count: int, count: int) -> list[torch.Tensor | None]:
     """One style weight row per image, cycling through a multi-style net's styles (None for one style)."""
-    if styles == 1:
+    if style_count == 1:
         return [None] * count
-    return [torch.eye(styles)[i % styles][None] for i in range(count)]
+    return [torch.eye(style_count)[i % style_count][None] for i in range(count)]
 
 
 class _PhotoReader:
     """onnxruntime's CalibrationDataReader protocol: one feed dict per photo, then None."""
 
-    def __init__(self, photos: Sequence[Path], styles: int) -> None:
+    def __init__(self, photos: Sequence[Path], style_count: int) -> None:
         self._feeds: Iterator[dict[str, np.ndarray]] = iter(
             {INPUT_NAME: resize(read_image(photo), CALIBRATION_SIZE).contiguous().numpy()}
             | ({} if row is None else {STYLE_INPUT_NAME: row.numpy()})
-            for photo, row in zip(photos, style_rows(styles, len(photos)))
+            for photo, row in zip(photos, style_rows(style_count, len(photos)))
         )
 
     def get_next(self) -> dict[str, np.ndarray] | None:
@@ -88,7 +88,7 @@ class _PhotoReader:
 
 
 def quantize(
-    source: str | os.PathLike[str], target: str | os.PathLike[str], photos: Sequence[Path], styles: int
+    source: str | os.PathLike[str], target: str | os.PathLike[str], photos: Sequence[Path], style_count: int
 ) -> None:
     """Write `source`'s int8 QDQ form to `target`, unchecked (export_int8 checks it), its card marked int8."""
     try:
@@ -103,7 +103,7 @@ def quantize(
     quantize_static(
         str(source),
         str(target),
-        _PhotoReader(photos, styles),
+        _PhotoReader(photos, style_count),
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=["Conv"],
         nodes_to_exclude=convs[:FP32_END_CONVS] + convs[-FP32_END_CONVS:],
@@ -135,7 +135,7 @@ def export_int8(
     with tempfile.TemporaryDirectory(prefix="vidstyle-int8-") as tmp:
         source = Path(fp32_onnx) if fp32_onnx is not None else export_onnx(model, Path(tmp) / "fp32.onnx").path
         with atomic_output(output) as target:
-            quantize(source, target, calibration, model.net.styles)
+            quantize(source, target, calibration, model.net.style_count)
             mean, worst = parity_on_photos(model, target, parity)
             if mean > max_mean_abs_diff:
                 raise VidstyleError(
@@ -158,7 +158,7 @@ def parity_on_photos(
     ctx = resolve_context("cpu", "fp32")
     total, count, worst = 0.0, 0, 0.0
     with TorchBackend(model.net, ctx) as reference, OnnxRuntimeBackend(onnx_path, ctx) as candidate:
-        for photo, row in zip(photos, style_rows(model.net.styles, len(photos))):
+        for photo, row in zip(photos, style_rows(model.net.style_count, len(photos))):
             image = read_image(photo, max_side=IMAGE_MAX_SIDE)
             diff = (reference.run(image, row) - candidate.run(image, row)).abs()
             total, count, worst = (

@@ -75,7 +75,7 @@ def parse_network(logger: trt.ILogger, onnx_bytes: bytes) -> tuple[trt.Builder, 
 
 
 def make_config(
-    builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes, *, styles: int = 1
+    builder: trt.Builder, shapes: tuple[Shape, Shape, Shape], cache_bytes: bytes, *, style_count: int = 1
 ) -> trt.IBuilderConfig:
     import tensorrt as trt
 
@@ -83,8 +83,8 @@ def make_config(
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, WORKSPACE_BYTES)
     profile = builder.create_optimization_profile()
     profile.set_shape(INPUT_NAME, *(trt.Dims(list(shape)) for shape in shapes))
-    if styles > 1:  # the style weights follow the images' batch axis
-        profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], styles]) for shape in shapes))
+    if style_count > 1:  # the style weights follow the images' batch axis
+        profile.set_shape(STYLE_INPUT_NAME, *(trt.Dims([shape[0], style_count]) for shape in shapes))
     if config.add_optimization_profile(profile) < 0:
         raise VidstyleError(
             "TensorRT refused the optimisation profile " + " .. ".join("x".join(map(str, shape)) for shape in shapes)
@@ -165,7 +165,7 @@ def build_engine(
     cache_bytes = cache_file.read_bytes() if cache_file.is_file() else b""
     started = time.perf_counter()
     builder, network, _parser = parse_network(logger, Path(onnx_path).read_bytes())
-    config = make_config(builder, shapes, cache_bytes, styles=model.net.styles)
+    config = make_config(builder, shapes, cache_bytes, style_count=model.net.style_count)
     plan = builder.build_serialized_network(network, config)
     if plan is None:
         raise VidstyleError("TensorRT failed to build the engine (see its log above)")
@@ -184,7 +184,7 @@ def build_engine(
         max_shape=shapes[2],
         source_model=source_model,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        style_names=tuple(model.card.style_names) if model.net.styles > 1 else (),
+        style_names=tuple(model.card.style_names) if model.net.style_count > 1 else (),
     )
     image = check_image if check_image is not None else sample_image(shapes[0], shapes[2])
     with atomic_output(output) as tmp:
@@ -214,7 +214,8 @@ def engine_parity(engine_path: str | os.PathLike[str], model: StyleModel, image:
     multi-style net the worst of a one-hot and a mixed style vector."""
     ctx = resolve_context("cuda", "fp32")
     inputs = [
-        (image.to(ctx.device), w if w is None else w.to(ctx.device)) for w in parity_style_weights(1, model.net.styles)
+        (image.to(ctx.device), w if w is None else w.to(ctx.device))
+        for w in parity_style_weights(1, model.net.style_count)
     ]
     with TorchBackend(model.net, ctx) as reference, TensorRTBackend.from_file(engine_path, ctx) as engine:
         return min(check.psnr_db for check in compare(reference, engine, inputs))

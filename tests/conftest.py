@@ -61,7 +61,7 @@ def three_style_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(4321)
     styles = tuple({"name": n, "image": f"{n}.jpg", "sha256": "0" * 64} for n in THREE_STYLES)
     path = tmp_path_factory.mktemp("models") / "three.safetensors"
-    save_model(path, random_norms(TransformerNet(width=0.25, styles=3)), ModelCard(width=0.25, styles=styles))
+    save_model(path, random_norms(TransformerNet(width=0.25, style_count=3)), ModelCard(width=0.25, styles=styles))
     return path
 
 

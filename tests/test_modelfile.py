@@ -88,7 +88,7 @@ def test_single_style_file_from_before_multi_style_loads_and_matches_its_golden_
     data = Path(__file__).parent / "data"
     model = load_model(data / "single-style-v1.safetensors")  # norms stored as [C], written by the old layout
     golden = load_file(data / "single-style-v1-golden.safetensors")
-    assert model.net.styles == 1 and model.card.style_names == ["mosaic"]
+    assert model.net.style_count == 1 and model.card.style_names == ["mosaic"]
     with torch.no_grad():
         # fused vs split norm and other CPUs: float rounding only (3.6e-6 here)
         torch.testing.assert_close(model.net(golden["input"]), golden["output"], rtol=0, atol=5e-5)
@@ -97,9 +97,9 @@ def test_single_style_file_from_before_multi_style_loads_and_matches_its_golden_
 def test_multi_style_card_round_trips_its_styles(tmp_path: Path) -> None:
     styles = tuple({"name": n, "image": f"{n}.jpg", "sha256": "0" * 64} for n in ("candy", "mosaic", "udnie"))
     card = ModelCard(width=0.25, styles=styles)
-    path = save_model(tmp_path / "multi.safetensors", TransformerNet(width=0.25, styles=3), card)
+    path = save_model(tmp_path / "multi.safetensors", TransformerNet(width=0.25, style_count=3), card)
     loaded = load_model(path)
-    assert loaded.net.styles == 3 and loaded.card.style_names == ["candy", "mosaic", "udnie"]
+    assert loaded.net.style_count == 3 and loaded.card.style_names == ["candy", "mosaic", "udnie"]
     assert loaded.card.styles == styles
 
 
@@ -134,7 +134,7 @@ def test_bundled_steady_model_is_the_default_trained_on_with_a_stronger_stabilit
 
 def test_bundled_four_style_model_is_small_and_gives_four_different_pictures() -> None:
     model = load_model("four-styles")
-    assert model.net.styles == 4 and model.card.loss_net == "hed-vgg16" and model.card.image_size >= 256
+    assert model.net.style_count == 4 and model.card.loss_net == "hed-vgg16" and model.card.image_size >= 256
     assert Path(model.source).stat().st_size <= 8 * 1024 * 1024
     x = torch.rand(1, 3, 32, 32)
     with torch.no_grad():

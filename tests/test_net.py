@@ -42,10 +42,10 @@ def _randomised(net: TransformerNet, seed: int) -> TransformerNet:
 
 def test_one_hot_style_equals_the_single_style_net_built_from_that_row() -> None:
     torch.manual_seed(0)
-    multi = _randomised(TransformerNet(width=0.25, styles=3), seed=1)
+    multi = _randomised(TransformerNet(width=0.25, style_count=3), seed=1)
     x = torch.rand(2, 3, 21, 26)
     for index in range(3):
-        single = TransformerNet(width=0.25, styles=1).eval()
+        single = TransformerNet(width=0.25, style_count=1).eval()
         state = {k: (v[index : index + 1] if v.dim() == 2 else v) for k, v in multi.state_dict().items()}
         single.load_state_dict(state)
         one_hot = torch.nn.functional.one_hot(torch.tensor([index, index]), 3).float()
@@ -54,7 +54,7 @@ def test_one_hot_style_equals_the_single_style_net_built_from_that_row() -> None
 
 
 def test_style_mix_is_linear_in_the_norm_parameters() -> None:
-    norm = _randomised(TransformerNet(width=0.25, styles=3), seed=2).encoder[0][1]
+    norm = _randomised(TransformerNet(width=0.25, style_count=3), seed=2).encoder[0][1]
     mix = torch.tensor([[0.7, 0.0, 0.3]])
     seen: dict[str, torch.Tensor] = {}
     x = torch.rand(1, norm.weight.shape[1], 5, 5)
@@ -72,7 +72,7 @@ def test_style_mix_is_linear_in_the_norm_parameters() -> None:
 
 def test_multi_style_net_needs_style_weights() -> None:
     with pytest.raises(ValueError, match=r"holds 3 styles; pass style_weights of shape \[B, 3\]"):
-        TransformerNet(width=0.25, styles=3)(torch.rand(1, 3, 8, 8))
+        TransformerNet(width=0.25, style_count=3)(torch.rand(1, 3, 8, 8))
 
 
 def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output() -> None:
@@ -80,8 +80,8 @@ def test_old_files_with_a_bias_in_front_of_each_norm_load_with_the_same_output()
     from vidstyle.net import redundant_biases, upgrade_state
 
     torch.manual_seed(3)
-    old = with_old_conv_biases(random_norms(TransformerNet(width=0.25, styles=2)))
-    new = TransformerNet(width=0.25, styles=2)
+    old = with_old_conv_biases(random_norms(TransformerNet(width=0.25, style_count=2)))
+    new = TransformerNet(width=0.25, style_count=2)
     # 3 encoder convs, 2 per residual block, 2 decoder convs; the output conv keeps its bias.
     assert len(redundant_biases(new)) == 3 + 5 * 2 + 2
     assert set(old.state_dict()) - set(new.state_dict()) == redundant_biases(new)

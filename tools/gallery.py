@@ -49,7 +49,7 @@ def gatys_reference(path: str, content: torch.Tensor, args: argparse.Namespace, 
             return load_rgb(str(cached), args.size)
     config = GatysConfig(
         content=path,
-        styles=[args.style],
+        style_images=[args.style],
         steps=args.gatys_steps,
         size=args.size,
         loss_net=loss_net,

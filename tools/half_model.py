@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             image = read_image(path, max_side=args.max_side)
             # Every style of a multi-style model is checked: each has norm rows of its own.
             for row, name in enumerate(full.card.style_names):
-                weights = one_hot(row, full.net.styles)[None]
+                weights = one_hot(row, full.net.style_count)[None]
                 with torch.no_grad():
                     difference = mean_levels(full.net(image, weights), half.net(image, weights))
                 worst = max(worst, difference)

@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         targets = [vgg(x) for x in pictures]
     for label, (model, style) in models.items():
         weights = (
-            one_hot(style_index(style, model.card.style_names), model.net.styles)[None]
-            if model.net.styles > 1
+            one_hot(style_index(style, model.card.style_names), model.net.style_count)[None]
+            if model.net.style_count > 1
             else None
         )
         rows = []

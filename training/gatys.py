@@ -33,7 +33,7 @@ GatysMode = Literal["transfer", "content", "texture"]
 @dataclass
 class GatysConfig:
     content: str
-    styles: list[str]
+    style_images: list[str]
     style_blend: list[float] = field(default_factory=list)
     steps: int = 300
     size: int = 512
@@ -87,7 +87,9 @@ def run_gatys(config: GatysConfig, *, content_image: torch.Tensor | None = None)
     content = content.to(ctx.device)
     if content_image is not None:
         content = resize(content, fit_max_side(content.shape[-2], content.shape[-1], config.size))
-    styles = [read_image(path, max_side=config.style_size or config.size).to(ctx.device) for path in config.styles]
+    styles = [
+        read_image(path, max_side=config.style_size or config.size).to(ctx.device) for path in config.style_images
+    ]
     for label, picture in [("the content", content), *(("the style", s) for s in styles)]:
         check_picture_side(label, picture)
     if config.lr is not None:

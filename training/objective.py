@@ -105,7 +105,7 @@ class Objective:
         sums: dict[str, float] = {"content": 0.0, "style": 0.0, "tv": 0.0, "pixel": 0.0}
         with torch.no_grad():
             for index in range(len(self.styles)):
-                weights = one_hot_weights(self.styles.first_row + index, x.shape[0], net.styles, x.device)
+                weights = one_hot_weights(self.styles.first_row + index, x.shape[0], net.style_count, x.device)
                 raw = self.raw_terms(lambda images: net(images, weights), x, weights, index)
                 raw.pop("_output")
                 for name, value in raw.items():

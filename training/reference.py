@@ -23,14 +23,14 @@ def write_reference_frames(
     Never over the video or a style image; over earlier frames only with `overwrite`. An error
     or an interrupt takes back the frames (and the folder) this call made."""
     probe(video)
-    for style in config.styles:
+    for style in config.style_images:
         read_image(style, max_side=16)  # an unreadable style fails before any folder or frame
     folder = Path(output_dir)
     if not folder.parent.is_dir():
         raise VidstyleError(f"output folder's parent does not exist: {folder.parent}")
     if folder.exists() and not folder.is_dir():
         raise VidstyleError(f"output path is a file, expected a folder: {folder}")
-    inputs = [video, *config.styles]
+    inputs = [video, *config.style_images]
     earlier = sorted(folder.glob("frame_*.png"))
     for frame in earlier:
         check_not_an_input(frame, inputs)

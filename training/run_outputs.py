@@ -51,11 +51,13 @@ def write_snapshot(
 
 
 def write_preview(
-    path: Path, net: TransformerNet, picture: torch.Tensor, first_row: int, styles: int, device: torch.device
+    path: Path, net: TransformerNet, picture: torch.Tensor, first_row: int, style_count: int, device: torch.device
 ) -> None:
     """The picture in each style this run trains, side by side."""
     with torch.no_grad():
-        rows = [net(picture, one_hot_weights(first_row + i, 1, net.styles, device)).float() for i in range(styles)]
+        rows = [
+            net(picture, one_hot_weights(first_row + i, 1, net.style_count, device)).float() for i in range(style_count)
+        ]
         write_image(torch.cat(rows, dim=-1), path)
 
 

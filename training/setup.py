@@ -27,41 +27,41 @@ def resolve_width(config: TrainConfig, init: StyleModel | None) -> float:
 
 
 def start_net(
-    config: TrainConfig, styles: int, base: StyleModel | None, init: StyleModel | None
+    config: TrainConfig, style_count: int, base: StyleModel | None, init: StyleModel | None
 ) -> tuple[TransformerNet, int, list[str]]:
     """(net, its first row for this run's styles, style names it already holds).
 
     --resume-from adds rows for new styles to `base`; --init-from starts from `init`'s weights,
     a single-style model's norm row copied to every style (its convs warm-start a multi-style net)."""
     if base is not None:
-        return extend_styles(base.net, styles), base.net.styles, base.card.style_names
+        return extend_styles(base.net, style_count), base.net.style_count, base.card.style_names
     if init is None:
         net = TransformerNet(
             width=config.width or 1.0,
             residual_blocks=config.residual_blocks,
-            styles=styles,
+            style_count=style_count,
             separable=config.separable,
             head=config.head or "tanh",
         )
         return net, 0, []
     if config.head is not None:
         init.net.head = config.head  # the heads agree around z = 0 (see net.py): the convs carry over
-    if init.net.styles == styles:
+    if init.net.style_count == style_count:
         return init.net.requires_grad_(True), 0, []  # a loaded model comes frozen, for inference
-    if init.net.styles == 1:
-        return extend_styles(init.net, styles - 1), 0, []
+    if init.net.style_count == 1:
+        return extend_styles(init.net, style_count - 1), 0, []
     raise VidstyleError(
-        f"--init-from {config.init_from} holds {init.net.styles} styles; "
+        f"--init-from {config.init_from} holds {init.net.style_count} styles; "
         "give as many --style images, or start from a single-style model"
     )
 
 
 def teacher_styles(teacher: StyleModel, style_paths: list[str]) -> StyleTargets:
     """A teacher's styles, by its names; Gram targets come later only if style images were given."""
-    if style_paths and len(style_paths) != teacher.net.styles:
+    if style_paths and len(style_paths) != teacher.net.style_count:
         raise VidstyleError(
-            f"the teacher holds {teacher.net.styles} styles; "
-            f"give its {teacher.net.styles} style images in its order, or none"
+            f"the teacher holds {teacher.net.style_count} styles; "
+            f"give its {teacher.net.style_count} style images in its order, or none"
         )
     return StyleTargets(teacher.card.style_names, [], [{} for _ in teacher.card.style_names])
 

@@ -97,7 +97,7 @@ def one_hot_weights(row: int, batch: int, rows: int, device: torch.device) -> to
 def extend_styles(net: TransformerNet, new: int) -> TransformerNet:
     """A copy of `net` with `new` more norm rows, each started from the mean of the existing rows."""
     return _with_norm_rows(
-        net, net.styles + new, lambda rows: torch.cat([rows, rows.mean(dim=0, keepdim=True).expand(new, -1)])
+        net, net.style_count + new, lambda rows: torch.cat([rows, rows.mean(dim=0, keepdim=True).expand(new, -1)])
     )
 
 
@@ -108,10 +108,10 @@ def keep_styles(net: TransformerNet, kept: list[int]) -> TransformerNet:
 
 
 def _with_norm_rows(
-    net: TransformerNet, styles: int, new_rows: Callable[[torch.Tensor], torch.Tensor]
+    net: TransformerNet, style_count: int, new_rows: Callable[[torch.Tensor], torch.Tensor]
 ) -> TransformerNet:
-    """A `styles`-style copy of `net`: every norm's [N, C] gamma and beta through `new_rows`, the rest as is."""
-    copy = same_shape(net, styles)
+    """A `style_count`-style copy of `net`: every norm's [N, C] gamma and beta through `new_rows`, the rest as is."""
+    copy = same_shape(net, style_count)
     copy.load_state_dict(
         {name: new_rows(value) if value.dim() == 2 else value for name, value in net.state_dict().items()}
     )

@@ -116,7 +116,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     vgg = loss_net.features.to(ctx.device)
     torch.manual_seed(config.seed)
     net, first_row, taken = start_net(
-        config, teacher.net.styles if teacher is not None else len(style_paths), base, init
+        config, teacher.net.style_count if teacher is not None else len(style_paths), base, init
     )
     net = net.to(ctx.device)
     # channels_last lets cuDNN and oneDNN's bf16 kernels skip a layout change per conv.
@@ -231,7 +231,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
             for group in opt.param_groups:
                 group["lr"] = config.lr * min(1.0, step / max(1, config.warmup_steps))
         index = style_for_step(step, len(styles))
-        weights = one_hot_weights(first_row + index, x.shape[0], net.styles, ctx.device)
+        weights = one_hot_weights(first_row + index, x.shape[0], net.style_count, ctx.device)
         terms = objective.terms(net, x, weights, index, step)
         total = torch.stack(list(terms.values())).sum()
         opt.zero_grad(set_to_none=True)

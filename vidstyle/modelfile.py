@@ -197,7 +197,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> StyleModel:
         net = TransformerNet(
             width=card.width,
             residual_blocks=card.residual_blocks,
-            styles=card.style_count,
+            style_count=card.style_count,
             separable=card.separable,
             head=card.head,  # type: ignore[arg-type]
         )

@@ -51,10 +51,10 @@ class ConditionalInstanceNorm(nn.Module, TakesStyle):
     indexing by style, so a mix works at run time and the graph exports to ONNX/TensorRT.
     """
 
-    def __init__(self, channels: int, styles: int) -> None:
+    def __init__(self, channels: int, style_count: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(styles, channels))
-        self.bias = nn.Parameter(torch.zeros(styles, channels))
+        self.weight = nn.Parameter(torch.ones(style_count, channels))
+        self.bias = nn.Parameter(torch.zeros(style_count, channels))
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         gamma = style_weights @ self.weight
@@ -81,11 +81,13 @@ class StyleBlock(nn.ModuleList, TakesStyle):
 
 
 class ConvNormReLU(StyleBlock):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, styles: int, stride: int = 1) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, style_count: int, stride: int = 1
+    ) -> None:
         super().__init__(
             [
                 ConvLayer(in_channels, out_channels, kernel_size, stride, bias=False),
-                ConditionalInstanceNorm(out_channels, styles),
+                ConditionalInstanceNorm(out_channels, style_count),
                 nn.ReLU(),
             ]
         )
@@ -104,23 +106,23 @@ class SeparableConvLayer(nn.Sequential):
 
 
 class ResidualBlock(nn.Module, TakesStyle):
-    def __init__(self, channels: int, styles: int, *, separable: bool = False) -> None:
+    def __init__(self, channels: int, style_count: int, *, separable: bool = False) -> None:
         super().__init__()
         if separable:
             convs = [SeparableConvLayer(channels), SeparableConvLayer(channels)]
             self.body = StyleBlock(
                 [
-                    StyleBlock([convs[0], ConditionalInstanceNorm(channels, styles), nn.ReLU()]),
+                    StyleBlock([convs[0], ConditionalInstanceNorm(channels, style_count), nn.ReLU()]),
                     convs[1],
-                    ConditionalInstanceNorm(channels, styles),
+                    ConditionalInstanceNorm(channels, style_count),
                 ]
             )
         else:
             self.body = StyleBlock(
                 [
-                    ConvNormReLU(channels, channels, 3, styles),
+                    ConvNormReLU(channels, channels, 3, style_count),
                     ConvLayer(channels, channels, 3, bias=False),
-                    ConditionalInstanceNorm(channels, styles),
+                    ConditionalInstanceNorm(channels, style_count),
                 ]
             )
 
@@ -129,9 +131,9 @@ class ResidualBlock(nn.Module, TakesStyle):
 
 
 class UpsampleConvNormReLU(nn.Module, TakesStyle):
-    def __init__(self, in_channels: int, out_channels: int, styles: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, style_count: int) -> None:
         super().__init__()
-        self.conv = ConvNormReLU(in_channels, out_channels, 3, styles)
+        self.conv = ConvNormReLU(in_channels, out_channels, 3, style_count)
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"), style_weights)
@@ -145,13 +147,13 @@ def channels_for(width: float) -> tuple[int, int, int]:
 
 
 class TransformerNet(nn.Module):
-    """`styles` rows of norm parameters share one set of convs; styles=1 is a single-style net."""
+    """`style_count` rows of norm parameters share one set of convs; style_count=1 is a single-style net."""
 
     def __init__(
         self,
         width: float = 1.0,
         residual_blocks: int = 5,
-        styles: int = 1,
+        style_count: int = 1,
         *,
         separable: bool = False,
         head: Head = "tanh",
@@ -159,32 +161,36 @@ class TransformerNet(nn.Module):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head must be one of {', '.join(HEADS)}, got {head!r}")
-        if styles < 1:
-            raise ValueError(f"styles must be >= 1, got {styles}")
+        if style_count < 1:
+            raise ValueError(f"style_count must be >= 1, got {style_count}")
         if not 0 <= residual_blocks <= 16:
             raise ValueError(f"residual_blocks must be from 0 to 16, got {residual_blocks}")
         self.width = width
-        self.styles = styles
+        self.style_count = style_count
         self.separable = separable
         self.head = head
         c1, c2, c3 = channels_for(width)
         self.encoder = StyleBlock(
             [
-                ConvNormReLU(3, c1, 9, styles),
-                ConvNormReLU(c1, c2, 3, styles, stride=2),
-                ConvNormReLU(c2, c3, 3, styles, stride=2),
+                ConvNormReLU(3, c1, 9, style_count),
+                ConvNormReLU(c1, c2, 3, style_count, stride=2),
+                ConvNormReLU(c2, c3, 3, style_count, stride=2),
             ]
         )
-        self.residuals = StyleBlock([ResidualBlock(c3, styles, separable=separable) for _ in range(residual_blocks)])
+        self.residuals = StyleBlock(
+            [ResidualBlock(c3, style_count, separable=separable) for _ in range(residual_blocks)]
+        )
         self.decoder = StyleBlock(
-            [UpsampleConvNormReLU(c3, c2, styles), UpsampleConvNormReLU(c2, c1, styles), ConvLayer(c1, 3, 9)]
+            [UpsampleConvNormReLU(c3, c2, style_count), UpsampleConvNormReLU(c2, c1, style_count), ConvLayer(c1, 3, 9)]
         )
 
     def forward(self, x: torch.Tensor, style_weights: torch.Tensor | None = None) -> torch.Tensor:
         """x [B, 3, H, W] in [0, 1]; style_weights [B, N] (may be omitted when N == 1)."""
         if style_weights is None:
-            if self.styles != 1:
-                raise ValueError(f"this net holds {self.styles} styles; pass style_weights of shape [B, {self.styles}]")
+            if self.style_count != 1:
+                raise ValueError(
+                    f"this net holds {self.style_count} styles; pass style_weights of shape [B, {self.style_count}]"
+                )
             # Shape arithmetic on x, so an exported graph keeps a dynamic batch.
             style_weights = torch.ones_like(x[:, :1, 0, 0])
         height, width = x.shape[-2:]
@@ -199,10 +205,14 @@ class TransformerNet(nn.Module):
         return y[..., :height, :width]
 
 
-def same_shape(net: TransformerNet, styles: int) -> TransformerNet:
-    """A fresh net of `net`'s architecture with `styles` rows of norm parameters."""
+def same_shape(net: TransformerNet, style_count: int) -> TransformerNet:
+    """A fresh net of `net`'s architecture with `style_count` rows of norm parameters."""
     return TransformerNet(
-        width=net.width, residual_blocks=len(net.residuals), styles=styles, separable=net.separable, head=net.head
+        width=net.width,
+        residual_blocks=len(net.residuals),
+        style_count=style_count,
+        separable=net.separable,
+        head=net.head,
     )
 
 

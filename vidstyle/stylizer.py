@@ -57,14 +57,14 @@ class FrameStylizer:
         max_side: int | None = None,
         matrix: Literal["bt601", "bt709"] = "bt601",
         full_range: bool = False,
-        styles: StyleSchedule | None = None,
+        schedule: StyleSchedule | None = None,
         overlap: bool = True,
         staging: Staging | None = None,
         name: str = "style",
     ) -> None:
         self.backend = backend
         self.name = name  # the model's, for the camera's style list
-        self._styles = styles
+        self._schedule = schedule
         self.matrix = matrix
         self.full_range = full_range
         self.ctx = ctx
@@ -83,7 +83,7 @@ class FrameStylizer:
         *,
         ctx: RunContext,
         max_side: int | None = None,
-        styles: StyleChoice = StyleChoice(),
+        choice: StyleChoice = StyleChoice(),
         compile: bool = False,
         matrix: Literal["bt601", "bt709"] = "bt601",
         full_range: bool = False,
@@ -102,7 +102,7 @@ class FrameStylizer:
         opened = open_backend(runnable, ctx, compile=compile, onnx_export=onnx_export)
         try:
             names = list(opened.style_names)
-            schedule = styles.resolve(names)
+            schedule = choice.resolve(names)
         except BaseException:
             opened.close()
             raise
@@ -112,7 +112,7 @@ class FrameStylizer:
                 opened,
                 runnable,
                 ctx,
-                style=_style_label(styles, names, schedule),
+                style=_style_label(choice, names, schedule),
                 size=_size_label(max_side, frame_size),
             ),
         )
@@ -122,7 +122,7 @@ class FrameStylizer:
             max_side=max_side,
             matrix=matrix,
             full_range=full_range,
-            styles=schedule,
+            schedule=schedule,
             overlap=overlap,
             name=runnable.name,
         )
@@ -139,25 +139,25 @@ class FrameStylizer:
         self.close()
 
     @property
-    def styles(self) -> StyleSchedule | None:
+    def schedule(self) -> StyleSchedule | None:
         """A multi-style net's weights over time (None for a single-style net)."""
-        return self._styles
+        return self._schedule
 
-    def use_styles(self, styles: StyleSchedule | None) -> None:
+    def use_schedule(self, schedule: StyleSchedule | None) -> None:
         """Follow these weights from the next batch submitted: the camera switches or
         cross-fades styles between frames."""
-        self._styles = styles
+        self._schedule = schedule
 
     def net_size(self, height: int, width: int) -> tuple[int, int]:
         return fit_max_side(height, width, self.max_side)
 
     def style_weights(self, batch: int, pts_seconds: Sequence[float] | None) -> torch.Tensor | None:
         """[B, N] rows for this batch: the schedule at each frame's time (time 0 without times)."""
-        styles = self.styles
-        if styles is None:
+        schedule = self.schedule
+        if schedule is None:
             return None
         times = list(pts_seconds) if pts_seconds is not None else [0.0] * batch
-        return torch.stack([styles.at(t) for t in times])
+        return torch.stack([schedule.at(t) for t in times])
 
     def __call__(
         self, frames: torch.Tensor, pixel_format: PixelFormat = "rgb24", pts_seconds: Sequence[float] | None = None

@@ -81,7 +81,7 @@ def test_multi_style_graph_takes_style_weights_and_matches_torch(tmp_path: Path)
     from vidstyle.context import resolve_context
 
     torch.manual_seed(0)
-    net = TransformerNet(width=0.25, styles=3)
+    net = TransformerNet(width=0.25, style_count=3)
     with torch.no_grad():
         for parameter in net.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.1)  # rows that differ, so the mix matters

@@ -72,7 +72,7 @@ def test_switch_changes_style_at_the_next_frame_and_fade_blends_over_one_second(
 
 def test_each_frame_is_labelled_with_the_style_or_mix_it_was_stylized_with(three_style_model: Path) -> None:
     pixels = np.zeros((24, 32, 3), dtype=np.uint8)
-    mixed = load_styles([three_style_model], device="cpu", styles=StyleChoice(mix="udnie:0.3,candy:0.7"))
+    mixed = load_styles([three_style_model], device="cpu", choice=StyleChoice(mix="udnie:0.3,candy:0.7"))
     assert mixed(Frame(pixels=pixels, captured_seconds=0.0, index=0)).style_label == "candy 70% + udnie 30%"
     assert (
         np.abs(run(mixed, pixels).astype(int) - net_output(three_style_model, pixels, [0.7, 0, 0.3]).astype(int)).max()
@@ -80,7 +80,7 @@ def test_each_frame_is_labelled_with_the_style_or_mix_it_was_stylized_with(three
     )
     assert mixed.switch(+1) == "mosaic"
     assert mixed(Frame(pixels=pixels, captured_seconds=0.0, index=1)).style_label == "mosaic"
-    picked = load_styles([three_style_model], device="cpu", styles=StyleChoice(style="udnie"))
+    picked = load_styles([three_style_model], device="cpu", choice=StyleChoice(style="udnie"))
     assert picked(Frame(pixels=pixels, captured_seconds=0.0, index=0)).style_label == "udnie"
     assert (
         np.abs(run(picked, pixels).astype(int) - net_output(three_style_model, pixels, [0, 0, 1]).astype(int)).max()

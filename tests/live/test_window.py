@@ -67,14 +67,14 @@ from vidstyle.frames import Frame
 from vidstyle.live.stats import LiveStats
 from vidstyle.live.styles import load_styles
 
-styles = load_styles([sys.argv[1]], device="cpu", max_side=64)
+switcher = load_styles([sys.argv[1]], device="cpu", max_side=64)
 stats = LiveStats()
-window = WindowDisplay(styles, stats=stats)
+window = WindowDisplay(switcher, stats=stats)
 pixels = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
 out = {}
 
 def frame(index):
-    return styles(Frame(pixels=pixels, captured_seconds=0.0, index=index))
+    return switcher(Frame(pixels=pixels, captured_seconds=0.0, index=index))
 
 def full_screen():
     return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN)

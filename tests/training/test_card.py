@@ -69,7 +69,7 @@ def test_init_from_a_single_style_model_starts_every_style_from_it(
         small_config(image_folder, [style, other], tmp_path / "b.safetensors", steps=2, init_from=str(first.output))
     )
     model = load_model(both.output)
-    assert model.net.styles == 2 and model.card.style_names == ["style", "other"] and model.card.steps == 4
+    assert model.net.style_count == 2 and model.card.style_names == ["style", "other"] and model.card.steps == 4
 
 
 def test_init_from_refuses_another_width_and_resume_from_together(  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ def test_a_separable_student_learns_a_two_style_teachers_pictures(image_folder: 
     )
     student = train(config)
     model, taught = load_model(student.output), load_model(teacher.output)
-    assert model.net.separable and len(model.net.residuals) == 2 and model.net.styles == 2
+    assert model.net.separable and len(model.net.residuals) == 2 and model.net.style_count == 2
     assert model.card.style_names == taught.card.style_names == ["ink", "sun"]
     assert (
         model.card.segments[0]["teacher"].startswith("teacher.safetensors (sha256 ")
@@ -59,7 +59,7 @@ def _fresh_like(net: torch.nn.Module) -> torch.nn.Module:
     from vidstyle.net import same_shape
 
     torch.manual_seed(0)
-    return same_shape(net, net.styles).eval()  # type: ignore[arg-type]
+    return same_shape(net, net.style_count).eval()  # type: ignore[arg-type]
 
 
 def test_a_teacher_with_other_style_images_or_none_at_all_is_one_line(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

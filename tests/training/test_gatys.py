@@ -22,7 +22,12 @@ def test_lbfgs_runs_every_step_asked_for_even_when_its_line_search_works_hard() 
 
     steps: list[int] = []
     _optimise(
-        GatysConfig(content="c.png", styles=["s.png"], steps=5), x, rosenbrock, 1.0, lambda terms: None, steps.append
+        GatysConfig(content="c.png", style_images=["s.png"], steps=5),
+        x,
+        rosenbrock,
+        1.0,
+        lambda terms: None,
+        steps.append,
     )
     assert sum(steps) == 5  # torch's default evaluation cap stopped this at 4
 
@@ -64,7 +69,7 @@ def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
     style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
     config = GatysConfig(
         content=str(content),
-        styles=[str(style)],
+        style_images=[str(style)],
         steps=30,
         size=64,
         loss_net="vgg19-random",
@@ -82,7 +87,13 @@ def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
     content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
     style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
     config = GatysConfig(
-        content=str(content), styles=[str(style)], steps=30, size=64, loss_net="hed-vgg16", device="cpu", progress=False
+        content=str(content),
+        style_images=[str(style)],
+        steps=30,
+        size=64,
+        loss_net="hed-vgg16",
+        device="cpu",
+        progress=False,
     )
     result = run_gatys(config)
     first, last = result.history[0]["style"], result.history[-1]["style"]
@@ -94,7 +105,7 @@ def test_gatys_texture_mode_ignores_content(tmp_path: Path) -> None:
     style = write_test_image(tmp_path / "s.png", 48, 48, seed=2)
     config = GatysConfig(
         content=str(content),
-        styles=[str(style)],
+        style_images=[str(style)],
         steps=5,
         size=48,
         mode="texture",

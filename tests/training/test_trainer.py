@@ -125,7 +125,7 @@ def test_three_styles_train_one_net_with_per_style_losses(image_folder: Path, tm
     rows = result.history
     assert [r["style"] == r[f"style_{n}"] for r, n in zip(rows, ["candy", "mosaic", "udnie"] * 2)] == [True] * 6
     model = load_model(tmp_path / "three.safetensors")
-    assert model.net.styles == 3 and model.card.style_names == ["candy", "mosaic", "udnie"]
+    assert model.net.style_count == 3 and model.card.style_names == ["candy", "mosaic", "udnie"]
     assert [entry["image"] for entry in model.card.styles] == ["candy.png", "mosaic.png", "udnie.png"]
     assert all(len(entry["sha256"]) == 64 for entry in model.card.styles)
 
@@ -149,7 +149,7 @@ def test_fine_tuning_adds_a_style_and_trains_only_its_norm_rows(image_folder: Pa
     )
     model = load_model(tmp_path / "three.safetensors")
     after = model.net.state_dict()
-    assert model.net.styles == 3 and model.card.style_names == ["candy", "mosaic", "candy2"]
+    assert model.net.style_count == 3 and model.card.style_names == ["candy", "mosaic", "candy2"]
     for name, value in before.items():
         if value.dim() == 2:  # norm rows: the old two are untouched, the new one trained
             assert torch.equal(after[name][:2], value), name

@@ -11,7 +11,7 @@ from vidstyle.training.styles import extend_styles, keep_styles
 
 def three_style_net() -> TransformerNet:
     torch.manual_seed(0)
-    net = TransformerNet(width=0.25, styles=3)
+    net = TransformerNet(width=0.25, style_count=3)
     with torch.no_grad():
         for name, value in net.named_parameters():
             if value.dim() == 2:  # give each style rows of its own
@@ -24,7 +24,7 @@ def test_kept_styles_give_exactly_their_old_pictures_in_the_order_asked() -> Non
     kept = keep_styles(net, [2, 0])
     x = torch.rand(1, 3, 32, 40)
     with torch.no_grad():
-        assert kept.styles == 2
+        assert kept.style_count == 2
         assert torch.equal(kept(x, one_hot(0, 2)[None]), net(x, one_hot(2, 3)[None]))
         assert torch.equal(kept(x, one_hot(1, 2)[None]), net(x, one_hot(0, 3)[None]))
         assert not torch.equal(kept(x, one_hot(0, 2)[None]), kept(x, one_hot(1, 2)[None]))
@@ -35,7 +35,7 @@ def test_extended_styles_keep_the_old_rows_and_start_new_ones_at_their_mean() ->
     grown = extend_styles(net, 2)
     x = torch.rand(1, 3, 32, 40)
     with torch.no_grad():
-        assert grown.styles == 5
+        assert grown.style_count == 5
         for row in range(3):
             assert torch.equal(grown(x, one_hot(row, 5)[None]), net(x, one_hot(row, 3)[None]))
         mean = torch.full((1, 3), 1 / 3)

@@ -101,7 +101,9 @@ class TorchBackend(Backend):
         channels_last: bool | None = None,
     ) -> None:
         self.ctx = ctx
-        self.style_names = tuple(style_names) if style_names is not None else tuple(str(i) for i in range(net.styles))
+        self.style_names = (
+            tuple(style_names) if style_names is not None else tuple(str(i) for i in range(net.style_count))
+        )
         # channels_last is what the GPU's convolutions prefer; on CPU oneDNN picks its own layout.
         self.channels_last = ctx.is_cuda if channels_last is None else channels_last
         # A compiled net is specialised to its shapes: a new one (a short last batch) would compile again.
@@ -112,12 +114,17 @@ class TorchBackend(Backend):
         self.net: nn.Module = (
             self._compiled.net if self._compiled else private_copy(net, ctx, channels_last=self.channels_last)
         )
-        self._styles = net.styles
+        self._style_count = net.style_count
 
     def _prepare(self, shape: tuple[int, int, int, int]) -> None:
         warm = torch.rand(shape, device=self.ctx.device)
-        styles = self._styles
-        self._run(warm, None if styles == 1 else torch.full((shape[0], styles), 1.0 / styles, device=self.ctx.device))
+        style_count = self._style_count
+        self._run(
+            warm,
+            None
+            if style_count == 1
+            else torch.full((shape[0], style_count), 1.0 / style_count, device=self.ctx.device),
+        )
 
     def _run(self, images: torch.Tensor, style_weights: torch.Tensor | None) -> torch.Tensor:
         if self.channels_last:

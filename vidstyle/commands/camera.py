@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             precision=args.precision,
             max_side=args.max_side,
-            styles=StyleChoice(style=args.style, mix=args.style_mix),
+            choice=StyleChoice(style=args.style, mix=args.style_mix),
         ),
         display=args.display,
         record=args.record,

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         raise VidstyleError(
             f"--style-blend takes numbers separated by commas, like 0.7,0.3; got {args.style_blend!r}"
         ) from None
-    config = config_from_args(GatysConfig, args, content=content, styles=images, style_blend=blend)
+    config = config_from_args(GatysConfig, args, content=content, style_images=images, style_blend=blend)
     log = logging.getLogger("vidstyle")
     if args.video:
         from vidstyle.training.reference import write_reference_frames

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         precision=args.precision,
         max_side=args.max_side,
-        styles=StyleChoice(style=args.style, mix=args.style_mix),
+        choice=StyleChoice(style=args.style, mix=args.style_mix),
     )
     limits = ServeLimits(max_viewers=args.max_viewers, max_frame_side=args.max_frame_side)
     serve(stylizer, host=args.host, port=args.port, limits=limits, tls=tls, info=info, source=args.source)

@@ -104,7 +104,7 @@ def video_options(args: argparse.Namespace) -> VideoOptions:
             codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, audio=not args.no_audio
         ),
         trim=trim_from_args(args),
-        styles=StyleChoice(args.style, args.style_mix, args.style_schedule),
+        choice=StyleChoice(args.style, args.style_mix, args.style_schedule),
         temporal_blend=args.temporal_blend,
     )
 

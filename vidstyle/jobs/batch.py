@@ -191,7 +191,7 @@ def _check(options: VideoOptions, items: Sequence[BatchItem]) -> None:
         options.encode.for_output(example)
     model = runnable_model(options.model, options.runtime.backend)
     if model.style_names is not None:  # an exported model's styles are checked by its backend, in the worker
-        options.styles.resolve(model.style_names)
+        options.choice.resolve(model.style_names)
 
 
 def write_report(rows: Sequence[BatchRow], path: Path) -> Path:

@@ -61,7 +61,7 @@ def stylize_image(
         runnable,
         ctx=resolve_context(device, precision),
         max_side=max_side,
-        styles=choice,
+        choice=choice,
         frame_size=frame_size,
         onnx_export=onnx_export,
     ) as stylizer:
@@ -134,7 +134,7 @@ def stylize_folder(
         backend,
         ctx=resolve_context(device, precision),
         max_side=max_side,
-        styles=StyleChoice.of(style, style_mix),
+        choice=StyleChoice.of(style, style_mix),
         onnx_export=onnx_export,
     )
     written = []

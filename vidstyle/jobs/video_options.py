@@ -75,7 +75,7 @@ class VideoOptions:
     runtime: Runtime = field(default_factory=Runtime)
     encode: Encoding = field(default_factory=Encoding)
     trim: Trim = field(default_factory=Trim)
-    styles: StyleChoice = field(default_factory=StyleChoice)
+    choice: StyleChoice = field(default_factory=StyleChoice)
     temporal_blend: float = 0.0
 
     def __post_init__(self) -> None:

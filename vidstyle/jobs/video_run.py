@@ -50,7 +50,7 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
         plan.model,
         ctx=plan.ctx,
         max_side=runtime.max_side,
-        styles=plan.options.styles,
+        choice=plan.options.choice,
         compile=runtime.compile,
         matrix=matrix,
         full_range=plan.info.full_range,

@@ -74,7 +74,7 @@ class LiveOutputs:
 
     def __init__(
         self,
-        styles: StyleSwitcher,
+        switcher: StyleSwitcher,
         stats: LiveStats,
         *,
         window: bool,
@@ -86,7 +86,7 @@ class LiveOutputs:
         self.virtual_cam = virtual_cam
         self.recorder: Recorder | None = None
         self.camera: Any = None
-        self.window = WindowDisplay(styles, stats=stats) if window else None
+        self.window = WindowDisplay(switcher, stats=stats) if window else None
         self.last_status_seconds = time.perf_counter()
 
     def show(self, frame: Frame) -> bool:

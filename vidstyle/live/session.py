@@ -64,7 +64,7 @@ def run_live(
 
 def run_camera(
     source: str,
-    styles: StyleSwitcher | Callable[[], StyleSwitcher],
+    switcher: StyleSwitcher | Callable[[], StyleSwitcher],
     *,
     display: Display = "auto",
     record: str | os.PathLike[str] | None = None,
@@ -80,22 +80,22 @@ def run_camera(
     max_frames, `stop` or Ctrl-C (a normal way to stop: the recording is kept).
 
     A file source plays at its own timestamps (realtime) with late frames dropped, or, with
-    realtime=False, every frame goes through as fast as the model allows. `styles` may be a
-    function that loads them, so a bad display or path fails before any model is loaded.
+    realtime=False, every frame goes through as fast as the model allows. `switcher` may be a
+    function that loads it, so a bad display or path fails before any model is loaded.
     Neither output may be the source or one of `inputs` (the model files), nor exist unless `overwrite`.
     """
     window = choose_window(display, record=record, virtual_cam=virtual_cam)
     check_outputs(record=record, stats_json=stats_json, inputs=[source, *inputs], overwrite=overwrite)
     frames = open_source(source, realtime=realtime)
     every_frame = is_file_source(source) and not realtime
-    styles = styles if isinstance(styles, StyleSwitcher) else styles()
+    switcher = switcher if isinstance(switcher, StyleSwitcher) else switcher()
     stats = LiveStats()
-    outputs = LiveOutputs(styles, stats, window=window, record=record, virtual_cam=virtual_cam)
+    outputs = LiveOutputs(switcher, stats, window=window, record=record, virtual_cam=virtual_cam)
     ok = False
     try:
         summary = run_live(
             frames,
-            styles,
+            switcher,
             outputs.show,
             max_frames=max_frames,
             stop=stop,
@@ -111,7 +111,7 @@ def run_camera(
         outputs.close(ok=ok)
     if stats_json:
         with atomic_output(stats_json, inputs=[source, *inputs], overwrite=overwrite) as tmp:
-            tmp.write_text(json.dumps(summary | {"styles": styles.names}, indent=2))
+            tmp.write_text(json.dumps(summary | {"styles": switcher.names}, indent=2))
     if summary["frames_displayed"] == 0:
         raise VidstyleError(f"no frames came from {source}")
     return summary

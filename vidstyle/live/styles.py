@@ -104,7 +104,7 @@ class StyleSwitcher:
     def __call__(self, frame: Frame) -> Frame:
         current = self._current
         stylizer = self.stylizers[self.entries[current.index].stylizer]
-        stylizer.use_styles(current.schedule)
+        stylizer.use_schedule(current.schedule)
         # The schedule runs on the clock the fade was started with, read as each frame is inferred.
         stylized = stylizer(torch.from_numpy(frame.pixels)[None], pts_seconds=[self.clock()])[0].numpy()
         return frame.stylized_with(stylized, current.label)
@@ -117,17 +117,17 @@ def load_styles(
     device: str = "auto",
     precision: str = "fp32",
     max_side: int | None = 480,
-    styles: StyleChoice = StyleChoice(),
+    choice: StyleChoice = StyleChoice(),
 ) -> StyleSwitcher:
-    """One backend per model (None: the bundled style), named after the model files. `styles`
+    """One backend per model (None: the bundled style), named after the model files. `choice`
     picks the first model's starting style (or mix)."""
     ctx = resolve_context(device, precision)
     # The first model opens on the chosen style, so that the run's first line names it.
     opened = [
-        open_model(path, backend, ctx=ctx, max_side=max_side, styles=styles if i == 0 else StyleChoice())
+        open_model(path, backend, ctx=ctx, max_side=max_side, choice=choice if i == 0 else StyleChoice())
         for i, path in enumerate(models)
     ]
-    return StyleSwitcher([stylizer for stylizer, _ in opened], [name for _, name in opened], start=styles)
+    return StyleSwitcher([stylizer for stylizer, _ in opened], [name for _, name in opened], start=choice)
 
 
 def open_model(
@@ -136,9 +136,9 @@ def open_model(
     *,
     ctx: RunContext,
     max_side: int | None,
-    styles: StyleChoice = StyleChoice(),
+    choice: StyleChoice = StyleChoice(),
 ) -> tuple[FrameStylizer, str]:
     """A model file on its backend (FrameStylizer.open: the file's suffix picks it unless
     `backend` does), and the name the style list shows for it."""
-    stylizer = FrameStylizer.open(path, backend, ctx=ctx, max_side=max_side, styles=styles)
+    stylizer = FrameStylizer.open(path, backend, ctx=ctx, max_side=max_side, choice=choice)
     return stylizer, stylizer.name

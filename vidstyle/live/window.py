@@ -23,11 +23,11 @@ HELP = "q quit  n/p style  m fade to next  s side-by-side  f fullscreen"
 class WindowDisplay:
     """Called with each stylized frame on the main thread; returns False when the user quits."""
 
-    def __init__(self, styles: StyleSwitcher, stats: LiveStats | None = None) -> None:
+    def __init__(self, switcher: StyleSwitcher, stats: LiveStats | None = None) -> None:
         import cv2
 
         self.cv2 = cv2
-        self.styles = styles
+        self.switcher = switcher
         self.side_by_side = False
         self.fullscreen = False
         self.stats = stats
@@ -39,11 +39,11 @@ class WindowDisplay:
         if key in (ord("q"), 27):
             return False
         if key == ord("n"):
-            self.styles.switch(+1)
+            self.switcher.switch(+1)
         elif key == ord("p"):
-            self.styles.switch(-1)
+            self.switcher.switch(-1)
         elif key == ord("m"):
-            self.styles.fade(+1)
+            self.switcher.fade(+1)
         elif key == ord("s"):
             self.side_by_side = not self.side_by_side
         elif key == ord("f"):

@@ -76,11 +76,11 @@ def load_served_model(
     device: str = "auto",
     precision: str = "fp32",
     max_side: int | None = 480,
-    styles: StyleChoice = StyleChoice(),
+    choice: StyleChoice = StyleChoice(),
 ) -> tuple[StyleSwitcher, dict[str, Any]]:
     """The one backend all viewers share, and what /info tells the page about it."""
     switcher = load_styles(
-        [model], backend=backend, device=device, precision=precision, max_side=max_side, styles=styles
+        [model], backend=backend, device=device, precision=precision, max_side=max_side, choice=choice
     )
     name = switcher.stylizers[0].backend.name
     # The model's style names (several for a multi-style model; the page's style selector hook reads them).
