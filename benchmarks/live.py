@@ -38,14 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--backend", default="torch")
-    parser.add_argument("--engine")
+    parser.add_argument("--exported", metavar="FILE", help="an exported model (.onnx or .engine) to run instead")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
     ctx = resolve_context(args.device, args.precision)
     model = load_model(args.model)
     info = probe(args.input)
-    stylizer = FrameStylizer.open(args.engine or model, args.backend, ctx=ctx, max_side=args.max_side)
+    stylizer = FrameStylizer.open(args.exported or model, args.backend, ctx=ctx, max_side=args.max_side)
     live = StyleSwitcher([stylizer], [stylizer.name])
 
     def show(frame: Frame) -> bool:

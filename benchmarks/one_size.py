@@ -79,7 +79,7 @@ def bench_size(
                             backend=backend,
                             batch=batch,
                             repeats=repeats,
-                            engine=runs_from[backend, precision],
+                            exported=runs_from[backend, precision],
                         )
                     )
                 except (VidstyleError, RuntimeError) as exc:

@@ -113,7 +113,7 @@ def model_only(
     backend: str,
     batch: int,
     repeats: int,
-    engine: str | None = None,
+    exported: str | None = None,
     compile: bool = False,
 ) -> Timing:
     inputs = [
@@ -123,7 +123,7 @@ def model_only(
         for i in range(4)
     ]
     height, width = inputs[0].shape[-2:]
-    with open_backend(engine or model, ctx, backend=backend, compile=compile) as runner:
+    with open_backend(exported or model, ctx, backend=backend, compile=compile) as runner:
         runner.prepare((batch, 3, int(height), int(width)))
 
         def call(i: int) -> int:

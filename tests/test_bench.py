@@ -12,7 +12,7 @@ from vidstyle.backends.tensorrt_backend import tensorrt_available
 
 def test_quick_bench_writes_the_documented_schema(tmp_path: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "bench.json"
-    result = cli("bench", "--quick", "--model", tiny_model, "--device", "cpu", "--out", out)
+    result = cli("bench", "--quick", "--model", tiny_model, "--device", "cpu", "--output", out)
     assert result.code == 0, result.err
     data = json.loads(out.read_text())
     assert data["schema"] == "vidstyle-bench/1"
@@ -62,9 +62,9 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
     (tmp_path / "x.mp4").write_text("not a video")
     out = tmp_path / "b.json"
     assert_one_error_line(
-        cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--out", out), "cannot read"
+        cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--output", out), "cannot read"
     )
-    assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--out", out), "sizes are")
+    assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--output", out), "sizes are")
     assert not out.exists()
 
 

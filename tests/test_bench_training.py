@@ -32,7 +32,7 @@ def test_training_bench_times_both_precisions_from_one_seed(image_folder: Path, 
         "vgg19-random",
         "--device",
         "cpu",
-        "--out",
+        "--output",
         out,
     )
     assert result.code == 0, result.err

@@ -62,9 +62,11 @@ def test_unknown_extra_arguments_are_one_line(capsys: pytest.CaptureFixture[str]
     assert lines == ["vidstyle stylize: error: unrecognized arguments: stray more (see vidstyle stylize --help)"]
 
 
-# The 0.1 package's spellings that are gone: each is a usage error now, not a quiet alias.
-# (bench --out still parses: argparse takes it as an abbreviation of --output.)
+# The 0.1 package's spellings that are gone: each is a usage error now, not a quiet alias, and no
+# prefix of a flag stands for it either (bench --out was an abbreviation of --output).
 RETIRED = [
+    ["bench", "--out", "b.json"],
+    ["stylize", "in.mp4", "-o", "out.mp4", "--temporal", "0.5"],
     ["stylize", "in.mp4", "out.mp4"],
     ["image", "in.jpg", "out.jpg"],
     ["stylize", "in.mp4", "-o", "out.mp4", "--colour-convert", "device"],

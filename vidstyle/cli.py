@@ -64,7 +64,13 @@ def os_error_line(exc: OSError) -> str:
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump."""
+    """Usage mistakes are bad input too: one line on stderr, exit 2, no usage dump. No abbreviated
+    options either: a prefix that argparse would take for a longer flag (bench --out for --output) kept
+    retired spellings alive, and would make adding a flag silently change what an old command means."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
