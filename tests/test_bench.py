@@ -64,7 +64,9 @@ def test_bench_bad_input_is_one_line(tmp_path: Path, tiny_model: Path, cli) -> N
     assert_one_error_line(
         cli("bench", "--quick", "--input", tmp_path / "x.mp4", "--model", tiny_model, "--output", out), "cannot read"
     )
-    assert_one_error_line(cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--output", out), "sizes are")
+    assert_one_error_line(
+        cli("bench", "--quick", "--sizes", "huge", "--model", tiny_model, "--output", out), "sizes are"
+    )
     assert not out.exists()
 
 
