@@ -61,6 +61,7 @@ class FrameStylizer:
         overlap: bool = True,
         staging: Staging | None = None,
         name: str = "style",
+        announce_size: bool = False,
     ) -> None:
         self.backend = backend
         self.name = name  # the model's, for the camera's style list
@@ -74,6 +75,9 @@ class FrameStylizer:
         self.overlap = overlap
         self._prepared: tuple[int, int, int, int] | None = None
         self._staging = staging if staging is not None else staging_for(ctx.device)
+        # A live source's size is known only once its first frame is here; then the size the net
+        # runs at is logged, as the first line does where the size is known before.
+        self._announce_size = announce_size
 
     @classmethod
     def open(
@@ -90,12 +94,14 @@ class FrameStylizer:
         overlap: bool = True,
         frame_size: tuple[int, int] | None = None,
         onnx_export: OnnxExport | None = None,
+        announce_size: bool = False,
     ) -> FrameStylizer:
         """The one way from a model to a stylizer: a .safetensors file, a loaded model, an .onnx
         graph, a TensorRT engine or a RunnableModel (None: the bundled style), on the backend
         its file names (`backend` may only agree; a .safetensors model runs on the one named).
         Logs the run's first line: model, style, the size the net runs at (`frame_size`, the
-        source's height and width, where one size is known), backend, device, precision.
+        source's height and width, where one size is known; `announce_size`: else logged with the first frame),
+        backend, device, precision.
         `onnx_export` turns weights asked to run on onnxruntime into a graph (backends.OnnxExport).
         close() (or a `with` block) closes the backend."""
         runnable = runnable_model(model, backend)
@@ -125,6 +131,7 @@ class FrameStylizer:
             schedule=schedule,
             overlap=overlap,
             name=runnable.name,
+            announce_size=announce_size and frame_size is None,
         )
 
     def close(self) -> None:
@@ -180,6 +187,9 @@ class FrameStylizer:
         size = self.net_size(height, width)
         shape = (batch, 3, max(size[0], MIN_NET_SIDE), max(size[1], MIN_NET_SIDE))  # what the backend sees
         if self._prepared != shape:
+            if self._announce_size:
+                log.info("%s: %s", self.name, _size_label(self.max_side, (height, width)))
+                self._announce_size = False
             self.backend.prepare(shape)
             self._prepared = shape
         with torch.inference_mode():

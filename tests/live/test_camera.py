@@ -88,6 +88,10 @@ def test_display_auto_without_a_window_notes_it_once_and_records(
     assert code == 0, err
     notes = [line for line in err.splitlines() if "window" in line]
     assert notes == ["vidstyle: no window: no display (DISPLAY is not set); frames go to --record only"]
+    # The first line can only say "at most 480"; the size the net runs at follows with the first frame, once.
+    first = [line for line in err.splitlines() if "size" in line]
+    assert "at most 480" in first[0] and len(first) == 2, err
+    assert first[1] == "vidstyle: tiny: size 64x48", first  # the clip's own size: under 480, not scaled
     assert len(read_video(record)[0]) >= 1
 
 

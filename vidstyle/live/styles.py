@@ -140,5 +140,5 @@ def open_model(
 ) -> tuple[FrameStylizer, str]:
     """A model file on its backend (FrameStylizer.open: the file's suffix picks it unless
     `backend` does), and the name the style list shows for it."""
-    stylizer = FrameStylizer.open(path, backend, ctx=ctx, max_side=max_side, choice=choice)
+    stylizer = FrameStylizer.open(path, backend, ctx=ctx, max_side=max_side, choice=choice, announce_size=True)
     return stylizer, stylizer.name
