@@ -57,6 +57,7 @@ def segment_of(config: TrainConfig, resolved: Resolved, steps: int, seconds_per_
         "image_size": config.image_size,
         "batch_size": config.batch_size,
         "lr": config.lr,
+        "clip_grad_norm": config.clip_grad_norm or None,
         "trained_on": resolved.trained_on,
         "seconds_per_step": round(seconds_per_step, 3),
     }

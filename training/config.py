@@ -24,6 +24,7 @@ class TrainConfig:
     image_size: int = 256
     batch_size: int = 4
     lr: float = 1e-3
+    clip_grad_norm: float = 0.0  # 0: off; else a step's gradient is scaled down to at most this norm
     content_weight: float = 1.0
     style_weight: Weight = "10x"  # "Nx": the term starts at N times the content term (see weights.py)
     style_balance: StyleBalance = "sum"  # how the style layers add up (see losses.py)
@@ -136,7 +137,15 @@ def check_config(config: TrainConfig) -> None:
         raise VidstyleError(
             "--init-from continues a model's training and --resume-from adds styles to one; give one of them"
         )
-    for name in ("content_weight", "stability_weight", "preview_every", "workers", "snapshot_every", "warmup_steps"):
+    for name in (
+        "content_weight",
+        "stability_weight",
+        "preview_every",
+        "workers",
+        "snapshot_every",
+        "warmup_steps",
+        "clip_grad_norm",
+    ):
         non_negative(name.replace("_", " "), getattr(config, name))
     if Path(config.output).suffix.lower() != ".safetensors":  # what load_model and --model expect
         raise VidstyleError(

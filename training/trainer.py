@@ -237,11 +237,17 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         average_gradients(net.parameters(), ranks)
+        # The clamp head lets a step push pictures far outside [0, 1], where the Gram terms grow by
+        # orders of magnitude and the next step's gradient can throw the net off for good; clipping
+        # the norm keeps one bad batch from doing that. The norm is logged either way.
+        scaler.unscale_(opt)
+        grad_norm = torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_grad_norm or math.inf)
         scaler.step(opt)
         scaler.update()
 
         record = {name: float(value.detach()) for name, value in terms.items()}
         record["total"] = float(total.detach())
+        record["grad_norm"] = float(grad_norm)
         record["step"] = step
         record["seconds"] = time.perf_counter() - step_tic
         if per_style:
@@ -254,9 +260,9 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         if log_csv is not None:
             log_csv.write(record)  # as training goes, so a killed run keeps its curve
         elapsed = time.perf_counter() - tic
-        shown = {k: v for k, v in record.items() if k not in ("step", "seconds") and not k.startswith("style_")} | {
-            f"style_{k}": v for k, v in last_style.items()
-        }
+        shown = {
+            k: v for k, v in record.items() if k not in ("step", "seconds", "grad_norm") and not k.startswith("style_")
+        } | {f"style_{k}": v for k, v in last_style.items()}
         bar.set_postfix(
             {k: f"{v:.3g}" for k, v in shown.items()} | {"img/s": f"{(step - start) * local / elapsed:.1f}"}
         )

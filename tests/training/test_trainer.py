@@ -99,7 +99,7 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
     style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
-    assert rows[0] == "content,style,tv,total,step,seconds" and len(rows) == 4
+    assert rows[0] == "content,style,tv,total,grad_norm,step,seconds" and len(rows) == 4
     train(
         small_config(
             image_folder,
@@ -112,6 +112,26 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
     )
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
     assert len(rows) == 6 and [r.split(",")[-2] for r in rows[1:]] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_clipped_gradient_keeps_the_first_steps_small(image_folder: Path, tmp_path: Path) -> None:
+    style = write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+    start = small_config(image_folder, style, tmp_path / "start.safetensors", steps=1)
+    before = load_model(train(start).output).net.state_dict()
+
+    def moved(name: str, **clip: float) -> tuple[float, list[float]]:
+        config = small_config(image_folder, style, tmp_path / f"{name}.safetensors", steps=3, **clip)
+        config.init_from, config.warmup_steps = start.output, 0
+        result = train(config)
+        after = load_model(result.output).net.state_dict()
+        return max(float((after[k] - before[k]).abs().max()) for k in before), [r["grad_norm"] for r in result.history]
+
+    free, norms = moved("free")
+    clipped, clipped_norms = moved("clipped", clip_grad_norm=1e-9)
+    # Adam's first steps move each weight by about lr whatever the gradient's size, unless the
+    # gradient is so small that Adam's epsilon outweighs it: a 1e-9 clip makes it so.
+    assert free > 0.5e-3 and clipped < 0.1 * free
+    assert all(n > 1e-6 for n in norms + clipped_norms)  # the norm logged is the one before clipping
 
 
 def test_three_styles_train_one_net_with_per_style_losses(image_folder: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from conftest import assert_one_error_line, write_test_image
         (["--stability-weight", "-5"], "stability weight must be 0 or more"),
         (["--preview-every", "-1"], "preview every must be 0 or more"),
         (["--workers", "-1"], "workers must be 0 or more"),
+        (["--clip-grad-norm", "-1"], "clip grad norm must be 0 or more"),
         (["--content-layers", "nosuch"], "unknown VGG layer(s) nosuch"),
     ],
 )

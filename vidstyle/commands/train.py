@@ -25,6 +25,7 @@ RECIPE_OPTIONS = (
     "image_size",
     "batch_size",
     "lr",
+    "clip_grad_norm",
     "content_weight",
     "style_weight",
     "style_balance",
@@ -111,6 +112,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-size", type=positive_int, metavar="N", help="images per step " + default_note("batch_size", "4")
     )
     parser.add_argument("--lr", type=float, help="Adam learning rate " + default_note("lr", "1e-3"))
+    parser.add_argument(
+        "--clip-grad-norm",
+        type=float,
+        metavar="N",
+        help="scale each step's gradient down to at most this norm, 0 for off (losses.csv logs the norm) "
+        + default_note("clip_grad_norm", "0"),
+    )
     parser.add_argument(
         "--content-weight",
         type=float,
