@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from vidstyle.atomic import Interrupted, atomic_output, leftover_temp_files
-from vidstyle.errors import VidstyleError
+from vidstyle.errors import OutputExistsError, VidstyleError
 
 
 def test_success_renames_with_normal_permissions(tmp_path: Path) -> None:
@@ -134,3 +134,20 @@ def test_leftover_temp_files_are_what_a_killed_writer_left_and_nothing_else(tmp_
     old.write_bytes(b"x")
     os.utime(old, (since - 60, since - 60))
     assert leftover_temp_files(out, since=since) == left
+
+
+def test_without_overwrite_a_file_that_appears_meanwhile_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with pytest.raises(OutputExistsError, match="appeared while it was being written"):
+        with atomic_output(target, overwrite=False) as tmp:
+            tmp.write_text("ours")
+            target.write_text("theirs")  # another program, between the check and the rename
+    assert target.read_text() == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_without_overwrite_a_new_file_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with atomic_output(target, overwrite=False) as tmp:
+        tmp.write_text("ours")
+    assert target.read_text() == "ours" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]

@@ -46,5 +46,5 @@ def write_reference_frames(
             frame_config.progress = False
             result = run_gatys(frame_config, content_image=uint8_to_float(batch.data).contiguous())
             target = made.file(folder / f"frame_{batch.first_index:06d}.png")
-            written.append(write_image(result.image, target, inputs=inputs, overwrite=overwrite))
+            written.append(write_image(result.image, target, overwrite=overwrite))
     return written

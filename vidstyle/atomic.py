@@ -69,17 +69,18 @@ def partial_path_for(path: PathLike) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_output(
-    path: PathLike, *, inputs: Iterable[PathLike | None] = (), overwrite: bool = True, keep_partial: bool = False
-) -> Iterator[Path]:
+def atomic_output(path: PathLike, *, overwrite: bool = True, keep_partial: bool = False) -> Iterator[Path]:
     """Yield a hidden temp path beside `path`; rename it over `path` only on success.
 
+    The output's checks are check_output_path's, made once by the caller before any work; this
+    only writes. Without `overwrite` the rename never replaces a file, even one that appeared
+    while the temp file was written: that file is kept and OutputExistsError says so.
     The temp name keeps the real suffix because PIL and FFmpeg pick the format from it.
     With keep_partial, an interruption (Ctrl-C, SIGTERM, a caller's stop: KeyboardInterrupt
     or Interrupted) keeps what was written at partial_path_for(path); an error never does,
     because a file cut by an error may not play. The writer must finalise it before re-raising.
     """
-    out = check_output_path(path, inputs=inputs, overwrite=overwrite)
+    out = Path(path)
     tmp = _create_beside(out)
     try:
         yield tmp
@@ -94,8 +95,10 @@ def atomic_output(
         else:
             tmp.unlink(missing_ok=True)
         raise
-    else:
+    if overwrite:
         _move_into_place(tmp, out)
+    else:
+        _move_new(tmp, out)
 
 
 class MadeOutputs:
@@ -149,8 +152,12 @@ def _create_beside(out: Path) -> Path:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        except FileNotFoundError:
+            raise VidstyleError(f"output folder does not exist: {out.parent}") from None
+        except PermissionError:
+            raise VidstyleError(f"output folder is not writable: {out.parent}") from None
         except OSError as exc:
-            raise VidstyleError(f"cannot write in {out.parent or '.'}: {exc.strerror}") from None
+            raise VidstyleError(f"cannot write in {out.parent}: {exc.strerror}") from None
         return tmp
     raise VidstyleError(f"cannot create a temporary file beside {out}")
 
@@ -183,6 +190,22 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     if out.exists():
         os.chmod(tmp, out.stat().st_mode & 0o777)
     os.replace(tmp, out)
+
+
+def _move_new(tmp: Path, out: Path) -> None:
+    """link() fails rather than replace: a file that appeared meanwhile stays, and so does nothing of ours."""
+    try:
+        os.link(tmp, out)
+    except FileExistsError:
+        tmp.unlink()
+        raise OutputExistsError(f"{out} appeared while it was being written; it was left as it was") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if out.exists() or out.is_symlink():
+            tmp.unlink()
+            raise OutputExistsError(f"{out} appeared while it was being written; it was left as it was") from None
+        os.replace(tmp, out)
+        return
+    tmp.unlink()
 
 
 def _move_without_replacing(tmp: Path, target: Path) -> None:

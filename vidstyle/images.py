@@ -61,36 +61,25 @@ def read_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> 
     return resize(image, fit_max_side(image.shape[-2], image.shape[-1], max_side)).contiguous()
 
 
-def write_image_uint8(
-    pixels: torch.Tensor,
-    path: str | os.PathLike[str],
-    *,
-    inputs: Iterable[str | os.PathLike[str] | None] = (),
-    overwrite: bool = True,
-) -> Path:
-    """Write uint8 RGB [H, W, 3]; the format follows the file's suffix. Never over one of `inputs`."""
+def write_image_uint8(pixels: torch.Tensor, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write uint8 RGB [H, W, 3]; the format follows the file's suffix. The output's checks
+    (atomic.check_output_path) are the caller's; without `overwrite` no file is replaced."""
     out = Path(path)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise MediaError(f"unsupported image suffix {out.suffix!r} for {out}; use one of {', '.join(IMAGE_SUFFIXES)}")
     img = Image.fromarray(pixels.cpu().numpy())
     fmt = Image.registered_extensions()[out.suffix.lower()]
-    with atomic_output(out, inputs=inputs, overwrite=overwrite) as tmp:
+    with atomic_output(out, overwrite=overwrite) as tmp:
         img.save(tmp, format=fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
     return out
 
 
-def write_image(
-    image: torch.Tensor,
-    path: str | os.PathLike[str],
-    *,
-    inputs: Iterable[str | os.PathLike[str] | None] = (),
-    overwrite: bool = True,
-) -> Path:
-    """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1]. Never over one of `inputs`."""
+def write_image(image: torch.Tensor, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write float RGB [1, 3, H, W] or [3, H, W] in [0, 1], as write_image_uint8."""
     from .colour import float_to_uint8
 
     batch = image if image.ndim == 4 else image[None]
-    return write_image_uint8(float_to_uint8(batch)[0], path, inputs=inputs, overwrite=overwrite)
+    return write_image_uint8(float_to_uint8(batch)[0], path, overwrite=overwrite)
 
 
 def list_images(folder: str | os.PathLike[str]) -> list[Path]:

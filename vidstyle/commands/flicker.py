@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         f"ratio {report.ratio:.2f} ({report.frames} frames)"
     )
     if args.stats_json:
-        with atomic_output(args.stats_json, inputs=inputs, overwrite=args.overwrite) as tmp:
+        with atomic_output(args.stats_json, overwrite=args.overwrite) as tmp:
             tmp.write_text(json.dumps(report.as_dict(), indent=2))
     logging.getLogger("vidstyle").info("lower is steadier; a ratio near 1 flickers no more than the input itself")
     return 0

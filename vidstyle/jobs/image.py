@@ -69,7 +69,7 @@ def stylize_image(
             log.info("%s: dropped %s", Path(str(source)).name, what)
         result = stylizer(pixels[None])[0]
     if output is not None:
-        write_image_uint8(result, output, inputs=inputs, overwrite=overwrite)
+        write_image_uint8(result, output, overwrite=overwrite)
     if isinstance(image, Image.Image):
         return Image.fromarray(result.numpy())
     return result.numpy() if isinstance(image, np.ndarray) else result
@@ -153,7 +153,7 @@ def stylize_folder(
             if lost:
                 lossy.append((file, lost))
             made.folder(target.parent)
-            write_image_uint8(stylizer(pixels[None])[0], made.file(target), inputs=[file], overwrite=overwrite)
+            write_image_uint8(stylizer(pixels[None])[0], made.file(target), overwrite=overwrite)
             written.append(target)
         if not written:  # every file was skipped: the folder made for them goes too
             raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")

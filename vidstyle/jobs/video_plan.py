@@ -30,6 +30,7 @@ class VideoPlan:
     ctx: RunContext
     encode: EncodeOptions
     pixel_format: PixelFormat
+    overwrite: bool
     keep_partial: bool
 
 
@@ -73,5 +74,6 @@ def plan_video(
         ctx=resolve_context(runtime.device, runtime.precision),
         encode=encode,
         pixel_format="yuv420p" if runtime.colour_convert == "device" and even else "rgb24",
+        overwrite=overwrite,
         keep_partial=keep_partial,
     )

@@ -57,7 +57,7 @@ def open_video(plan: VideoPlan, notes: list[str]) -> Iterator[VideoSession]:
         frame_size=(plan.info.height, plan.info.width),
         onnx_export=runtime.onnx_export,
     ) as stylizer:
-        with atomic_output(plan.output, inputs=[plan.input], keep_partial=plan.keep_partial) as tmp:
+        with atomic_output(plan.output, overwrite=plan.overwrite, keep_partial=plan.keep_partial) as tmp:
             writer = VideoWriter(
                 tmp, plan.encode, carry_from=plan.input, audio=plan.options.encode.audio, trim=plan.options.trim
             )

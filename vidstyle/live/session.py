@@ -110,7 +110,7 @@ def run_camera(
     finally:
         outputs.close(ok=ok)
     if stats_json:
-        with atomic_output(stats_json, inputs=[source, *inputs], overwrite=overwrite) as tmp:
+        with atomic_output(stats_json, overwrite=overwrite) as tmp:
             tmp.write_text(json.dumps(summary | {"styles": switcher.names}, indent=2))
     if summary["frames_displayed"] == 0:
         raise VidstyleError(f"no frames came from {source}")
