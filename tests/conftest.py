@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -13,6 +14,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from vidstyle import ModelCard, TransformerNet, load_model, save_model  # noqa: E402
 from vidstyle.cli import main  # noqa: E402
 from vidstyle.net import ConditionalInstanceNorm, redundant_biases  # noqa: E402
+
+
+def float32_rounding(net: torch.nn.Module, *inputs: torch.Tensor) -> float:
+    """How far this net's float32 output is from its float64 one, on this CPU and input: the size of
+    the rounding that any other float32 order of the same sums (another memory layout, another
+    CPU's kernels) shows too, so a tolerance a few times this holds on every CPU."""
+    with torch.no_grad():
+        ours = net.eval()(*inputs).double()
+        exact = copy.deepcopy(net).double().eval()(*(t.double() for t in inputs))
+    return float((ours - exact).abs().max())
 
 
 @pytest.fixture(scope="session")

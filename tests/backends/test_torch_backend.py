@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from clips import make_clip
+from conftest import float32_rounding
 from vidstyle import load_model
 from vidstyle.backends.torch_backend import TorchBackend
 from vidstyle.context import resolve_context
@@ -37,7 +38,8 @@ def test_channels_last_stays_channels_last_through_every_layer(tiny_model: Path)
     assert layouts and [name for name, kept in layouts if not kept] == []
     with torch.no_grad():
         expected = model.net.eval()(images)
-    assert torch.allclose(got, expected, atol=1e-5)
+    # Two layouts add the same sums in other orders: they may differ by float32 rounding only.
+    assert float((got - expected).abs().max()) <= 8 * float32_rounding(model.net, images) + 1e-7
 
 
 class FakeCompile:
@@ -94,4 +96,5 @@ def test_a_compiled_net_follows_its_weights(tiny_model: Path, monkeypatch: pytes
     with TorchBackend(model.net, ctx, compile=True) as backend:
         after = backend.run(images)
     with torch.no_grad():
-        assert torch.allclose(after, model.net.eval()(images), atol=1e-5) and not torch.allclose(before, after)
+        assert float((after - model.net.eval()(images)).abs().max()) <= 8 * float32_rounding(model.net, images) + 1e-7
+        assert not torch.allclose(before, after)

@@ -8,7 +8,7 @@ import onnx
 import pytest
 import torch
 
-from conftest import assert_one_error_line
+from conftest import assert_one_error_line, float32_rounding
 from vidstyle import load_model
 from vidstyle.errors import VidstyleError
 from vidstyle.export.onnx import OnnxReport, export_onnx, read_card
@@ -102,8 +102,10 @@ def test_multi_style_graph_takes_style_weights_and_matches_torch(tmp_path: Path)
         with pytest.raises(VidstyleError, match="several styles; pass style_weights"):
             backend.run(x)
     assert not torch.allclose(first, second, atol=1e-3)  # the style input really steers the graph
+    mix = torch.tensor([[0.5, 0.5, 0.0]])
     with torch.no_grad():
-        torch.testing.assert_close(mixed, model.net(x, torch.tensor([[0.5, 0.5, 0.0]])), atol=1e-4, rtol=0)
+        # onnxruntime adds the same sums in its own order: float32 rounding apart, the same picture.
+        assert float((mixed - model.net(x, mix)).abs().max()) <= 8 * float32_rounding(model.net, x, mix) + 1e-7
 
 
 @pytest.mark.parametrize(
