@@ -1,7 +1,6 @@
 """The style-quality benchmark: every model on every photo and frame, scored by the given scorer."""
 
 import json
-import sys
 from pathlib import Path
 
 from PIL import Image

@@ -11,13 +11,13 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import torch
 
 from .backends import OnnxExport, RunnableModel, describe_run, open_backend, runnable_model
 from .backends.base import Backend
+from .closing import Closing
 from .colour import fit_max_side, float_to_uint8, resize, uint8_to_float, yuv420_to_rgb
 from .context import RunContext
 from .frames import PixelFormat
@@ -46,7 +46,7 @@ class Pending:
     frames: int  # the batch's own frames (a padded batch carries more)
 
 
-class FrameStylizer:
+class FrameStylizer(Closing):
     """Owns the staging buffers; one instance per stream of same-sized frames."""
 
     def __init__(
@@ -136,14 +136,6 @@ class FrameStylizer:
 
     def close(self) -> None:
         self.backend.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     @property
     def schedule(self) -> StyleSchedule | None:

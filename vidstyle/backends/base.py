@@ -12,13 +12,13 @@ and run() on a closed backend raise. `with open_backend(...) as backend:` closes
 from __future__ import annotations
 
 import os
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
-from types import TracebackType
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal
 
 import torch
 
+from ..closing import Closing
 from ..errors import VidstyleError
 
 BackendName = Literal["torch", "onnxruntime", "tensorrt"]
@@ -46,7 +46,7 @@ OUTPUT_NAME = "stylized"
 STYLE_INPUT_NAME = "style_weights"
 
 
-class Backend(ABC):
+class Backend(Closing):
     name: ClassVar[BackendName]
     _closed = False
     # The styles the loaded net holds, in row order: what --style names and --style-mix weights index.
@@ -79,14 +79,6 @@ class Backend(ABC):
     @property
     def closed(self) -> bool:
         return self._closed
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _check_open(self) -> None:
         if self._closed:
