@@ -133,3 +133,25 @@ def test_ctrl_c_while_ray_starts_leaves_no_ray_process_behind(tmp_path: Path, ti
     assert (batch.returncode, stderr) == (128 + signal.SIGINT, "vidstyle batch: interrupted\n")
     assert left == [], left
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_batch_stopped_midway_leaves_no_temp_file(tmp_path: Path, tiny_model: Path) -> None:
+    """SIGTERM while a worker writes: Ray's shutdown kills the worker outright, so its hidden temp
+    file can only be removed by the driver."""
+    pytest.importorskip("ray")
+    batch, out = _start_batch(tmp_path, tiny_model)
+    try:
+        _wait_for(
+            lambda: list(out.glob(".long.*.partial.mp4")) or batch.poll() is not None, 180, "the worker started writing"
+        )
+        assert list(out.glob(".long.*.partial.mp4")), "the worker never started writing"
+        batch.send_signal(signal.SIGTERM)
+        _, stderr = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+        _end_session(batch.pid)
+    # Our handler, not Ray's (which exits or aborts with a stack dump, skipping the clean-up).
+    assert batch.returncode == 128 + signal.SIGTERM and "vidstyle batch: terminated" in stderr, stderr[-2000:]
+    # no temp file, no half output, no report, no folder
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))
