@@ -32,51 +32,23 @@ def test_cli_bad_train_numbers_are_one_line_and_leave_no_run_folder(  # type: ig
 def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     style = write_test_image(tmp_path / "style.png")
     before = sorted(image_folder.rglob("*"))
-    result = cli(
-        "train",
-        "--data",
-        image_folder,
-        "--style",
-        style,
-        "-o",
-        image_folder / "m.safetensors",
-        "--loss-net",
-        "vgg19-random",
-    )
-    assert_one_error_line(result, "is inside the training data", "previews would become training images")
+
+    def train(output: Path, *flags: object) -> object:
+        return cli(
+            "train", "--data", image_folder, "--style", style, "-o", output, "--loss-net", "vgg19-random", *flags
+        )
+
     assert_one_error_line(
-        cli(
-            "train",
-            "--data",
-            image_folder,
-            "--style",
-            style,
-            "-o",
-            tmp_path / "m.safetensors",
-            "--run-dir",
-            image_folder / "sub",
-        ),
-        "inside the training data",
+        train(image_folder / "m.safetensors"), "is inside the training data", "previews would become training images"
+    )
+    assert_one_error_line(
+        train(tmp_path / "m.safetensors", "--run-dir", image_folder / "sub"), "inside the training data"
     )
     assert sorted(image_folder.rglob("*")) == before
+    assert_one_error_line(train(tmp_path / "m.xyz"), "must end in .safetensors, not 'm.xyz'")
     assert_one_error_line(
-        cli("train", "--data", image_folder, "--style", style, "-o", tmp_path / "m.xyz"),
-        "must end in .safetensors, not 'm.xyz'",
+        train(tmp_path / "m.safetensors", "--run-dir", style), "style.png is a file; choose another --run-dir"
     )
-    result = cli(
-        "train",
-        "--data",
-        image_folder,
-        "--style",
-        style,
-        "-o",
-        tmp_path / "m.safetensors",
-        "--run-dir",
-        style,
-        "--loss-net",
-        "vgg19-random",
-    )
-    assert_one_error_line(result, "style.png is a file; choose another --run-dir")
 
 
 def test_cli_more_bad_train_inputs_are_one_line(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
