@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_error_line, write_test_image
+from conftest import CliResult, assert_one_error_line, write_test_image
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_cli_a_run_folder_inside_the_training_data_is_refused(image_folder: Path
     style = write_test_image(tmp_path / "style.png")
     before = sorted(image_folder.rglob("*"))
 
-    def train(output: Path, *flags: object) -> object:
+    def train(output: Path, *flags: object) -> CliResult:
         return cli(
             "train", "--data", image_folder, "--style", style, "-o", output, "--loss-net", "vgg19-random", *flags
         )
