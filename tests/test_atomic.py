@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from vidstyle.atomic import Interrupted, atomic_output, leftover_temp_files
+from vidstyle.atomic import Interrupted, atomic_output, leftover_temp_files, made_outputs
 from vidstyle.errors import OutputExistsError, VidstyleError
 
 
@@ -151,3 +151,40 @@ def test_without_overwrite_a_new_file_is_written(tmp_path: Path) -> None:
     with atomic_output(target, overwrite=False) as tmp:
         tmp.write_text("ours")
     assert target.read_text() == "ours" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_without_hard_links_a_placeholder_claims_the_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(1, "Operation not permitted")  # as on a file system without hard links
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "out.txt"
+    with atomic_output(target, overwrite=False) as tmp:
+        tmp.write_text("ours")
+    assert target.read_text() == "ours"
+    with pytest.raises(OutputExistsError, match="appeared while it was being written"):
+        with atomic_output(target, overwrite=False) as tmp:
+            tmp.write_text("again")
+    assert target.read_text() == "ours" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_rename_that_fails_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.mkdir()  # a folder where the file would go: the rename itself fails
+    with pytest.raises(OSError):
+        with atomic_output(target) as tmp:
+            tmp.write_text("ours")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"] and target.is_dir()
+
+
+def test_made_outputs_never_takes_back_a_file_that_another_program_wrote(tmp_path: Path) -> None:
+    theirs = tmp_path / "b.txt"
+    with pytest.raises(OutputExistsError):
+        with made_outputs() as made:
+            with made.file(tmp_path / "a.txt") as out, atomic_output(out, overwrite=False) as tmp:
+                tmp.write_text("ours")
+            with made.file(theirs) as out, atomic_output(out, overwrite=False) as tmp:
+                theirs.write_text("theirs")  # appears while ours is written
+                tmp.write_text("ours")
+    # Ours is taken back (the run failed); theirs stays.
+    assert [p.name for p in tmp_path.iterdir()] == ["b.txt"] and theirs.read_text() == "theirs"

@@ -45,6 +45,6 @@ def write_reference_frames(
             frame_config = copy.copy(config)
             frame_config.progress = False
             result = run_gatys(frame_config, content_image=uint8_to_float(batch.data).contiguous())
-            target = made.file(folder / f"frame_{batch.first_index:06d}.png")
-            written.append(write_image(result.image, target, overwrite=overwrite))
+            with made.file(folder / f"frame_{batch.first_index:06d}.png") as target:
+                written.append(write_image(result.image, target, overwrite=overwrite))
     return written

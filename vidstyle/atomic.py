@@ -95,10 +95,13 @@ def atomic_output(path: PathLike, *, overwrite: bool = True, keep_partial: bool 
         else:
             tmp.unlink(missing_ok=True)
         raise
-    if overwrite:
-        _move_into_place(tmp, out)
-    else:
-        _move_new(tmp, out)
+    try:
+        if overwrite:
+            _move_into_place(tmp, out)
+        else:
+            _move_new(tmp, out)
+    finally:  # a rename that failed, or was interrupted, leaves no temp file either
+        tmp.unlink(missing_ok=True)
 
 
 class MadeOutputs:
@@ -117,13 +120,16 @@ class MadeOutputs:
             self.folders.append(level)
         return folder
 
-    def file(self, path: PathLike) -> Path:
-        """A file about to be written: remembered when it is new (a replaced one, asked for with
-        overwrite, is a finished file either way and stays)."""
+    @contextlib.contextmanager
+    def file(self, path: PathLike) -> Iterator[Path]:
+        """`with made.file(path) as out:` write out; once written it is remembered when it was new (a
+        replaced one, asked for with overwrite, is a finished file either way and stays). A write that
+        fails is not remembered, so a file another program put there meanwhile is never taken back."""
         out = Path(path)
-        if not (out.exists() or out.is_symlink()):
+        new = not (out.exists() or out.is_symlink())
+        yield out
+        if new:
             self.files.append(out)
-        return out
 
 
 @contextlib.contextmanager
@@ -193,19 +199,25 @@ def _move_into_place(tmp: Path, out: Path) -> None:
 
 
 def _move_new(tmp: Path, out: Path) -> None:
-    """link() fails rather than replace: a file that appeared meanwhile stays, and so does nothing of ours."""
+    """Never over a file that appeared meanwhile: link() fails rather than replace. Where hard links
+    are not supported, an O_EXCL placeholder claims the name first, and only that is replaced."""
+    appeared = OutputExistsError(f"{out} appeared while it was being written; it was left as it was")
     try:
         os.link(tmp, out)
-    except FileExistsError:
-        tmp.unlink()
-        raise OutputExistsError(f"{out} appeared while it was being written; it was left as it was") from None
-    except OSError:  # a file system without hard links: check, then rename
-        if out.exists() or out.is_symlink():
-            tmp.unlink()
-            raise OutputExistsError(f"{out} appeared while it was being written; it was left as it was") from None
-        os.replace(tmp, out)
         return
-    tmp.unlink()
+    except FileExistsError:
+        raise appeared from None
+    except OSError:
+        pass
+    try:
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        raise appeared from None
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        out.unlink(missing_ok=True)  # our own placeholder
+        raise
 
 
 def _move_without_replacing(tmp: Path, target: Path) -> None:

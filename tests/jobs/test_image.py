@@ -104,6 +104,16 @@ def test_folder_run_stopped_midway_takes_back_what_it_made(
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 
+def test_folder_with_a_folder_where_a_picture_goes_is_one_line_even_with_y(  # type: ignore[no-untyped-def]
+    image_folder: Path, tmp_path: Path, tiny_model: Path, cli
+) -> None:
+    out = tmp_path / "styled"
+    (out / "img0.png").mkdir(parents=True)
+    result = cli("image", image_folder, "-o", out, "--model", tiny_model, "--device", "cpu", "-y")
+    assert_one_error_line(result, "img0.png is a folder, where the picture for img0.png would go")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["img0.png"]
+
+
 def test_folder_output_inside_its_input_is_refused(image_folder: Path, tiny_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     inside = image_folder / "styled"
     inside.mkdir()

@@ -126,6 +126,8 @@ def stylize_folder(
     targets = [_target(dst, file.relative_to(src), suffix) for file in files]
     for target in targets:
         check_not_an_input(target, [*files, model_file(model)])
+        if target.is_dir():
+            raise MediaError(f"{target} is a folder, where the picture for {target.name} would go")
         if not overwrite and target.exists():
             raise OutputExistsError(f"{target} already exists")
     # Opened once for the folder: a bad model or style name fails before any file.
@@ -153,7 +155,8 @@ def stylize_folder(
             if lost:
                 lossy.append((file, lost))
             made.folder(target.parent)
-            write_image_uint8(stylizer(pixels[None])[0], made.file(target), overwrite=overwrite)
+            with made.file(target) as out:
+                write_image_uint8(stylizer(pixels[None])[0], out, overwrite=overwrite)
             written.append(target)
         if not written:  # every file was skipped: the folder made for them goes too
             raise MediaError(f"none of the {len(files)} image(s) in {src} could be read, first {files[0]}")
