@@ -78,11 +78,12 @@ def write_final_model(
 
 
 def tail_means(tail: list[dict[str, float]]) -> dict[str, float]:
-    """Mean of each loss over the last steps, skipping the NaN a per-style column holds on other styles' steps."""
+    """Mean of each loss over the last steps, skipping the NaN a per-style column holds on other styles' steps
+    (and an fp16 step's infinite gradient norm: the norm is logged beside the losses but is not one)."""
     means = {}
     for key in tail[0] if tail else []:
-        values = [r[key] for r in tail if key in r and not math.isnan(r[key])]
-        if key not in ("step", "seconds") and values:
+        values = [r[key] for r in tail if key in r and math.isfinite(r[key])]
+        if key not in ("step", "seconds", "grad_norm") and values:
             means[key] = sum(values) / len(values)
     return means
 

@@ -100,6 +100,10 @@ def test_losses_csv_grows_during_training_and_resume_appends(image_folder: Path,
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
     rows = (first.run_dir / "losses.csv").read_text().splitlines()
     assert rows[0] == "content,style,tv,total,grad_norm,step,seconds" and len(rows) == 4
+    assert (
+        "grad_norm" not in load_model(first.output).card.final_losses
+        and "total" in load_model(first.output).card.final_losses
+    )
     train(
         small_config(
             image_folder,
