@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -147,6 +147,13 @@ def _moments_by_name(saved: dict, old_names: list[str], new_names: list[str]) ->
     old = [groups[0]["params"][position[name]] for name in new_names]
     state = {new: saved["state"][index] for new, index in enumerate(old) if index in saved["state"]}
     return {"state": state, "param_groups": [dict(groups[0], params=list(range(len(new_names))))]}
+
+
+def saved_options(path: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named TrainConfig values the checkpoint's run was started with (JSON's lists as tuples):
+    what a resumed run keeps, whatever today's recipes hold, unless it is told otherwise."""
+    saved = json.loads(load_checkpoint(path).get("config") or "{}")
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in saved.items() if name in names}
 
 
 def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]

@@ -132,10 +132,11 @@ def test_a_recipe_fills_what_was_not_given_and_flags_win() -> None:
     assert values["content_weight"] == 17.0 and values["style_weight"] == 50.0 and values["style_size"] is None
     base = ["train", "--data", "d", "--style", "s.jpg", "-o", "m.safetensors"]
     plain = config_values(build_parser().parse_args([*base, "--recipe", "none", "--style-size", "native"]))
-    assert plain == {"style_size": None}  # none: only what was given, TrainConfig's defaults for the rest
+    assert plain == {"style_size": None, "recipe": ""}  # none: only what was given, TrainConfig's defaults for the rest
     # Not naming one is the balanced recipe; with --teacher, distill.
-    assert config_values(build_parser().parse_args(base)) == RECIPES["balanced"].values
-    assert config_values(build_parser().parse_args([*base, "--teacher", "t.safetensors"])) == RECIPES["distill"].values
+    assert config_values(build_parser().parse_args(base)) == RECIPES["balanced"].values | {"recipe": "balanced"}
+    teacher = config_values(build_parser().parse_args([*base, "--teacher", "t.safetensors"]))
+    assert teacher == RECIPES["distill"].values | {"recipe": "distill"}
     # Other style layers than the recipe's drop its per-layer weights, which were for its own layers.
     mine = config_values(build_parser().parse_args([*base, "--style-layers", "relu1_1,relu2_1"]))
     assert "style_layer_weights" not in mine and mine["style_balance"] == "layer"

@@ -129,3 +129,27 @@ def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(
             "fp32",
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_resumed_run_keeps_the_options_it_started_with_unless_given(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Not today's default recipe: a run started with --recipe none on a random VGG must not go on
+    with another loss net and other weights because the default changed in between."""
+    from conftest import write_test_image
+    from vidstyle import load_model
+
+    style = write_test_image(tmp_path / "style.png")
+    out, run = tmp_path / "m.safetensors", tmp_path / "m-run"
+    tiny = ["--width", "0.25", "--batch-size", "2", "--precision", "fp32", "--device", "cpu", "--checkpoint-every", "1"]
+    first = cli(
+        "train", "--data", image_folder, "--style", style, "-o", out, "--recipe", "none", "--loss-net", "vgg19-random",
+        "--content-weight", "3", "--image-size", "64", "--style-size", "64", "--steps", "1", *tiny,
+    )  # fmt: skip
+    assert first.code == 0, first.err
+    resumed = cli(
+        "train", "--data", image_folder, "--style", style, "-o", out, "-y", "--resume", run / "last.pt",
+        "--steps", "3", "--lr", "5e-4", *tiny,
+    )  # fmt: skip
+    assert resumed.code == 0, resumed.err
+    segment = load_model(out).card.segments[-1]
+    assert (segment["recipe"], segment["loss_net"], segment["content_weight"]) == ("custom", "vgg19-random", 3.0)
+    assert (segment["image_size"], segment["lr"], segment["steps"]) == (64, 5e-4, 3)  # and what was given now

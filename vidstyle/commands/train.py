@@ -256,10 +256,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_values(args: argparse.Namespace) -> dict[str, object]:
-    """The recipe's values, overridden by every recipe option given on the command line."""
+    """The recipe's values (a resumed run's own, unless --recipe is given), overridden by every recipe
+    option given on the command line; and the recipe's name, for the card."""
+    from vidstyle.training.checkpoint import saved_options
     from vidstyle.training.recipes import recipe_values
 
-    values = recipe_values(recipe_name(args))
+    if args.resume and args.recipe is None:  # it goes on as it was started, whatever the default is now
+        values = saved_options(args.resume, (*RECIPE_OPTIONS, "recipe"))
+    else:
+        values = recipe_values(recipe_name(args)) | {"recipe": recipe_name(args)}
     for name in RECIPE_OPTIONS:
         given = getattr(args, name)
         if given is None or given == "":
@@ -281,7 +286,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # Recipe options not given stay out, so that TrainConfig's defaults (or the recipe's) apply.
     rest = argparse.Namespace(**{name: value for name, value in vars(args).items() if name not in RECIPE_OPTIONS})
-    config = config_from_args(TrainConfig, rest, **config_values(args), recipe=recipe_name(args))
+    config = config_from_args(TrainConfig, rest, **config_values(args))
     result = train(config)
     log = logging.getLogger("vidstyle")
     if result.skipped_files:
