@@ -104,8 +104,9 @@ def test_multi_style_graph_takes_style_weights_and_matches_torch(tmp_path: Path)
     assert not torch.allclose(first, second, atol=1e-3)  # the style input really steers the graph
     mix = torch.tensor([[0.5, 0.5, 0.0]])
     with torch.no_grad():
-        # onnxruntime adds the same sums in its own order: float32 rounding apart, the same picture.
-        assert float((mixed - model.net(x, mix)).abs().max()) <= 8 * float32_rounding(model.net, x, mix) + 1e-7
+        # onnxruntime adds the same sums in its own order, and has kernels of its own (tanh, the norm's
+        # variance): float32 rounding apart, and 1e-5 for those, the same picture.
+        assert float((mixed - model.net(x, mix)).abs().max()) <= 8 * float32_rounding(model.net, x, mix) + 1e-5
 
 
 @pytest.mark.parametrize(
