@@ -61,7 +61,11 @@ def save_checkpoint(
     scaler: torch.amp.GradScaler,
     config: TrainConfig,
     precision: str,
+    *,
+    earlier: list[dict[str, Any]],
 ) -> None:
+    """`earlier`: the segments the run's starting model already held, which a resumed run cannot
+    read back from its --init-from file (it may be gone, and the command line no longer names it)."""
     state = {
         "step": step,
         "model": net.state_dict(),
@@ -71,6 +75,7 @@ def save_checkpoint(
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "config": json.dumps(asdict(config)),
+        "earlier_segments": json.dumps(earlier),
     }
     try:
         with atomic_output(path) as tmp:
@@ -154,6 +159,11 @@ def saved_options(path: str, names: tuple[str, ...]) -> dict[str, Any]:
     what a resumed run keeps, whatever today's recipes hold, unless it is told otherwise."""
     saved = json.loads(load_checkpoint(path).get("config") or "{}")
     return {name: tuple(value) if isinstance(value, list) else value for name, value in saved.items() if name in names}
+
+
+def saved_segments(ckpt: dict) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    """The earlier segments a checkpoint's run started from (none in checkpoints from before they were kept)."""
+    return list(json.loads(ckpt.get("earlier_segments") or "[]"))
 
 
 def check_resumable(ckpt: dict, config: TrainConfig) -> None:  # type: ignore[type-arg]

@@ -18,7 +18,15 @@ from vidstyle.modelfile import load_model
 from vidstyle.progress import progress_bar
 
 from .card import Resolved, earlier_segments
-from .checkpoint import check_resumable, check_run_dir, load_checkpoint, restore_checkpoint, run_files, save_checkpoint
+from .checkpoint import (
+    check_resumable,
+    check_run_dir,
+    load_checkpoint,
+    restore_checkpoint,
+    run_files,
+    save_checkpoint,
+    saved_segments,
+)
 from .config import TrainConfig, check_config, check_layer_weights, check_picture_side, run_dir_for
 from .data import CropDataset, find_images, readable_images
 from .distributed import ShardSampler, average_gradients, finish, local_batch, ranks_from_environment
@@ -183,7 +191,10 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         device_description(ctx),
         objective.pixel_weight,
     )
-    earlier = earlier_segments(init.card if init is not None else base.card if base is not None else None)
+    if init is None and base is None and ckpt is not None:
+        earlier = saved_segments(ckpt)  # a resumed run: its start's segments travel in the checkpoint
+    else:
+        earlier = earlier_segments(init.card if init is not None else base.card if base is not None else None)
     if teacher is not None:
         entries = teacher_card_styles(teacher.card)
     else:
@@ -270,7 +281,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         if not ranks.is_main:
             continue
         if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision)
+            save_checkpoint(run_dir / "last.pt", step, net, opt, scaler, config, ctx.precision, earlier=earlier)
         if config.snapshot_every and step % config.snapshot_every == 0:
             write_snapshot(run_dir / f"model-{step:06d}.safetensors", net, run_card, step, history)
         if config.preview_every and (step % config.preview_every == 0 or step == config.steps):

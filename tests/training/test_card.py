@@ -60,6 +60,19 @@ def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(
     assert 0 < moved <= 1.1e-2 / 100
 
 
+def test_a_resumed_segment_keeps_the_segments_its_start_held(image_folder: Path, style: Path, tmp_path: Path) -> None:
+    """The resumed invocation no longer names --init-from: the checkpoint carries the earlier segments."""
+    first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3))
+    second = small_config(image_folder, style, tmp_path / "b.safetensors", steps=2, init_from=str(first.output))
+    second.checkpoint_every = 1
+    run = train(second).run_dir
+    resumed = small_config(
+        image_folder, style, tmp_path / "b.safetensors", steps=4, resume=str(run / "last.pt"), run_dir=str(run)
+    )
+    card = load_model(train(resumed).output).card
+    assert card.steps == 7 and [s["steps"] for s in card.segments] == [3, 4]
+
+
 def test_init_from_a_single_style_model_starts_every_style_from_it(
     image_folder: Path, style: Path, tmp_path: Path
 ) -> None:

@@ -127,6 +127,7 @@ def test_a_full_disk_while_saving_is_one_line_and_leaves_no_temp_file(
             torch.amp.GradScaler("cpu", enabled=False),
             TrainConfig(data="d", style="s", output="o"),
             "fp32",
+            earlier=[],
         )
     assert list(tmp_path.iterdir()) == []
 
