@@ -149,7 +149,8 @@ def test_read_only_output_folder_is_one_line(tmp_path: Path, tiny_model: Path, c
 
     monkeypatch.setattr(os, "open", refuse)
     assert_one_error_line(
-        cli("image", src, "-o", folder / "out.png", "--model", tiny_model, "--device", "cpu"), "Permission denied"
+        cli("image", src, "-o", folder / "out.png", "--model", tiny_model, "--device", "cpu"),
+        f"output folder is not writable: {folder}",
     )
     assert list(folder.iterdir()) == []
 
