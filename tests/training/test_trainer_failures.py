@@ -80,19 +80,17 @@ def test_late_decode_failures_are_counted_with_worker_processes(image_folder: Pa
 # --- an earlier run folder: kept unless resumed or replaced with -y; a stopped run takes back its own
 
 
-def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    style = write_test_image(tmp_path / "style.png")
-    common = [
+def _small_run_args(data: Path, style: Path, *, image_size: int, batch_size: int, preview_every: int) -> list[object]:
+    """`train` flags for a CPU run of seconds that checkpoints every step, so the run folder has something to lose."""
+    return [
         "--data",
-        image_folder,
+        data,
         "--style",
         style,
-        "--steps",
-        "2",
         "--image-size",
-        "64",
+        str(image_size),
         "--batch-size",
-        "2",
+        str(batch_size),
         "--width",
         "0.25",
         "--loss-net",
@@ -102,9 +100,14 @@ def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, t
         "--checkpoint-every",
         "1",
         "--preview-every",
-        "2",
+        str(preview_every),
         "-q",
     ]
+
+
+def test_cli_keeps_an_earlier_run_unless_resumed_or_told_y(image_folder: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    style = write_test_image(tmp_path / "style.png")
+    common = [*_small_run_args(image_folder, style, image_size=64, batch_size=2, preview_every=2), "--steps", "2"]
     first = tmp_path / "m.safetensors"
     assert cli("train", *common, "--output", first).code == 0
     run = tmp_path / "m-run"
@@ -126,27 +129,7 @@ def test_cli_y_takes_the_old_run_away_only_after_every_check_and_never_an_input(
     image_folder: Path, tmp_path: Path, cli
 ) -> None:
     style = write_test_image(tmp_path / "style.png")
-    common = [
-        "--data",
-        image_folder,
-        "--style",
-        style,
-        "--image-size",
-        "32",
-        "--batch-size",
-        "1",
-        "--width",
-        "0.25",
-        "--loss-net",
-        "vgg19-random",
-        "--precision",
-        "fp32",
-        "--checkpoint-every",
-        "1",
-        "--preview-every",
-        "1",
-        "-q",
-    ]
+    common = _small_run_args(image_folder, style, image_size=32, batch_size=1, preview_every=1)
     assert cli("train", *common, "--steps", "2", "-o", tmp_path / "other.safetensors").code == 0
     assert cli("train", *common, "--steps", "2", "-o", tmp_path / "m.safetensors").code == 0
     run = tmp_path / "m-run"
