@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from clips import make_clip, read_video
-from conftest import THREE_STYLES, assert_one_error_line, net_output, write_test_image
+from conftest import THREE_STYLES, CliResult, assert_one_error_line, net_output, write_test_image
 from vidstyle import load_model
 from vidstyle.jobs.image import stylize_image
 
@@ -113,43 +113,27 @@ def test_style_and_style_mix_together_are_refused_by_the_parser(tmp_path: Path, 
 def test_camera_starts_on_the_chosen_style(tmp_path: Path, three_style_model: Path, cli) -> None:  # type: ignore[no-untyped-def]
     src = make_clip(tmp_path / "cam.mp4", frames=6, width=48, height=32, rate=5)
     record = tmp_path / "rec.mp4"
-    result = cli(
-        "camera",
-        "--source",
-        src,
-        "--realtime",
-        "--display",
-        "off",
-        "--frames",
-        "3",
-        "--model",
-        three_style_model,
-        "--device",
-        "cpu",
-        "--style",
-        "udnie",
-        "--record",
-        record,
-    )
+
+    def camera(*args: object) -> CliResult:
+        return cli(
+            "camera",
+            "--source",
+            src,
+            "--display",
+            "off",
+            "--frames",
+            "3",
+            "--model",
+            three_style_model,
+            "--device",
+            "cpu",
+            *args,
+        )
+
+    result = camera("--realtime", "--style", "udnie", "--record", record)
     assert result.code == 0, result.err
     assert read_video(record)[0]
-    bad = cli(
-        "camera",
-        "--source",
-        src,
-        "--display",
-        "off",
-        "--frames",
-        "3",
-        "--model",
-        three_style_model,
-        "--device",
-        "cpu",
-        "--style",
-        "starry",
-        "--record",
-        tmp_path / "rec2.mp4",
-    )
+    bad = camera("--style", "starry", "--record", tmp_path / "rec2.mp4")
     assert_one_error_line(bad, "no style 'starry'")
 
 
