@@ -12,12 +12,17 @@ from vidstyle.cli import build_parser
 from vidstyle.commands.train import RECIPE_OPTIONS, config_values
 from vidstyle.errors import VidstyleError
 from vidstyle.training.recipes import RECIPES
-from vidstyle.training.trainer import train
+from vidstyle.training.trainer import TrainResult, train
 
 
 @pytest.fixture
 def style(tmp_path: Path) -> Path:
     return write_test_image(tmp_path / "style.png", 64, 64, seed=9, pattern=True)
+
+
+def _one_step_from(model: Path, image_folder: Path, style: Path, output: Path, **changes: object) -> TrainResult:
+    """One --init-from step; width=None, not small_config's 0.25, so the net takes the model's own width."""
+    return train(small_config(image_folder, style, output, steps=1, width=None, init_from=str(model), **changes))
 
 
 def test_snapshots_are_fp16_models_with_the_steps_so_far(image_folder: Path, style: Path, tmp_path: Path) -> None:
@@ -38,18 +43,8 @@ def test_init_from_adds_a_segment_and_starts_from_the_model_with_a_warm_up(
     image_folder: Path, style: Path, tmp_path: Path
 ) -> None:
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=3, width=0.5))
-    second = train(
-        small_config(
-            image_folder,
-            style,
-            tmp_path / "b.safetensors",
-            steps=1,
-            width=None,
-            init_from=str(first.output),
-            lr=1e-2,
-            warmup_steps=100,
-            recipe="",
-        )
+    second = _one_step_from(
+        first.output, image_folder, style, tmp_path / "b.safetensors", lr=1e-2, warmup_steps=100, recipe=""
     )
     a, b = load_model(first.output), load_model(second.output)
     assert b.net.width == 0.5  # the width comes from the model
@@ -218,23 +213,11 @@ def test_style_layer_weights_reach_the_loss_and_the_card(image_folder: Path, sty
 
 def test_init_from_a_tanh_model_can_go_on_with_a_clamp_head(image_folder: Path, style: Path, tmp_path: Path) -> None:
     first = train(small_config(image_folder, style, tmp_path / "a.safetensors", steps=2))
-    second = train(
-        small_config(
-            image_folder,
-            style,
-            tmp_path / "b.safetensors",
-            steps=1,
-            width=None,
-            init_from=str(first.output),
-            head="clamp",
-        )
-    )
+    second = _one_step_from(first.output, image_folder, style, tmp_path / "b.safetensors", head="clamp")
     assert load_model(first.output).net.head == "tanh"
     b = load_model(second.output)
     assert b.net.head == "clamp" and b.card.head == "clamp"
-    kept = train(
-        small_config(image_folder, style, tmp_path / "c.safetensors", steps=1, width=None, init_from=str(second.output))
-    )
+    kept = _one_step_from(second.output, image_folder, style, tmp_path / "c.safetensors")
     assert load_model(kept.output).net.head == "clamp"  # no --head: the model's own
     with pytest.raises(VidstyleError, match="head"):
         train(small_config(image_folder, style, tmp_path / "d.safetensors", head="relu"))
