@@ -44,27 +44,25 @@ def flicker(
     return json.loads(out.read_text()), capsys.readouterr().err.splitlines()
 
 
-def test_half_rate_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "indices", "rate", "warning_end"),
+    [
+        # Every other input frame. Paired by position, frame k of half.mkv (input frame 2k) would meet
+        # input frame k: a ratio far from 1.
+        ("half.mkv", list(range(0, 24, 2)), 6, "half.mkv has 12 frames at 6 fps; 12 frames paired by timestamp"),
+        ("short.mkv", list(range(10)), 12, "short.mkv has 10 frames at 12 fps; 10 frames paired by timestamp"),
+    ],
+    ids=["half-rate", "shorter"],
+)
+def test_a_clip_of_another_rate_or_length_is_paired_by_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, indices: list[int], rate: int, warning_end: str
+) -> None:
     src = lossless_clip(tmp_path / "in.mkv", list(range(24)), rate=12)
-    half = lossless_clip(tmp_path / "half.mkv", list(range(0, 24, 2)), rate=6)  # every other input frame
-    report, err = flicker(src, half, tmp_path, capsys)
-    # Paired by position, frame k of half.mkv (input frame 2k) would meet input frame k: a ratio far from 1.
-    assert report["frames"] == 12 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
-    warnings = [line for line in err if "differ" in line]
-    assert warnings == [
-        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, half.mkv has 12 frames at 6 fps; "
-        "12 frames paired by timestamp"
-    ]
-
-
-def test_shorter_clip_is_paired_by_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    src = lossless_clip(tmp_path / "in.mkv", list(range(24)), rate=12)
-    short = lossless_clip(tmp_path / "short.mkv", list(range(10)), rate=12)
-    report, err = flicker(src, short, tmp_path, capsys)
-    assert report["frames"] == 10 and report["ratio"] == pytest.approx(1.0, abs=1e-9)
+    stylized = lossless_clip(tmp_path / name, indices, rate=rate)
+    report, err = flicker(src, stylized, tmp_path, capsys)
+    assert report["frames"] == len(indices) and report["ratio"] == pytest.approx(1.0, abs=1e-9)
     assert [line for line in err if "differ" in line] == [
-        "vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, short.mkv has 10 frames at 12 fps; "
-        "10 frames paired by timestamp"
+        f"vidstyle: the clips differ: in.mkv has 24 frames at 12 fps, {warning_end}"
     ]
 
 
