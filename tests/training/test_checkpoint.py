@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -20,6 +21,20 @@ def one_adam_step(net: torch.nn.Module) -> torch.optim.Adam:
     return opt
 
 
+def checkpoint(
+    step: int, model: dict[str, torch.Tensor], optimizer: dict[str, Any], scaler: torch.amp.GradScaler
+) -> dict[str, Any]:
+    """What restore_checkpoint reads, as save_checkpoint writes it on a machine without CUDA."""
+    return {
+        "step": step,
+        "model": model,
+        "optimizer": optimizer,
+        "scaler": scaler.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": [],
+    }
+
+
 def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
     torch.manual_seed(0)
     net = TransformerNet(width=0.25)
@@ -30,14 +45,9 @@ def test_a_single_style_checkpoint_from_before_multi_style_resumes() -> None:
         i: {k: v.squeeze(0) if v.dim() == 2 and v.shape[0] == 1 else v for k, v in s.items()}
         for i, s in optimizer_state["state"].items()
     }
-    ckpt = {
-        "step": 7,
-        "model": squeezed(net.state_dict()),
-        "optimizer": {"state": old_moments, "param_groups": optimizer_state["param_groups"]},
-        "scaler": scaler.state_dict(),
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": [],
-    }
+    ckpt = checkpoint(
+        7, squeezed(net.state_dict()), {"state": old_moments, "param_groups": optimizer_state["param_groups"]}, scaler
+    )
     reshaped = [k for k, v in ckpt["model"].items() if v.shape != net.state_dict()[k].shape]
     assert len(reshaped) > 10  # every norm's gamma and beta
 
@@ -61,14 +71,7 @@ def test_a_checkpoint_whose_net_had_a_bias_in_front_of_each_norm_resumes_with_it
         old(torch.rand(1, 3, 32, 32)).mean().backward()
         opt.step()
     scaler = torch.amp.GradScaler("cpu", enabled=False)
-    ckpt = {
-        "step": 2,
-        "model": old.state_dict(),
-        "optimizer": opt.state_dict(),
-        "scaler": scaler.state_dict(),
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": [],
-    }
+    ckpt = checkpoint(2, old.state_dict(), opt.state_dict(), scaler)
 
     fresh = TransformerNet(width=0.25)
     fresh_opt = torch.optim.Adam(fresh.parameters(), lr=1e-3)
@@ -86,14 +89,7 @@ def test_a_resumed_run_takes_the_lr_given_now_and_keeps_its_moments() -> None:
     net = TransformerNet(width=0.25)
     opt = one_adam_step(net)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
-    ckpt = {
-        "step": 1,
-        "model": net.state_dict(),
-        "optimizer": opt.state_dict(),
-        "scaler": scaler.state_dict(),
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": [],
-    }
+    ckpt = checkpoint(1, net.state_dict(), opt.state_dict(), scaler)
 
     fresh = TransformerNet(width=0.25)
     fresh_opt = torch.optim.Adam(fresh.parameters(), lr=5e-4)  # `--lr 5e-4 --resume last.pt`
