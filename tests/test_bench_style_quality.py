@@ -20,9 +20,14 @@ print(f"ratio {mean:.3f} content 0.5 structure {1 - mean:.3f}")
 """
 
 
-def test_models_and_outside_pictures_are_scored_per_picture_with_a_sheet(tiny_model: Path, tmp_path: Path) -> None:
+def score(tmp_path: Path, photos: Path, *args: str) -> int:
+    """The benchmark with SCORER for the scorer, styled after photos/a.png."""
     scorer = tmp_path / "scorer.py"
     scorer.write_text(SCORER)
+    return main(["--scorer", str(scorer), "--style", str(photos / "a.png"), "--photos", str(photos), *args])
+
+
+def test_models_and_outside_pictures_are_scored_per_picture_with_a_sheet(tiny_model: Path, tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
     write_test_image(photos / "a.png", 80, 60, seed=1)
@@ -33,31 +38,25 @@ def test_models_and_outside_pictures_are_scored_per_picture_with_a_sheet(tiny_mo
     for stem in ("a", "b", "clip-t0.5"):
         Image.new("RGB", (64, 48), (255, 255, 255)).save(elsewhere / f"{stem}.png")
     report, sheet, keep = tmp_path / "r.json", tmp_path / "sheet.jpg", tmp_path / "kept"
-    code = main(
-        [
-            "--scorer",
-            str(scorer),
-            "--style",
-            str(photos / "a.png"),
-            "--photos",
-            str(photos),
-            "--videos",
-            str(clip),
-            "--frame-times",
-            "0.5",
-            "--models",
-            str(tiny_model),
-            "--outputs",
-            f"white={elsewhere}",
-            "--max-side",
-            "64",
-            "-o",
-            str(report),
-            "--sheet",
-            str(sheet),
-            "--keep",
-            str(keep),
-        ]
+    code = score(
+        tmp_path,
+        photos,
+        "--videos",
+        str(clip),
+        "--frame-times",
+        "0.5",
+        "--models",
+        str(tiny_model),
+        "--outputs",
+        f"white={elsewhere}",
+        "--max-side",
+        "64",
+        "-o",
+        str(report),
+        "--sheet",
+        str(sheet),
+        "--keep",
+        str(keep),
     )
     assert code == 0
     data = json.loads(report.read_text())
@@ -79,25 +78,10 @@ def test_models_and_outside_pictures_are_scored_per_picture_with_a_sheet(tiny_mo
 
 
 def test_a_missing_outside_picture_is_one_line(tiny_model: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    scorer = tmp_path / "scorer.py"
-    scorer.write_text(SCORER)
     photos = tmp_path / "photos"
     photos.mkdir()
     write_test_image(photos / "a.png")
-    code = main(
-        [
-            "--scorer",
-            str(scorer),
-            "--style",
-            str(photos / "a.png"),
-            "--photos",
-            str(photos),
-            "--outputs",
-            f"x={tmp_path}",
-            "-o",
-            str(tmp_path / "r.json"),
-        ]
-    )
+    code = score(tmp_path, photos, "--outputs", f"x={tmp_path}", "-o", str(tmp_path / "r.json"))
     assert code == 1 and not (tmp_path / "r.json").exists()
     assert capsys.readouterr().err.strip().splitlines() == [
         f"style_quality: error: --outputs x: {tmp_path / 'a.png'} is missing"
