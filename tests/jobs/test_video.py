@@ -12,7 +12,14 @@ from clips import audio_duration_seconds, make_clip, read_video
 from video_jobs import cpu, run
 from vidstyle import load_model, stylize_image
 from vidstyle.frames import FrameBatch
-from vidstyle.jobs.video import Encoding
+from vidstyle.jobs.video import Encoding, VideoResult
+
+# Lossless, so that outputs compare as the net made them and not as a codec rounded them.
+LOSSLESS = Encoding(codec="ffv1", pix_fmt="bgr0")
+
+
+def _with_device_colour(src: Path, out: Path, model: Path, temporal_blend: float = 0.0) -> VideoResult:
+    return run(src, out, model, runtime=cpu(colour_convert="device"), encode=LOSSLESS, temporal_blend=temporal_blend)
 
 
 def test_constant_rate_frames_and_pts(tmp_path: Path, tiny_model: Path) -> None:
@@ -72,7 +79,7 @@ def test_odd_size_and_rotation(tmp_path: Path, tiny_model: Path) -> None:
 
 def test_lossless_output_equals_stylize_image(tmp_path: Path, tiny_model: Path) -> None:
     src = make_clip(tmp_path / "in.mkv", width=40, height=32, frames=6, codec="ffv1", pix_fmt="bgr0")
-    run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(batch=4), encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
+    run(src, tmp_path / "out.mkv", tiny_model, runtime=cpu(batch=4), encode=LOSSLESS)
     inputs, _, _ = read_video(src)
     outputs, _, _ = read_video(tmp_path / "out.mkv")
     model = load_model(tiny_model)
@@ -144,14 +151,8 @@ def test_memory_stays_flat_over_3000_frames(tmp_path: Path, tiny_model: Path) ->
 def test_device_colour_conversion_matches_host(tmp_path: Path, tiny_model: Path) -> None:
     """I420 planes converted where the net runs give the same picture as the decoder's RGB."""
     src = make_clip(tmp_path / "in.mp4", frames=6, width=64, height=48)
-    run(src, tmp_path / "host.mkv", tiny_model, encode=Encoding(codec="ffv1", pix_fmt="bgr0"))
-    result = run(
-        src,
-        tmp_path / "device.mkv",
-        tiny_model,
-        runtime=cpu(colour_convert="device"),
-        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
-    )
+    run(src, tmp_path / "host.mkv", tiny_model, encode=LOSSLESS)
+    result = _with_device_colour(src, tmp_path / "device.mkv", tiny_model)
     host, _, _ = read_video(tmp_path / "host.mkv")
     device, _, _ = read_video(tmp_path / "device.mkv")
     assert result.frames == len(device) == len(host) == 6
@@ -163,21 +164,8 @@ def test_temporal_blend_with_device_colour_conversion(tmp_path: Path, tiny_model
     from vidstyle.temporal import warping_error
 
     src = make_clip(tmp_path / "in.mp4", frames=10, width=64, height=48)
-    plain = run(
-        src,
-        tmp_path / "plain.mkv",
-        tiny_model,
-        runtime=cpu(colour_convert="device"),
-        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
-    )
-    blended = run(
-        src,
-        tmp_path / "blended.mkv",
-        tiny_model,
-        runtime=cpu(colour_convert="device"),
-        encode=Encoding(codec="ffv1", pix_fmt="bgr0"),
-        temporal_blend=0.5,
-    )
+    plain = _with_device_colour(src, tmp_path / "plain.mkv", tiny_model)
+    blended = _with_device_colour(src, tmp_path / "blended.mkv", tiny_model, temporal_blend=0.5)
     inputs, _, _ = read_video(src)
     a, _, _ = read_video(tmp_path / "plain.mkv")
     b, _, _ = read_video(tmp_path / "blended.mkv")
