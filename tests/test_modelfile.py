@@ -166,3 +166,17 @@ def test_a_clamp_head_model_round_trips_and_old_cards_mean_tanh(tmp_path: Path) 
     with torch.no_grad():
         assert torch.equal(net(x), loaded.net(x))
     assert ModelCard.from_json('{"width": 0.25}').head == "tanh"
+
+
+def test_a_separable_net_trained_in_channels_last_saves_in_fp16_and_loads_the_same(tmp_path: Path) -> None:
+    # Training keeps the net in channels_last: there a 1x1 conv's weight counts as contiguous but
+    # has a stride of C in its last, size-1 dim, which once made every fp16 snapshot fail.
+    net = TransformerNet(width=0.25, residual_blocks=2, separable=True).to(memory_format=torch.channels_last)
+    path = save_model(
+        tmp_path / "small.safetensors", net, ModelCard(width=0.25, residual_blocks=2, separable=True), half=True
+    )
+    loaded = load_model(path)
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        expected = net.half().float()(x)
+        assert torch.allclose(loaded.net(x), expected, atol=1e-5)

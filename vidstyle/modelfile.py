@@ -115,7 +115,9 @@ def tensor_checksum(state: dict[str, torch.Tensor]) -> str:
         digest.update(name.encode())
         digest.update(str(tensor.dtype).encode())
         digest.update(str(tuple(tensor.shape)).encode())
-        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        # reshape(-1): a 1x1 conv's weight in channels_last counts as contiguous yet keeps a stride
+        # of C in its last, size-1 dim, which view() refuses; flat, the bytes are the same.
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
     return digest.hexdigest()
 
 
