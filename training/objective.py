@@ -3,7 +3,10 @@
 Style training compares the net's output with its input photo (content) and with the style's
 Gram matrices. Distillation compares a student's output with a trained teacher's output on the
 same photo: the content term then has the teacher's picture as its target, in low VGG layers
-that hold its strokes and edges, and a pixel term holds its colours. Both run the same loop.
+that hold its strokes and edges, and a pixel term holds its colours. A student given no style
+images may also match the Gram matrices of the teacher's picture (`teacher_texture`): features
+compared place by place average away a texture the student cannot draw at the very same spot,
+while Gram matrices ask for the texture wherever it falls. Both run the same loop.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import torch.nn.functional as F
 from vidstyle.context import RunContext
 from vidstyle.net import TransformerNet
 
-from .losses import StyleBalance, content_loss, style_loss, tv_loss
+from .losses import StyleBalance, content_loss, gram_matrix, style_loss, tv_loss
 from .stability import stability_loss
 from .styles import StyleTargets, one_hot_weights
 from .vgg import VGGFeatures
@@ -37,6 +40,7 @@ class Objective:
     tv_weight: float = 0.0
     pixel_weight: float = 0.0
     stability_weight: float = 0.0
+    teacher_texture: bool = False  # the style term's Gram targets are the teacher's pictures
     style_balance: StyleBalance = "sum"
     style_layer_weights: tuple[float, ...] | None = None
     seed: int = 0
@@ -55,19 +59,22 @@ class Objective:
         self, net: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, weights: torch.Tensor, index: int
     ) -> dict[str, torch.Tensor]:
         """Unweighted terms of one batch; the style term only where there are Gram targets."""
-        with_style = bool(self.styles.grams[index])
+        texture = self.teacher_texture and self.teacher is not None
+        with_style = bool(self.styles.grams[index]) or texture
         with self.ctx.autocast():
             y = net(x)
             feats_y = self.vgg(y, self._layers(with_style))
             target = self.target(x, weights)
             with torch.no_grad():
-                feats_t = self.vgg(target, self.content_layers)  # the targets need only the content layers: stop there
+                # Without the teacher's texture the targets need only the content layers: stop there.
+                feats_t = self.vgg(target, self._layers(texture))
         # content, style and tv are always there, so that losses.csv keeps its columns across runs.
         terms = {"content": content_loss(feats_y, feats_t, self.content_layers)}
+        grams = {name: gram_matrix(feats_t[name]) for name in self.style_layers} if texture else None
         terms["style"] = (
             style_loss(
                 feats_y,
-                self.styles.grams[index],
+                grams or self.styles.grams[index],
                 self.style_layers,
                 balance=self.style_balance,
                 layer_weights=self.style_layer_weights,

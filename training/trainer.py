@@ -132,11 +132,8 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
         vgg = vgg.to(memory_format=torch.channels_last)
-    teacher_net = None
-    if teacher is not None:
-        teacher_net = teacher.net.to(ctx.device).to(
-            memory_format=torch.channels_last if channels_last else torch.contiguous_format
-        )
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    teacher_net = teacher.net.to(ctx.device).to(memory_format=layout) if teacher is not None else None
     opt = torch.optim.Adam(net.parameters() if base is None else train_only_rows_from(net, first_row), lr=config.lr)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_scaler)
     if teacher is not None:
@@ -162,6 +159,7 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
         styles,
         ctx,
         teacher=teacher_net,
+        teacher_texture=teacher_net is not None and not style_paths and parse_weight(str(config.style_weight)) != 0,
         content_weight=config.content_weight,
         stability_weight=config.stability_weight,
         style_balance=config.style_balance,
@@ -172,9 +170,9 @@ def _train(config: TrainConfig, made: MadeOutputs) -> TrainResult:
     # Before any checkpoint is loaded: the untrained net and the first batch are fixed by the
     # seed, so a resumed run resolves relative weights to the same numbers.
     initial = objective.initial(net, first_batch(dataset, config.batch_size, ctx.device, channels_last))
-    # A student given no style images has no style term, whatever weight was left at its default.
+    # A student given no style images has a style term only as its teacher's texture.
     style_weight, tv_weight = resolve_weights(
-        config.style_weight if any(styles.grams) else 0.0, config.tv_weight, initial
+        config.style_weight if any(styles.grams) or objective.teacher_texture else 0.0, config.tv_weight, initial
     )
     objective.style_weight, objective.tv_weight = style_weight, tv_weight
     if teacher is not None:

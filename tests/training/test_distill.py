@@ -36,7 +36,7 @@ def test_a_separable_student_learns_a_two_style_teachers_pictures(image_folder: 
         content_layers=("relu1_1", "relu2_1"),
         pixel_weight="1x",
         tv_weight=0.0,
-        # style_weight left at "10x": no style images, no style term
+        style_weight=0.0,  # plain distillation: no texture term
     )
     student = train(config)
     model, taught = load_model(student.output), load_model(teacher.output)
@@ -87,3 +87,18 @@ def test_a_teacher_with_other_style_images_or_none_at_all_is_one_line(image_fold
         cli(*base, "-o", tmp_path / "b.safetensors", "--teacher", teacher.output, "--style", style, style), "1 styles"
     )
     assert not (tmp_path / "a.safetensors").exists() and not (tmp_path / "b.safetensors").exists()
+
+
+def test_a_student_given_a_style_weight_but_no_style_images_learns_its_teachers_texture(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    style = write_test_image(tmp_path / "ink.png", 64, 64, seed=9, pattern=True)
+    teacher = train(small_config(image_folder, style, tmp_path / "teacher.safetensors", steps=1))
+    student = train(
+        small_config(
+            image_folder, [], tmp_path / "s.safetensors", steps=2, teacher=str(teacher.output), style_weight="2x"
+        )
+    )
+    assert student.history[0]["style"] > 0
+    segment = load_model(student.output).card.segments[0]
+    assert segment["style_weight"] > 0 and segment["teacher"].startswith("teacher.safetensors")
