@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--fps", type=int, default=15, help="the fake camera's frame rate")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--precision", default="fp32", help="the server's --precision (default fp32)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads in the server (OMP_NUM_THREADS)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--screenshot", help="also save a PNG of the page here")
@@ -133,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stylized = [thumb(stylize_picture(live, image)) for image in images]
     raw = [thumb(image) for image in images]
     model_args = ["--model", args.model] if args.model else []
-    server_args = [*model_args, "--max-side", str(args.max_side), "--device", "cpu"]
+    server_args = [*model_args, "--max-side", str(args.max_side), "--device", "cpu", "--precision", args.precision]
     with serve_process(*server_args, env=dict(os.environ)) as (url, _), sync_playwright() as playwright:
         browser = launch_chromium(playwright, camera)
         page = browser.new_page(viewport={"width": 1000, "height": 560})
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "net_size": list(live.stylizers[0].net_size(args.height, args.width)),
             "model": live.names[0],
             "backend": "torch",
-            "precision": "fp32",
+            "precision": args.precision,
             "codec": "VP8 both ways",
             "network": "loopback",
             "seconds": args.seconds,
