@@ -111,8 +111,8 @@ def test_bundled_model_loads_by_name_and_a_wrong_name_lists_the_bundled_ones() -
     with pytest.raises(ModelFileError) as info:
         load_model("no-such-style")
     assert (
-        str(info.value)
-        == "no model file or bundled model named 'no-such-style'; bundled: default, four-styles, mosaic-steady"
+        str(info.value) == "no model file or bundled model named 'no-such-style'; "
+        "bundled: default, four-styles, mosaic-fast, mosaic-steady"
     )
 
 
@@ -125,7 +125,8 @@ def test_models_command_lists_each_bundled_model(cli) -> None:  # type: ignore[n
     assert rows[0].split()[:3] == ["default", ",".join(card.style_names), "default.safetensors"]
     assert str(card.steps) in rows[0].split()
     assert rows[1].split()[:3] == ["four-styles", "mosaic,candy,starry_night,the_scream", "four-styles.safetensors"]
-    assert rows[2].split()[:3] == ["mosaic-steady", "mosaic", "mosaic-steady.safetensors"]
+    assert rows[2].split()[:3] == ["mosaic-fast", "mosaic", "mosaic-fast.safetensors"]
+    assert rows[3].split()[:3] == ["mosaic-steady", "mosaic", "mosaic-steady.safetensors"]
 
 
 def test_bundled_steady_model_is_the_default_fine_tuned_for_stability() -> None:
@@ -136,6 +137,17 @@ def test_bundled_steady_model_is_the_default_fine_tuned_for_stability() -> None:
     assert steady.card.stability_weight > 0 == default.card.stability_weight
     assert steady.card.steps > default.card.steps
     assert Path(steady.source).stat().st_size <= 4 * 1024 * 1024  # stored in fp16, like the default
+
+
+def test_bundled_fast_model_is_a_small_separable_student_of_the_default() -> None:
+    fast, default = load_model("mosaic-fast"), load_model("default")
+    assert fast.net.separable and fast.card.width <= 0.25 and len(fast.net.residuals) <= 3
+    assert sum(p.numel() for p in fast.net.parameters()) * 20 < sum(p.numel() for p in default.net.parameters())
+    assert fast.card.segments[0]["teacher"].startswith("default.safetensors (sha256 ")
+    assert fast.card.style_names == default.card.style_names
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():  # it draws the default's picture, not its own
+        assert float((fast.net(x) - default.net(x)).abs().mean()) < 0.5 * float((x - default.net(x)).abs().mean())
 
 
 def test_bundled_four_style_model_is_small_and_gives_four_different_pictures() -> None:

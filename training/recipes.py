@@ -76,16 +76,20 @@ RECIPES: dict[str, Recipe] = {
     ),
     # Distillation (--teacher picks it unless another recipe is named): the student matches the
     # teacher's picture in the low VGG layers that hold its strokes and edges, and in pixels for its
-    # colours; no style or TV term, since the teacher's picture already has its style.
+    # colours. Those alone drew the teacher's colours and leading but not its lattice (a width-0.25
+    # student at 1000 steps: ratio 0.598 against the teacher's 0.366): the Gram term on the
+    # teacher's own pictures brought it back (0.438 after 300 more steps; docs/models.md).
     "distill": Recipe(
         "a student learns a --teacher's pictures: hed-vgg16 relu1_2+relu2_2 to the teacher's output x1, "
-        "L1 pixels 1x of that, 256 px crops, batch 4, Adam 1e-3, 4000 steps",
+        "L1 pixels 1x of that, the Gram matrices of the teacher's output 1x (layer balance), 256 px crops, "
+        "batch 4, Adam 1e-3, 4000 steps",
         {
             "loss_net": "hed-vgg16",
             "content_layers": ("relu1_2", "relu2_2"),
             "content_weight": 1.0,
             "pixel_weight": "1x",
-            "style_weight": 0.0,
+            "style_weight": "1x",
+            "style_balance": "layer",
             "tv_weight": 0.0,
             "stability_weight": 0.0,
             "image_size": 256,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
-from .commands.common import resolve_inference_precision
+from .commands.common import resolve_inference_precision, resolve_live_model
 from .commands.help_format import DefaultsFormatter
 from .errors import OutputExistsError, VidstyleError
 
@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     on_main = threading.current_thread() is threading.main_thread()
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in STOP_SIGNALS} if on_main else {}
     try:
+        resolve_live_model(args)
         resolve_inference_precision(args)
         return int(command.run(args) or 0)
     except OutputExistsError as exc:

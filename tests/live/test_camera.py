@@ -141,3 +141,38 @@ def test_camera_outputs_never_clobber_each_other_or_the_model(tmp_path: Path, ti
     as_image = camera(cli, src, model, *off, "--record", tmp_path / "o.jpg")
     assert_one_error_line(as_image, "o.jpg is an image name")
     assert model.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "m.safetensors"]
+
+
+def test_given_no_model_on_a_cpu_the_first_line_names_the_fast_model_and_why(
+    tmp_path: Path, no_display: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = make_clip(tmp_path / "clip.mp4", frames=3, rate=30)
+    record = tmp_path / "r.mp4"
+    code = main(["camera", "--source", str(src), "--device", "cpu", "--display", "off", "--record", str(record)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0].startswith("vidstyle: model: mosaic-fast, the default's distilled student"), lines
+    assert lines[1].startswith("vidstyle: precision: "), lines  # live runs default to --precision auto
+    assert any(line.startswith("vidstyle: mosaic-fast") for line in lines[2:]), lines
+    # Naming a model is the user's choice: no default line.
+    code = main(
+        [
+            "camera",
+            "--source",
+            str(src),
+            "--model",
+            "default",
+            "--device",
+            "cpu",
+            "--precision",
+            "fp32",
+            "--display",
+            "off",
+            "--record",
+            str(record),
+            "-y",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 0 and "model: " not in err.splitlines()[0], err

@@ -1,16 +1,19 @@
 """The camera's style list: n/p switch between a multi-style model's styles, m fades."""
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import net_output
 from vidstyle.backends import Backend, open_backend
 from vidstyle.context import resolve_context
 from vidstyle.frames import Frame
-from vidstyle.live.styles import StyleSwitcher, load_styles
+from vidstyle.live.styles import StyleSwitcher, live_default_model, load_styles
+from vidstyle.modelfile import default_model_path, load_model
 from vidstyle.stylemix import StyleChoice
 from vidstyle.stylizer import FrameStylizer
 
@@ -134,3 +137,22 @@ def test_the_stage_hands_on_a_new_frame_and_leaves_the_captured_one_as_it_was(ti
     assert captured.stylized is None and captured.style_label == ""
     assert stylized.stylized is not None and stylized.stylized.shape == (24, 32, 3) and stylized.style_label == "tiny"
     assert (stylized.index, stylized.captured_seconds, stylized.source_seconds) == (5, 3.0, 0.5)
+
+
+def test_a_live_run_given_no_model_runs_the_fast_student_on_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    name, reason = live_default_model("cpu")
+    assert name == "mosaic-fast" and "CPU" in reason and "--model default" in reason
+    student, teacher = load_model("mosaic-fast"), load_model("default")
+    assert student.card.segments[0]["teacher"].startswith("default.safetensors")
+    assert student.net.style_count == 1 and student.card.style_names == teacher.card.style_names
+    # Without the student installed, the full net runs, and the line says why.
+    monkeypatch.setattr("vidstyle.live.styles.bundled_models", lambda: {"default": default_model_path()})
+    name, reason = live_default_model("cpu")
+    assert name == "default" and "mosaic-fast" in reason and "not installed" in reason
+
+
+def test_load_styles_given_no_model_logs_which_one_runs_and_why(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="vidstyle"):
+        switcher = load_styles([None], device="cpu", max_side=32)
+    assert switcher.names == ["mosaic-fast"]
+    assert caplog.messages[0].startswith("model: mosaic-fast, the default's distilled student")

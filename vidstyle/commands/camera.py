@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", default="0", help="camera index, /dev/videoN, rtsp://... URL, or a video file (default 0)"
     )
-    add_runtime_arguments(parser, max_side_default=480, backend=True)
+    add_runtime_arguments(parser, max_side_default=480, backend=True, live=True)
     add_style_arguments(parser)
     parser.add_argument(
         "--models",

@@ -76,21 +76,24 @@ def trim_from_args(args: argparse.Namespace) -> Trim:
 
 
 def add_runtime_arguments(
-    parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False
+    parser: argparse.ArgumentParser, *, max_side_default: int | None = None, backend: bool = False, live: bool = False
 ) -> None:
     """The runtime flags, declared once for every command that runs a style net.
 
-    The camera passes max_side_default=480 (live needs speed); files default to full size.
+    Live commands (camera, serve) need speed: they pass max_side_default=480 and live=True, which
+    makes their default model the fast one on a CPU and their default precision auto; files default
+    to full size, the full net and fp32.
     """
+    default_model = "mosaic-fast on a CPU, else the bundled default" if live else "the bundled style"
     parser.add_argument(
         "--model",
         metavar="MODEL",
         help=(
             "a style model; its suffix picks the backend: .safetensors torch, .onnx onnxruntime, .engine tensorrt "
-            "(default: the bundled style)"
+            f"(default: {default_model})"
         )
         if backend
-        else "a .safetensors style model (default: the bundled style)",
+        else f"a .safetensors style model (default: {default_model})",
     )
     parser.add_argument(
         "--device",
@@ -98,15 +101,17 @@ def add_runtime_arguments(
         choices=["auto", "cpu", "cuda"],
         help="where the net runs (default: cuda if available)",
     )
+    precision_default = "auto" if live else "fp32"
     parser.add_argument(
         "--precision",
-        default="fp32",
+        default=precision_default,
         choices=["auto", "fp32", "fp16", "bf16"],
         help="net precision (fp16 needs CUDA); auto: bf16 on a GPU that has it, else fp16; "
         "on a CPU with native bf16 (AMX or avx512_bf16) bf16 if a short probe finds it faster, else fp32 "
-        "(default fp32)",
+        f"(default {precision_default})",
     )
-    parser.set_defaults(_inference_precision=True)  # cli.main resolves auto once, before the command runs
+    # cli.main resolves these once, before the command runs: the live default model, then auto precision.
+    parser.set_defaults(_inference_precision=True, _live_model=live)
     limit = "the source size" if max_side_default is None else str(max_side_default)
     parser.add_argument(
         "--max-side",
@@ -132,6 +137,16 @@ def onnx_export_for(args: argparse.Namespace) -> Callable[..., object] | None:
     from vidstyle.export.onnx import export_onnx
 
     return export_onnx
+
+
+def resolve_live_model(args: argparse.Namespace) -> None:
+    """A live command given no model runs the one that suits its device; the choice and its reason are
+    its first log line."""
+    if not getattr(args, "_live_model", False) or args.model is not None or getattr(args, "models", None):
+        return
+    from vidstyle.live.styles import announce_live_default
+
+    args.model = announce_live_default(args.device)
 
 
 def resolve_inference_precision(args: argparse.Namespace) -> None:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source",
         help="watch a camera index, /dev/videoN, URL or video file on the server instead of the browser's webcam",
     )
-    add_runtime_arguments(parser, max_side_default=480, backend=True)
+    add_runtime_arguments(parser, max_side_default=480, backend=True, live=True)
     add_style_arguments(parser)
     parser.add_argument(
         "--certfile",

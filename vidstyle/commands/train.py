@@ -128,7 +128,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--style-weight",
         help="a number, or Nx: the style term starts at N times the content term, "
-        "measured on the starting net " + default_note("style_weight", "10x"),
+        "measured on the starting net; with a --teacher and no --style, the Gram distance to the teacher's own "
+        "pictures " + default_note("style_weight", "10x"),
     )
     parser.add_argument(
         "--style-balance",

@@ -18,12 +18,37 @@ import torch
 from ..context import RunContext, resolve_context
 from ..errors import VidstyleError
 from ..frames import Frame
+from ..modelfile import bundled_models
 from ..stylemix import StyleChoice, StyleSchedule, describe_mix, one_hot, style_index
 from ..stylizer import FrameStylizer
 
 log = logging.getLogger("vidstyle")
 
 FADE_SECONDS = 1.0
+
+# What camera and serve run when no model is named, on a CPU: the full net draws 1.5-3 fps at
+# 640x360 on 2 cores, too slow to watch; its distilled student keeps the look at several times
+# the speed (benchmarks/results/cpu-realtime-*.json). A GPU runs the full net in real time.
+CPU_LIVE_MODEL = "mosaic-fast"
+
+
+def live_default_model(device: str = "auto") -> tuple[str, str]:
+    """The bundled model a live run uses when given none, and why, for its first log line."""
+    if resolve_context(device).device.type != "cpu":
+        return "default", "the bundled full net, which a GPU runs in real time"
+    if CPU_LIVE_MODEL not in bundled_models():
+        return "default", f"the bundled full net ({CPU_LIVE_MODEL}, the CPU one, is not installed)"
+    return (
+        CPU_LIVE_MODEL,
+        "the default's distilled student, fast enough to watch on a CPU; --model default for the full net",
+    )
+
+
+def announce_live_default(device: str = "auto") -> str:
+    """live_default_model's name, once its choice is logged."""
+    name, reason = live_default_model(device)
+    log.info("model: %s, %s", name, reason)
+    return name
 
 
 @dataclass(frozen=True)
@@ -119,9 +144,12 @@ def load_styles(
     max_side: int | None = 480,
     choice: StyleChoice = StyleChoice(),
 ) -> StyleSwitcher:
-    """One backend per model (None: the bundled style), named after the model files. `choice`
-    picks the first model's starting style (or mix)."""
+    """One backend per model (None: live_default_model's, logged with its reason), named after the
+    model files. `choice` picks the first model's starting style (or mix)."""
     ctx = resolve_context(device, precision)
+    if any(path is None for path in models):
+        name = announce_live_default(device)
+        models = [name if path is None else path for path in models]
     # The first model opens on the chosen style, so that the run's first line names it.
     opened = [
         open_model(path, backend, ctx=ctx, max_side=max_side, choice=choice if i == 0 else StyleChoice())
