@@ -164,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     on_main = threading.current_thread() is threading.main_thread()
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in STOP_SIGNALS} if on_main else {}
     try:
+        if hasattr(command, "check_inputs"):
+            command.check_inputs(args)
         resolve_live_model(args)
         resolve_inference_precision(args)
         return int(command.run(args) or 0)

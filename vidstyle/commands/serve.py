@@ -41,22 +41,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def check_inputs(args: argparse.Namespace) -> None:
+    """Bad input fails in one line before anything slow or chatty (the default model, the precision probe)."""
     from vidstyle.errors import VidstyleError
 
     if not 0 <= args.port <= 65535:
         raise VidstyleError(f"--port must be 0..65535, got {args.port}")
     try:
-        from vidstyle.serve.app import ServeLimits
-        from vidstyle.serve.server import check_source, check_tls, load_served_model, serve
+        from vidstyle.serve.server import check_source, check_tls
     except ImportError as exc:
         raise VidstyleError(
             f"vidstyle serve needs aiortc and aiohttp ({exc.name} is missing): pip install 'vidstyle[serve]'"
         ) from None
-    tls = check_tls(args.certfile, args.keyfile)
+    check_tls(args.certfile, args.keyfile)
     if args.source is not None:
         check_source(args.source)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidstyle.serve.app import ServeLimits
+    from vidstyle.serve.server import check_tls, load_served_model, serve
     from vidstyle.stylemix import StyleChoice
+
+    tls = check_tls(args.certfile, args.keyfile)  # checked already; this is the context itself
 
     stylizer, info = load_served_model(
         args.model,
