@@ -53,17 +53,15 @@ def check_inputs(args: argparse.Namespace) -> None:
         raise VidstyleError(
             f"vidstyle serve needs aiortc and aiohttp ({exc.name} is missing): pip install 'vidstyle[serve]'"
         ) from None
-    check_tls(args.certfile, args.keyfile)
+    args.tls_context = check_tls(args.certfile, args.keyfile)  # read once here; run serves with it
     if args.source is not None:
         check_source(args.source)
 
 
 def run(args: argparse.Namespace) -> int:
     from vidstyle.serve.app import ServeLimits
-    from vidstyle.serve.server import check_tls, load_served_model, serve
+    from vidstyle.serve.server import load_served_model, serve
     from vidstyle.stylemix import StyleChoice
-
-    tls = check_tls(args.certfile, args.keyfile)  # checked already; this is the context itself
 
     stylizer, info = load_served_model(
         args.model,
@@ -74,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         choice=StyleChoice(style=args.style, mix=args.style_mix),
     )
     limits = ServeLimits(max_viewers=args.max_viewers, max_frame_side=args.max_frame_side)
-    serve(stylizer, host=args.host, port=args.port, limits=limits, tls=tls, info=info, source=args.source)
+    serve(stylizer, host=args.host, port=args.port, limits=limits, tls=args.tls_context, info=info, source=args.source)
     return 0
